@@ -1,0 +1,14 @@
+//! Distributions: the specs people write and the samplers the engine draws from.
+//!
+//! This layer knows nothing of scenarios or tokens: a spec is validated into a [`Sampler`], and
+//! a sampler draws reals or integers from any `rand` generator.
+
+mod sampler;
+mod spec;
+
+pub use sampler::{DistError, Sampler, Z90};
+pub use spec::{
+    DistSpec, EmpiricalSpec, FAMILY_NAMES, Family, GammaSpec, GeometricSpec, LogNormalSpec,
+    MODIFIER_NAMES, NegativeBinomialSpec, NormalSpec, PertSpec, PoissonSpec, TriangularSpec,
+    UniformSpec,
+};

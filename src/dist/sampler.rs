@@ -1,0 +1,604 @@
+//! Compiled samplers: validated parameters in the form the hot loop wants.
+//!
+//! Methods: normals by the ziggurat of `rand_distr` (truncation at 0 by rejection, only accepted
+//! when at least 1% of the mass is non-negative); log-normals as `exp(mu + sigma z)`; Poisson by
+//! inversion of a precomputed CDF table for means up to 64 and by `rand_distr`'s PTRS above;
+//! negative binomial as a gamma–Poisson mixture; geometric by inversion
+//! (`floor(ln U / ln(1 - p))`); triangular by inversion; PERT as a scaled beta; empirical by
+//! binary search in the cumulative weights.
+//!
+//! Integer quantities (token counts, repeat counts) are the draw plus `shift`, rounded to the
+//! nearest integer (halves away from zero), then clamped to `[min, max]`. Families whose draws
+//! are strictly positive (log-normal, gamma) never round to 0: their default `min` is 1.
+
+use rand::{Rng, RngExt};
+use rand_distr::{Beta, Distribution, Gamma, Poisson, StandardNormal};
+
+use super::spec::{DistSpec, Family};
+
+/// The standard normal quantile at 0.9, used to turn a P50/P90 pair into a log-normal sigma.
+pub const Z90: f64 = 1.281_551_565_544_600_5;
+
+/// Largest Poisson mean sampled from a precomputed CDF table.
+const POISSON_TABLE_MAX_MEAN: f64 = 64.0;
+
+/// A parameter that failed validation: where (relative to the spec) and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistError {
+    /// Path of the offending parameter relative to the spec, e.g. `lognormal.sigma`.
+    pub field: String,
+    /// What was expected and what was found, as a sentence fragment.
+    pub message: String,
+}
+
+impl DistError {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        DistError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A validated distribution ready to draw from.
+#[derive(Debug, Clone)]
+pub struct Sampler {
+    kind: Kind,
+    shift: f64,
+    floor: f64,
+    ceil: f64,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Fixed(f64),
+    Uniform {
+        min: f64,
+        width: f64,
+    },
+    UniformInt {
+        min: f64,
+        count: u64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Gamma(Gamma<f64>),
+    PoissonTable(Vec<f64>),
+    PoissonLarge(Poisson<f64>),
+    NegativeBinomial(Gamma<f64>),
+    Geometric {
+        ln_q: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+        split: f64,
+    },
+    Pert {
+        beta: Beta<f64>,
+        min: f64,
+        range: f64,
+    },
+    Empirical {
+        values: Vec<f64>,
+        cumulative: Vec<f64>,
+    },
+}
+
+fn finite(field: &str, v: f64) -> Result<f64, DistError> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(DistError::new(
+            field,
+            format!("expected a finite number, found {v}"),
+        ))
+    }
+}
+
+fn positive(field: &str, v: f64) -> Result<f64, DistError> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(DistError::new(
+            field,
+            format!("expected a number greater than 0, found {v}"),
+        ))
+    }
+}
+
+fn non_negative(field: &str, v: f64) -> Result<f64, DistError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(DistError::new(
+            field,
+            format!("expected a number of at least 0, found {v}"),
+        ))
+    }
+}
+
+fn probability_open(field: &str, v: f64) -> Result<f64, DistError> {
+    if v.is_finite() && v > 0.0 && v <= 1.0 {
+        Ok(v)
+    } else {
+        Err(DistError::new(
+            field,
+            format!("expected a probability in (0, 1], found {v}"),
+        ))
+    }
+}
+
+/// Picks one of several alternative parameter pairs; exactly one must be fully given.
+fn one_pair<'a>(
+    family: &str,
+    pairs: &[(&'a str, Option<f64>, &'a str, Option<f64>)],
+) -> Result<(usize, f64, f64), DistError> {
+    let mut chosen = None;
+    for (i, (_, a, _, b)) in pairs.iter().enumerate() {
+        if let (Some(a), Some(b)) = (a, b) {
+            if chosen.is_some() {
+                break;
+            }
+            chosen = Some((i, *a, *b));
+        }
+    }
+    let given: usize = pairs
+        .iter()
+        .map(|p| p.1.is_some() as usize + p.3.is_some() as usize)
+        .sum();
+    let options: Vec<String> = pairs
+        .iter()
+        .map(|(a, _, b, _)| format!("{{ {a}, {b} }}"))
+        .collect();
+    match chosen {
+        Some(c) if given == 2 => Ok(c),
+        _ => Err(DistError::new(
+            family,
+            format!(
+                "expected exactly one parameter pair, {}; found {} parameter(s)",
+                options.join(" or "),
+                given
+            ),
+        )),
+    }
+}
+
+impl Sampler {
+    /// Validates a spec and builds its sampler.
+    pub fn compile(spec: &DistSpec) -> Result<Sampler, DistError> {
+        let mut floor = 0.0_f64;
+        let kind = match &spec.family {
+            Family::Fixed(v) => Kind::Fixed(finite("fixed", *v)?),
+            Family::Uniform(u) => {
+                let min = finite("uniform.min", u.min)?;
+                let max = finite("uniform.max", u.max)?;
+                if max < min {
+                    return Err(DistError::new(
+                        "uniform.max",
+                        format!("expected max >= min ({min}), found {max}"),
+                    ));
+                }
+                Kind::Uniform {
+                    min,
+                    width: max - min,
+                }
+            }
+            Family::UniformInt(u) => {
+                let min = finite("uniform_int.min", u.min)?;
+                let max = finite("uniform_int.max", u.max)?;
+                if min.fract() != 0.0 || max.fract() != 0.0 || max < min {
+                    return Err(DistError::new(
+                        "uniform_int",
+                        format!("expected integer bounds with min <= max, found {min} and {max}"),
+                    ));
+                }
+                Kind::UniformInt {
+                    min,
+                    count: (max - min) as u64 + 1,
+                }
+            }
+            Family::Normal(n) => {
+                let mean = finite("normal.mean", n.mean)?;
+                let sd = positive("normal.sd", n.sd)?;
+                // Rejection below zero: demand that P(X >= 0) >= 1%, i.e. mean >= -2.326 sd.
+                if mean < -2.326 * sd {
+                    return Err(DistError::new(
+                        "normal.mean",
+                        format!(
+                            "expected a mean above -2.326 sd ({}) so that truncation at 0 keeps at least 1% of the mass, found {mean}",
+                            -2.326 * sd
+                        ),
+                    ));
+                }
+                Kind::Normal { mean, sd }
+            }
+            Family::Lognormal(l) => {
+                floor = 1.0;
+                let median = l.median.or(l.p50);
+                if l.median.is_some() && l.p50.is_some() {
+                    return Err(DistError::new(
+                        "lognormal.p50",
+                        "expected either median or p50 (they are the same), found both",
+                    ));
+                }
+                let given = [median, l.sigma, l.p90, l.mean, l.sd]
+                    .iter()
+                    .flatten()
+                    .count();
+                let (which, a, b) = match (median, l.sigma, l.p90, l.mean, l.sd) {
+                    (Some(m), Some(s), None, None, None) => (0, m, s),
+                    (Some(m), None, Some(p), None, None) => (1, m, p),
+                    (None, None, None, Some(m), Some(s)) => (2, m, s),
+                    _ => {
+                        return Err(DistError::new(
+                            "lognormal",
+                            format!(
+                                "expected {{ median, sigma }}, {{ p50, p90 }} or {{ mean, sd }}; found {given} parameter(s)"
+                            ),
+                        ));
+                    }
+                };
+                match which {
+                    0 => {
+                        let median = positive("lognormal.median", a)?;
+                        let sigma = positive("lognormal.sigma", b)?;
+                        Kind::LogNormal {
+                            mu: median.ln(),
+                            sigma,
+                        }
+                    }
+                    1 => {
+                        let p50 = positive("lognormal.p50", a)?;
+                        let p90 = positive("lognormal.p90", b)?;
+                        if p90 <= p50 {
+                            return Err(DistError::new(
+                                "lognormal.p90",
+                                format!("expected p90 greater than p50 ({p50}), found {p90}"),
+                            ));
+                        }
+                        Kind::LogNormal {
+                            mu: p50.ln(),
+                            sigma: (p90 / p50).ln() / Z90,
+                        }
+                    }
+                    _ => {
+                        let mean = positive("lognormal.mean", a)?;
+                        let sd = positive("lognormal.sd", b)?;
+                        let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
+                        Kind::LogNormal {
+                            mu: mean.ln() - sigma2 / 2.0,
+                            sigma: sigma2.sqrt(),
+                        }
+                    }
+                }
+            }
+            Family::Gamma(g) => {
+                floor = 1.0;
+                let (which, a, b) = one_pair(
+                    "gamma",
+                    &[
+                        ("shape", g.shape, "scale", g.scale),
+                        ("mean", g.mean, "sd", g.sd),
+                    ],
+                )?;
+                let (shape, scale) = if which == 0 {
+                    (positive("gamma.shape", a)?, positive("gamma.scale", b)?)
+                } else {
+                    let mean = positive("gamma.mean", a)?;
+                    let sd = positive("gamma.sd", b)?;
+                    ((mean / sd).powi(2), sd * sd / mean)
+                };
+                Kind::Gamma(
+                    Gamma::new(shape, scale).map_err(|e| DistError::new("gamma", e.to_string()))?,
+                )
+            }
+            Family::Poisson(p) => {
+                let mean = non_negative("poisson.mean", p.mean)?;
+                if mean <= POISSON_TABLE_MAX_MEAN {
+                    Kind::PoissonTable(poisson_cdf_table(mean))
+                } else {
+                    Kind::PoissonLarge(
+                        Poisson::new(mean)
+                            .map_err(|e| DistError::new("poisson.mean", e.to_string()))?,
+                    )
+                }
+            }
+            Family::NegativeBinomial(n) => {
+                let (which, a, b) = one_pair(
+                    "negative_binomial",
+                    &[
+                        ("mean", n.mean, "dispersion", n.dispersion),
+                        ("r", n.r, "p", n.p),
+                    ],
+                )?;
+                let (r, mean) = if which == 0 {
+                    (
+                        positive("negative_binomial.dispersion", b)?,
+                        positive("negative_binomial.mean", a)?,
+                    )
+                } else {
+                    let r = positive("negative_binomial.r", a)?;
+                    let p = probability_open("negative_binomial.p", b)?;
+                    if p == 1.0 {
+                        return Err(DistError::new(
+                            "negative_binomial.p",
+                            "expected p below 1 (p = 1 is always 0), found 1",
+                        ));
+                    }
+                    (r, r * (1.0 - p) / p)
+                };
+                // X | L ~ Poisson(L), L ~ Gamma(r, mean / r)  =>  X ~ NB(r, p = r / (r + mean)).
+                Kind::NegativeBinomial(
+                    Gamma::new(r, mean / r)
+                        .map_err(|e| DistError::new("negative_binomial", e.to_string()))?,
+                )
+            }
+            Family::Geometric(g) => {
+                let p = match (g.p, g.mean) {
+                    (Some(p), None) => probability_open("geometric.p", p)?,
+                    (None, Some(m)) => 1.0 / (1.0 + non_negative("geometric.mean", m)?),
+                    _ => {
+                        return Err(DistError::new(
+                            "geometric",
+                            "expected exactly one of { p } or { mean }",
+                        ));
+                    }
+                };
+                if p == 1.0 {
+                    Kind::Fixed(0.0)
+                } else {
+                    Kind::Geometric {
+                        ln_q: (1.0 - p).ln(),
+                    }
+                }
+            }
+            Family::Triangular(t) => {
+                let (min, mode, max) = ordered_triple("triangular", t.min, t.mode, t.max)?;
+                if max == min {
+                    Kind::Fixed(min)
+                } else {
+                    Kind::Triangular {
+                        min,
+                        mode,
+                        max,
+                        split: (mode - min) / (max - min),
+                    }
+                }
+            }
+            Family::Pert(p) => {
+                let (min, mode, max) = ordered_triple("pert", p.min, p.mode, p.max)?;
+                let lambda = positive("pert.lambda", p.lambda.unwrap_or(4.0))?;
+                if max == min {
+                    Kind::Fixed(min)
+                } else {
+                    let range = max - min;
+                    let alpha = 1.0 + lambda * (mode - min) / range;
+                    let beta = 1.0 + lambda * (max - mode) / range;
+                    Kind::Pert {
+                        beta: Beta::new(alpha, beta)
+                            .map_err(|e| DistError::new("pert", e.to_string()))?,
+                        min,
+                        range,
+                    }
+                }
+            }
+            Family::Empirical(e) => {
+                if e.values.is_empty() {
+                    return Err(DistError::new(
+                        "empirical.values",
+                        "expected at least one value, found none",
+                    ));
+                }
+                for (i, v) in e.values.iter().enumerate() {
+                    finite(&format!("empirical.values[{i}]"), *v)?;
+                }
+                let weights = match &e.weights {
+                    Some(w) if w.len() != e.values.len() => {
+                        return Err(DistError::new(
+                            "empirical.weights",
+                            format!(
+                                "expected {} weights (one per value), found {}",
+                                e.values.len(),
+                                w.len()
+                            ),
+                        ));
+                    }
+                    Some(w) => {
+                        for (i, x) in w.iter().enumerate() {
+                            non_negative(&format!("empirical.weights[{i}]"), *x)?;
+                        }
+                        w.clone()
+                    }
+                    None => vec![1.0; e.values.len()],
+                };
+                let total: f64 = weights.iter().sum();
+                if total <= 0.0 {
+                    return Err(DistError::new(
+                        "empirical.weights",
+                        "expected a positive total weight, found 0",
+                    ));
+                }
+                let mut acc = 0.0;
+                let cumulative = weights
+                    .iter()
+                    .map(|w| {
+                        acc += w / total;
+                        acc
+                    })
+                    .collect();
+                Kind::Empirical {
+                    values: e.values.clone(),
+                    cumulative,
+                }
+            }
+        };
+        let shift = finite("shift", spec.shift)?;
+        if let Some(min) = spec.min {
+            floor = finite("min", min)?;
+        }
+        let ceil = match spec.max {
+            Some(max) => finite("max", max)?,
+            None => f64::INFINITY,
+        };
+        if ceil < floor {
+            return Err(DistError::new(
+                "max",
+                format!("expected max >= min ({floor}), found {ceil}"),
+            ));
+        }
+        Ok(Sampler {
+            kind,
+            shift,
+            floor,
+            ceil,
+        })
+    }
+
+    /// A sampler that always yields `value` (used for defaults).
+    pub fn constant(value: f64) -> Sampler {
+        Sampler {
+            kind: Kind::Fixed(value),
+            shift: 0.0,
+            floor: f64::NEG_INFINITY,
+            ceil: f64::INFINITY,
+        }
+    }
+
+    /// The value if the sampler is degenerate (always the same draw), else `None`.
+    pub fn fixed_value(&self) -> Option<f64> {
+        match self.kind {
+            Kind::Fixed(v) => Some(v + self.shift),
+            _ => None,
+        }
+    }
+
+    /// One continuous draw of the family plus `shift`, before rounding and clamping.
+    #[inline]
+    pub fn sample_raw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        let x = match &self.kind {
+            Kind::Fixed(v) => *v,
+            Kind::Uniform { min, width } => min + width * rng.random::<f64>(),
+            Kind::UniformInt { min, count } => min + rng.random_range(0..*count) as f64,
+            Kind::Normal { mean, sd } => loop {
+                let z: f64 = StandardNormal.sample(rng);
+                let x = mean + sd * z;
+                if x >= 0.0 {
+                    break x;
+                }
+            },
+            Kind::LogNormal { mu, sigma } => {
+                let z: f64 = StandardNormal.sample(rng);
+                (mu + sigma * z).exp()
+            }
+            Kind::Gamma(g) => g.sample(rng),
+            Kind::PoissonTable(cdf) => {
+                let u = rng.random::<f64>();
+                // The table ends where the tail is below 1e-17; the last index absorbs the rest.
+                cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1) as f64
+            }
+            Kind::PoissonLarge(p) => p.sample(rng),
+            Kind::NegativeBinomial(g) => {
+                let lambda = g.sample(rng);
+                sample_poisson(lambda, rng)
+            }
+            Kind::Geometric { ln_q } => {
+                // U in (0, 1]: ln U <= 0, so the quotient is >= 0.
+                let u = 1.0 - rng.random::<f64>();
+                (u.ln() / ln_q).floor()
+            }
+            Kind::Triangular {
+                min,
+                mode,
+                max,
+                split,
+            } => {
+                let u = rng.random::<f64>();
+                if u < *split {
+                    min + ((max - min) * (mode - min) * u).sqrt()
+                } else {
+                    max - ((max - min) * (max - mode) * (1.0 - u)).sqrt()
+                }
+            }
+            Kind::Pert { beta, min, range } => min + range * beta.sample(rng),
+            Kind::Empirical { values, cumulative } => {
+                let u = rng.random::<f64>();
+                let i = cumulative
+                    .partition_point(|&c| c <= u)
+                    .min(values.len() - 1);
+                values[i]
+            }
+        };
+        x + self.shift
+    }
+
+    /// A real-valued draw (durations, rates): the raw draw clamped to `[min, max]`.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        self.sample_raw(rng).max(self.floor).min(self.ceil)
+    }
+
+    /// An integer draw (tokens, counts): rounded to nearest, clamped to `[min, max]`, at least 0.
+    #[inline]
+    pub fn sample_count<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        let x = self.sample_raw(rng).round().max(self.floor).min(self.ceil);
+        if x > 0.0 { x as u64 } else { 0 }
+    }
+}
+
+fn ordered_triple(
+    family: &str,
+    min: f64,
+    mode: f64,
+    max: f64,
+) -> Result<(f64, f64, f64), DistError> {
+    let min = finite(&format!("{family}.min"), min)?;
+    let mode = finite(&format!("{family}.mode"), mode)?;
+    let max = finite(&format!("{family}.max"), max)?;
+    if !(min <= mode && mode <= max) {
+        return Err(DistError::new(
+            family,
+            format!("expected min <= mode <= max, found {min}, {mode}, {max}"),
+        ));
+    }
+    Ok((min, mode, max))
+}
+
+/// The Poisson CDF at 0, 1, 2, ... until the remaining tail is below 1e-17.
+fn poisson_cdf_table(mean: f64) -> Vec<f64> {
+    let mut cdf = Vec::new();
+    let mut p = (-mean).exp();
+    let mut acc = 0.0;
+    let mut k = 0.0;
+    loop {
+        acc += p;
+        cdf.push(acc);
+        k += 1.0;
+        p *= mean / k;
+        if (k > mean && p < 1e-17) || cdf.len() > 10_000 {
+            break;
+        }
+    }
+    // Guard against rounding: the last entry catches every u.
+    if let Some(last) = cdf.last_mut() {
+        *last = f64::INFINITY;
+    }
+    cdf
+}
+
+fn sample_poisson<R: Rng + ?Sized>(lambda: f64, rng: &mut R) -> f64 {
+    if lambda <= 0.0 {
+        return 0.0;
+    }
+    match Poisson::new(lambda) {
+        Ok(p) => p.sample(rng),
+        Err(_) => lambda.round(),
+    }
+}

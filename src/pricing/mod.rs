@@ -1,0 +1,149 @@
+//! Pricing: token kinds, per-model rates, and turning usage into money.
+//!
+//! This layer never sees how usage was made. Rates are stored in USD per token (the scenario
+//! writes USD per million tokens); a trial's list-price cost is the dot product of its token
+//! counts with the rates of the model that consumed them.
+
+use serde::Serialize;
+
+/// The kinds of token a provider bills separately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// Prompt tokens billed at the plain input rate (not cached).
+    Input,
+    /// Prompt tokens written to the prefix cache (5-minute TTL price).
+    CacheWrite,
+    /// Prompt tokens written to the prefix cache at the 1-hour TTL price.
+    CacheWrite1h,
+    /// Prompt tokens read from the prefix cache.
+    CacheRead,
+    /// Generated tokens that join the context.
+    Output,
+    /// Reasoning (thinking) tokens: billed as output, not kept in the context.
+    Reasoning,
+}
+
+impl TokenKind {
+    /// Every kind, in the order usage arrays store them.
+    pub const ALL: [TokenKind; 6] = [
+        TokenKind::Input,
+        TokenKind::CacheWrite,
+        TokenKind::CacheWrite1h,
+        TokenKind::CacheRead,
+        TokenKind::Output,
+        TokenKind::Reasoning,
+    ];
+
+    /// Number of kinds.
+    pub const COUNT: usize = 6;
+
+    /// Position in usage arrays.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The snake_case name used in files.
+    pub const fn name(self) -> &'static str {
+        match self {
+            TokenKind::Input => "input",
+            TokenKind::CacheWrite => "cache_write",
+            TokenKind::CacheWrite1h => "cache_write_1h",
+            TokenKind::CacheRead => "cache_read",
+            TokenKind::Output => "output",
+            TokenKind::Reasoning => "reasoning",
+        }
+    }
+}
+
+/// One model's list prices in USD per million tokens, one per [`TokenKind`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ModelPrices {
+    /// USD per million tokens, indexed by [`TokenKind::index`].
+    pub per_mtok: [f64; TokenKind::COUNT],
+}
+
+impl ModelPrices {
+    /// Prices from the four rates every provider states; the 1-hour cache write defaults to
+    /// twice the input rate and reasoning to the output rate.
+    pub fn new(input: f64, output: f64, cache_write: f64, cache_read: f64) -> Self {
+        let mut per_mtok = [0.0; TokenKind::COUNT];
+        per_mtok[TokenKind::Input.index()] = input;
+        per_mtok[TokenKind::Output.index()] = output;
+        per_mtok[TokenKind::CacheWrite.index()] = cache_write;
+        per_mtok[TokenKind::CacheWrite1h.index()] = 2.0 * input;
+        per_mtok[TokenKind::CacheRead.index()] = cache_read;
+        per_mtok[TokenKind::Reasoning.index()] = output;
+        ModelPrices { per_mtok }
+    }
+
+    /// The rate of one kind in USD per million tokens.
+    pub fn rate(&self, kind: TokenKind) -> f64 {
+        self.per_mtok[kind.index()]
+    }
+
+    /// Sets the rate of one kind in USD per million tokens.
+    pub fn set_rate(&mut self, kind: TokenKind, usd_per_mtok: f64) {
+        self.per_mtok[kind.index()] = usd_per_mtok;
+    }
+}
+
+/// List prices of every model of a scenario, flattened for the hot loop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceTable {
+    /// USD per token, `[model * TokenKind::COUNT + kind]`.
+    per_token: Vec<f64>,
+}
+
+impl PriceTable {
+    /// Builds the table from per-model prices, in model index order.
+    pub fn new(models: &[ModelPrices]) -> Self {
+        let per_token = models
+            .iter()
+            .flat_map(|m| m.per_mtok.iter().map(|p| p / 1e6))
+            .collect();
+        PriceTable { per_token }
+    }
+
+    /// Number of models priced.
+    pub fn model_count(&self) -> usize {
+        self.per_token.len() / TokenKind::COUNT
+    }
+
+    /// USD per token for one model and kind.
+    #[inline]
+    pub fn per_token(&self, model: usize, kind: TokenKind) -> f64 {
+        self.per_token[model * TokenKind::COUNT + kind.index()]
+    }
+
+    /// The list-price cost in USD of one model's token counts (indexed by [`TokenKind::index`]).
+    #[inline]
+    pub fn cost(&self, model: usize, tokens: &[u64]) -> f64 {
+        let rates = &self.per_token[model * TokenKind::COUNT..(model + 1) * TokenKind::COUNT];
+        tokens.iter().zip(rates).map(|(&t, &r)| t as f64 * r).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_is_tokens_times_rate_per_million() {
+        let table = PriceTable::new(&[ModelPrices::new(3.0, 15.0, 3.75, 0.30)]);
+        let mut tokens = [0u64; TokenKind::COUNT];
+        tokens[TokenKind::Output.index()] = 1_000_000;
+        tokens[TokenKind::CacheRead.index()] = 2_000_000;
+        tokens[TokenKind::Reasoning.index()] = 100_000;
+        let cost = table.cost(0, &tokens);
+        assert!((cost - (15.0 + 0.60 + 1.5)).abs() < 1e-12, "{cost}");
+    }
+
+    #[test]
+    fn defaults_follow_provider_conventions() {
+        let p = ModelPrices::new(3.0, 15.0, 3.75, 0.30);
+        assert_eq!(p.rate(TokenKind::Reasoning), 15.0);
+        assert_eq!(p.rate(TokenKind::CacheWrite1h), 6.0);
+    }
+}

@@ -1,0 +1,296 @@
+//! Checks a [`ScenarioFile`] and compiles it into the machine's model: a [`Workflow`] of indices
+//! and samplers, and the models' prices.
+
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use super::error::{FieldPath, ScenarioError, did_you_mean};
+use super::parse::Source;
+use super::spec::{
+    CachingSpec, ModelSpec, OnExhaustedSpec, PhaseSpec, ScenarioFile, StepSpec, WhenSpec,
+};
+use crate::dist::{DistSpec, Sampler};
+use crate::pricing::{ModelPrices, TokenKind};
+use crate::workflow::{Caching, OnExhausted, Phase, Repeat, Step, When, Workflow};
+
+/// Most attempts a loop may declare.
+pub const MAX_LOOP_ATTEMPTS: i64 = 100_000;
+/// Most iterations a `repeat` count may reach (checked by probing the distribution).
+pub const MAX_REPEAT_COUNT: u64 = 100_000;
+
+/// Compiles a parsed file. `source` places errors in the text.
+pub fn compile(
+    file: &ScenarioFile,
+    source: &Source,
+) -> Result<(Workflow, Vec<ModelPrices>), ScenarioError> {
+    let root = FieldPath::default();
+    let err = |path: FieldPath, message: String| source.error_at(path, message, None);
+
+    if file.models.is_empty() {
+        return Err(err(
+            root.key("models"),
+            "expected at least one model, found none".into(),
+        ));
+    }
+    let model_names: Vec<String> = file.models.keys().cloned().collect();
+    let caching = match file.agent.caching {
+        CachingSpec::Prefix => Caching::Prefix,
+        CachingSpec::Off => Caching::Off,
+    };
+    let mut prices = Vec::with_capacity(file.models.len());
+    for (name, spec) in &file.models {
+        prices.push(model_prices(
+            spec,
+            caching,
+            &root.key("models").key(name),
+            source,
+        )?);
+    }
+
+    let resolve_model =
+        |name: &str, path: FieldPath| -> Result<usize, ScenarioError> {
+            model_names.iter().position(|m| m == name).ok_or_else(|| {
+                let help = did_you_mean(name, model_names.iter().map(String::as_str))
+                    .map(|s| format!("did you mean `{s}`?"));
+                source.error_at(
+                path,
+                format!(
+                    "unknown model `{name}`: expected one of the models defined under [models]: {}",
+                    model_names.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                ),
+                help,
+            )
+            })
+        };
+    let agent_path = root.key("agent");
+    let default_model = match &file.agent.model {
+        Some(name) => Some(resolve_model(name, agent_path.key("model"))?),
+        None if model_names.len() == 1 => Some(0),
+        None => None,
+    };
+
+    let system_prompt = sampler(
+        &file.agent.system_prompt,
+        &agent_path.key("system_prompt"),
+        source,
+    )?;
+    let task_prompt = match &file.agent.task_prompt {
+        Some(spec) => sampler(spec, &agent_path.key("task_prompt"), source)?,
+        None => Sampler::constant(0.0),
+    };
+
+    if file.phases.is_empty() {
+        return Err(err(
+            root.key("phases"),
+            "expected at least one [[phases]] entry, found none".into(),
+        ));
+    }
+    let mut phases = Vec::with_capacity(file.phases.len());
+    let mut phase_names: Vec<String> = Vec::new();
+    let mut any_call = false;
+    for (i, ph) in file.phases.iter().enumerate() {
+        let path = root.key("phases").index(i);
+        if ph.name.trim().is_empty() {
+            return Err(err(
+                path.key("name"),
+                "expected a non-empty phase name, found \"\"".into(),
+            ));
+        }
+        if phase_names.contains(&ph.name) {
+            return Err(err(
+                path.key("name"),
+                format!(
+                    "expected a unique phase name, found `{}` a second time",
+                    ph.name
+                ),
+            ));
+        }
+        phase_names.push(ph.name.clone());
+        let phase = compile_phase(ph, &path, source, default_model, &resolve_model)?;
+        any_call |= phase.steps.iter().any(|s| matches!(s, Step::Call { .. }));
+        phases.push(phase);
+    }
+    if !any_call {
+        return Err(err(
+            root.key("phases"),
+            "expected at least one `call` step, found only tool steps: nothing would be billed"
+                .into(),
+        ));
+    }
+
+    let workflow = Workflow {
+        model_names,
+        phase_names,
+        system_prompt,
+        task_prompt,
+        caching,
+        phases,
+    };
+    Ok((workflow, prices))
+}
+
+fn compile_phase(
+    ph: &PhaseSpec,
+    path: &FieldPath,
+    source: &Source,
+    default_model: Option<usize>,
+    resolve_model: &dyn Fn(&str, FieldPath) -> Result<usize, ScenarioError>,
+) -> Result<Phase, ScenarioError> {
+    let err = |path: FieldPath, message: String| source.error_at(path, message, None);
+    let repeat = match (&ph.repeat, &ph.until_pass) {
+        (Some(_), Some(_)) => {
+            return Err(err(
+                path.key("until_pass"),
+                "expected either `repeat` or `until_pass`, found both".into(),
+            ));
+        }
+        (Some(count), None) => {
+            let s = sampler(count, &path.key("repeat"), source)?;
+            let reach = probe_max_count(&s);
+            if reach > MAX_REPEAT_COUNT {
+                return Err(err(
+                    path.key("repeat"),
+                    format!(
+                        "expected a repeat count of at most {MAX_REPEAT_COUNT}, found a distribution that reaches {reach}"
+                    ),
+                ));
+            }
+            Repeat::Times(s)
+        }
+        (None, None) => Repeat::Times(Sampler::constant(1.0)),
+        (None, Some(u)) => {
+            let upath = path.key("until_pass");
+            if !(0.0..=1.0).contains(&u.p_pass) {
+                return Err(err(
+                    upath.key("p_pass"),
+                    format!("expected a probability in [0, 1], found {}", u.p_pass),
+                ));
+            }
+            let max_attempts = match u.max_attempts {
+                None => {
+                    return Err(source.error_at(
+                        upath,
+                        "expected `max_attempts`, found none: a loop must have a hard maximum"
+                            .into(),
+                        Some("add e.g. `max_attempts = 6` and `on_exhausted = \"fail\"`".into()),
+                    ));
+                }
+                Some(n) if !(1..=MAX_LOOP_ATTEMPTS).contains(&n) => {
+                    return Err(err(
+                        upath.key("max_attempts"),
+                        format!("expected an integer from 1 to {MAX_LOOP_ATTEMPTS}, found {n}"),
+                    ));
+                }
+                Some(n) => n as u32,
+            };
+            Repeat::UntilPass {
+                p_pass: u.p_pass,
+                max_attempts,
+                on_exhausted: match u.on_exhausted {
+                    OnExhaustedSpec::Fail => OnExhausted::Fail,
+                    OnExhaustedSpec::Continue => OnExhausted::Continue,
+                },
+            }
+        }
+    };
+    if ph.steps.is_empty() {
+        return Err(err(
+            path.key("steps"),
+            "expected at least one step, found none".into(),
+        ));
+    }
+    let mut steps = Vec::with_capacity(ph.steps.len());
+    for (j, st) in ph.steps.iter().enumerate() {
+        let spath = path.key("steps").index(j);
+        steps.push(match st {
+            StepSpec::Call(c) => {
+                let cpath = spath.key("call");
+                let model = match (&c.model, default_model) {
+                    (Some(name), _) => resolve_model(name, cpath.key("model"))?,
+                    (None, Some(m)) => m,
+                    (None, None) => {
+                        return Err(source.error_at(
+                            cpath,
+                            "expected a `model` for this call, found none (there are several models and [agent] names no default)".into(),
+                            Some("set `model = \"...\"` in [agent] or on the call".into()),
+                        ));
+                    }
+                };
+                Step::Call { model, output: sampler(&c.output, &cpath.key("output"), source)? }
+            }
+            StepSpec::Tool(t) => Step::Tool { tokens: sampler(&t.tokens, &spath.key("tool").key("tokens"), source)? },
+        });
+    }
+    let when = match ph.when {
+        WhenSpec::Always => When::Always,
+        WhenSpec::OnSuccess => When::OnSuccess,
+        WhenSpec::OnFailure => When::OnFailure,
+    };
+    Ok(Phase {
+        when,
+        repeat,
+        steps,
+    })
+}
+
+fn model_prices(
+    spec: &ModelSpec,
+    caching: Caching,
+    path: &FieldPath,
+    source: &Source,
+) -> Result<ModelPrices, ScenarioError> {
+    let check = |key: &str, v: f64| -> Result<f64, ScenarioError> {
+        if v.is_finite() && v >= 0.0 {
+            Ok(v)
+        } else {
+            Err(source.error_at(
+                path.key(key),
+                format!("expected a price of at least 0 USD per million tokens, found {v}"),
+                None,
+            ))
+        }
+    };
+    let needed = |key: &str, v: Option<f64>| -> Result<f64, ScenarioError> {
+        match (v, caching) {
+            (Some(v), _) => check(key, v),
+            (None, Caching::Off) => Ok(0.0),
+            (None, Caching::Prefix) => Err(source.error_at(
+                path.clone(),
+                format!("expected a `{key}` price (USD per million tokens) because [agent] caching is \"prefix\", found none"),
+                Some(format!("add `{key} = ...`, or set `caching = \"off\"` in [agent]")),
+            )),
+        }
+    };
+    let mut prices = ModelPrices::new(
+        check("input", spec.input)?,
+        check("output", spec.output)?,
+        needed("cache_write", spec.cache_write)?,
+        needed("cache_read", spec.cache_read)?,
+    );
+    if let Some(v) = spec.cache_write_1h {
+        prices.set_rate(TokenKind::CacheWrite1h, check("cache_write_1h", v)?);
+    }
+    if let Some(v) = spec.reasoning {
+        prices.set_rate(TokenKind::Reasoning, check("reasoning", v)?);
+    }
+    Ok(prices)
+}
+
+/// Compiles a distribution, placing its errors under `path`.
+pub(crate) fn sampler(
+    spec: &DistSpec,
+    path: &FieldPath,
+    source: &Source,
+) -> Result<Sampler, ScenarioError> {
+    Sampler::compile(spec).map_err(|e| source.error_at(path.dotted(&e.field), e.message, None))
+}
+
+/// The largest of 4096 draws from a fixed-seed stream: a cheap check that a count
+/// distribution cannot make a phase loop (practically) forever.
+fn probe_max_count(s: &Sampler) -> u64 {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(0x5eed);
+    (0..4096)
+        .map(|_| s.sample_count(&mut rng))
+        .max()
+        .unwrap_or(0)
+}

@@ -1,0 +1,101 @@
+//! Scenario files: the TOML format, loading with precise diagnostics, and compiling into the
+//! model the engine runs.
+
+mod compile;
+mod error;
+mod parse;
+pub mod spec;
+
+use std::path::Path;
+
+pub use compile::{MAX_LOOP_ATTEMPTS, MAX_REPEAT_COUNT};
+pub use error::{Diagnostic, FieldPath, Location, ScenarioError, Segment, did_you_mean};
+pub use spec::ScenarioFile;
+
+use crate::pricing::{ModelPrices, PriceTable};
+use crate::workflow::Workflow;
+
+/// Default number of trials when neither the file nor the command line gives one.
+pub const DEFAULT_TRIALS: u64 = 100_000;
+/// Default seed when neither the file nor the command line gives one.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// A loaded, validated scenario: its text, its spec and its compiled model.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Display name (`[scenario] name`, else the file stem).
+    pub name: String,
+    /// The file it came from, as given.
+    pub origin: String,
+    /// The full text of the file.
+    pub text: String,
+    /// The spec as written.
+    pub spec: ScenarioFile,
+    /// The compiled workflow.
+    pub workflow: Workflow,
+    /// List prices of each model, in model index order.
+    pub prices: Vec<ModelPrices>,
+}
+
+impl Scenario {
+    /// Reads and compiles a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
+            file: origin.clone(),
+            message: e.to_string(),
+        })?;
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Scenario::from_text(&origin, &stem, text)
+    }
+
+    /// Compiles a scenario from its text. `origin` names it in messages; `default_name` is used
+    /// when the file sets no `[scenario] name`.
+    pub fn from_text(
+        origin: &str,
+        default_name: &str,
+        text: String,
+    ) -> Result<Scenario, ScenarioError> {
+        let source = parse::Source::new(origin, &text);
+        let spec = source.parse()?;
+        if let Some(0) = spec.scenario.trials {
+            return Err(source.error_at(
+                FieldPath::default().key("scenario").key("trials"),
+                "expected at least 1 trial, found 0".into(),
+                None,
+            ));
+        }
+        let (workflow, prices) = compile::compile(&spec, &source)?;
+        let name = spec
+            .scenario
+            .name
+            .clone()
+            .unwrap_or_else(|| default_name.to_string());
+        Ok(Scenario {
+            name,
+            origin: origin.to_string(),
+            text: text.clone(),
+            spec,
+            workflow,
+            prices,
+        })
+    }
+
+    /// The list-price table of the scenario's models.
+    pub fn price_table(&self) -> PriceTable {
+        PriceTable::new(&self.prices)
+    }
+
+    /// Trials to run by default.
+    pub fn default_trials(&self) -> u64 {
+        self.spec.scenario.trials.unwrap_or(DEFAULT_TRIALS)
+    }
+
+    /// Seed to use by default.
+    pub fn default_seed(&self) -> u64 {
+        self.spec.scenario.seed.unwrap_or(DEFAULT_SEED)
+    }
+}

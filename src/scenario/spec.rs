@@ -1,0 +1,168 @@
+//! The scenario file format: serde types mirroring the TOML people write.
+//!
+//! Every table denies unknown keys so a typo is an error with a suggestion, never a silently
+//! ignored setting. Names and units live here; the compiled model (indices, samplers) lives in
+//! `workflow`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::dist::DistSpec;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Name, description and run defaults.
+    #[serde(default)]
+    pub scenario: ScenarioMeta,
+    /// Models by name, with their prices.
+    pub models: BTreeMap<String, ModelSpec>,
+    /// The agent: default model, caching, starting context.
+    pub agent: AgentSpec,
+    /// Phases, in order.
+    pub phases: Vec<PhaseSpec>,
+}
+
+/// `[scenario]`: descriptive metadata and run defaults (the command line overrides them).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioMeta {
+    /// Display name (defaults to the file stem).
+    pub name: Option<String>,
+    /// What the scenario models and where its numbers come from.
+    pub description: Option<String>,
+    /// Default number of trials.
+    pub trials: Option<u64>,
+    /// Default seed.
+    pub seed: Option<u64>,
+}
+
+/// `[models.NAME]`: list prices in USD per million tokens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Uncached prompt tokens.
+    pub input: f64,
+    /// Output tokens.
+    pub output: f64,
+    /// Prompt tokens written to the cache (5-minute TTL); required when caching is on.
+    pub cache_write: Option<f64>,
+    /// Prompt tokens written to the cache at the 1-hour TTL price (default: 2 x input).
+    pub cache_write_1h: Option<f64>,
+    /// Prompt tokens read from the cache; required when caching is on.
+    pub cache_read: Option<f64>,
+    /// Reasoning tokens (default: the output price).
+    pub reasoning: Option<f64>,
+}
+
+/// Prompt caching as written: `"prefix"` or `"off"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CachingSpec {
+    /// Prefix caching (DESIGN.md §1).
+    #[default]
+    Prefix,
+    /// No caching: every prompt token is input.
+    Off,
+}
+
+/// `[agent]`: the default model, caching and the starting context.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSpec {
+    /// Model for calls that name none (required when there are several models).
+    pub model: Option<String>,
+    /// Prompt caching mode (default `"prefix"`).
+    #[serde(default)]
+    pub caching: CachingSpec,
+    /// System prompt tokens.
+    pub system_prompt: DistSpec,
+    /// Task prompt tokens (default 0).
+    pub task_prompt: Option<DistSpec>,
+}
+
+/// When a phase runs, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum WhenSpec {
+    /// Always (the default).
+    #[default]
+    Always,
+    /// Only if the task has not failed.
+    OnSuccess,
+    /// Only if the task has failed.
+    OnFailure,
+}
+
+/// What an exhausted loop does, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OnExhaustedSpec {
+    /// The task fails (the default).
+    #[default]
+    Fail,
+    /// The task goes on.
+    Continue,
+}
+
+/// `until_pass = { p_pass, max_attempts, on_exhausted }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UntilPassSpec {
+    /// Probability that one attempt passes.
+    pub p_pass: f64,
+    /// Hard maximum of attempts: required.
+    pub max_attempts: Option<i64>,
+    /// What happens when every attempt failed.
+    #[serde(default)]
+    pub on_exhausted: OnExhaustedSpec,
+}
+
+/// `[[phases]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseSpec {
+    /// Unique phase name (reports break cost down by it).
+    pub name: String,
+    /// When the phase runs.
+    #[serde(default)]
+    pub when: WhenSpec,
+    /// How many times the steps run (a number or a count distribution; default 1).
+    pub repeat: Option<DistSpec>,
+    /// Repeat until a pass instead of a count.
+    pub until_pass: Option<UntilPassSpec>,
+    /// The steps of one iteration.
+    pub steps: Vec<StepSpec>,
+}
+
+/// One step: `{ call = { ... } }` or `{ tool = { ... } }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepSpec {
+    /// An LLM call.
+    Call(CallSpec),
+    /// A tool result appended to the context.
+    Tool(ToolSpec),
+}
+
+/// `call = { model, output }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallSpec {
+    /// Model name (default: the agent's model).
+    pub model: Option<String>,
+    /// Output tokens per call.
+    pub output: DistSpec,
+}
+
+/// `tool = { name, tokens }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolSpec {
+    /// A label for people (e.g. `read_file`).
+    pub name: Option<String>,
+    /// Tokens appended to the context.
+    pub tokens: DistSpec,
+}

@@ -1,0 +1,11 @@
+//! The agent-workflow model and the per-trial executor that turns it into [`TrialUsage`].
+//!
+//! This layer knows nothing of prices, files or threads: it takes a random generator and
+//! produces integer usage.
+
+mod executor;
+mod model;
+mod usage;
+
+pub use model::{Caching, OnExhausted, Phase, Repeat, Step, When, Workflow};
+pub use usage::TrialUsage;
