@@ -5,6 +5,9 @@
 #![warn(missing_docs)]
 
 pub mod dist;
+pub mod engine;
 pub mod pricing;
+pub mod report;
 pub mod scenario;
+pub mod stats;
 pub mod workflow;

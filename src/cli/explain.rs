@@ -1,0 +1,100 @@
+//! `tokencast validate`: a plain-language account of what a scenario models.
+
+use std::fmt::Write;
+
+use tokencast::pricing::TokenKind;
+use tokencast::scenario::Scenario;
+use tokencast::scenario::spec::{CachingSpec, OnExhaustedSpec, StepSpec, WhenSpec};
+
+/// Describes a loaded scenario.
+pub fn explain(s: &Scenario) -> String {
+    let spec = &s.spec;
+    let mut out = String::new();
+    let _ = writeln!(out, "scenario {} ({})", s.name, s.origin);
+    if let Some(d) = &spec.scenario.description {
+        let _ = writeln!(out, "  {d}");
+    }
+    let _ = writeln!(
+        out,
+        "  default run: {} trials, seed {}",
+        s.default_trials(),
+        s.default_seed()
+    );
+    let _ = writeln!(out, "\nmodels (list prices, USD per million tokens)");
+    for (name, prices) in s.workflow.model_names.iter().zip(&s.prices) {
+        let _ = write!(out, "  {name}:");
+        for kind in TokenKind::ALL {
+            let _ = write!(out, "  {} {}", kind.name(), prices.rate(kind));
+        }
+        let _ = writeln!(out);
+    }
+    let caching = match spec.agent.caching {
+        CachingSpec::Prefix => "prefix caching (the cache holds the previous call's prompt)",
+        CachingSpec::Off => "no caching (every prompt token is input)",
+    };
+    let default_model =
+        spec.agent.model.clone().or_else(|| {
+            (s.workflow.model_names.len() == 1).then(|| s.workflow.model_names[0].clone())
+        });
+    let _ = writeln!(
+        out,
+        "\nagent: default model {}, {caching}",
+        default_model.as_deref().unwrap_or("(none)")
+    );
+    let _ = writeln!(
+        out,
+        "  context starts as system prompt {} tokens",
+        spec.agent.system_prompt
+    );
+    match &spec.agent.task_prompt {
+        Some(t) => {
+            let _ = writeln!(out, "  plus task prompt {t} tokens");
+        }
+        None => {
+            let _ = writeln!(out, "  (no task prompt)");
+        }
+    }
+    let _ = writeln!(out, "\nphases, in order");
+    for (i, ph) in spec.phases.iter().enumerate() {
+        let times = match (&ph.repeat, &ph.until_pass) {
+            (Some(r), _) => format!("repeated {r} times"),
+            (None, Some(u)) => format!(
+                "until a pass (p = {} per attempt), at most {} attempts, then {}",
+                u.p_pass,
+                u.max_attempts.unwrap_or(0),
+                match u.on_exhausted {
+                    OnExhaustedSpec::Fail => "the task fails",
+                    OnExhaustedSpec::Continue => "the task goes on",
+                }
+            ),
+            (None, None) => "once".to_string(),
+        };
+        let when = match ph.when {
+            WhenSpec::Always => "",
+            WhenSpec::OnSuccess => ", only if the task has not failed",
+            WhenSpec::OnFailure => ", only if the task has failed",
+        };
+        let _ = writeln!(out, "  {}. {}: {times}{when}", i + 1, ph.name);
+        for st in &ph.steps {
+            let _ = match st {
+                StepSpec::Call(c) => writeln!(
+                    out,
+                    "       call {}: prompt = the whole context; output {} tokens join the context",
+                    c.model
+                        .as_deref()
+                        .or(default_model.as_deref())
+                        .unwrap_or("?"),
+                    c.output
+                ),
+                StepSpec::Tool(t) => writeln!(
+                    out,
+                    "       tool {}: {} tokens join the context",
+                    t.name.as_deref().unwrap_or("(unnamed)"),
+                    t.tokens
+                ),
+            };
+        }
+    }
+    let _ = writeln!(out, "\nok: the scenario is valid; nothing was run.");
+    out
+}

@@ -1,0 +1,209 @@
+//! The command line: a thin shell over the library. Exit codes: 0 success, 1 runtime failure,
+//! 2 bad input (a scenario or an argument).
+
+mod explain;
+mod progress;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use tokencast::engine::{self, RunConfig, Summary};
+use tokencast::report::{self, Manifest, TrialCsvWriter};
+use tokencast::scenario::Scenario;
+
+const EXAMPLES: &str = "\
+Examples:
+  tokencast run scenarios/reference-coding-task.toml
+  tokencast run scenarios/reference-coding-task.toml --trials 1000000 --seed 7 --per-trial
+  tokencast run scenarios/reference-coding-task.toml --format json > summary.json
+  tokencast validate scenarios/reference-coding-task.toml";
+
+/// Monte Carlo forecasts of what AI coding agents cost.
+#[derive(Debug, Parser)]
+#[command(name = "tokencast", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate a scenario and report its cost distribution.
+    #[command(after_help = EXAMPLES)]
+    Run(RunArgs),
+    /// Check a scenario and explain what it models, without running it.
+    Validate {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+    },
+}
+
+/// What `run` prints on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// A human-readable table.
+    Table,
+    /// The same JSON object as summary.json.
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The scenario file (TOML).
+    scenario: PathBuf,
+    /// Number of trials (default: the scenario's [scenario] trials, else 100000).
+    #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..))]
+    trials: Option<u64>,
+    /// Seed (default: the scenario's [scenario] seed, else 1).
+    #[arg(long, short = 's')]
+    seed: Option<u64>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, short = 't', value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
+    /// Output directory (default: output/<scenario file stem>).
+    #[arg(long, short = 'o')]
+    out: Option<PathBuf>,
+    /// Also write trials.csv, one row per trial (memory stays flat; the file grows).
+    #[arg(long)]
+    per_trial: bool,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Never show a progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// An error with its exit code.
+pub struct Failure {
+    /// 1 for runtime failures, 2 for bad input.
+    pub code: i32,
+    /// What to print.
+    pub error: anyhow::Error,
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Failure { code: 1, error }
+    }
+}
+
+fn bad_input(e: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        code: 2,
+        error: e.into(),
+    }
+}
+
+/// Runs the parsed command line.
+pub fn main(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate { scenario } => {
+            let s = Scenario::load(&scenario).map_err(bad_input)?;
+            print_stdout(&explain::explain(&s))
+        }
+    }
+}
+
+fn run(args: RunArgs) -> Result<(), Failure> {
+    let scenario = Scenario::load(&args.scenario).map_err(bad_input)?;
+    let config = RunConfig {
+        trials: args.trials.unwrap_or_else(|| scenario.default_trials()),
+        seed: args.seed.unwrap_or_else(|| scenario.default_seed()),
+        threads: args.threads.map(|t| t as usize),
+    };
+    let threads = config
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&args.scenario));
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create the output directory {}", out_dir.display()))?;
+
+    let show_progress = !args.quiet && io::stderr().is_terminal() && config.trials >= 200_000;
+    let csv = if args.per_trial {
+        let path = out_dir.join("trials.csv");
+        Some(
+            TrialCsvWriter::create(&path, &scenario.workflow.model_names)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        )
+    } else {
+        None
+    };
+    let mut observer = progress::CliObserver::new(show_progress, config.trials, csv);
+
+    let started_at = SystemTime::now();
+    let clock = Instant::now();
+    let prices = scenario.price_table();
+    let result = engine::run(&scenario.workflow, &prices, &config, &mut observer)
+        .context("the run failed")?;
+    let wall = clock.elapsed().as_secs_f64();
+    let csv = observer.finish();
+
+    let summary = Summary::new(&scenario.name, &scenario.workflow, &result);
+    let mut files = vec!["summary.json".to_string(), "manifest.json".to_string()];
+    if let Some(csv) = csv {
+        csv.commit().context("cannot write trials.csv")?;
+        files.push("trials.csv".into());
+    }
+    report::write_summary(&out_dir, &summary)
+        .with_context(|| format!("cannot write {}", out_dir.join("summary.json").display()))?;
+    let manifest = Manifest {
+        tool: "tokencast",
+        version: env!("CARGO_PKG_VERSION"),
+        scenario_path: args.scenario.display().to_string(),
+        scenario_name: scenario.name.clone(),
+        scenario_sha256: report::sha256_hex(&scenario.text),
+        scenario_text: scenario.text.clone(),
+        seed: config.seed,
+        trials: config.trials,
+        threads,
+        started_at: report::iso8601_utc(started_at),
+        wall_time_seconds: wall,
+        files,
+    };
+    report::write_manifest(&out_dir, &manifest)
+        .with_context(|| format!("cannot write {}", out_dir.join("manifest.json").display()))?;
+
+    match args.format {
+        Format::Json => print_stdout(&report::summary_json(&summary)),
+        Format::Table => {
+            let mut text = report::render_table(&summary);
+            text.push_str(&format!(
+                "\n  {} trials in {:.2} s on {} thread(s); wrote {}\n",
+                config.trials,
+                wall,
+                threads,
+                out_dir.display()
+            ));
+            print_stdout(&text)
+        }
+    }
+}
+
+fn default_out_dir(scenario: &Path) -> PathBuf {
+    let stem = scenario
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    PathBuf::from("output").join(stem)
+}
+
+/// Prints to stdout; a closed pipe (e.g. `| head`) is not an error.
+fn print_stdout(text: &str) -> Result<(), Failure> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(anyhow::Error::new(e)
+            .context("cannot write to stdout")
+            .into()),
+        Ok(()) => Ok(()),
+    }
+}

@@ -1,0 +1,188 @@
+//! The metrics recorded per trial, laid out flat so the hot loop fills a slice.
+
+use crate::pricing::{PriceTable, TokenKind};
+use crate::workflow::TrialUsage;
+
+/// The per-usage metrics, in order, with their JSON names (totals and per model).
+pub const USAGE_METRICS: [&str; 8] = [
+    "cost_usd",
+    "calls",
+    "input_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "cache_read_tokens",
+];
+
+/// The per-phase metrics, in order.
+pub const PHASE_METRICS: [&str; 3] = ["cost_usd", "calls", "iterations"];
+
+/// Token kind reported by `USAGE_METRICS[2 + i]`.
+const KIND_ORDER: [TokenKind; 6] = [
+    TokenKind::Input,
+    TokenKind::Output,
+    TokenKind::Reasoning,
+    TokenKind::CacheWrite,
+    TokenKind::CacheWrite1h,
+    TokenKind::CacheRead,
+];
+
+/// Which part of the usage a metric describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The whole trial.
+    Total,
+    /// One model (index).
+    Model(usize),
+    /// One phase (index).
+    Phase(usize),
+}
+
+/// One metric: its scope, name and whether its values are integers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricDef {
+    /// What it describes.
+    pub scope: Scope,
+    /// JSON name within its scope.
+    pub name: &'static str,
+    /// Integer-valued (token and call counts).
+    pub integer: bool,
+}
+
+/// The list of metrics of a run: totals, then per model (when there are several), then per phase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricLayout {
+    /// The metrics, in slice order.
+    pub defs: Vec<MetricDef>,
+    models: usize,
+    phases: usize,
+    per_model: bool,
+}
+
+impl MetricLayout {
+    /// The layout for a workflow of `models` models and `phases` phases. With one model the
+    /// per-model metrics are the totals and are not recorded twice.
+    pub fn new(models: usize, phases: usize) -> MetricLayout {
+        let per_model = models > 1;
+        let mut defs = Vec::new();
+        let usage = |scope| {
+            USAGE_METRICS.iter().map(move |&name| MetricDef {
+                scope,
+                name,
+                integer: name != "cost_usd",
+            })
+        };
+        defs.extend(usage(Scope::Total));
+        if per_model {
+            for m in 0..models {
+                defs.extend(usage(Scope::Model(m)));
+            }
+        }
+        for p in 0..phases {
+            defs.extend(PHASE_METRICS.iter().map(|&name| MetricDef {
+                scope: Scope::Phase(p),
+                name,
+                integer: name != "cost_usd",
+            }));
+        }
+        MetricLayout {
+            defs,
+            models,
+            phases,
+            per_model,
+        }
+    }
+
+    /// Number of metrics.
+    pub fn len(&self) -> usize {
+        self.defs.len()
+    }
+
+    /// Whether there are no metrics (never, for a valid workflow).
+    pub fn is_empty(&self) -> bool {
+        self.defs.is_empty()
+    }
+
+    /// Index of a metric by scope and name. Per-model lookups fall back to the totals when the
+    /// run has a single model.
+    pub fn index_of(&self, scope: Scope, name: &str) -> Option<usize> {
+        let scope = match scope {
+            Scope::Model(_) if !self.per_model => Scope::Total,
+            s => s,
+        };
+        self.defs
+            .iter()
+            .position(|d| d.scope == scope && d.name == name)
+    }
+
+    fn model_base(&self, m: usize) -> usize {
+        USAGE_METRICS.len() * (1 + m)
+    }
+
+    fn phase_base(&self, p: usize) -> usize {
+        USAGE_METRICS.len() * (1 + if self.per_model { self.models } else { 0 })
+            + PHASE_METRICS.len() * p
+    }
+
+    /// Fills `out` (of length [`MetricLayout::len`]) with a trial's metrics.
+    #[inline]
+    pub fn fill(&self, usage: &TrialUsage, prices: &PriceTable, out: &mut [f64]) {
+        out.fill(0.0);
+        for p in 0..self.phases {
+            let pb = self.phase_base(p);
+            for m in 0..self.models {
+                let cell = usage.cell(p, m);
+                let cost = prices.cost(m, cell);
+                let calls = usage.calls(p, m) as f64;
+                out[pb] += cost;
+                out[pb + 1] += calls;
+                out[0] += cost;
+                out[1] += calls;
+                for (i, kind) in KIND_ORDER.iter().enumerate() {
+                    out[2 + i] += cell[kind.index()] as f64;
+                }
+                if self.per_model {
+                    let mb = self.model_base(m);
+                    out[mb] += cost;
+                    out[mb + 1] += calls;
+                    for (i, kind) in KIND_ORDER.iter().enumerate() {
+                        out[mb + 2 + i] += cell[kind.index()] as f64;
+                    }
+                }
+            }
+            out[pb + 2] = usage.iterations(p) as f64;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pricing::ModelPrices;
+
+    #[test]
+    fn totals_models_and_phases_add_up() {
+        let prices = PriceTable::new(&[
+            ModelPrices::new(1.0, 2.0, 0.0, 0.0),
+            ModelPrices::new(10.0, 20.0, 0.0, 0.0),
+        ]);
+        let layout = MetricLayout::new(2, 2);
+        let mut usage = TrialUsage::new(2, 2);
+        usage.add_tokens(0, 0, TokenKind::Input, 1_000_000);
+        usage.add_tokens(1, 1, TokenKind::Output, 1_000_000);
+        usage.add_call(0, 0);
+        usage.add_call(1, 1);
+        usage.add_iteration(1);
+        let mut out = vec![0.0; layout.len()];
+        layout.fill(&usage, &prices, &mut out);
+        let get = |s, n| out[layout.index_of(s, n).unwrap()];
+        assert_eq!(get(Scope::Total, "cost_usd"), 21.0);
+        assert_eq!(get(Scope::Model(1), "cost_usd"), 20.0);
+        assert_eq!(get(Scope::Phase(0), "cost_usd"), 1.0);
+        assert_eq!(get(Scope::Phase(1), "iterations"), 1.0);
+        assert_eq!(get(Scope::Total, "calls"), 2.0);
+        assert_eq!(get(Scope::Total, "output_tokens"), 1_000_000.0);
+        assert_eq!(get(Scope::Model(0), "input_tokens"), 1_000_000.0);
+    }
+}

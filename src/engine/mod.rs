@@ -1,0 +1,12 @@
+//! The engine: runs N trials in parallel with per-trial random streams and streaming,
+//! mergeable aggregation, and builds the run's [`Summary`].
+
+mod metrics;
+mod run;
+mod seed;
+mod summary;
+
+pub use metrics::{MetricDef, MetricLayout, PHASE_METRICS, Scope, USAGE_METRICS};
+pub use run::{CHUNK_TRIALS, EngineError, Observer, RunConfig, RunResult, Silent, TrialBlock, run};
+pub use seed::{mix64, trial_rng};
+pub use summary::{NamedMap, QuantileMethod, Summary};

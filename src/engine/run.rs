@@ -1,0 +1,302 @@
+//! Runs N trials in parallel with streaming, deterministic aggregation.
+//!
+//! Trials are grouped into fixed chunks of [`CHUNK_TRIALS`] consecutive indices. A chunk runs on
+//! one thread, accumulating shifted sums per metric; chunk moments are merged in chunk order
+//! (Chan's formula), so floating-point results do not depend on how rayon splits the work.
+//! Quantile sketches hold integer counts and merge exactly in any order. Chunks run in batches
+//! of a few per thread, so memory holds one batch, never the whole run (unless per-trial output
+//! is asked for, which streams each batch to the observer in trial order).
+
+use rayon::prelude::*;
+
+use super::metrics::MetricLayout;
+use super::seed::trial_rng;
+use crate::pricing::{PriceTable, TokenKind};
+use crate::stats::{ChunkSums, Moments, QuantileSketch};
+use crate::workflow::{TrialUsage, Workflow};
+
+/// Trials per chunk: the unit of work and of ordered merging.
+pub const CHUNK_TRIALS: u64 = 1024;
+/// Chunks per thread in one batch.
+const CHUNKS_PER_THREAD: u64 = 16;
+
+/// How to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunConfig {
+    /// Number of trials.
+    pub trials: u64,
+    /// Seed of the run.
+    pub seed: u64,
+    /// Worker threads (`None`: one per core).
+    pub threads: Option<usize>,
+}
+
+/// Why a run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The thread pool could not be built.
+    #[error("cannot start {threads} worker threads: {message}")]
+    ThreadPool {
+        /// Threads asked for.
+        threads: usize,
+        /// The cause.
+        message: String,
+    },
+    /// The observer failed (e.g. writing per-trial rows).
+    #[error("{0}")]
+    Observer(String),
+    /// Zero trials were asked for.
+    #[error("expected at least 1 trial, found 0")]
+    NoTrials,
+}
+
+/// Per-trial rows of one chunk, in trial order, for per-trial output.
+#[derive(Debug, Clone, Default)]
+pub struct TrialBlock {
+    /// Index of the first trial.
+    pub first: u64,
+    /// Models per row.
+    pub models: usize,
+    /// Success of each trial.
+    pub success: Vec<bool>,
+    /// List-price cost of each trial in USD.
+    pub cost: Vec<f64>,
+    /// Calls of each trial.
+    pub calls: Vec<u64>,
+    /// Tokens, `[row][model][kind]` flattened (kinds in [`TokenKind::ALL`] order).
+    pub tokens: Vec<u64>,
+}
+
+impl TrialBlock {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.cost.len()
+    }
+
+    /// Whether the block has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.cost.is_empty()
+    }
+
+    /// Tokens of one kind for one row and model.
+    pub fn tokens(&self, row: usize, model: usize, kind: TokenKind) -> u64 {
+        self.tokens[(row * self.models + model) * TokenKind::COUNT + kind.index()]
+    }
+}
+
+/// Receives progress and, if it asks, per-trial rows in trial order.
+pub trait Observer {
+    /// Called after each batch with the trials done so far.
+    fn progress(&mut self, _done: u64, _total: u64) {}
+    /// Whether to collect per-trial rows.
+    fn wants_trials(&self) -> bool {
+        false
+    }
+    /// Receives a chunk of rows; an error stops the run.
+    fn trials(&mut self, _block: &TrialBlock) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// The merged aggregates of a run: everything a summary is built from.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// Trials run.
+    pub trials: u64,
+    /// Seed used.
+    pub seed: u64,
+    /// The metrics recorded.
+    pub layout: MetricLayout,
+    /// Moments per metric.
+    pub moments: Vec<Moments>,
+    /// Quantile sketch per metric.
+    pub sketches: Vec<QuantileSketch>,
+    /// Successful trials.
+    pub successes: u64,
+    /// Moments of the cost of successful trials times 1 (and 0 for failures): gives the
+    /// covariance of cost and success for the cost-per-success standard error.
+    pub cost_times_success: Moments,
+    /// Moments of the success indicator.
+    pub success_indicator: Moments,
+}
+
+struct ChunkOut {
+    index: u64,
+    moments: Vec<Moments>,
+    cost_times_success: Moments,
+    success_indicator: Moments,
+    successes: u64,
+    block: Option<TrialBlock>,
+}
+
+struct Partial {
+    sketches: Vec<QuantileSketch>,
+    chunks: Vec<ChunkOut>,
+}
+
+impl Partial {
+    fn new(metrics: usize) -> Self {
+        Partial {
+            sketches: vec![QuantileSketch::new(); metrics],
+            chunks: Vec::new(),
+        }
+    }
+
+    fn absorb(mut self, other: Partial) -> Partial {
+        for (a, b) in self.sketches.iter_mut().zip(&other.sketches) {
+            a.merge(b);
+        }
+        self.chunks.extend(other.chunks);
+        self
+    }
+}
+
+/// Runs `config.trials` trials of `workflow` priced with `prices`.
+pub fn run(
+    workflow: &Workflow,
+    prices: &PriceTable,
+    config: &RunConfig,
+    observer: &mut dyn Observer,
+) -> Result<RunResult, EngineError> {
+    if config.trials == 0 {
+        return Err(EngineError::NoTrials);
+    }
+    let threads = config
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| EngineError::ThreadPool {
+            threads,
+            message: e.to_string(),
+        })?;
+    let layout = MetricLayout::new(workflow.model_count(), workflow.phase_count());
+    let metrics = layout.len();
+    let want_rows = observer.wants_trials();
+    let chunks = config.trials.div_ceil(CHUNK_TRIALS);
+    let batch = (threads as u64 * CHUNKS_PER_THREAD).max(1);
+
+    let mut result = RunResult {
+        trials: config.trials,
+        seed: config.seed,
+        layout: layout.clone(),
+        moments: vec![Moments::default(); metrics],
+        sketches: vec![QuantileSketch::new(); metrics],
+        successes: 0,
+        cost_times_success: Moments::default(),
+        success_indicator: Moments::default(),
+    };
+    let ctx = ChunkContext {
+        workflow,
+        prices,
+        layout: &layout,
+        seed: config.seed,
+        trials: config.trials,
+        want_rows,
+    };
+
+    let mut start = 0;
+    while start < chunks {
+        let end = (start + batch).min(chunks);
+        let partial = pool.install(|| {
+            (start..end)
+                .into_par_iter()
+                .fold(
+                    || Partial::new(metrics),
+                    |mut acc, chunk| {
+                        let out = ctx.run_chunk(chunk, &mut acc.sketches);
+                        acc.chunks.push(out);
+                        acc
+                    },
+                )
+                .reduce(|| Partial::new(metrics), Partial::absorb)
+        });
+        let Partial {
+            sketches,
+            chunks: mut outs,
+        } = partial;
+        for (a, b) in result.sketches.iter_mut().zip(&sketches) {
+            a.merge(b);
+        }
+        outs.sort_by_key(|c| c.index);
+        for out in outs {
+            for (a, b) in result.moments.iter_mut().zip(&out.moments) {
+                a.merge(b);
+            }
+            result.cost_times_success.merge(&out.cost_times_success);
+            result.success_indicator.merge(&out.success_indicator);
+            result.successes += out.successes;
+            if let Some(block) = &out.block {
+                observer.trials(block).map_err(EngineError::Observer)?;
+            }
+        }
+        start = end;
+        observer.progress((start * CHUNK_TRIALS).min(config.trials), config.trials);
+    }
+    Ok(result)
+}
+
+struct ChunkContext<'a> {
+    workflow: &'a Workflow,
+    prices: &'a PriceTable,
+    layout: &'a MetricLayout,
+    seed: u64,
+    trials: u64,
+    want_rows: bool,
+}
+
+impl ChunkContext<'_> {
+    fn run_chunk(&self, chunk: u64, sketches: &mut [QuantileSketch]) -> ChunkOut {
+        let first = chunk * CHUNK_TRIALS;
+        let last = (first + CHUNK_TRIALS).min(self.trials);
+        let metrics = self.layout.len();
+        let models = self.workflow.model_count();
+        let mut usage = TrialUsage::new(self.workflow.phase_count(), models);
+        let mut values = vec![0.0; metrics];
+        let mut sums = vec![ChunkSums::default(); metrics];
+        let mut cost_success = ChunkSums::default();
+        let mut success_ind = ChunkSums::default();
+        let mut successes = 0;
+        let mut block = self.want_rows.then(|| TrialBlock {
+            first,
+            models,
+            ..TrialBlock::default()
+        });
+        for index in first..last {
+            let mut rng = trial_rng(self.seed, index);
+            self.workflow.run_trial(&mut rng, &mut usage);
+            self.layout.fill(&usage, self.prices, &mut values);
+            for ((s, sk), &v) in sums.iter_mut().zip(sketches.iter_mut()).zip(&values) {
+                s.push(v);
+                sk.insert(v);
+            }
+            let ok = usage.success as u64;
+            successes += ok;
+            success_ind.push(ok as f64);
+            cost_success.push(if usage.success { values[0] } else { 0.0 });
+            if let Some(b) = block.as_mut() {
+                b.success.push(usage.success);
+                b.cost.push(values[0]);
+                b.calls.push(usage.total_calls());
+                for m in 0..models {
+                    for kind in TokenKind::ALL {
+                        b.tokens.push(usage.model_tokens(m, kind));
+                    }
+                }
+            }
+        }
+        ChunkOut {
+            index: chunk,
+            moments: sums.iter().map(ChunkSums::finish).collect(),
+            cost_times_success: cost_success.finish(),
+            success_indicator: success_ind.finish(),
+            successes,
+            block,
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Reports: the table on stdout, `summary.json`, `manifest.json` and `trials.csv`, all written
+//! atomically. This layer formats numbers; it never makes them.
+
+mod atomic;
+mod manifest;
+mod table;
+mod trials_csv;
+
+use std::io;
+use std::path::Path;
+
+pub use atomic::{AtomicFile, write_atomic};
+pub use manifest::{Manifest, iso8601_utc, sha256_hex};
+pub use table::render as render_table;
+pub use trials_csv::TrialCsvWriter;
+
+use crate::engine::Summary;
+
+/// The summary as pretty JSON (the shape of `summary.json` and `--format json`).
+pub fn summary_json(summary: &Summary) -> String {
+    let mut s = serde_json::to_string_pretty(summary).expect("a summary always serialises");
+    s.push('\n');
+    s
+}
+
+/// Writes `summary.json` into `dir` atomically.
+pub fn write_summary(dir: &Path, summary: &Summary) -> io::Result<()> {
+    write_atomic(&dir.join("summary.json"), summary_json(summary).as_bytes())
+}
+
+/// Writes `manifest.json` into `dir` atomically.
+pub fn write_manifest(dir: &Path, manifest: &Manifest) -> io::Result<()> {
+    let mut s = serde_json::to_string_pretty(manifest).map_err(io::Error::other)?;
+    s.push('\n');
+    write_atomic(&dir.join("manifest.json"), s.as_bytes())
+}

@@ -1,0 +1,10 @@
+//! Pure statistics: mergeable moments, a quantile sketch with a stated relative error, and the
+//! summaries built from them. No I/O, no randomness, no knowledge of tokens.
+
+mod moments;
+mod sketch;
+mod summary;
+
+pub use moments::{ChunkSums, Moments};
+pub use sketch::{QuantileSketch, RELATIVE_ERROR, SUB_BITS};
+pub use summary::{Estimate, Interval, MetricSummary, QUANTILES, QuantileIntervals, Z975};

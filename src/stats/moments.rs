@@ -1,0 +1,180 @@
+//! Mergeable moments: count, mean, sum of squared deviations, min and max.
+//!
+//! Chunks accumulate shifted sums (`Σ(x−K)`, `Σ(x−K)²` with K the chunk's first value, which
+//! avoids cancellation and costs two multiply-adds per value); chunks then merge by Chan et al.'s
+//! pairwise formula ("Updating formulae and a pairwise algorithm for computing sample
+//! variances", 1979). Merging in a fixed order gives bit-identical results at any thread count.
+
+use serde::Serialize;
+
+/// Moments of a sample, mergeable.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Moments {
+    /// Number of values.
+    pub n: u64,
+    /// Mean.
+    pub mean: f64,
+    /// Sum of squared deviations from the mean.
+    pub m2: f64,
+    /// Smallest value (+inf when empty).
+    pub min: f64,
+    /// Largest value (−inf when empty).
+    pub max: f64,
+}
+
+impl Default for Moments {
+    fn default() -> Self {
+        Moments {
+            n: 0,
+            mean: 0.0,
+            m2: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl Moments {
+    /// Moments of a slice (Welford's update).
+    pub fn of(values: &[f64]) -> Moments {
+        let mut sums = ChunkSums::default();
+        for &v in values {
+            sums.push(v);
+        }
+        sums.finish()
+    }
+
+    /// Adds another sample's moments (Chan's pairwise update). Not commutative in floating
+    /// point: merge in a fixed order for reproducible bits.
+    pub fn merge(&mut self, other: &Moments) {
+        if other.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = *other;
+            return;
+        }
+        let n = self.n + other.n;
+        let delta = other.mean - self.mean;
+        let (na, nb, nf) = (self.n as f64, other.n as f64, n as f64);
+        self.mean += delta * nb / nf;
+        self.m2 += other.m2 + delta * delta * na * nb / nf;
+        self.n = n;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
+    /// Sample variance (n − 1 denominator); 0 for fewer than two values.
+    pub fn variance(&self) -> f64 {
+        if self.n < 2 {
+            0.0
+        } else {
+            (self.m2 / (self.n - 1) as f64).max(0.0)
+        }
+    }
+
+    /// Sample standard deviation.
+    pub fn sd(&self) -> f64 {
+        self.variance().sqrt()
+    }
+
+    /// Standard error of the mean, `sd / sqrt(n)`.
+    pub fn se(&self) -> f64 {
+        if self.n == 0 {
+            0.0
+        } else {
+            self.sd() / (self.n as f64).sqrt()
+        }
+    }
+}
+
+/// Fast per-chunk accumulator: shifted sums, turned into [`Moments`] at the end of a chunk.
+#[derive(Debug, Clone, Copy)]
+pub struct ChunkSums {
+    n: u64,
+    shift: f64,
+    s1: f64,
+    s2: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Default for ChunkSums {
+    fn default() -> Self {
+        ChunkSums {
+            n: 0,
+            shift: 0.0,
+            s1: 0.0,
+            s2: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl ChunkSums {
+    /// Adds one value.
+    #[inline]
+    pub fn push(&mut self, x: f64) {
+        if self.n == 0 {
+            self.shift = x;
+        }
+        let d = x - self.shift;
+        self.n += 1;
+        self.s1 += d;
+        self.s2 += d * d;
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+    }
+
+    /// The moments of the values pushed so far.
+    pub fn finish(&self) -> Moments {
+        if self.n == 0 {
+            return Moments::default();
+        }
+        let n = self.n as f64;
+        let mean_d = self.s1 / n;
+        Moments {
+            n: self.n,
+            mean: self.shift + mean_d,
+            m2: (self.s2 - self.s1 * mean_d).max(0.0),
+            min: self.min,
+            max: self.max,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moments_match_the_textbook_formulas() {
+        let m = Moments::of(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]);
+        assert_eq!(m.n, 8);
+        assert!((m.mean - 5.0).abs() < 1e-12);
+        assert!((m.variance() - 32.0 / 7.0).abs() < 1e-12);
+        assert_eq!((m.min, m.max), (2.0, 9.0));
+    }
+
+    #[test]
+    fn merging_halves_equals_the_whole() {
+        let values: Vec<f64> = (0..1000).map(|i| 1e6 + (i as f64 * 0.37).sin()).collect();
+        let whole = Moments::of(&values);
+        let mut a = Moments::of(&values[..313]);
+        a.merge(&Moments::of(&values[313..]));
+        assert!((a.mean - whole.mean).abs() < 1e-9);
+        assert!((a.variance() - whole.variance()).abs() < 1e-9 * whole.variance().max(1.0));
+        assert_eq!(a.n, whole.n);
+    }
+
+    #[test]
+    fn empty_and_single_values_are_safe() {
+        let mut m = Moments::default();
+        m.merge(&Moments::default());
+        assert_eq!(m.n, 0);
+        assert_eq!(m.se(), 0.0);
+        let one = Moments::of(&[3.0]);
+        assert_eq!((one.mean, one.variance()), (3.0, 0.0));
+    }
+}

@@ -1,0 +1,253 @@
+//! A mergeable quantile sketch for non-negative values with a guaranteed relative error.
+//!
+//! Method: a log-linear histogram in the style of HdrHistogram. A positive `f64` is bucketed by
+//! its exponent and the top [`SUB_BITS`] bits of its mantissa, i.e. by `bits >> (52 − SUB_BITS)`:
+//! within each power of two there are `2^SUB_BITS` equal-width buckets, so a bucket's width is at
+//! most `2^−SUB_BITS` of its lower edge, and its midpoint lies within
+//! [`RELATIVE_ERROR`] `= 2^−(SUB_BITS+1)` (0.049%) of any value in it. Zero has a bucket of its
+//! own. Counts are integers, so merging is exact and order-free. Memory is one counter per bucket
+//! between the smallest and largest value seen (about 1,024 per doubling of the range), whatever
+//! the number of values.
+
+use serde::Serialize;
+
+/// Mantissa bits kept per bucket.
+pub const SUB_BITS: u32 = 10;
+/// Largest relative distance between a reported quantile and the true order statistic.
+pub const RELATIVE_ERROR: f64 = 1.0 / (1u64 << (SUB_BITS + 1)) as f64;
+const SHIFT: u32 = 52 - SUB_BITS;
+
+/// Log-linear histogram of non-negative values.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct QuantileSketch {
+    zeros: u64,
+    /// Key of `counts[0]`.
+    offset: u32,
+    counts: Vec<u64>,
+    total: u64,
+}
+
+#[inline]
+fn key_of(x: f64) -> u32 {
+    (x.to_bits() >> SHIFT) as u32
+}
+
+fn lower_edge(key: u32) -> f64 {
+    f64::from_bits((key as u64) << SHIFT)
+}
+
+impl QuantileSketch {
+    /// An empty sketch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of values inserted.
+    pub fn count(&self) -> u64 {
+        self.total
+    }
+
+    /// Adds a value. Values must be finite and non-negative (negative values and NaN are
+    /// counted as zero in release builds and rejected in debug builds).
+    #[inline]
+    pub fn insert(&mut self, x: f64) {
+        debug_assert!(
+            x >= 0.0 && x.is_finite(),
+            "sketch values must be finite and >= 0, got {x}"
+        );
+        self.total += 1;
+        if !(x > 0.0) || !x.is_finite() {
+            self.zeros += 1;
+            return;
+        }
+        let key = key_of(x);
+        if self.counts.is_empty() {
+            self.offset = key;
+            self.counts.push(1);
+            return;
+        }
+        if key < self.offset {
+            let grow = (self.offset - key) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = key;
+        }
+        let i = (key - self.offset) as usize;
+        if i >= self.counts.len() {
+            self.counts.resize(i + 1, 0);
+        }
+        self.counts[i] += 1;
+    }
+
+    /// Adds every count of `other` (exact; the result does not depend on merge order).
+    pub fn merge(&mut self, other: &QuantileSketch) {
+        self.total += other.total;
+        self.zeros += other.zeros;
+        if other.counts.is_empty() {
+            return;
+        }
+        if self.counts.is_empty() {
+            self.offset = other.offset;
+            self.counts = other.counts.clone();
+            return;
+        }
+        let lo = self.offset.min(other.offset);
+        let hi = (self.offset as usize + self.counts.len())
+            .max(other.offset as usize + other.counts.len());
+        if lo < self.offset {
+            let grow = (self.offset - lo) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = lo;
+        }
+        self.counts.resize(hi - lo as usize, 0);
+        let start = (other.offset - self.offset) as usize;
+        for (dst, src) in self.counts[start..].iter_mut().zip(&other.counts) {
+            *dst += src;
+        }
+    }
+
+    /// The value of the order statistic of 1-based `rank` (clamped to `1..=count`), within
+    /// [`RELATIVE_ERROR`]. With `integers`, a bucket holding exactly one integer reports it
+    /// exactly. `None` when empty.
+    pub fn value_at_rank(&self, rank: u64, integers: bool) -> Option<f64> {
+        if self.total == 0 {
+            return None;
+        }
+        let rank = rank.clamp(1, self.total);
+        if rank <= self.zeros {
+            return Some(0.0);
+        }
+        let mut seen = self.zeros;
+        for (i, &c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                return Some(self.representative(self.offset + i as u32, integers));
+            }
+        }
+        None
+    }
+
+    /// The `q`-quantile (0 ≤ q ≤ 1) as the order statistic of rank `max(1, ceil(q n))`.
+    pub fn quantile(&self, q: f64, integers: bool) -> Option<f64> {
+        let rank = (q.clamp(0.0, 1.0) * self.total as f64).ceil() as u64;
+        self.value_at_rank(rank.max(1), integers)
+    }
+
+    /// Mean of the values above the `q`-quantile (the expected value beyond it), from bucket
+    /// midpoints; `None` when empty.
+    pub fn mean_above(&self, q: f64, integers: bool) -> Option<f64> {
+        if self.total == 0 {
+            return None;
+        }
+        let skip = (q.clamp(0.0, 1.0) * self.total as f64).floor() as u64;
+        let keep = self.total - skip;
+        if keep == 0 {
+            return self.value_at_rank(self.total, integers);
+        }
+        let mut to_skip = skip;
+        let mut sum = 0.0;
+        let zero_skipped = to_skip.min(self.zeros);
+        to_skip -= zero_skipped;
+        for (i, &c) in self.counts.iter().enumerate() {
+            let skipped = to_skip.min(c);
+            to_skip -= skipped;
+            let kept = c - skipped;
+            if kept > 0 {
+                sum += kept as f64 * self.representative(self.offset + i as u32, integers);
+            }
+        }
+        Some(sum / keep as f64)
+    }
+
+    fn representative(&self, key: u32, integers: bool) -> f64 {
+        let lo = lower_edge(key);
+        let hi = lower_edge(key + 1);
+        if integers {
+            let first = lo.ceil();
+            if first < hi && first + 1.0 >= hi {
+                return first;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+
+    /// Number of non-empty buckets (a measure of the sketch's size).
+    pub fn buckets(&self) -> usize {
+        self.counts.iter().filter(|&&c| c > 0).count() + (self.zeros > 0) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exact_quantile(sorted: &[f64], q: f64) -> f64 {
+        let rank = ((q * sorted.len() as f64).ceil() as usize).max(1);
+        sorted[rank - 1]
+    }
+
+    #[test]
+    fn quantiles_are_within_the_stated_relative_error() {
+        let mut values: Vec<f64> = (1..=20_000)
+            .map(|i| (12.0 * ((i as f64) * 0.618_034).fract()).exp() * 0.01)
+            .collect();
+        let mut sketch = QuantileSketch::new();
+        for &v in &values {
+            sketch.insert(v);
+        }
+        values.sort_by(f64::total_cmp);
+        for q in [0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0] {
+            let exact = exact_quantile(&values, q);
+            let got = sketch.quantile(q, false).unwrap();
+            assert!(
+                (got - exact).abs() <= RELATIVE_ERROR * exact * (1.0 + 1e-12),
+                "q={q} exact={exact} got={got}"
+            );
+        }
+    }
+
+    #[test]
+    fn small_integers_are_exact() {
+        let mut sketch = QuantileSketch::new();
+        for v in [0.0, 1.0, 2.0, 3.0, 7.0, 500.0, 1023.0] {
+            sketch.insert(v);
+        }
+        assert_eq!(sketch.value_at_rank(1, true), Some(0.0));
+        assert_eq!(sketch.value_at_rank(5, true), Some(7.0));
+        assert_eq!(sketch.value_at_rank(6, true), Some(500.0));
+        assert_eq!(sketch.value_at_rank(7, true), Some(1023.0));
+    }
+
+    #[test]
+    fn merge_is_exact_and_order_free() {
+        let mut a = QuantileSketch::new();
+        let mut b = QuantileSketch::new();
+        let mut all = QuantileSketch::new();
+        for i in 0..5000 {
+            let v = (i as f64).powf(1.7);
+            if i % 3 == 0 {
+                a.insert(v)
+            } else {
+                b.insert(v)
+            }
+            all.insert(v);
+        }
+        let mut ab = a.clone();
+        ab.merge(&b);
+        let mut ba = b.clone();
+        ba.merge(&a);
+        for q in [0.1, 0.5, 0.99] {
+            assert_eq!(ab.quantile(q, false), all.quantile(q, false));
+            assert_eq!(ba.quantile(q, false), all.quantile(q, false));
+        }
+    }
+
+    #[test]
+    fn mean_above_the_median_of_one_to_a_hundred() {
+        let mut s = QuantileSketch::new();
+        for i in 1..=100 {
+            s.insert(i as f64);
+        }
+        // Values 51..=100 have mean 75.5; small integers are reported exactly.
+        assert_eq!(s.mean_above(0.5, true), Some(75.5));
+    }
+}
