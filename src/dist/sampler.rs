@@ -47,6 +47,9 @@ pub struct Sampler {
     shift: f64,
     floor: f64,
     ceil: f64,
+    /// Integer clamps of `sample_count`: `max(0, ceil(floor))` and `floor(ceil)`.
+    count_floor: i64,
+    count_ceil: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -454,22 +457,26 @@ impl Sampler {
                 format!("expected max >= min ({floor}), found {ceil}"),
             ));
         }
-        Ok(Sampler {
+        Ok(Sampler::with_clamps(kind, shift, floor, ceil))
+    }
+
+    fn with_clamps(kind: Kind, shift: f64, floor: f64, ceil: f64) -> Sampler {
+        // Float-to-int casts saturate, so infinite clamps become the ends of the i64 range.
+        let count_floor = (floor.ceil() as i64).max(0);
+        let count_ceil = (ceil.floor() as i64).max(count_floor);
+        Sampler {
             kind,
             shift,
             floor,
             ceil,
-        })
+            count_floor,
+            count_ceil,
+        }
     }
 
     /// A sampler that always yields `value` (used for defaults).
     pub fn constant(value: f64) -> Sampler {
-        Sampler {
-            kind: Kind::Fixed(value),
-            shift: 0.0,
-            floor: f64::NEG_INFINITY,
-            ceil: f64::INFINITY,
-        }
+        Sampler::with_clamps(Kind::Fixed(value), 0.0, f64::NEG_INFINITY, f64::INFINITY)
     }
 
     /// The value if the sampler is degenerate (always the same draw), else `None`.
@@ -496,7 +503,7 @@ impl Sampler {
             },
             Kind::LogNormal { mu, sigma } => {
                 let z: f64 = StandardNormal.sample(rng);
-                (mu + sigma * z).exp()
+                super::exp::exp(mu + sigma * z)
             }
             Kind::Gamma(g) => g.sample(rng),
             Kind::PoissonTable(cdf) => {
@@ -545,12 +552,24 @@ impl Sampler {
         self.sample_raw(rng).max(self.floor).min(self.ceil)
     }
 
-    /// An integer draw (tokens, counts): rounded to nearest, clamped to `[min, max]`, at least 0.
+    /// An integer draw (tokens, counts): rounded to nearest (halves away from zero), then
+    /// clamped to `[min, max]` and to at least 0.
     #[inline]
     pub fn sample_count<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
-        let x = self.sample_raw(rng).round().max(self.floor).min(self.ceil);
-        if x > 0.0 { x as u64 } else { 0 }
+        round_count(self.sample_raw(rng)).clamp(self.count_floor, self.count_ceil) as u64
     }
+}
+
+/// Rounds half away from zero for `x >= 0`, exactly as `f64::round` does, in the integer
+/// domain: no libm call (what `round` compiles to on baseline x86-64), no data-dependent branch
+/// (a 50/50 branch per draw mispredicts badly), and the clamps that follow are integer `cmov`s.
+/// Negative inputs give a value `<= 0`; the cast saturates, so huge values and infinities give
+/// `i64::MAX` and NaN gives 0.
+#[inline]
+fn round_count(x: f64) -> i64 {
+    let t = x as i64;
+    let r = x - t as f64;
+    t.saturating_add((r >= 0.5) as i64)
 }
 
 fn ordered_triple(
@@ -600,5 +619,37 @@ fn sample_poisson<R: Rng + ?Sized>(lambda: f64, rng: &mut R) -> f64 {
     match Poisson::new(lambda) {
         Ok(p) => p.sample(rng),
         Err(_) => lambda.round(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_count;
+
+    #[test]
+    fn rounding_matches_the_standard_library_on_non_negative_values() {
+        let cases = [
+            0.0,
+            0.49999999999999994,
+            0.5,
+            1.5,
+            2.5,
+            4503599627370495.5,
+            4503599627370497.0,
+            2.4999999,
+            123456.5,
+        ];
+        for x in cases {
+            assert_eq!(round_count(x), x.round() as i64, "x = {x}");
+        }
+        for i in 0..100_000 {
+            let x = (i as f64) * 0.013_7;
+            assert_eq!(round_count(x), x.round() as i64, "x = {x}");
+        }
+        for x in [-0.4, -0.5, -3.7, -1e300, f64::NEG_INFINITY, f64::NAN] {
+            assert!(round_count(x) <= 0, "x = {x}");
+        }
+        assert_eq!(round_count(1e300), i64::MAX);
+        assert_eq!(round_count(f64::INFINITY), i64::MAX);
     }
 }

@@ -25,7 +25,7 @@ fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -83,10 +83,10 @@ pub fn render(summary: &Summary) -> String {
         ("cache_read_tokens", "cache read tokens"),
     ];
     for (key, label) in labels {
-        if let Some(m) = summary.metrics.get(key) {
-            if key == "cost_usd" || key == "calls" || m.max > 0.0 {
-                row(&mut out, label, m, key == "cost_usd");
-            }
+        if let Some(m) = summary.metrics.get(key)
+            && (key == "cost_usd" || key == "calls" || m.max > 0.0)
+        {
+            row(&mut out, label, m, key == "cost_usd");
         }
     }
     let total_cost = summary.metric("cost_usd").map_or(0.0, |m| m.mean);

@@ -148,13 +148,13 @@ fn explain_serde_message(raw: &str) -> (String, Option<String>) {
             );
         }
     }
-    if let Some(rest) = raw.strip_prefix("invalid value: ") {
-        if let Some((found, expected)) = rest.rsplit_once(", expected ") {
-            return (
-                format!("expected {}, found {found}", humanize(expected)),
-                None,
-            );
-        }
+    if let Some(rest) = raw.strip_prefix("invalid value: ")
+        && let Some((found, expected)) = rest.rsplit_once(", expected ")
+    {
+        return (
+            format!("expected {}, found {found}", humanize(expected)),
+            None,
+        );
     }
     (raw.to_string(), None)
 }

@@ -47,20 +47,28 @@ impl QuantileSketch {
         self.total
     }
 
-    /// Adds a value. Values must be finite and non-negative (negative values and NaN are
-    /// counted as zero in release builds and rejected in debug builds).
+    /// Adds a value. Values must be non-negative: zero, negative values and NaN count as zero
+    /// (and are rejected in debug builds); +inf counts in the highest finite bucket.
     #[inline]
     pub fn insert(&mut self, x: f64) {
-        debug_assert!(
-            x >= 0.0 && x.is_finite(),
-            "sketch values must be finite and >= 0, got {x}"
-        );
+        debug_assert!(x >= 0.0, "sketch values must be >= 0, got {x}");
         self.total += 1;
-        if !(x > 0.0) || !x.is_finite() {
+        if x > 0.0 {
+            let key = key_of(x);
+            let i = key.wrapping_sub(self.offset) as usize;
+            match self.counts.get_mut(i) {
+                Some(c) => *c += 1,
+                None => self.insert_new_key(key),
+            }
+        } else {
             self.zeros += 1;
-            return;
         }
-        let key = key_of(x);
+    }
+
+    /// The slow path of [`QuantileSketch::insert`]: the key lies outside the current range.
+    #[cold]
+    fn insert_new_key(&mut self, key: u32) {
+        let key = key.min(key_of(f64::MAX));
         if self.counts.is_empty() {
             self.offset = key;
             self.counts.push(1);
