@@ -508,8 +508,11 @@ impl Sampler {
             Kind::Gamma(g) => g.sample(rng),
             Kind::PoissonTable(cdf) => {
                 let u = rng.random::<f64>();
-                // The table ends where the tail is below 1e-17; the last index absorbs the rest.
-                cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1) as f64
+                // Inversion: the draw is the number of CDF entries <= u. Counting over the whole
+                // (short, increasing) table is branch-free and vectorises; a search that stops
+                // early mispredicts its exit on every draw. The last entry is +inf, so the
+                // count never passes the table's end (whose tail is below 1e-17).
+                cdf.iter().map(|&c| (u >= c) as u32).sum::<u32>() as f64
             }
             Kind::PoissonLarge(p) => p.sample(rng),
             Kind::NegativeBinomial(g) => {

@@ -48,6 +48,9 @@ pub struct MetricDef {
     pub name: &'static str,
     /// Integer-valued (token and call counts).
     pub integer: bool,
+    /// Zero in every trial by construction (a token kind the workflow never produces): the
+    /// engine counts it without aggregating values.
+    pub always_zero: bool,
 }
 
 /// The list of metrics of a run: totals, then per model (when there are several), then per phase.
@@ -63,14 +66,24 @@ pub struct MetricLayout {
 impl MetricLayout {
     /// The layout for a workflow of `models` models and `phases` phases. With one model the
     /// per-model metrics are the totals and are not recorded twice.
-    pub fn new(models: usize, phases: usize) -> MetricLayout {
+    ///
+    /// `kinds_used` (by [`TokenKind::index`]) marks the token kinds that can be non-zero.
+    pub fn new(models: usize, phases: usize, kinds_used: [bool; TokenKind::COUNT]) -> MetricLayout {
         let per_model = models > 1;
         let mut defs = Vec::new();
+        let always_zero = |name: &str| {
+            USAGE_METRICS
+                .iter()
+                .position(|&n| n == name)
+                .and_then(|i| i.checked_sub(2))
+                .is_some_and(|k| !kinds_used[KIND_ORDER[k].index()])
+        };
         let usage = |scope| {
             USAGE_METRICS.iter().map(move |&name| MetricDef {
                 scope,
                 name,
                 integer: name != "cost_usd",
+                always_zero: always_zero(name),
             })
         };
         defs.extend(usage(Scope::Total));
@@ -84,6 +97,7 @@ impl MetricLayout {
                 scope: Scope::Phase(p),
                 name,
                 integer: name != "cost_usd",
+                always_zero: false,
             }));
         }
         MetricLayout {
@@ -167,7 +181,7 @@ mod tests {
             ModelPrices::new(1.0, 2.0, 0.0, 0.0),
             ModelPrices::new(10.0, 20.0, 0.0, 0.0),
         ]);
-        let layout = MetricLayout::new(2, 2);
+        let layout = MetricLayout::new(2, 2, [true; TokenKind::COUNT]);
         let mut usage = TrialUsage::new(2, 2);
         usage.add_tokens(0, 0, TokenKind::Input, 1_000_000);
         usage.add_tokens(1, 1, TokenKind::Output, 1_000_000);

@@ -175,7 +175,11 @@ pub fn run(
             threads,
             message: e.to_string(),
         })?;
-    let layout = MetricLayout::new(workflow.model_count(), workflow.phase_count());
+    let layout = MetricLayout::new(
+        workflow.model_count(),
+        workflow.phase_count(),
+        workflow.kinds_used(),
+    );
     let metrics = layout.len();
     let want_rows = observer.wants_trials();
     let chunks = config.trials.div_ceil(CHUNK_TRIALS);
@@ -191,7 +195,11 @@ pub fn run(
         cost_times_success: Moments::default(),
         success_indicator: Moments::default(),
     };
+    let active: Vec<usize> = (0..metrics)
+        .filter(|&j| !layout.defs[j].always_zero)
+        .collect();
     let ctx = ChunkContext {
+        active,
         workflow,
         prices,
         layout: &layout,
@@ -242,6 +250,8 @@ pub fn run(
 }
 
 struct ChunkContext<'a> {
+    /// Metrics that are aggregated value by value (the others are zero by construction).
+    active: Vec<usize>,
     workflow: &'a Workflow,
     prices: &'a PriceTable,
     layout: &'a MetricLayout,
@@ -271,9 +281,10 @@ impl ChunkContext<'_> {
             let mut rng = trial_rng(self.seed, index);
             self.workflow.run_trial(&mut rng, &mut usage);
             self.layout.fill(&usage, self.prices, &mut values);
-            for ((s, sk), &v) in sums.iter_mut().zip(sketches.iter_mut()).zip(&values) {
-                s.push(v);
-                sk.insert(v);
+            for &j in &self.active {
+                let v = values[j];
+                sums[j].push(v);
+                sketches[j].insert(v);
             }
             let ok = usage.success as u64;
             successes += ok;
@@ -288,6 +299,13 @@ impl ChunkContext<'_> {
                         b.tokens.push(usage.model_tokens(m, kind));
                     }
                 }
+            }
+        }
+        let n = last - first;
+        for (j, def) in self.layout.defs.iter().enumerate() {
+            if def.always_zero {
+                sums[j] = ChunkSums::constant(n, 0.0);
+                sketches[j].insert_repeated(0.0, n);
             }
         }
         ChunkOut {

@@ -127,6 +127,21 @@ impl ChunkSums {
         self.max = self.max.max(x);
     }
 
+    /// The sums of `n` copies of `value`.
+    pub fn constant(n: u64, value: f64) -> ChunkSums {
+        if n == 0 {
+            return ChunkSums::default();
+        }
+        ChunkSums {
+            n,
+            shift: value,
+            s1: 0.0,
+            s2: 0.0,
+            min: value,
+            max: value,
+        }
+    }
+
     /// The moments of the values pushed so far.
     pub fn finish(&self) -> Moments {
         if self.n == 0 {
@@ -166,6 +181,16 @@ mod tests {
         assert!((a.mean - whole.mean).abs() < 1e-9);
         assert!((a.variance() - whole.variance()).abs() < 1e-9 * whole.variance().max(1.0));
         assert_eq!(a.n, whole.n);
+    }
+
+    #[test]
+    fn constant_sums_equal_pushed_values() {
+        let mut pushed = ChunkSums::default();
+        for _ in 0..7 {
+            pushed.push(2.5);
+        }
+        assert_eq!(ChunkSums::constant(7, 2.5).finish(), pushed.finish());
+        assert_eq!(ChunkSums::constant(0, 2.5).finish(), Moments::default());
     }
 
     #[test]

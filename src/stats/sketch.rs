@@ -65,6 +65,21 @@ impl QuantileSketch {
         }
     }
 
+    /// Adds `n` copies of a value.
+    pub fn insert_repeated(&mut self, x: f64, n: u64) {
+        if n == 0 {
+            return;
+        }
+        self.insert(x);
+        self.total += n - 1;
+        if x > 0.0 {
+            let i = (key_of(x).min(key_of(f64::MAX)) - self.offset) as usize;
+            self.counts[i] += n - 1;
+        } else {
+            self.zeros += n - 1;
+        }
+    }
+
     /// The slow path of [`QuantileSketch::insert`]: the key lies outside the current range.
     #[cold]
     fn insert_new_key(&mut self, key: u32) {
@@ -247,6 +262,19 @@ mod tests {
             assert_eq!(ab.quantile(q, false), all.quantile(q, false));
             assert_eq!(ba.quantile(q, false), all.quantile(q, false));
         }
+    }
+
+    #[test]
+    fn repeated_inserts_equal_single_ones() {
+        let mut a = QuantileSketch::new();
+        let mut b = QuantileSketch::new();
+        for (x, n) in [(0.0, 3), (5.5, 4), (1e6, 2), (5.5, 0)] {
+            a.insert_repeated(x, n);
+            for _ in 0..n {
+                b.insert(x);
+            }
+        }
+        assert_eq!(a, b);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The compiled agent model: indices and samplers, no strings in the hot path.
 
 use crate::dist::Sampler;
+use crate::pricing::TokenKind;
 
 /// How prompts are billed between consecutive calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,5 +103,20 @@ impl Workflow {
     /// Number of phases.
     pub fn phase_count(&self) -> usize {
         self.phases.len()
+    }
+
+    /// Which token kinds this workflow can ever produce (by [`TokenKind::index`]); the others
+    /// are zero in every trial, which lets the engine skip aggregating them.
+    pub fn kinds_used(&self) -> [bool; TokenKind::COUNT] {
+        let mut used = [false; TokenKind::COUNT];
+        used[TokenKind::Output.index()] = true;
+        match self.caching {
+            Caching::Off => used[TokenKind::Input.index()] = true,
+            Caching::Prefix => {
+                used[TokenKind::CacheWrite.index()] = true;
+                used[TokenKind::CacheRead.index()] = true;
+            }
+        }
+        used
     }
 }
