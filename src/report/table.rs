@@ -5,19 +5,49 @@ use std::fmt::Write;
 use crate::engine::Summary;
 use crate::stats::MetricSummary;
 
-/// Formats a number for the table: dollars with 4 significant decimals, counts with thousands
-/// separators.
+/// Formats a value for the table: dollars with 4 decimals (2 from $100 up), counts as grouped
+/// integers from 100 up, else with 2 decimals.
 fn num(v: f64, dollars: bool) -> String {
     if dollars {
         if v.abs() >= 100.0 {
-            format!("{v:.2}")
+            fixed(v, 2)
         } else {
             format!("{v:.4}")
         }
-    } else if v.abs() >= 100.0 {
+    } else if v.abs() >= 100.0 || v.fract() == 0.0 {
         group_thousands(v.round() as i64)
     } else {
         format!("{v:.2}")
+    }
+}
+
+/// `mean ± se` with the standard error to two significant digits and the mean to the same
+/// decimal place, so the printed precision is the precision there is.
+fn mean_se(mean: f64, se: f64, dollars: bool) -> String {
+    if !(se > 0.0) || !se.is_finite() {
+        return format!("{} ± 0", num(mean, dollars));
+    }
+    let decimals = (1 - se.log10().floor() as i32).clamp(0, 8) as usize;
+    let prefix = if dollars { "$" } else { "" };
+    format!(
+        "{prefix}{} ± {}",
+        fixed(mean, decimals),
+        fixed(se, decimals)
+    )
+}
+
+/// A number with `decimals` decimals and thousands separators in its integer part.
+fn fixed(v: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = text
+        .split_once('.')
+        .map_or((text.as_str(), ""), |(i, f)| (i, f));
+    let grouped = group_thousands(int.parse::<i64>().unwrap_or(0));
+    let sign = if v < 0.0 { "-" } else { "" };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
     }
 }
 
@@ -34,7 +64,7 @@ fn group_thousands(n: i64) -> String {
 }
 
 fn row(out: &mut String, label: &str, m: &MetricSummary, dollars: bool) {
-    let mean = format!("{} ± {}", num(m.mean, dollars), num(m.se, dollars));
+    let mean = mean_se(m.mean, m.se, dollars);
     let _ = writeln!(
         out,
         "  {label:<22} {mean:>22} {:>11} {:>11} {:>11} {:>11} {:>11}",
@@ -60,11 +90,9 @@ pub fn render(summary: &Summary) -> String {
     let cps = &summary.cost_per_success_usd;
     let _ = writeln!(
         out,
-        "  success rate {:.2}% ± {:.2}%    cost per successful task ${} ± {}",
-        100.0 * sr.mean,
-        100.0 * sr.se,
-        num(cps.mean, true),
-        num(cps.se, true)
+        "  success rate {}%    cost per successful task {}",
+        mean_se(100.0 * sr.mean, 100.0 * sr.se, false),
+        mean_se(cps.mean, cps.se, true)
     );
     let _ = writeln!(out);
     let _ = writeln!(
@@ -112,7 +140,7 @@ pub fn render(summary: &Summary) -> String {
         let _ = writeln!(
             out,
             "  {name:<22} {:>22} {:>6.1}% {:>11} {:>11} {:>11}",
-            format!("{} ± {}", num(cost.mean, true), num(cost.se, true)),
+            mean_se(cost.mean, cost.se, true),
             share,
             num(cost.p90, true),
             num(calls.mean, false),
@@ -142,7 +170,7 @@ pub fn render(summary: &Summary) -> String {
         let _ = writeln!(
             out,
             "  {name:<22} {:>22} {:>6.1}% {:>11} {:>13} {:>13}",
-            format!("{} ± {}", num(cost.mean, true), num(cost.se, true)),
+            mean_se(cost.mean, cost.se, true),
             share,
             num(get("calls"), false),
             num(get("output_tokens") + get("reasoning_tokens"), false),
@@ -162,6 +190,14 @@ pub fn render(summary: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn means_carry_the_precision_of_their_standard_error() {
+        assert_eq!(mean_se(0.223_14, 0.000_31, true), "$0.22314 ± 0.00031");
+        assert_eq!(mean_se(153_887.4, 307.2, false), "153,887 ± 307");
+        assert_eq!(mean_se(9.3712, 0.0123, false), "9.371 ± 0.012");
+        assert_eq!(mean_se(5.0, 0.0, false), "5 ± 0");
+    }
 
     #[test]
     fn thousands_are_grouped() {
