@@ -211,6 +211,14 @@ fn three_phases_with_prefix_caching() {
     );
     assert_constant("output", metric(&summary, "output_tokens"), 240.0, false);
     assert_constant("input", metric(&summary, "input_tokens"), 0.0, false);
+    assert_constant(
+        "reasoning",
+        metric(&summary, "reasoning_tokens"),
+        0.0,
+        false,
+    );
+    let write_1h = metric(&summary, "cache_write_1h_tokens");
+    assert_constant("cache_write_1h", write_1h, 0.0, false);
     let phases = [
         ("explore", 6873e-6, 3.0),
         ("fix", 6415.5e-6, 4.0),
