@@ -488,8 +488,20 @@ impl Sampler {
     }
 
     /// One continuous draw of the family plus `shift`, before rounding and clamping.
-    #[inline]
+    ///
+    /// The log-normal, the family agent token counts mostly use, is inlined at every call
+    /// site; the others go through one out-of-line function.
+    #[inline(always)]
     pub fn sample_raw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        if let Kind::LogNormal { mu, sigma } = self.kind {
+            let z: f64 = StandardNormal.sample(rng);
+            return super::exp::exp(mu + sigma * z) + self.shift;
+        }
+        self.sample_other(rng)
+    }
+
+    #[inline(never)]
+    fn sample_other<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         let x = match &self.kind {
             Kind::Fixed(v) => *v,
             Kind::Uniform { min, width } => min + width * rng.random::<f64>(),

@@ -8,5 +8,5 @@ mod summary;
 
 pub use metrics::{MetricDef, MetricLayout, PHASE_METRICS, Scope, USAGE_METRICS};
 pub use run::{CHUNK_TRIALS, EngineError, Observer, RunConfig, RunResult, Silent, TrialBlock, run};
-pub use seed::{mix64, trial_rng};
+pub use seed::{TrialRng, mix64, trial_rng};
 pub use summary::{NamedMap, QuantileMethod, Summary};

@@ -24,7 +24,7 @@ fn num(v: f64, dollars: bool) -> String {
 /// `mean ± se` with the standard error to two significant digits and the mean to the same
 /// decimal place, so the printed precision is the precision there is.
 fn mean_se(mean: f64, se: f64, dollars: bool) -> String {
-    if !(se > 0.0) || !se.is_finite() {
+    if se.is_nan() || se <= 0.0 || se.is_infinite() {
         return format!("{} ± 0", num(mean, dollars));
     }
     let decimals = (1 - se.log10().floor() as i32).clamp(0, 8) as usize;

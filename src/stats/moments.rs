@@ -123,8 +123,10 @@ impl ChunkSums {
         self.n += 1;
         self.s1 += d;
         self.s2 += d * d;
-        self.min = self.min.min(x);
-        self.max = self.max.max(x);
+        // Plain comparisons (one minsd/maxsd each) rather than f64::min/max, whose NaN rules
+        // cost several instructions; metric values are never NaN.
+        self.min = if x < self.min { x } else { self.min };
+        self.max = if x > self.max { x } else { self.max };
     }
 
     /// The sums of `n` copies of `value`.

@@ -3,7 +3,8 @@
 //! Context model (DESIGN.md §1): a call sends the whole current context as its prompt and its
 //! output joins the context; a tool result joins the context without a call. With prefix
 //! caching the cache holds the previous call's whole prompt: the next call reads
-//! `min(cached, prompt)` tokens from cache and writes the rest (the first call writes all).
+//! `min(cached, prompt)` tokens from cache and writes the rest (the first call writes all). A
+//! cache belongs to one model: a call on another model finds it empty.
 
 use rand::{Rng, RngExt};
 
@@ -17,6 +18,8 @@ struct TaskState {
     context: u64,
     /// Tokens of the previous call's prompt held in the prefix cache.
     cached: u64,
+    /// The model whose cache that is.
+    cached_model: usize,
     /// Whether a loop has failed the task.
     failed: bool,
 }
@@ -29,6 +32,7 @@ impl Workflow {
         let mut state = TaskState {
             context,
             cached: 0,
+            cached_model: usize::MAX,
             failed: false,
         };
         for (index, phase) in self.phases.iter().enumerate() {
@@ -86,10 +90,15 @@ impl Workflow {
                     match self.caching {
                         Caching::Off => usage.add_tokens(phase, *model, TokenKind::Input, prompt),
                         Caching::Prefix => {
-                            let read = state.cached.min(prompt);
+                            let read = if state.cached_model == *model {
+                                state.cached.min(prompt)
+                            } else {
+                                0
+                            };
                             usage.add_tokens(phase, *model, TokenKind::CacheRead, read);
                             usage.add_tokens(phase, *model, TokenKind::CacheWrite, prompt - read);
                             state.cached = prompt;
+                            state.cached_model = *model;
                         }
                     }
                     let out = output.sample_count(rng);
@@ -102,5 +111,45 @@ impl Workflow {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::Sampler;
+    use crate::workflow::{Phase, Repeat};
+    use rand::SeedableRng;
+
+    #[test]
+    fn a_switch_of_model_finds_the_cache_empty() {
+        // Context 1000; calls on model 0, 1, 1 with 10 output tokens each.
+        let call = |model| Step::Call {
+            model,
+            output: Sampler::constant(10.0),
+        };
+        let wf = Workflow {
+            model_names: vec!["a".into(), "b".into()],
+            phase_names: vec!["p".into()],
+            system_prompt: Sampler::constant(1000.0),
+            task_prompt: Sampler::constant(0.0),
+            caching: Caching::Prefix,
+            phases: vec![Phase {
+                when: When::Always,
+                repeat: Repeat::Times(Sampler::constant(1.0)),
+                steps: vec![call(0), call(1), call(1)],
+            }],
+        };
+        let mut usage = TrialUsage::new(1, 2);
+        wf.run_trial(
+            &mut rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1),
+            &mut usage,
+        );
+        // Model a: writes 1000. Model b: prompt 1010, cache empty -> writes 1010; then prompt
+        // 1020 reads 1010 and writes 10.
+        assert_eq!(usage.tokens(0, 0, TokenKind::CacheWrite), 1000);
+        assert_eq!(usage.tokens(0, 1, TokenKind::CacheWrite), 1020);
+        assert_eq!(usage.tokens(0, 1, TokenKind::CacheRead), 1010);
+        assert_eq!(usage.tokens(0, 0, TokenKind::CacheRead), 0);
     }
 }
