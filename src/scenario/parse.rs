@@ -36,10 +36,30 @@ impl<'a> Source<'a> {
         })
     }
 
-    fn toml_error(&self, e: &toml::de::Error, path: FieldPath) -> ScenarioError {
+    fn toml_error(&self, e: &toml::de::Error, mut path: FieldPath) -> ScenarioError {
         let raw = e.message().trim().to_string();
-        let (message, help) = explain_serde_message(&raw);
-        let span = e.span().or_else(|| self.span_of(&path));
+        let (mut message, mut help) = explain_serde_message(&raw);
+        let mut span = e.span().or_else(|| self.span_of(&path));
+        // A key rejected by a hand-written visitor (a distribution's family) is reported at the
+        // table holding it: name the key in the path and point at it.
+        if let Some(key) = offending_key(&raw)
+            && path.0.last() != Some(&Segment::Key(key.to_string()))
+            && let Some(key_span) = self.key_span(&path, key)
+        {
+            path = path.key(key);
+            span = Some(key_span);
+        }
+        if raw == "duplicate key"
+            && let Some(key) = span.clone().and_then(|s| self.text.get(s))
+        {
+            message = format!("duplicate key `{key}`: a key may be set only once in a table");
+        }
+        if raw.starts_with("wanted exactly 1 element")
+            && let Some(Segment::Index(_)) = path.0.last()
+            && path.0.iter().rev().nth(1) == Some(&Segment::Key("steps".into()))
+        {
+            help = Some("a step is `{ call = { ... } }` or `{ tool = { ... } }`".into());
+        }
         ScenarioError::Invalid(Box::new(Diagnostic {
             file: self.file.to_string(),
             location: span.map(|s| Location::from_span(self.text, s)),
@@ -66,6 +86,18 @@ impl<'a> Source<'a> {
             message,
             help,
         }))
+    }
+
+    /// The span of the key `key` in the table at exactly `path`, if both exist.
+    fn key_span(&self, path: &FieldPath, key: &str) -> Option<Range<usize>> {
+        let mut item: &toml_edit::Item = self.doc.as_ref()?.as_item();
+        for seg in &path.0 {
+            item = match seg {
+                Segment::Key(k) => item.get(k.as_str()),
+                Segment::Index(i) => item.get(*i),
+            }?;
+        }
+        item.as_table_like()?.get_key_value(key)?.0.span()
     }
 
     /// The span of the deepest part of `path` present in the document.
@@ -106,6 +138,18 @@ fn convert_path(path: &serde_path_to_error::Path) -> FieldPath {
     )
 }
 
+/// The key a message blames, when the error is reported at the table holding it: an unknown key,
+/// or the second family of a distribution naming two (`dist::DistSpec`'s message).
+fn offending_key(raw: &str) -> Option<&str> {
+    if let Some(rest) = raw.strip_prefix("unknown field `") {
+        return rest.split('`').next();
+    }
+    if raw.starts_with("a distribution names one family, found `") {
+        return raw.rsplit('`').nth(1);
+    }
+    None
+}
+
 /// Rewrites serde's messages as "expected ..., found ..." sentences and finds a suggestion for
 /// unknown keys and variants.
 fn explain_serde_message(raw: &str) -> (String, Option<String>) {
@@ -136,12 +180,35 @@ fn explain_serde_message(raw: &str) -> (String, Option<String>) {
             return (message, help);
         }
     }
+    if let Some(rest) = raw.strip_prefix("wanted exactly 1 element, ") {
+        let found = match rest.strip_prefix("found ") {
+            Some("0 elements") => "none",
+            _ => "more than one",
+        };
+        return (
+            format!("expected a table with exactly one key naming its kind, found {found}"),
+            None,
+        );
+    }
     if let Some(field) = raw.strip_prefix("missing field ") {
         return (format!("expected the key {field}, found none"), None);
     }
     if let Some(rest) = raw.strip_prefix("invalid type: ") {
         // serde says "invalid type: string \"x\", expected f64".
         if let Some((found, expected)) = rest.rsplit_once(", expected ") {
+            // An integer too large for 64 bits is read as an i128 and reported as a type error.
+            if let Some(found) = found
+                .strip_suffix(" as i128")
+                .or_else(|| found.strip_suffix(" as u128"))
+            {
+                return (
+                    format!(
+                        "expected {} that fits in 64 bits, found {found}",
+                        humanize(expected)
+                    ),
+                    None,
+                );
+            }
             return (
                 format!("expected {}, found {found}", humanize(expected)),
                 None,
@@ -162,9 +229,11 @@ fn explain_serde_message(raw: &str) -> (String, Option<String>) {
 fn humanize(expected: &str) -> String {
     match expected {
         "f64" | "f32" => "a number".to_string(),
-        "i64" | "u64" | "u32" | "usize" | "i32" => "an integer".to_string(),
+        "i64" | "i32" => "an integer".to_string(),
+        "u64" | "u32" | "usize" => "a non-negative integer".to_string(),
         "a sequence" => "an array".to_string(),
         "a map" => "a table".to_string(),
+        other if other.starts_with("struct ") => "a table".to_string(),
         other => other.to_string(),
     }
 }
@@ -178,6 +247,62 @@ mod tests {
         let (m, h) = explain_serde_message("unknown field `sigm`, expected `median` or `sigma`");
         assert!(m.contains("unknown key `sigm`"), "{m}");
         assert_eq!(h.as_deref(), Some("did you mean `sigma`?"));
+    }
+
+    fn diagnose(text: &str) -> Diagnostic {
+        match Source::new("t.toml", text).parse() {
+            Err(ScenarioError::Invalid(d)) => *d,
+            other => panic!("expected a diagnostic, found {other:?}"),
+        }
+    }
+
+    const HEAD: &str = "[models.m]\ninput = 1\noutput = 2\n[agent]\n";
+
+    #[test]
+    fn an_unknown_family_is_named_in_the_path_and_pointed_at() {
+        let d = diagnose(&format!(
+            "{HEAD}system_prompt = {{ lognorm = {{ median = 1 }} }}\n"
+        ));
+        assert_eq!(d.path.to_string(), "agent.system_prompt.lognorm");
+        let loc = d.location.unwrap();
+        // `system_prompt = { ` is 18 characters.
+        assert_eq!((loc.line, loc.column, loc.width), (5, 19, 7));
+        assert_eq!(d.help.as_deref(), Some("did you mean `lognormal`?"));
+    }
+
+    #[test]
+    fn a_second_family_is_named_in_the_path_and_pointed_at() {
+        let d = diagnose(&format!(
+            "{HEAD}system_prompt = {{ fixed = 1, poisson = {{ mean = 1 }} }}\n"
+        ));
+        assert_eq!(d.path.to_string(), "agent.system_prompt.poisson");
+        let loc = d.location.unwrap();
+        // `system_prompt = { fixed = 1, ` is 29 characters.
+        assert_eq!((loc.line, loc.column, loc.width), (5, 30, 7));
+    }
+
+    #[test]
+    fn a_duplicate_key_is_named() {
+        let d = diagnose("[models.m]\ninput = 1\ninput = 2\n");
+        assert!(
+            d.message.starts_with("duplicate key `input`"),
+            "{}",
+            d.message
+        );
+        assert_eq!(d.location.map(|l| (l.line, l.column)), Some((3, 1)));
+    }
+
+    #[test]
+    fn integer_messages_say_which_integers() {
+        let (m, _) = explain_serde_message("invalid value: integer `-1`, expected u64");
+        assert_eq!(m, "expected a non-negative integer, found integer `-1`");
+        let (m, _) = explain_serde_message(
+            "invalid type: integer `99999999999999999999` as i128, expected i64",
+        );
+        assert_eq!(
+            m,
+            "expected an integer that fits in 64 bits, found integer `99999999999999999999`"
+        );
     }
 
     #[test]
