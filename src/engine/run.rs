@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::metrics::MetricLayout;
 use super::seed::trial_rng;
 use crate::pricing::{PriceTable, TokenKind};
-use crate::stats::{ChunkSums, Moments, QuantileSketch};
+use crate::stats::{Moments, MomentsBlock, QuantileSketch};
 use crate::workflow::{TrialUsage, Workflow};
 
 /// Trials per chunk: the unit of work and of ordered merging.
@@ -267,10 +267,10 @@ impl ChunkContext<'_> {
         let metrics = self.layout.len();
         let models = self.workflow.model_count();
         let mut usage = TrialUsage::new(self.workflow.phase_count(), models);
-        let mut values = vec![0.0; metrics];
-        let mut sums = vec![ChunkSums::default(); metrics];
-        let mut cost_success = ChunkSums::default();
-        let mut success_ind = ChunkSums::default();
+        // Each row: the layout's metrics, then the success indicator and cost x success (the
+        // moments behind the success rate and the cost-per-success standard error).
+        let mut values = vec![0.0; metrics + 2];
+        let mut sums = MomentsBlock::new(metrics + 2);
         let mut successes = 0;
         let mut block = self.want_rows.then(|| TrialBlock {
             first,
@@ -280,16 +280,15 @@ impl ChunkContext<'_> {
         for index in first..last {
             let mut rng = trial_rng(self.seed, index);
             self.workflow.run_trial(&mut rng, &mut usage);
-            self.layout.fill(&usage, self.prices, &mut values);
+            self.layout
+                .fill(&usage, self.prices, &mut values[..metrics]);
+            values[metrics] = usage.success as u64 as f64;
+            values[metrics + 1] = if usage.success { values[0] } else { 0.0 };
+            successes += usage.success as u64;
+            sums.push_row(&values);
             for &j in &self.active {
-                let v = values[j];
-                sums[j].push(v);
-                sketches[j].insert(v);
+                sketches[j].insert(values[j]);
             }
-            let ok = usage.success as u64;
-            successes += ok;
-            success_ind.push(ok as f64);
-            cost_success.push(if usage.success { values[0] } else { 0.0 });
             if let Some(b) = block.as_mut() {
                 b.success.push(usage.success);
                 b.cost.push(values[0]);
@@ -304,15 +303,17 @@ impl ChunkContext<'_> {
         let n = last - first;
         for (j, def) in self.layout.defs.iter().enumerate() {
             if def.always_zero {
-                sums[j] = ChunkSums::constant(n, 0.0);
                 sketches[j].insert_repeated(0.0, n);
             }
         }
+        let mut moments = sums.finish();
+        let cost_times_success = moments.pop().expect("cost x success column");
+        let success_indicator = moments.pop().expect("success column");
         ChunkOut {
             index: chunk,
-            moments: sums.iter().map(ChunkSums::finish).collect(),
-            cost_times_success: cost_success.finish(),
-            success_indicator: success_ind.finish(),
+            moments,
+            cost_times_success,
+            success_indicator,
             successes,
             block,
         }

@@ -5,6 +5,6 @@ mod moments;
 mod sketch;
 mod summary;
 
-pub use moments::{ChunkSums, Moments};
+pub use moments::{ChunkSums, Moments, MomentsBlock};
 pub use sketch::{QuantileSketch, RELATIVE_ERROR, SUB_BITS};
 pub use summary::{Estimate, Interval, MetricSummary, QUANTILES, QuantileIntervals, Z975};

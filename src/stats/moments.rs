@@ -161,6 +161,70 @@ impl ChunkSums {
     }
 }
 
+/// Shifted sums of several metrics at once, stored column-wise (one array per statistic) so the
+/// per-row update is a straight, vectorisable loop: the hot-loop form of [`ChunkSums`].
+#[derive(Debug, Clone)]
+pub struct MomentsBlock {
+    n: u64,
+    shift: Vec<f64>,
+    s1: Vec<f64>,
+    s2: Vec<f64>,
+    min: Vec<f64>,
+    max: Vec<f64>,
+}
+
+impl MomentsBlock {
+    /// An empty block of `width` metrics.
+    pub fn new(width: usize) -> Self {
+        MomentsBlock {
+            n: 0,
+            shift: vec![0.0; width],
+            s1: vec![0.0; width],
+            s2: vec![0.0; width],
+            min: vec![f64::INFINITY; width],
+            max: vec![f64::NEG_INFINITY; width],
+        }
+    }
+
+    /// Adds one row: a value per metric (`row.len()` must equal the width).
+    #[inline]
+    pub fn push_row(&mut self, row: &[f64]) {
+        let w = self.shift.len();
+        assert_eq!(row.len(), w, "a row has one value per metric");
+        if self.n == 0 {
+            self.shift.copy_from_slice(row);
+        }
+        self.n += 1;
+        let (shift, s1, s2) = (&self.shift[..w], &mut self.s1[..w], &mut self.s2[..w]);
+        let (min, max) = (&mut self.min[..w], &mut self.max[..w]);
+        for j in 0..w {
+            let x = row[j];
+            let d = x - shift[j];
+            s1[j] += d;
+            s2[j] += d * d;
+            min[j] = if x < min[j] { x } else { min[j] };
+            max[j] = if x > max[j] { x } else { max[j] };
+        }
+    }
+
+    /// The moments of each metric.
+    pub fn finish(&self) -> Vec<Moments> {
+        (0..self.shift.len())
+            .map(|j| {
+                ChunkSums {
+                    n: self.n,
+                    shift: self.shift[j],
+                    s1: self.s1[j],
+                    s2: self.s2[j],
+                    min: self.min[j],
+                    max: self.max[j],
+                }
+                .finish()
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +247,22 @@ mod tests {
         assert!((a.mean - whole.mean).abs() < 1e-9);
         assert!((a.variance() - whole.variance()).abs() < 1e-9 * whole.variance().max(1.0));
         assert_eq!(a.n, whole.n);
+    }
+
+    #[test]
+    fn a_block_equals_one_accumulator_per_column() {
+        let rows = [[1.0, 10.0], [2.0, 0.0], [4.5, 7.0]];
+        let mut block = MomentsBlock::new(2);
+        let mut cols = [ChunkSums::default(); 2];
+        for row in &rows {
+            block.push_row(row);
+            for (c, &v) in cols.iter_mut().zip(row) {
+                c.push(v);
+            }
+        }
+        let got = block.finish();
+        assert_eq!(got, vec![cols[0].finish(), cols[1].finish()]);
+        assert_eq!(MomentsBlock::new(3).finish(), vec![Moments::default(); 3]);
     }
 
     #[test]
