@@ -145,28 +145,39 @@ impl MetricLayout {
         out.fill(0.0);
         for p in 0..self.phases {
             let pb = self.phase_base(p);
+            let mut phase_cost = 0.0;
+            let mut phase_calls = 0.0;
             for m in 0..self.models {
-                let cell = usage.cell(p, m);
-                let cost = prices.cost(m, cell);
+                let cell = usage.cell_array(p, m);
+                let cost = prices.cost_array(m, cell);
                 let calls = usage.calls(p, m) as f64;
-                out[pb] += cost;
-                out[pb + 1] += calls;
-                out[0] += cost;
-                out[1] += calls;
-                for (i, kind) in KIND_ORDER.iter().enumerate() {
-                    out[2 + i] += cell[kind.index()] as f64;
-                }
+                phase_cost += cost;
+                phase_calls += calls;
+                add_usage(&mut out[..USAGE_METRICS.len()], cost, calls, cell);
                 if self.per_model {
                     let mb = self.model_base(m);
-                    out[mb] += cost;
-                    out[mb + 1] += calls;
-                    for (i, kind) in KIND_ORDER.iter().enumerate() {
-                        out[mb + 2 + i] += cell[kind.index()] as f64;
-                    }
+                    add_usage(&mut out[mb..mb + USAGE_METRICS.len()], cost, calls, cell);
                 }
             }
-            out[pb + 2] = usage.iterations(p) as f64;
+            let phase: &mut [f64; 3] = (&mut out[pb..pb + PHASE_METRICS.len()])
+                .try_into()
+                .expect("three phase metrics");
+            phase[0] = phase_cost;
+            phase[1] = phase_calls;
+            phase[2] = usage.iterations(p) as f64;
         }
+    }
+}
+
+/// Adds one (phase, model) cell to a block of [`USAGE_METRICS`]. Fixed-size arrays let the
+/// compiler drop every bounds check but one.
+#[inline(always)]
+fn add_usage(block: &mut [f64], cost: f64, calls: f64, cell: &[u64; TokenKind::COUNT]) {
+    let block: &mut [f64; 8] = block.try_into().expect("eight usage metrics");
+    block[0] += cost;
+    block[1] += calls;
+    for (i, kind) in KIND_ORDER.iter().enumerate() {
+        block[2 + i] += cell[kind.index()] as f64;
     }
 }
 

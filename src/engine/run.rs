@@ -7,6 +7,8 @@
 //! of a few per thread, so memory holds one batch, never the whole run (unless per-trial output
 //! is asked for, which streams each batch to the observer in trial order).
 
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
 use super::metrics::MetricLayout;
@@ -125,34 +127,11 @@ pub struct RunResult {
 }
 
 struct ChunkOut {
-    index: u64,
     moments: Vec<Moments>,
     cost_times_success: Moments,
     success_indicator: Moments,
     successes: u64,
     block: Option<TrialBlock>,
-}
-
-struct Partial {
-    sketches: Vec<QuantileSketch>,
-    chunks: Vec<ChunkOut>,
-}
-
-impl Partial {
-    fn new(metrics: usize) -> Self {
-        Partial {
-            sketches: vec![QuantileSketch::new(); metrics],
-            chunks: Vec::new(),
-        }
-    }
-
-    fn absorb(mut self, other: Partial) -> Partial {
-        for (a, b) in self.sketches.iter_mut().zip(&other.sketches) {
-            a.merge(b);
-        }
-        self.chunks.extend(other.chunks);
-        self
-    }
 }
 
 /// Runs `config.trials` trials of `workflow` priced with `prices`.
@@ -208,30 +187,27 @@ pub fn run(
         want_rows,
     };
 
+    // Sketches hold integer counts, so each worker keeps its own set for the whole run and they
+    // merge exactly at the end, in any order. Locks are per worker, hence uncontended.
+    let worker_sketches: Vec<Mutex<Vec<QuantileSketch>>> = (0..threads)
+        .map(|_| Mutex::new(vec![QuantileSketch::new(); metrics]))
+        .collect();
     let mut start = 0;
     while start < chunks {
         let end = (start + batch).min(chunks);
-        let partial = pool.install(|| {
+        // `collect` keeps chunk order, whatever thread ran each chunk.
+        let outs: Vec<ChunkOut> = pool.install(|| {
             (start..end)
                 .into_par_iter()
-                .fold(
-                    || Partial::new(metrics),
-                    |mut acc, chunk| {
-                        let out = ctx.run_chunk(chunk, &mut acc.sketches);
-                        acc.chunks.push(out);
-                        acc
-                    },
-                )
-                .reduce(|| Partial::new(metrics), Partial::absorb)
+                .map(|chunk| {
+                    let worker = rayon::current_thread_index().unwrap_or(0) % threads;
+                    let mut sketches = worker_sketches[worker]
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    ctx.run_chunk(chunk, &mut sketches)
+                })
+                .collect()
         });
-        let Partial {
-            sketches,
-            chunks: mut outs,
-        } = partial;
-        for (a, b) in result.sketches.iter_mut().zip(&sketches) {
-            a.merge(b);
-        }
-        outs.sort_by_key(|c| c.index);
         for out in outs {
             for (a, b) in result.moments.iter_mut().zip(&out.moments) {
                 a.merge(b);
@@ -245,6 +221,14 @@ pub fn run(
         }
         start = end;
         observer.progress((start * CHUNK_TRIALS).min(config.trials), config.trials);
+    }
+    for worker in worker_sketches {
+        let sketches = worker
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (a, b) in result.sketches.iter_mut().zip(&sketches) {
+            a.merge(b);
+        }
     }
     Ok(result)
 }
@@ -310,7 +294,6 @@ impl ChunkContext<'_> {
         let cost_times_success = moments.pop().expect("cost x success column");
         let success_indicator = moments.pop().expect("success column");
         ChunkOut {
-            index: chunk,
             moments,
             cost_times_success,
             success_indicator,

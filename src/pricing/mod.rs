@@ -125,6 +125,22 @@ impl PriceTable {
     }
 }
 
+impl PriceTable {
+    /// [`PriceTable::cost`] for a fixed-size cell (no bounds checks in the product).
+    #[inline]
+    pub fn cost_array(&self, model: usize, tokens: &[u64; TokenKind::COUNT]) -> f64 {
+        let start = model * TokenKind::COUNT;
+        let rates: &[f64; TokenKind::COUNT] = self.per_token[start..start + TokenKind::COUNT]
+            .try_into()
+            .expect("one rate per kind");
+        let mut total = 0.0;
+        for k in 0..TokenKind::COUNT {
+            total += tokens[k] as f64 * rates[k];
+        }
+        total
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -90,13 +90,20 @@ impl QuantileSketch {
             return;
         }
         if key < self.offset {
-            let grow = (self.offset - key) as usize;
+            // Grow downwards by at least the current length (and one octave), so a run of
+            // ever smaller values costs amortised O(1) per value, not a shift each time.
+            let needed = (self.offset - key) as usize;
+            let grow = needed
+                .max(self.counts.len())
+                .max(1 << SUB_BITS)
+                .min(self.offset as usize);
             self.counts.splice(0..0, std::iter::repeat_n(0, grow));
-            self.offset = key;
+            self.offset -= grow as u32;
         }
         let i = (key - self.offset) as usize;
         if i >= self.counts.len() {
-            self.counts.resize(i + 1, 0);
+            let len = (i + 1).max(self.counts.len() + (1 << SUB_BITS));
+            self.counts.resize(len, 0);
         }
         self.counts[i] += 1;
     }

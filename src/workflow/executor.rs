@@ -28,7 +28,10 @@ impl Workflow {
     /// Runs one trial with `rng`, writing what it consumed into `usage` (which is reset first).
     pub fn run_trial<R: Rng + ?Sized>(&self, rng: &mut R, usage: &mut TrialUsage) {
         usage.reset();
-        let context = self.system_prompt.sample_count(rng) + self.task_prompt.sample_count(rng);
+        let context = self
+            .system_prompt
+            .sample_count(rng)
+            .saturating_add(self.task_prompt.sample_count(rng));
         let mut state = TaskState {
             context,
             cached: 0,
@@ -87,27 +90,34 @@ impl Workflow {
             match step {
                 Step::Call { model, output } => {
                     let prompt = state.context;
+                    let out = output.sample_count(rng);
+                    let cell = usage.cell_mut(phase, *model);
                     match self.caching {
-                        Caching::Off => usage.add_tokens(phase, *model, TokenKind::Input, prompt),
+                        Caching::Off => {
+                            cell[TokenKind::Input.index()] =
+                                cell[TokenKind::Input.index()].saturating_add(prompt)
+                        }
                         Caching::Prefix => {
                             let read = if state.cached_model == *model {
                                 state.cached.min(prompt)
                             } else {
                                 0
                             };
-                            usage.add_tokens(phase, *model, TokenKind::CacheRead, read);
-                            usage.add_tokens(phase, *model, TokenKind::CacheWrite, prompt - read);
+                            cell[TokenKind::CacheRead.index()] =
+                                cell[TokenKind::CacheRead.index()].saturating_add(read);
+                            cell[TokenKind::CacheWrite.index()] =
+                                cell[TokenKind::CacheWrite.index()].saturating_add(prompt - read);
                             state.cached = prompt;
                             state.cached_model = *model;
                         }
                     }
-                    let out = output.sample_count(rng);
-                    usage.add_tokens(phase, *model, TokenKind::Output, out);
+                    cell[TokenKind::Output.index()] =
+                        cell[TokenKind::Output.index()].saturating_add(out);
                     usage.add_call(phase, *model);
-                    state.context += out;
+                    state.context = state.context.saturating_add(out);
                 }
                 Step::Tool { tokens } => {
-                    state.context += tokens.sample_count(rng);
+                    state.context = state.context.saturating_add(tokens.sample_count(rng));
                 }
             }
         }

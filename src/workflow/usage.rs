@@ -54,7 +54,8 @@ impl TrialUsage {
     /// Adds tokens of one kind, consumed in a phase by a model.
     #[inline]
     pub fn add_tokens(&mut self, phase: usize, model: usize, kind: TokenKind, n: u64) {
-        self.tokens[(phase * self.models + model) * K + kind.index()] += n;
+        let t = &mut self.tokens[(phase * self.models + model) * K + kind.index()];
+        *t = t.saturating_add(n);
     }
 
     /// Counts one call.
@@ -74,6 +75,23 @@ impl TrialUsage {
     pub fn cell(&self, phase: usize, model: usize) -> &[u64] {
         let start = (phase * self.models + model) * K;
         &self.tokens[start..start + K]
+    }
+
+    /// Token counts of one (phase, model) as a fixed-size array.
+    #[inline]
+    pub fn cell_array(&self, phase: usize, model: usize) -> &[u64; K] {
+        self.cell(phase, model)
+            .try_into()
+            .expect("a cell holds one count per kind")
+    }
+
+    /// Mutable token counts of one (phase, model).
+    #[inline]
+    pub fn cell_mut(&mut self, phase: usize, model: usize) -> &mut [u64; K] {
+        let start = (phase * self.models + model) * K;
+        (&mut self.tokens[start..start + K])
+            .try_into()
+            .expect("a cell holds one count per kind")
     }
 
     /// Tokens of one kind in one (phase, model).
