@@ -19,6 +19,12 @@ use super::spec::{DistSpec, Family};
 /// The standard normal quantile at 0.9, used to turn a P50/P90 pair into a log-normal sigma.
 pub const Z90: f64 = 1.281_551_565_544_600_5;
 
+/// Largest magnitude of an integer bound: every integer up to 2^53 is exact in a double.
+const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+/// Largest Poisson mean accepted (far beyond any token count; `rand_distr` rejects larger).
+const MAX_POISSON_MEAN: f64 = 1e12;
+
 /// Largest Poisson mean sampled from a precomputed CDF table.
 const POISSON_TABLE_MAX_MEAN: f64 = 64.0;
 
@@ -153,6 +159,11 @@ fn one_pair<'a>(
             chosen = Some((i, *a, *b));
         }
     }
+    let named: Vec<(&str, Option<f64>)> = pairs
+        .iter()
+        .flat_map(|p| [(p.0, p.1), (p.2, p.3)])
+        .collect();
+    let given_list = given_names(&named);
     let given: usize = pairs
         .iter()
         .map(|p| p.1.is_some() as usize + p.3.is_some() as usize)
@@ -166,11 +177,24 @@ fn one_pair<'a>(
         _ => Err(DistError::new(
             family,
             format!(
-                "expected exactly one parameter pair, {}; found {} parameter(s)",
+                "expected exactly one parameter pair, {}; found {given_list}",
                 options.join(" or "),
-                given
             ),
         )),
+    }
+}
+
+/// "median and mean", "only sigma", "no parameters": the parameters that were given.
+fn given_names(params: &[(&str, Option<f64>)]) -> String {
+    let names: Vec<String> = params
+        .iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(n, _)| format!("`{n}`"))
+        .collect();
+    match names.len() {
+        0 => "no parameters".to_string(),
+        1 => format!("only {}", names[0]),
+        n => format!("{} and {}", names[..n - 1].join(", "), names[n - 1]),
     }
 }
 
@@ -203,6 +227,14 @@ impl Sampler {
                         format!("expected integer bounds with min <= max, found {min} and {max}"),
                     ));
                 }
+                if min.abs() > MAX_EXACT_INTEGER || max.abs() > MAX_EXACT_INTEGER {
+                    return Err(DistError::new(
+                        "uniform_int",
+                        format!(
+                            "expected bounds within +/-2^53 (integers a double holds exactly), found {min} and {max}"
+                        ),
+                    ));
+                }
                 Kind::UniformInt {
                     min,
                     count: (max - min) as u64 + 1,
@@ -232,10 +264,14 @@ impl Sampler {
                         "expected either median or p50 (they are the same), found both",
                     ));
                 }
-                let given = [median, l.sigma, l.p90, l.mean, l.sd]
-                    .iter()
-                    .flatten()
-                    .count();
+                let given = given_names(&[
+                    ("median", l.median),
+                    ("p50", l.p50),
+                    ("sigma", l.sigma),
+                    ("p90", l.p90),
+                    ("mean", l.mean),
+                    ("sd", l.sd),
+                ]);
                 let (which, a, b) = match (median, l.sigma, l.p90, l.mean, l.sd) {
                     (Some(m), Some(s), None, None, None) => (0, m, s),
                     (Some(m), None, Some(p), None, None) => (1, m, p),
@@ -244,7 +280,7 @@ impl Sampler {
                         return Err(DistError::new(
                             "lognormal",
                             format!(
-                                "expected {{ median, sigma }}, {{ p50, p90 }} or {{ mean, sd }}; found {given} parameter(s)"
+                                "expected {{ median, sigma }}, {{ p50, p90 }} or {{ mean, sd }}; found {given}"
                             ),
                         ));
                     }
@@ -305,6 +341,12 @@ impl Sampler {
             }
             Family::Poisson(p) => {
                 let mean = non_negative("poisson.mean", p.mean)?;
+                if mean > MAX_POISSON_MEAN {
+                    return Err(DistError::new(
+                        "poisson.mean",
+                        format!("expected a mean of at most {MAX_POISSON_MEAN:e}, found {mean:e}"),
+                    ));
+                }
                 if mean <= POISSON_TABLE_MAX_MEAN {
                     Kind::PoissonTable(poisson_cdf_table(mean))
                 } else {
@@ -345,13 +387,14 @@ impl Sampler {
                 )
             }
             Family::Geometric(g) => {
+                let given = given_names(&[("p", g.p), ("mean", g.mean)]);
                 let p = match (g.p, g.mean) {
                     (Some(p), None) => probability_open("geometric.p", p)?,
                     (None, Some(m)) => 1.0 / (1.0 + non_negative("geometric.mean", m)?),
                     _ => {
                         return Err(DistError::new(
                             "geometric",
-                            "expected exactly one of { p } or { mean }",
+                            format!("expected exactly one of {{ p }} or {{ mean }}, found {given}"),
                         ));
                     }
                 };

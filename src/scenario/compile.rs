@@ -17,6 +17,9 @@ use crate::workflow::{Caching, OnExhausted, Phase, Repeat, Step, When, Workflow}
 pub const MAX_LOOP_ATTEMPTS: i64 = 100_000;
 /// Most iterations a `repeat` count may reach (checked by probing the distribution).
 pub const MAX_REPEAT_COUNT: u64 = 100_000;
+/// Most tokens one draw (an output, a tool result, a prompt) may reach: far above any context
+/// window, low enough that sums never approach `u64::MAX`.
+pub const MAX_TOKENS_PER_DRAW: u64 = 100_000_000;
 
 /// Compiles a parsed file. `source` places errors in the text.
 pub fn compile(
@@ -69,13 +72,14 @@ pub fn compile(
         None => None,
     };
 
-    let system_prompt = sampler(
+    let system_prompt = count_sampler(
         &file.agent.system_prompt,
         &agent_path.key("system_prompt"),
         source,
+        TOKENS,
     )?;
     let task_prompt = match &file.agent.task_prompt {
-        Some(spec) => sampler(spec, &agent_path.key("task_prompt"), source)?,
+        Some(spec) => count_sampler(spec, &agent_path.key("task_prompt"), source, TOKENS)?,
         None => Sampler::constant(0.0),
     };
 
@@ -144,19 +148,12 @@ fn compile_phase(
                 "expected either `repeat` or `until_pass`, found both".into(),
             ));
         }
-        (Some(count), None) => {
-            let s = sampler(count, &path.key("repeat"), source)?;
-            let reach = probe_max_count(&s);
-            if reach > MAX_REPEAT_COUNT {
-                return Err(err(
-                    path.key("repeat"),
-                    format!(
-                        "expected a repeat count of at most {MAX_REPEAT_COUNT}, found a distribution that reaches {reach}"
-                    ),
-                ));
-            }
-            Repeat::Times(s)
-        }
+        (Some(count), None) => Repeat::Times(count_sampler(
+            count,
+            &path.key("repeat"),
+            source,
+            ITERATIONS,
+        )?),
         (None, None) => Repeat::Times(Sampler::constant(1.0)),
         (None, Some(u)) => {
             let upath = path.key("until_pass");
@@ -216,9 +213,9 @@ fn compile_phase(
                         ));
                     }
                 };
-                Step::Call { model, output: sampler(&c.output, &cpath.key("output"), source)? }
+                Step::Call { model, output: count_sampler(&c.output, &cpath.key("output"), source, TOKENS)? }
             }
-            StepSpec::Tool(t) => Step::Tool { tokens: sampler(&t.tokens, &spath.key("tool").key("tokens"), source)? },
+            StepSpec::Tool(t) => Step::Tool { tokens: count_sampler(&t.tokens, &spath.key("tool").key("tokens"), source, TOKENS)? },
         });
     }
     let when = match ph.when {
@@ -276,21 +273,73 @@ fn model_prices(
     Ok(prices)
 }
 
-/// Compiles a distribution, placing its errors under `path`.
-pub(crate) fn sampler(
+/// What a count distribution counts, and the most one draw may reach.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CountKind {
+    /// Plural noun for messages ("tokens", "iterations").
+    what: &'static str,
+    /// Largest value one draw may reach.
+    max: u64,
+}
+
+/// Token counts: at most [`MAX_TOKENS_PER_DRAW`] per draw.
+pub(crate) const TOKENS: CountKind = CountKind {
+    what: "tokens",
+    max: MAX_TOKENS_PER_DRAW,
+};
+/// Repeat counts: at most [`MAX_REPEAT_COUNT`].
+const ITERATIONS: CountKind = CountKind {
+    what: "iterations",
+    max: MAX_REPEAT_COUNT,
+};
+
+/// Compiles a count distribution, placing its errors under `path`, then probes it with 4,096
+/// draws from a fixed stream: a distribution that draws negative counts (without an explicit
+/// `min`), non-finite values, or more than `kind.max` is rejected before any trial runs.
+pub(crate) fn count_sampler(
     spec: &DistSpec,
     path: &FieldPath,
     source: &Source,
+    kind: CountKind,
 ) -> Result<Sampler, ScenarioError> {
-    Sampler::compile(spec).map_err(|e| source.error_at(path.dotted(&e.field), e.message, None))
-}
-
-/// The largest of 4096 draws from a fixed-seed stream: a cheap check that a count
-/// distribution cannot make a phase loop (practically) forever.
-fn probe_max_count(s: &Sampler) -> u64 {
+    let s = Sampler::compile(spec)
+        .map_err(|e| source.error_at(path.dotted(&e.field), e.message, None))?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(0x5eed);
-    (0..4096)
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for _ in 0..4096 {
+        let x = s.sample_raw(&mut rng);
+        lo = lo.min(x);
+        hi = hi.max(x);
+    }
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(0x5eed);
+    let reach = (0..4096)
         .map(|_| s.sample_count(&mut rng))
         .max()
-        .unwrap_or(0)
+        .unwrap_or(0);
+    let what = kind.what;
+    if spec.min.is_none() && lo < -0.5 {
+        return Err(source.error_at(
+            path.clone(),
+            format!(
+                "expected a count of {what} of at least 0, found a distribution that draws {lo}"
+            ),
+            Some("shift the distribution, or add `min = 0` to clamp negative draws to 0".into()),
+        ));
+    }
+    if !hi.is_finite() || reach > kind.max {
+        let found = if reach <= MAX_TOKENS_PER_DRAW.max(MAX_REPEAT_COUNT) {
+            reach.to_string()
+        } else {
+            format!("{hi:e}")
+        };
+        return Err(source.error_at(
+            path.clone(),
+            format!(
+                "expected at most {} {what} per draw, found a distribution that reaches {found}",
+                kind.max
+            ),
+            Some("add `max = ...` to cap the draws, or check the parameters' units".into()),
+        ));
+    }
+    Ok(s)
 }

@@ -8,7 +8,7 @@ pub mod spec;
 
 use std::path::Path;
 
-pub use compile::{MAX_LOOP_ATTEMPTS, MAX_REPEAT_COUNT};
+pub use compile::{MAX_LOOP_ATTEMPTS, MAX_REPEAT_COUNT, MAX_TOKENS_PER_DRAW};
 pub use error::{Diagnostic, FieldPath, Location, ScenarioError, Segment, did_you_mean};
 pub use spec::ScenarioFile;
 
