@@ -318,6 +318,18 @@ fn a_second_run_replaces_the_summary_and_leaves_no_temporary_files() {
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     assert_eq!(names, ["manifest.json", "summary.json", "trials.csv"]);
+
+    // A run without --per-trial removes the earlier trials.csv, which would not match it.
+    run_reference(&out, &["--trials", "500"]);
+    assert!(
+        !out.join("trials.csv").exists(),
+        "a stale trials.csv is removed"
+    );
+    let manifest = read_json(&out.join("manifest.json"));
+    assert_eq!(
+        manifest["files"],
+        serde_json::json!(["summary.json", "manifest.json"])
+    );
 }
 
 #[test]

@@ -169,6 +169,17 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         wall_time_seconds: wall,
         files,
     };
+    // A trials.csv left by an earlier --per-trial run would sit beside a summary it does not
+    // match: remove it once the new results are in place.
+    let stale_csv = out_dir.join("trials.csv");
+    if !args.per_trial && stale_csv.exists() {
+        std::fs::remove_file(&stale_csv)
+            .with_context(|| format!("cannot remove the stale {}", stale_csv.display()))?;
+        eprintln!(
+            "note: removed {} from an earlier run (it did not match this one)",
+            stale_csv.display()
+        );
+    }
     report::write_manifest(&out_dir, &manifest)
         .with_context(|| format!("cannot write {}", out_dir.join("manifest.json").display()))?;
 

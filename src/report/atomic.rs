@@ -33,7 +33,15 @@ impl AtomicFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let temp = tempfile::Builder::new()
+        let mut builder = tempfile::Builder::new();
+        // Temporary files are private (0600) by default; results are ordinary files (0644,
+        // less the umask), as `File::create` would make them.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o644));
+        }
+        let temp = builder
             .prefix(&format!(".{name}."))
             .suffix(".tmp")
             .tempfile_in(&dir)?;
@@ -81,5 +89,25 @@ mod tests {
         assert_eq!(leftovers, 1, "the temporary file is removed");
         write_atomic(&path, b"new").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn results_are_readable_by_others() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.json");
+        write_atomic(&path, b"{}").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        // A plain File::create gets 0666 less the umask; ours must get 0644 less the umask.
+        let plain = dir.path().join("plain");
+        std::fs::File::create(&plain).unwrap();
+        assert_eq!(
+            mode(&path),
+            0o644 & mode(&plain),
+            "{:o} vs {:o}",
+            mode(&path),
+            mode(&plain)
+        );
     }
 }
