@@ -11,3 +11,31 @@ pub mod report;
 pub mod scenario;
 pub mod stats;
 pub mod workflow;
+
+use engine::{EngineError, Observer, RunConfig, Summary};
+use scenario::Scenario;
+
+/// Runs a loaded scenario and summarises it: the whole pipeline below the reports, for
+/// programs and tests that want numbers without the command line.
+///
+/// ```
+/// use tokencast::{engine::{RunConfig, Silent}, scenario::Scenario};
+/// let text = std::fs::read_to_string("scenarios/reference-coding-task.toml").unwrap();
+/// let scenario = Scenario::from_text("reference", "reference", text).unwrap();
+/// let config = RunConfig { trials: 2_000, seed: 1, threads: Some(1) };
+/// let summary = tokencast::simulate(&scenario, &config, &mut Silent).unwrap();
+/// assert!(summary.metric("cost_usd").unwrap().mean > 0.0);
+/// ```
+pub fn simulate(
+    scenario: &Scenario,
+    config: &RunConfig,
+    observer: &mut dyn Observer,
+) -> Result<Summary, EngineError> {
+    let result = engine::run(
+        &scenario.workflow,
+        &scenario.price_table(),
+        config,
+        observer,
+    )?;
+    Ok(Summary::new(&scenario.name, &scenario.workflow, &result))
+}

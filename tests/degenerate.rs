@@ -23,14 +23,7 @@ fn summarise(scenario: &Scenario) -> Summary {
         seed: 7,
         threads: Some(2),
     };
-    let result = engine::run(
-        &scenario.workflow,
-        &scenario.price_table(),
-        &config,
-        &mut Silent,
-    )
-    .expect("the run completes");
-    Summary::new(&scenario.name, &scenario.workflow, &result)
+    tokencast::simulate(scenario, &config, &mut Silent).expect("the run completes")
 }
 
 /// One trial's usage (every trial is the same; seed and index are arbitrary).

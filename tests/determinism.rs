@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use tokencast::engine::{self, Observer, RunConfig, Silent, Summary, TrialBlock, trial_rng};
+use tokencast::engine::{self, Observer, RunConfig, Silent, TrialBlock, trial_rng};
 use tokencast::pricing::TokenKind;
 use tokencast::report::summary_json;
 use tokencast::scenario::Scenario;
@@ -81,14 +81,7 @@ fn summary(scenario: &Scenario, trials: u64, seed: u64, threads: Option<usize>) 
         seed,
         threads,
     };
-    let result = engine::run(
-        &scenario.workflow,
-        &scenario.price_table(),
-        &config,
-        &mut Silent,
-    )
-    .expect("the run completes");
-    summary_json(&Summary::new(&scenario.name, &scenario.workflow, &result))
+    summary_json(&tokencast::simulate(scenario, &config, &mut Silent).expect("the run completes"))
 }
 
 #[test]

@@ -35,7 +35,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use common::{poisson_pmf, rounded_lognormal_mean, truncated_geometric_pmf};
-use tokencast::engine::{self, RunConfig, Silent, Summary};
+use tokencast::engine::{RunConfig, Silent, Summary};
 use tokencast::scenario::Scenario;
 
 const TRIALS: u64 = 200_000;
@@ -110,14 +110,7 @@ fn simulate(text: String) -> Summary {
         seed: SEED,
         threads: None,
     };
-    let result = engine::run(
-        &scenario.workflow,
-        &scenario.price_table(),
-        &config,
-        &mut Silent,
-    )
-    .expect("the run completes");
-    Summary::new(&scenario.name, &scenario.workflow, &result)
+    tokencast::simulate(&scenario, &config, &mut Silent).expect("the run completes")
 }
 
 /// Asserts `|sim - exact| <= 4 se` (and that the SE is a real, positive number, so the check

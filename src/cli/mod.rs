@@ -11,7 +11,7 @@ use std::time::{Instant, SystemTime};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use tokencast::engine::{self, RunConfig, Summary};
+use tokencast::engine::RunConfig;
 use tokencast::report::{self, Manifest, TrialCsvWriter};
 use tokencast::scenario::Scenario;
 
@@ -141,13 +141,11 @@ fn run(args: RunArgs) -> Result<(), Failure> {
 
     let started_at = SystemTime::now();
     let clock = Instant::now();
-    let prices = scenario.price_table();
-    let result = engine::run(&scenario.workflow, &prices, &config, &mut observer)
-        .context("the run failed")?;
+    let summary =
+        tokencast::simulate(&scenario, &config, &mut observer).context("the run failed")?;
     let wall = clock.elapsed().as_secs_f64();
     let csv = observer.finish();
 
-    let summary = Summary::new(&scenario.name, &scenario.workflow, &result);
     let mut files = vec!["summary.json".to_string(), "manifest.json".to_string()];
     if let Some(csv) = csv {
         csv.commit().context("cannot write trials.csv")?;
