@@ -174,9 +174,7 @@ pub fn run(
         cost_times_success: Moments::default(),
         success_indicator: Moments::default(),
     };
-    let active: Vec<usize> = (0..metrics)
-        .filter(|&j| !layout.defs[j].always_zero)
-        .collect();
+    let active: Vec<bool> = layout.defs.iter().map(|d| !d.always_zero).collect();
     let ctx = ChunkContext {
         active,
         workflow,
@@ -234,8 +232,8 @@ pub fn run(
 }
 
 struct ChunkContext<'a> {
-    /// Metrics that are aggregated value by value (the others are zero by construction).
-    active: Vec<usize>,
+    /// Per metric: aggregated value by value (else zero by construction, counted in bulk).
+    active: Vec<bool>,
     workflow: &'a Workflow,
     prices: &'a PriceTable,
     layout: &'a MetricLayout,
@@ -270,8 +268,10 @@ impl ChunkContext<'_> {
             values[metrics + 1] = if usage.success { values[0] } else { 0.0 };
             successes += usage.success as u64;
             sums.push_row(&values);
-            for &j in &self.active {
-                sketches[j].insert(values[j]);
+            for ((sketch, &v), &active) in sketches.iter_mut().zip(&values).zip(&self.active) {
+                if active {
+                    sketch.insert(v);
+                }
             }
             if let Some(b) = block.as_mut() {
                 b.success.push(usage.success);

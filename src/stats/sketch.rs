@@ -24,7 +24,6 @@ pub struct QuantileSketch {
     /// Key of `counts[0]`.
     offset: u32,
     counts: Vec<u64>,
-    total: u64,
 }
 
 #[inline]
@@ -44,7 +43,8 @@ impl QuantileSketch {
 
     /// Number of values inserted.
     pub fn count(&self) -> u64 {
-        self.total
+        // Derived rather than stored: one increment fewer per insert in the hot loop.
+        self.zeros + self.counts.iter().sum::<u64>()
     }
 
     /// Adds a value. Values must be non-negative: zero, negative values and NaN count as zero
@@ -52,7 +52,6 @@ impl QuantileSketch {
     #[inline]
     pub fn insert(&mut self, x: f64) {
         debug_assert!(x >= 0.0, "sketch values must be >= 0, got {x}");
-        self.total += 1;
         if x > 0.0 {
             let key = key_of(x);
             let i = key.wrapping_sub(self.offset) as usize;
@@ -71,7 +70,6 @@ impl QuantileSketch {
             return;
         }
         self.insert(x);
-        self.total += n - 1;
         if x > 0.0 {
             let i = (key_of(x).min(key_of(f64::MAX)) - self.offset) as usize;
             self.counts[i] += n - 1;
@@ -110,7 +108,6 @@ impl QuantileSketch {
 
     /// Adds every count of `other` (exact; the result does not depend on merge order).
     pub fn merge(&mut self, other: &QuantileSketch) {
-        self.total += other.total;
         self.zeros += other.zeros;
         if other.counts.is_empty() {
             return;
@@ -139,10 +136,11 @@ impl QuantileSketch {
     /// [`RELATIVE_ERROR`]. With `integers`, a bucket holding exactly one integer reports it
     /// exactly. `None` when empty.
     pub fn value_at_rank(&self, rank: u64, integers: bool) -> Option<f64> {
-        if self.total == 0 {
+        let total = self.count();
+        if total == 0 {
             return None;
         }
-        let rank = rank.clamp(1, self.total);
+        let rank = rank.clamp(1, total);
         if rank <= self.zeros {
             return Some(0.0);
         }
@@ -158,20 +156,21 @@ impl QuantileSketch {
 
     /// The `q`-quantile (0 ≤ q ≤ 1) as the order statistic of rank `max(1, ceil(q n))`.
     pub fn quantile(&self, q: f64, integers: bool) -> Option<f64> {
-        let rank = (q.clamp(0.0, 1.0) * self.total as f64).ceil() as u64;
+        let rank = (q.clamp(0.0, 1.0) * self.count() as f64).ceil() as u64;
         self.value_at_rank(rank.max(1), integers)
     }
 
     /// Mean of the values above the `q`-quantile (the expected value beyond it), from bucket
     /// midpoints; `None` when empty.
     pub fn mean_above(&self, q: f64, integers: bool) -> Option<f64> {
-        if self.total == 0 {
+        let total = self.count();
+        if total == 0 {
             return None;
         }
-        let skip = (q.clamp(0.0, 1.0) * self.total as f64).floor() as u64;
-        let keep = self.total - skip;
+        let skip = (q.clamp(0.0, 1.0) * total as f64).floor() as u64;
+        let keep = total - skip;
         if keep == 0 {
-            return self.value_at_rank(self.total, integers);
+            return self.value_at_rank(total, integers);
         }
         let mut to_skip = skip;
         let mut sum = 0.0;
