@@ -614,7 +614,11 @@ impl Sampler {
     /// clamped to `[min, max]` and to at least 0.
     #[inline]
     pub fn sample_count<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
-        round_count(self.sample_raw(rng)).clamp(self.count_floor, self.count_ceil) as u64
+        // max/min rather than clamp: clamp asserts floor <= ceil on every call; with_clamps
+        // guarantees it once.
+        round_count(self.sample_raw(rng))
+            .max(self.count_floor)
+            .min(self.count_ceil) as u64
     }
 }
 
