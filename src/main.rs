@@ -7,7 +7,7 @@ use clap::Parser;
 fn main() {
     let args = cli::Cli::parse();
     if let Err(failure) = cli::main(args) {
-        eprintln!("error: {:#}", failure.error);
+        cli::warn(&format!("error: {:#}", failure.error));
         std::process::exit(failure.code);
     }
 }

@@ -11,7 +11,7 @@ use std::time::{Instant, SystemTime};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use tokencast::engine::RunConfig;
+use tokencast::engine::{self, CHUNK_TRIALS, RunConfig};
 use tokencast::report::{self, Manifest, TrialCsvWriter};
 use tokencast::scenario::Scenario;
 
@@ -61,7 +61,8 @@ struct RunArgs {
     /// Seed (default: the scenario's [scenario] seed, else 1).
     #[arg(long, short = 's')]
     seed: Option<u64>,
-    /// Worker threads (default: one per core). Results do not depend on it.
+    /// Worker threads (default: one per core; at most 4 per core are used). Results do not
+    /// depend on it.
     #[arg(long, short = 't', value_parser = clap::value_parser!(u64).range(1..=1024))]
     threads: Option<u64>,
     /// Output directory (default: output/<scenario file stem>).
@@ -117,15 +118,22 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         seed: args.seed.unwrap_or_else(|| scenario.default_seed()),
         threads: args.threads.map(|t| t as usize),
     };
-    let threads = config
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = engine::worker_threads(config.threads, config.trials.div_ceil(CHUNK_TRIALS));
     let out_dir = args
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.scenario));
     std::fs::create_dir_all(&out_dir)
         .with_context(|| format!("cannot create the output directory {}", out_dir.display()))?;
+    // Find out now, not after a long run, whether results can be written there: start the
+    // summary's replacement file (dropped unused, it leaves nothing behind).
+    drop(
+        report::AtomicFile::create(&out_dir.join("summary.json"))
+            .with_context(|| format!("cannot write into {}", out_dir.display()))?,
+    );
+    // Did the previous run in this directory write a trials.csv? Only then is one ours to
+    // remove when this run writes none.
+    let earlier_csv = previous_run_wrote_csv(&out_dir);
 
     let show_progress = !args.quiet && io::stderr().is_terminal() && config.trials >= 200_000;
     let csv = if args.per_trial {
@@ -147,12 +155,9 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     let csv = observer.finish();
 
     let mut files = vec!["summary.json".to_string(), "manifest.json".to_string()];
-    if let Some(csv) = csv {
-        csv.commit().context("cannot write trials.csv")?;
+    if csv.is_some() {
         files.push("trials.csv".into());
     }
-    report::write_summary(&out_dir, &summary)
-        .with_context(|| format!("cannot write {}", out_dir.join("summary.json").display()))?;
     let manifest = Manifest {
         tool: "tokencast",
         version: env!("CARGO_PKG_VERSION"),
@@ -167,16 +172,23 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         wall_time_seconds: wall,
         files,
     };
-    // A trials.csv left by an earlier --per-trial run would sit beside a summary it does not
-    // match: remove it once the new results are in place.
-    let stale_csv = out_dir.join("trials.csv");
-    if !args.per_trial && stale_csv.exists() {
-        std::fs::remove_file(&stale_csv)
-            .with_context(|| format!("cannot remove the stale {}", stale_csv.display()))?;
-        eprintln!(
-            "note: removed {} from an earlier run (it did not match this one)",
-            stale_csv.display()
-        );
+    // Each file is replaced atomically; together they are replaced summary first, then the
+    // per-trial rows, then the manifest, which lists what belongs to this run.
+    report::write_summary(&out_dir, &summary)
+        .with_context(|| format!("cannot write {}", out_dir.join("summary.json").display()))?;
+    let csv_path = out_dir.join("trials.csv");
+    match csv {
+        Some(csv) => csv.commit().context("cannot write trials.csv")?,
+        None if earlier_csv && csv_path.exists() => {
+            // The earlier run's rows would sit beside a summary they do not match.
+            std::fs::remove_file(&csv_path)
+                .with_context(|| format!("cannot remove the stale {}", csv_path.display()))?;
+            warn(&format!(
+                "note: removed {} written by an earlier run (it does not match this one)",
+                csv_path.display()
+            ));
+        }
+        None => {}
     }
     report::write_manifest(&out_dir, &manifest)
         .with_context(|| format!("cannot write {}", out_dir.join("manifest.json").display()))?;
@@ -195,6 +207,24 @@ fn run(args: RunArgs) -> Result<(), Failure> {
             print_stdout(&text)
         }
     }
+}
+
+/// Whether `dir/manifest.json` (a previous run's) lists `trials.csv` among its files.
+fn previous_run_wrote_csv(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("manifest.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|m| {
+            m.get("files")?
+                .as_array()
+                .map(|files| files.iter().any(|f| f == "trials.csv"))
+        })
+        .unwrap_or(false)
+}
+
+/// Prints a line on stderr; a closed stderr is not worth failing for.
+pub fn warn(text: &str) {
+    let _ = writeln!(io::stderr(), "{text}");
 }
 
 fn default_out_dir(scenario: &Path) -> PathBuf {

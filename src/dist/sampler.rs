@@ -473,13 +473,18 @@ impl Sampler {
                     ));
                 }
                 let mut acc = 0.0;
-                let cumulative = weights
+                let mut cumulative: Vec<f64> = weights
                     .iter()
                     .map(|w| {
                         acc += w / total;
                         acc
                     })
                     .collect();
+                // The last entry catches every u, so rounding in the sum can never pick a
+                // value past the end, nor a zero-weight value after the last positive one.
+                if let Some(last) = weights.iter().rposition(|&w| w > 0.0) {
+                    cumulative[last..].fill(f64::INFINITY);
+                }
                 Kind::Empirical {
                     values: e.values.clone(),
                     cumulative,
@@ -515,6 +520,15 @@ impl Sampler {
             count_floor,
             count_ceil,
         }
+    }
+
+    /// The same sampler with integer draws capped at `max` (a hard limit at run time, whatever
+    /// the distribution's tail).
+    pub fn cap_counts(mut self, max: u64) -> Sampler {
+        let max = i64::try_from(max).unwrap_or(i64::MAX);
+        self.count_ceil = self.count_ceil.min(max).max(self.count_floor.min(max));
+        self.count_floor = self.count_floor.min(max);
+        self
     }
 
     /// A sampler that always yields `value` (used for defaults).

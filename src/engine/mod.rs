@@ -7,6 +7,9 @@ mod seed;
 mod summary;
 
 pub use metrics::{MetricDef, MetricLayout, PHASE_METRICS, Scope, USAGE_METRICS};
-pub use run::{CHUNK_TRIALS, EngineError, Observer, RunConfig, RunResult, Silent, TrialBlock, run};
+pub use run::{
+    CHUNK_TRIALS, EngineError, MAX_THREADS_PER_CORE, Observer, RunConfig, RunResult, Silent,
+    TrialBlock, run, worker_threads,
+};
 pub use seed::{TrialRng, mix64, trial_rng};
 pub use summary::{NamedMap, QuantileMethod, Summary};

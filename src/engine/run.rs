@@ -29,7 +29,7 @@ pub struct RunConfig {
     pub trials: u64,
     /// Seed of the run.
     pub seed: u64,
-    /// Worker threads (`None`: one per core).
+    /// Worker threads (`None` or 0: one per core; capped, see [`worker_threads`]).
     pub threads: Option<usize>,
 }
 
@@ -107,6 +107,8 @@ impl Observer for Silent {}
 /// The merged aggregates of a run: everything a summary is built from.
 #[derive(Debug, Clone)]
 pub struct RunResult {
+    /// Worker threads actually used (results never depend on it).
+    pub threads: usize,
     /// Trials run.
     pub trials: u64,
     /// Seed used.
@@ -134,6 +136,24 @@ struct ChunkOut {
     block: Option<TrialBlock>,
 }
 
+/// Most worker threads per core: more only add memory (each worker keeps its own sketches)
+/// and scheduling overhead.
+pub const MAX_THREADS_PER_CORE: usize = 4;
+
+/// The worker threads a run uses: as asked (`None` or 0: one per core), at most
+/// [`MAX_THREADS_PER_CORE`] per core and at most one per chunk.
+pub fn worker_threads(asked: Option<usize>, chunks: u64) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let wanted = match asked {
+        None | Some(0) => cores,
+        Some(n) => n,
+    };
+    wanted
+        .min(cores * MAX_THREADS_PER_CORE)
+        .min(usize::try_from(chunks).unwrap_or(usize::MAX))
+        .max(1)
+}
+
 /// Runs `config.trials` trials of `workflow` priced with `prices`.
 pub fn run(
     workflow: &Workflow,
@@ -144,9 +164,8 @@ pub fn run(
     if config.trials == 0 {
         return Err(EngineError::NoTrials);
     }
-    let threads = config
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let chunks = config.trials.div_ceil(CHUNK_TRIALS);
+    let threads = worker_threads(config.threads, chunks);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -161,10 +180,10 @@ pub fn run(
     );
     let metrics = layout.len();
     let want_rows = observer.wants_trials();
-    let chunks = config.trials.div_ceil(CHUNK_TRIALS);
     let batch = (threads as u64 * CHUNKS_PER_THREAD).max(1);
 
     let mut result = RunResult {
+        threads,
         trials: config.trials,
         seed: config.seed,
         layout: layout.clone(),

@@ -15,7 +15,7 @@ fn num(v: f64, dollars: bool) -> String {
             format!("{v:.4}")
         }
     } else if v.abs() >= 100.0 || v.fract() == 0.0 {
-        group_thousands(v.round() as i64)
+        fixed(v, 0)
     } else {
         format!("{v:.2}")
     }
@@ -24,11 +24,14 @@ fn num(v: f64, dollars: bool) -> String {
 /// `mean ± se` with the standard error to two significant digits and the mean to the same
 /// decimal place, so the printed precision is the precision there is.
 fn mean_se(mean: f64, se: f64, dollars: bool) -> String {
+    let prefix = if dollars { "$" } else { "" };
+    if mean.is_nan() {
+        return "n/a".to_string();
+    }
     if se.is_nan() || se <= 0.0 || se.is_infinite() {
-        return format!("{} ± 0", num(mean, dollars));
+        return format!("{prefix}{} ± 0", num(mean, dollars));
     }
     let decimals = (1 - se.log10().floor() as i32).clamp(0, 8) as usize;
-    let prefix = if dollars { "$" } else { "" };
     format!(
         "{prefix}{} ± {}",
         fixed(mean, decimals),
@@ -38,6 +41,9 @@ fn mean_se(mean: f64, se: f64, dollars: bool) -> String {
 
 /// A number with `decimals` decimals and thousands separators in its integer part.
 fn fixed(v: f64, decimals: usize) -> String {
+    if !v.is_finite() || v.abs() >= 1e15 {
+        return format!("{v:.3e}");
+    }
     let text = format!("{:.*}", decimals, v.abs());
     let (int, frac) = text
         .split_once('.')
@@ -92,7 +98,11 @@ pub fn render(summary: &Summary) -> String {
         out,
         "  success rate {}%    cost per successful task {}",
         mean_se(100.0 * sr.mean, 100.0 * sr.se, false),
-        mean_se(cps.mean, cps.se, true)
+        if cps.mean.is_nan() {
+            "n/a (no task succeeded)".to_string()
+        } else {
+            mean_se(cps.mean, cps.se, true)
+        }
     );
     let _ = writeln!(out);
     let _ = writeln!(
@@ -197,6 +207,9 @@ mod tests {
         assert_eq!(mean_se(153_887.4, 307.2, false), "153,887 ± 307");
         assert_eq!(mean_se(9.3712, 0.0123, false), "9.371 ± 0.012");
         assert_eq!(mean_se(5.0, 0.0, false), "5 ± 0");
+        assert_eq!(mean_se(0.0104, 0.0, true), "$0.0104 ± 0");
+        assert_eq!(mean_se(f64::NAN, f64::NAN, true), "n/a");
+        assert_eq!(mean_se(3e297, 1e295, true), "$3.000e297 ± 1.000e295");
     }
 
     #[test]

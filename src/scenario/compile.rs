@@ -4,7 +4,7 @@
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::error::{FieldPath, ScenarioError, did_you_mean};
+use super::error::{FieldPath, ScenarioError, did_you_mean, number};
 use super::parse::Source;
 use super::spec::{
     CachingSpec, ModelSpec, OnExhaustedSpec, PhaseSpec, ScenarioFile, StepSpec, WhenSpec,
@@ -15,6 +15,8 @@ use crate::workflow::{Caching, OnExhausted, Phase, Repeat, Step, When, Workflow}
 
 /// Most attempts a loop may declare.
 pub const MAX_LOOP_ATTEMPTS: i64 = 100_000;
+/// Highest price accepted, in USD per million tokens (list prices are below 1,000).
+pub const MAX_PRICE_PER_MTOK: f64 = 1e6;
 /// Most iterations a `repeat` count may reach (checked by probing the distribution).
 pub const MAX_REPEAT_COUNT: u64 = 100_000;
 /// Most tokens one draw (an output, a tool result, a prompt) may reach: far above any context
@@ -237,12 +239,15 @@ fn model_prices(
     source: &Source,
 ) -> Result<ModelPrices, ScenarioError> {
     let check = |key: &str, v: f64| -> Result<f64, ScenarioError> {
-        if v.is_finite() && v >= 0.0 {
+        if v.is_finite() && (0.0..=MAX_PRICE_PER_MTOK).contains(&v) {
             Ok(v)
         } else {
             Err(source.error_at(
                 path.key(key),
-                format!("expected a price of at least 0 USD per million tokens, found {v}"),
+                format!(
+                    "expected a price from 0 to {MAX_PRICE_PER_MTOK} USD per million tokens, found {}",
+                    number(v)
+                ),
                 None,
             ))
         }
@@ -295,7 +300,8 @@ const ITERATIONS: CountKind = CountKind {
 
 /// Compiles a count distribution, placing its errors under `path`, then probes it with 4,096
 /// draws from a fixed stream: a distribution that draws negative counts (without an explicit
-/// `min`), non-finite values, or more than `kind.max` is rejected before any trial runs.
+/// `min`), non-finite values, or more than `kind.max` is rejected before any trial runs. Draws
+/// beyond `kind.max` in the far tail, which a probe cannot see, are capped at `kind.max`.
 pub(crate) fn count_sampler(
     spec: &DistSpec,
     path: &FieldPath,
@@ -341,5 +347,7 @@ pub(crate) fn count_sampler(
             Some("add `max = ...` to cap the draws, or check the parameters' units".into()),
         ));
     }
-    Ok(s)
+    // The probe catches wrong units; the cap makes the limit hold for every draw at run time,
+    // however far the tail reaches.
+    Ok(s.cap_counts(kind.max))
 }

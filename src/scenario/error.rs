@@ -184,6 +184,16 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// A number as a message shows it: plain when moderate, in scientific notation when huge or
+/// tiny (so `1e300` is not printed with 300 digits).
+pub fn number(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e9).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// The closest candidate to `word`, if one is close enough to be a likely typo.
 pub fn did_you_mean<'a>(
     word: &str,
