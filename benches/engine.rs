@@ -26,7 +26,9 @@ fn whole_runs(c: &mut Criterion) {
     let mut group = c.benchmark_group("reference_run");
     group.throughput(Throughput::Elements(TRIALS));
     group.sample_size(10);
-    for threads in [1, cores] {
+    let mut counts = vec![1, cores];
+    counts.dedup();
+    for threads in counts {
         let config = RunConfig {
             trials: TRIALS,
             seed: 1,
