@@ -185,7 +185,11 @@ fn three_phases_with_prefix_caching() {
         usage.success,
         "on_exhausted = \"continue\" keeps the task successful"
     );
-    assert_usd("trial cost", usage.cost(&scenario.price_table()), 0.0150225);
+    assert_usd(
+        "trial cost",
+        scenario.price_table().trial_cost(&usage),
+        0.0150225,
+    );
 
     let summary = summarise(&scenario);
     assert_constant("cost_usd", metric(&summary, "cost_usd"), 0.0150225, true);

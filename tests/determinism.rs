@@ -130,7 +130,7 @@ fn each_engine_trial_is_its_own_stream() {
         assert_eq!(row.calls, usage.total_calls(), "trial {i}: calls");
         assert_eq!(row.success, usage.success, "trial {i}: success");
         let cost = f64::from_bits(row.cost_bits);
-        let direct = usage.cost(&prices);
+        let direct = prices.trial_cost(&usage);
         assert!(
             (cost - direct).abs() <= 1e-12 * direct,
             "trial {i}: engine cost {cost}, direct {direct}"

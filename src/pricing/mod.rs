@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 
+use crate::workflow::TrialUsage;
+
 /// The kinds of token a provider bills separately.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -126,6 +128,17 @@ impl PriceTable {
 }
 
 impl PriceTable {
+    /// The list-price cost in USD of a whole trial's usage.
+    pub fn trial_cost(&self, usage: &TrialUsage) -> f64 {
+        let mut total = 0.0;
+        for p in 0..usage.phase_count() {
+            for m in 0..usage.model_count() {
+                total += self.cost_array(m, usage.cell_array(p, m));
+            }
+        }
+        total
+    }
+
     /// [`PriceTable::cost`] for a fixed-size cell (no bounds checks in the product).
     #[inline]
     pub fn cost_array(&self, model: usize, tokens: &[u64; TokenKind::COUNT]) -> f64 {

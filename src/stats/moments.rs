@@ -35,7 +35,7 @@ impl Default for Moments {
 }
 
 impl Moments {
-    /// Moments of a slice (Welford's update).
+    /// Moments of a slice (shifted sums, as in a chunk).
     pub fn of(values: &[f64]) -> Moments {
         let mut sums = ChunkSums::default();
         for &v in values {

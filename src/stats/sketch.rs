@@ -48,7 +48,7 @@ impl QuantileSketch {
     }
 
     /// Adds a value. Values must be non-negative: zero, negative values and NaN count as zero
-    /// (and are rejected in debug builds); +inf counts in the highest finite bucket.
+    /// (and are rejected in debug builds); +inf counts in the bucket of `f64::MAX`.
     #[inline]
     pub fn insert(&mut self, x: f64) {
         debug_assert!(x >= 0.0, "sketch values must be >= 0, got {x}");

@@ -1,6 +1,6 @@
 //! What one trial consumed: integer token counts by phase, model and kind.
 
-use crate::pricing::{PriceTable, TokenKind};
+use crate::pricing::TokenKind;
 
 const K: usize = TokenKind::COUNT;
 
@@ -134,22 +134,5 @@ impl TrialUsage {
     /// Iterations run by a phase.
     pub fn iterations(&self, phase: usize) -> u64 {
         self.iterations[phase]
-    }
-
-    /// List-price cost of one (phase, model) in USD.
-    #[inline]
-    pub fn cell_cost(&self, prices: &PriceTable, phase: usize, model: usize) -> f64 {
-        prices.cost(model, self.cell(phase, model))
-    }
-
-    /// List-price cost of the whole trial in USD.
-    pub fn cost(&self, prices: &PriceTable) -> f64 {
-        let mut total = 0.0;
-        for p in 0..self.phases {
-            for m in 0..self.models {
-                total += self.cell_cost(prices, p, m);
-            }
-        }
-        total
     }
 }
