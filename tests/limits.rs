@@ -24,18 +24,30 @@ steps = [{{ call = {{ output = 1 }} }}, {{ tool = {{ tokens = {tokens} }} }}]
     Scenario::from_text("limits.toml", "limits", text).expect("the scenario is valid")
 }
 
+/// The largest value of `measure` over the first `trials` trials of a run seeded with `seed`.
+fn largest_over_trials(
+    s: &Scenario,
+    seed: u64,
+    trials: u64,
+    measure: impl Fn(&TrialUsage) -> u64,
+) -> u64 {
+    let wf = &s.workflow;
+    let mut usage = TrialUsage::new(wf.phase_count(), wf.model_count());
+    (0..trials)
+        .map(|i| {
+            wf.run_trial(&mut trial_rng(seed, i), &mut usage);
+            measure(&usage)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 #[test]
 fn heavy_tailed_counts_are_capped_at_run_time() {
     // A repeat count whose median is 10 but whose tail (sigma 2.6) passes 100,000 about once
     // in 200,000 draws: the load-time probe of 4,096 draws cannot see it, the cap must hold.
     let s = scenario("{ lognormal = { median = 10, sigma = 2.6 } }", "100");
-    let wf = &s.workflow;
-    let mut usage = TrialUsage::new(wf.phase_count(), wf.model_count());
-    let mut most_iterations = 0;
-    for i in 0..400_000 {
-        wf.run_trial(&mut trial_rng(3, i), &mut usage);
-        most_iterations = most_iterations.max(usage.iterations(0));
-    }
+    let most_iterations = largest_over_trials(&s, 3, 400_000, |usage| usage.iterations(0));
     assert!(most_iterations <= MAX_REPEAT_COUNT, "{most_iterations}");
     // The cap is reached, so the test can fail if the cap goes away.
     assert_eq!(most_iterations, MAX_REPEAT_COUNT);
@@ -46,15 +58,10 @@ fn single_token_draws_never_pass_the_limit() {
     // Tool results of median 1,000 tokens and sigma 2.9: a 4,096-draw probe stays near 3e7,
     // but about 1 draw in 28,000 passes 1e8 tokens.
     let s = scenario("2", "{ lognormal = { median = 1000, sigma = 2.9 } }");
-    let wf = &s.workflow;
-    let mut usage = TrialUsage::new(wf.phase_count(), wf.model_count());
-    let mut largest = 0;
-    for i in 0..200_000 {
-        wf.run_trial(&mut trial_rng(5, i), &mut usage);
-        // Prompts (caching off): 10, then 10 + 1 + t1, so t1 = input - 21.
-        let input = usage.total_tokens(tokencast::pricing::TokenKind::Input);
-        largest = largest.max(input - 21);
-    }
+    // Prompts (caching off): 10, then 10 + 1 + t1, so t1 = input - 21.
+    let largest = largest_over_trials(&s, 5, 200_000, |usage| {
+        usage.total_tokens(tokencast::pricing::TokenKind::Input) - 21
+    });
     assert!(largest <= MAX_TOKENS_PER_DRAW, "{largest}");
     assert_eq!(
         largest, MAX_TOKENS_PER_DRAW,

@@ -57,6 +57,15 @@ fn fixed(v: f64, decimals: usize) -> String {
     }
 }
 
+/// `part` as a percentage of `total` (0 when the total is 0).
+fn percent_of(part: f64, total: f64) -> f64 {
+    if total > 0.0 {
+        100.0 * part / total
+    } else {
+        0.0
+    }
+}
+
 fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
@@ -142,11 +151,7 @@ pub fn render(summary: &Summary) -> String {
         ) else {
             continue;
         };
-        let share = if total_cost > 0.0 {
-            100.0 * cost.mean / total_cost
-        } else {
-            0.0
-        };
+        let share = percent_of(cost.mean, total_cost);
         let _ = writeln!(
             out,
             "  {name:<22} {:>22} {:>6.1}% {:>11} {:>11} {:>11}",
@@ -168,11 +173,7 @@ pub fn render(summary: &Summary) -> String {
         let Some(cost) = metrics.get("cost_usd") else {
             continue;
         };
-        let share = if total_cost > 0.0 {
-            100.0 * cost.mean / total_cost
-        } else {
-            0.0
-        };
+        let share = percent_of(cost.mean, total_cost);
         let prompt = get("input_tokens")
             + get("cache_write_tokens")
             + get("cache_write_1h_tokens")
