@@ -263,7 +263,7 @@ proptest! {
             .prices
             .iter()
             .map(|p| {
-                let mut d = *p;
+                let mut d = p.clone();
                 for k in KINDS {
                     d.set_rate(k, 2.0 * p.rate(k));
                 }

@@ -149,7 +149,7 @@ impl MetricLayout {
             let mut phase_calls = 0.0;
             for m in 0..self.models {
                 let cell = usage.cell_array(p, m);
-                let cost = prices.cost_array(m, cell);
+                let cost = prices.cell_cost(usage, p, m);
                 let calls = usage.calls(p, m) as f64;
                 phase_cost += cost;
                 phase_calls += calls;

@@ -2,9 +2,16 @@
 //!
 //! This layer never sees how usage was made. Rates are stored in USD per token (the scenario
 //! writes USD per million tokens); a trial's list-price cost is the dot product of its token
-//! counts with the rates of the model that consumed them.
+//! counts with the rates of the model that consumed them, plus, for calls whose prompt passed a
+//! prompt-length threshold ([`PromptTier`]), the difference between the tier's rates and the
+//! base rates on the tokens of those calls (the whole request is repriced, as Anthropic and
+//! Google bill prompts above 200K tokens).
+
+mod tiers;
 
 use serde::Serialize;
+
+pub use tiers::{PromptTier, tier_of};
 
 use crate::workflow::TrialUsage;
 
@@ -59,11 +66,18 @@ impl TokenKind {
     }
 }
 
-/// One model's list prices in USD per million tokens, one per [`TokenKind`].
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// One model's list prices in USD per million tokens, one per [`TokenKind`], with its
+/// prompt-length tiers and batch rates.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelPrices {
-    /// USD per million tokens, indexed by [`TokenKind::index`].
+    /// USD per million tokens, indexed by [`TokenKind::index`]: the rates of calls whose
+    /// prompt passes no tier threshold.
     pub per_mtok: [f64; TokenKind::COUNT],
+    /// Prompt-length tiers, thresholds strictly ascending (empty: one rate for every prompt).
+    pub tiers: Vec<PromptTier>,
+    /// Batch-API rates in USD per million tokens by kind, when the provider offers batch
+    /// processing (`None`: no batch rates known).
+    pub batch_per_mtok: Option<[f64; TokenKind::COUNT]>,
 }
 
 impl ModelPrices {
@@ -77,7 +91,42 @@ impl ModelPrices {
         per_mtok[TokenKind::CacheWrite1h.index()] = 2.0 * input;
         per_mtok[TokenKind::CacheRead.index()] = cache_read;
         per_mtok[TokenKind::Reasoning.index()] = output;
-        ModelPrices { per_mtok }
+        ModelPrices {
+            per_mtok,
+            tiers: Vec::new(),
+            batch_per_mtok: None,
+        }
+    }
+
+    /// The prompt-token thresholds of the tiers, ascending: a call whose prompt has more tokens
+    /// than `thresholds[t]` is billed at tier `t + 1` (tier 0 is the base rates).
+    pub fn tier_thresholds(&self) -> Vec<u64> {
+        self.tiers.iter().map(|t| t.above_prompt_tokens).collect()
+    }
+
+    /// USD per million tokens of one kind at a tier (0 = base rates).
+    pub fn tier_rate(&self, tier: usize, kind: TokenKind) -> f64 {
+        match tier {
+            0 => self.rate(kind),
+            t => self.tiers[t - 1].per_mtok[kind.index()],
+        }
+    }
+
+    /// Multiplies every rate (base, tiers, batch) by `factor`.
+    pub fn scaled(&self, factor: f64) -> ModelPrices {
+        let scale = |a: &[f64; TokenKind::COUNT]| a.map(|r| r * factor);
+        ModelPrices {
+            per_mtok: scale(&self.per_mtok),
+            tiers: self
+                .tiers
+                .iter()
+                .map(|t| PromptTier {
+                    above_prompt_tokens: t.above_prompt_tokens,
+                    per_mtok: scale(&t.per_mtok),
+                })
+                .collect(),
+            batch_per_mtok: self.batch_per_mtok.as_ref().map(scale),
+        }
     }
 
     /// The rate of one kind in USD per million tokens.
@@ -96,6 +145,8 @@ impl ModelPrices {
 pub struct PriceTable {
     /// USD per token, `[model * TokenKind::COUNT + kind]`.
     per_token: Vec<f64>,
+    /// Per model, per tier above the base: the tier's USD per token minus the base's, by kind.
+    tier_surcharge: Vec<Vec<[f64; TokenKind::COUNT]>>,
 }
 
 impl PriceTable {
@@ -105,7 +156,36 @@ impl PriceTable {
             .iter()
             .flat_map(|m| m.per_mtok.iter().map(|p| p / 1e6))
             .collect();
-        PriceTable { per_token }
+        let tier_surcharge = models
+            .iter()
+            .map(|m| {
+                m.tiers
+                    .iter()
+                    .map(|t| std::array::from_fn(|k| t.per_mtok[k] / 1e6 - m.per_mtok[k] / 1e6))
+                    .collect()
+            })
+            .collect();
+        PriceTable {
+            per_token,
+            tier_surcharge,
+        }
+    }
+
+    /// The list-price cost in USD of one (phase, model) cell of a trial's usage, tiers
+    /// included.
+    #[inline]
+    pub fn cell_cost(&self, usage: &TrialUsage, phase: usize, model: usize) -> f64 {
+        let mut total = self.cost_array(model, usage.cell_array(phase, model));
+        for (t, surcharge) in self.tier_surcharge[model].iter().enumerate() {
+            if t + 1 >= usage.tier_count() {
+                break;
+            }
+            let tokens = usage.tier_cell(phase, model, t + 1);
+            for k in 0..TokenKind::COUNT {
+                total += tokens[k] as f64 * surcharge[k];
+            }
+        }
+        total
     }
 
     /// Number of models priced.
@@ -133,13 +213,14 @@ impl PriceTable {
         let mut total = 0.0;
         for p in 0..usage.phase_count() {
             for m in 0..usage.model_count() {
-                total += self.cost_array(m, usage.cell_array(p, m));
+                total += self.cell_cost(usage, p, m);
             }
         }
         total
     }
 
-    /// [`PriceTable::cost`] for a fixed-size cell (no bounds checks in the product).
+    /// [`PriceTable::cost`] for a fixed-size cell at base rates (no bounds checks in the
+    /// product); [`PriceTable::cell_cost`] adds the tier surcharges.
     #[inline]
     pub fn cost_array(&self, model: usize, tokens: &[u64; TokenKind::COUNT]) -> f64 {
         let start = model * TokenKind::COUNT;

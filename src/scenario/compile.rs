@@ -10,7 +10,7 @@ use super::spec::{
     CachingSpec, ModelSpec, OnExhaustedSpec, PhaseSpec, ScenarioFile, StepSpec, WhenSpec,
 };
 use crate::dist::{DistSpec, Sampler};
-use crate::pricing::{ModelPrices, TokenKind};
+use crate::pricing::{ModelPrices, PromptTier, TokenKind};
 use crate::workflow::{Caching, OnExhausted, Phase, Repeat, Step, When, Workflow};
 
 /// Most attempts a loop may declare.
@@ -130,6 +130,7 @@ pub fn compile(
         system_prompt,
         task_prompt,
         caching,
+        prompt_tier_thresholds: prices.iter().map(ModelPrices::tier_thresholds).collect(),
         phases,
     };
     Ok((workflow, prices))
@@ -234,6 +235,64 @@ fn compile_phase(
 
 fn model_prices(
     spec: &ModelSpec,
+    caching: Caching,
+    path: &FieldPath,
+    source: &Source,
+) -> Result<ModelPrices, ScenarioError> {
+    let rates = RatesSpec {
+        input: spec.input,
+        output: spec.output,
+        cache_write: spec.cache_write,
+        cache_write_1h: spec.cache_write_1h,
+        cache_read: spec.cache_read,
+        reasoning: spec.reasoning,
+    };
+    let mut prices = compile_rates(&rates, caching, path, source)?;
+    let mut previous: Option<i64> = None;
+    for (i, tier) in spec.tiers.iter().enumerate() {
+        let tier_path = path.key("tiers").index(i);
+        let floor = previous.unwrap_or(0);
+        if tier.above <= floor {
+            let expected = match previous {
+                Some(p) => format!("a threshold above the previous tier's {p}"),
+                None => "a positive number of prompt tokens".to_string(),
+            };
+            return Err(source.error_at(
+                tier_path.key("above"),
+                format!("expected {expected}, found {}", tier.above),
+                Some("list tiers in ascending order of `above`".into()),
+            ));
+        }
+        previous = Some(tier.above);
+        let rates = RatesSpec {
+            input: tier.input,
+            output: tier.output,
+            cache_write: tier.cache_write,
+            cache_write_1h: tier.cache_write_1h,
+            cache_read: tier.cache_read,
+            reasoning: tier.reasoning,
+        };
+        let tier_prices = compile_rates(&rates, caching, &tier_path, source)?;
+        prices.tiers.push(PromptTier {
+            above_prompt_tokens: tier.above as u64,
+            per_mtok: tier_prices.per_mtok,
+        });
+    }
+    Ok(prices)
+}
+
+/// One set of rates as written, in USD per million tokens.
+struct RatesSpec {
+    input: f64,
+    output: f64,
+    cache_write: Option<f64>,
+    cache_write_1h: Option<f64>,
+    cache_read: Option<f64>,
+    reasoning: Option<f64>,
+}
+
+fn compile_rates(
+    spec: &RatesSpec,
     caching: Caching,
     path: &FieldPath,
     source: &Source,

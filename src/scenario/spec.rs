@@ -55,6 +55,30 @@ pub struct ModelSpec {
     pub cache_read: Option<f64>,
     /// Reasoning tokens (default: the output price).
     pub reasoning: Option<f64>,
+    /// Prompt-length tiers: rates for whole calls whose prompt passes a threshold.
+    #[serde(default)]
+    pub tiers: Vec<TierSpec>,
+}
+
+/// `tiers = [{ above = 200000, input = ..., output = ..., ... }]`: rates in USD per million
+/// tokens for every token of a call whose prompt has more than `above` tokens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierSpec {
+    /// Prompt tokens the call must exceed.
+    pub above: i64,
+    /// Uncached prompt tokens.
+    pub input: f64,
+    /// Output tokens.
+    pub output: f64,
+    /// Cache writes (5-minute TTL); required when caching is on.
+    pub cache_write: Option<f64>,
+    /// Cache writes at the 1-hour TTL (default: 2 x the tier's input).
+    pub cache_write_1h: Option<f64>,
+    /// Cache reads; required when caching is on.
+    pub cache_read: Option<f64>,
+    /// Reasoning tokens (default: the tier's output price).
+    pub reasoning: Option<f64>,
 }
 
 /// Prompt caching as written: `"prefix"` or `"off"`.

@@ -10,7 +10,7 @@ use rand::{Rng, RngExt};
 
 use super::model::{Caching, OnExhausted, Repeat, Step, When, Workflow};
 use super::usage::TrialUsage;
-use crate::pricing::TokenKind;
+use crate::pricing::{TokenKind, tier_of};
 
 /// The mutable state of one task while it runs.
 struct TaskState {
@@ -27,6 +27,7 @@ struct TaskState {
 impl Workflow {
     /// Runs one trial with `rng`, writing what it consumed into `usage` (which is reset first).
     pub fn run_trial<R: Rng + ?Sized>(&self, rng: &mut R, usage: &mut TrialUsage) {
+        usage.ensure_tiers(self.extra_price_tiers());
         usage.reset();
         let context = self
             .system_prompt
@@ -91,29 +92,24 @@ impl Workflow {
                 Step::Call { model, output } => {
                     let prompt = state.context;
                     let out = output.sample_count(rng);
-                    let cell = usage.cell_mut(phase, *model);
+                    let mut tokens = [0u64; TokenKind::COUNT];
                     match self.caching {
-                        Caching::Off => {
-                            cell[TokenKind::Input.index()] =
-                                cell[TokenKind::Input.index()].saturating_add(prompt)
-                        }
+                        Caching::Off => tokens[TokenKind::Input.index()] = prompt,
                         Caching::Prefix => {
                             let read = if state.cached_model == *model {
                                 state.cached.min(prompt)
                             } else {
                                 0
                             };
-                            cell[TokenKind::CacheRead.index()] =
-                                cell[TokenKind::CacheRead.index()].saturating_add(read);
-                            cell[TokenKind::CacheWrite.index()] =
-                                cell[TokenKind::CacheWrite.index()].saturating_add(prompt - read);
+                            tokens[TokenKind::CacheRead.index()] = read;
+                            tokens[TokenKind::CacheWrite.index()] = prompt - read;
                             state.cached = prompt;
                             state.cached_model = *model;
                         }
                     }
-                    cell[TokenKind::Output.index()] =
-                        cell[TokenKind::Output.index()].saturating_add(out);
-                    usage.add_call(phase, *model);
+                    tokens[TokenKind::Output.index()] = out;
+                    let tier = tier_of(&self.prompt_tier_thresholds[*model], prompt);
+                    usage.record_call(phase, *model, tier, &tokens);
                     state.context = state.context.saturating_add(out);
                 }
                 Step::Tool { tokens } => {
@@ -144,6 +140,7 @@ mod tests {
             system_prompt: Sampler::constant(1000.0),
             task_prompt: Sampler::constant(0.0),
             caching: Caching::Prefix,
+            prompt_tier_thresholds: vec![Vec::new(), Vec::new()],
             phases: vec![Phase {
                 when: When::Always,
                 repeat: Repeat::Times(Sampler::constant(1.0)),

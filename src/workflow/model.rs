@@ -90,6 +90,10 @@ pub struct Workflow {
     pub task_prompt: Sampler,
     /// Prompt caching mode.
     pub caching: Caching,
+    /// Per model, the ascending prompt-token thresholds of its price tiers (empty: no tiers).
+    /// A call whose prompt has more tokens than the `t`-th threshold is counted at tier
+    /// `t + 1` (usage is kept per tier; pricing bills the whole call at that tier's rates).
+    pub prompt_tier_thresholds: Vec<Vec<u64>>,
     /// Phases, in order.
     pub phases: Vec<Phase>,
 }
@@ -103,6 +107,15 @@ impl Workflow {
     /// Number of phases.
     pub fn phase_count(&self) -> usize {
         self.phases.len()
+    }
+
+    /// The most price tiers above the base that any model has.
+    pub fn extra_price_tiers(&self) -> usize {
+        self.prompt_tier_thresholds
+            .iter()
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0)
     }
 
     /// Which token kinds this workflow can ever produce (by [`TokenKind::index`]); the others

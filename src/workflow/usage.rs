@@ -1,4 +1,9 @@
-//! What one trial consumed: integer token counts by phase, model and kind.
+//! What one trial consumed: integer token counts by phase, model, kind and price tier.
+//!
+//! The main cells hold every token of a (phase, model) whatever its tier, so token metrics
+//! need not know about tiers. Calls whose prompt passed a model's prompt-length threshold
+//! (see `pricing::PromptTier`) are also counted in a tier cell: tier cell `t` (from 1) holds
+//! the tokens billed at tier `t`; the base tier's tokens are the main cell less the tier cells.
 
 use crate::pricing::TokenKind;
 
@@ -15,6 +20,10 @@ pub struct TrialUsage {
     calls: Vec<u64>,
     /// Iterations (repeats or loop attempts) run by each phase.
     iterations: Vec<u64>,
+    /// Tiers above the base that tier cells are kept for.
+    extra_tiers: usize,
+    /// `[((phase * models + model) * extra_tiers + tier - 1) * K + kind]`.
+    tier_tokens: Vec<u64>,
     /// Whether the task succeeded.
     pub success: bool,
 }
@@ -28,7 +37,70 @@ impl TrialUsage {
             tokens: vec![0; phases * models * K],
             calls: vec![0; phases * models],
             iterations: vec![0; phases],
+            extra_tiers: 0,
+            tier_tokens: Vec::new(),
             success: true,
+        }
+    }
+
+    /// Keeps tier cells for at least `extra_tiers` tiers above the base (a no-op when it
+    /// already does). The executor calls it with the workflow's tier count.
+    #[inline]
+    pub fn ensure_tiers(&mut self, extra_tiers: usize) {
+        if extra_tiers > self.extra_tiers {
+            self.extra_tiers = extra_tiers;
+            self.tier_tokens = vec![0; self.phases * self.models * extra_tiers * K];
+        }
+    }
+
+    /// Number of price tiers counted, the base included (1 when no model has tiers).
+    pub fn tier_count(&self) -> usize {
+        1 + self.extra_tiers
+    }
+
+    /// Tokens of one (phase, model) billed at `tier` (from 1; `tier < tier_count()`).
+    #[inline]
+    pub fn tier_cell(&self, phase: usize, model: usize, tier: usize) -> &[u64; K] {
+        let start = ((phase * self.models + model) * self.extra_tiers + tier - 1) * K;
+        (&self.tier_tokens[start..start + K])
+            .try_into()
+            .expect("a cell holds one count per kind")
+    }
+
+    /// Records one call: its token counts by kind, billed at `tier` (0 = base rates; a tier
+    /// above 0 needs [`TrialUsage::ensure_tiers`] first).
+    #[inline]
+    pub fn record_call(&mut self, phase: usize, model: usize, tier: usize, tokens: &[u64; K]) {
+        let cell = self.cell_mut(phase, model);
+        for k in 0..K {
+            cell[k] = cell[k].saturating_add(tokens[k]);
+        }
+        if tier > 0 {
+            let start = ((phase * self.models + model) * self.extra_tiers + tier - 1) * K;
+            let cell = &mut self.tier_tokens[start..start + K];
+            for k in 0..K {
+                cell[k] = cell[k].saturating_add(tokens[k]);
+            }
+        }
+        self.add_call(phase, model);
+    }
+
+    /// Tokens of one kind billed at `tier` over every phase and model (tier 0: the base).
+    pub fn total_tier_tokens(&self, tier: usize, kind: TokenKind) -> u64 {
+        let mut above = 0u64;
+        for p in 0..self.phases {
+            for m in 0..self.models {
+                for t in 1..self.tier_count() {
+                    if tier == 0 || t == tier {
+                        above += self.tier_cell(p, m, t)[kind.index()];
+                    }
+                }
+            }
+        }
+        if tier == 0 {
+            self.total_tokens(kind) - above
+        } else {
+            above
         }
     }
 
@@ -38,6 +110,7 @@ impl TrialUsage {
         self.tokens.fill(0);
         self.calls.fill(0);
         self.iterations.fill(0);
+        self.tier_tokens.fill(0);
         self.success = true;
     }
 
