@@ -124,3 +124,22 @@ steps = [{ call = { output = 1 } }]
         "{err}"
     );
 }
+
+#[test]
+fn a_period_keeps_the_tier_split_of_each_task() {
+    // The mid-task crossing above, added to a period: base and tier-1 counts by kind, and the
+    // period's list price equals the trial's.
+    use tokencast::pricing::{PeriodUsage, RateCard};
+    let s = scenario(950, "prefix", 3);
+    let usage = one_trial(&s);
+    let mut period = PeriodUsage::new(1, usage.tier_count(), 1, 1);
+    period.add_task(0, 0, &usage);
+    let k = TokenKind::COUNT;
+    let cells = period.task_tokens(0);
+    assert_eq!(cells[TokenKind::CacheWrite.index()], 950);
+    assert_eq!(cells[k + TokenKind::CacheWrite.index()], 200);
+    assert_eq!(cells[k + TokenKind::CacheRead.index()], 2000);
+    assert_eq!(cells[2 * k + TokenKind::Output.index()], 0);
+    let card = RateCard::new(&s.prices, period.tier_count());
+    assert_usd(card.list_cost(cells), s.price_table().trial_cost(&usage));
+}

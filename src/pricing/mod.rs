@@ -7,10 +7,13 @@
 //! base rates on the tokens of those calls (the whole request is repriced, as Anthropic and
 //! Google bill prompts above 200K tokens).
 
+mod period;
+pub mod scheme;
 mod tiers;
 
 use serde::Serialize;
 
+pub use period::{PeriodUsage, RateCard};
 pub use tiers::{PromptTier, tier_of};
 
 use crate::workflow::TrialUsage;

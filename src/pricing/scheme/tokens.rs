@@ -1,0 +1,159 @@
+//! Per-token billing: list prices (prompt-length tiers included), a share of the work sent
+//! through the batch API at batch rates, a negotiated discount, and optionally conversion to
+//! consumption units (e.g. 1 unit = $0.01) metered per window of slots with a stated rounding.
+//!
+//! Order of operations (as consumption-unit contracts state it): per metering window, the
+//! dollar amount at list/batch prices is discounted first, then converted to units, then
+//! rounded; the bill is units × the unit price.
+
+use super::{Bill, PeriodUsage, RateCard, SchemeError, check_range};
+
+/// How a metering window's fractional units are rounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rounding {
+    /// Up to the next whole unit (the usual contract term).
+    Up,
+    /// To the nearest whole unit (halves up).
+    Nearest,
+    /// Down to a whole unit.
+    Down,
+    /// No rounding: fractional units are billed.
+    None,
+}
+
+impl Rounding {
+    /// Rounds `units`. Dollars divided by a decimal unit price carry binary rounding error
+    /// (0.07 / 0.01 = 7.000000000000001), so values within 1e-9 relative of a whole number
+    /// count as that whole number before rounding up or down.
+    pub fn apply(self, units: f64) -> f64 {
+        let whole = units.round();
+        let snapped = if (units - whole).abs() <= 1e-9 * units.abs().max(1.0) {
+            whole
+        } else {
+            units
+        };
+        match self {
+            Rounding::Up => snapped.ceil(),
+            Rounding::Nearest => (snapped + 0.5).floor(),
+            Rounding::Down => snapped.floor(),
+            Rounding::None => units,
+        }
+    }
+}
+
+/// Conversion of dollars to consumption units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConsumptionUnits {
+    /// USD per unit (e.g. 0.01).
+    pub usd_per_unit: f64,
+    /// Metering window in slots (hours): units are counted and rounded per window.
+    pub metering_slots: u32,
+    /// How each window's units are rounded.
+    pub rounding: Rounding,
+}
+
+/// Per-token billing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokensScheme {
+    /// Negotiated discount off list (and batch) prices, in [0, 1).
+    pub discount: f64,
+    /// Share of every task's tokens billed at batch rates, in [0, 1].
+    pub batch_share: f64,
+    /// Conversion to consumption units, if the contract bills in units.
+    pub units: Option<ConsumptionUnits>,
+}
+
+impl TokensScheme {
+    /// A checked scheme.
+    pub fn new(
+        discount: f64,
+        batch_share: f64,
+        units: Option<ConsumptionUnits>,
+    ) -> Result<Self, SchemeError> {
+        check_range(
+            "discount",
+            discount,
+            0.0,
+            0.999_999,
+            "a fraction from 0 to below 1",
+        )?;
+        check_range(
+            "batch_share",
+            batch_share,
+            0.0,
+            1.0,
+            "a fraction from 0 to 1",
+        )?;
+        if let Some(u) = units {
+            check_range(
+                "usd_per_unit",
+                u.usd_per_unit,
+                1e-12,
+                1e12,
+                "a positive price",
+            )?;
+            if u.metering_slots == 0 {
+                return Err(SchemeError::OutOfRange {
+                    field: "metering_hours",
+                    expected: "at least 1 hour",
+                    found: "0".into(),
+                });
+            }
+        }
+        Ok(TokensScheme {
+            discount,
+            batch_share,
+            units,
+        })
+    }
+
+    /// Plain list prices: no discount, no batch, no units.
+    pub fn list() -> Self {
+        TokensScheme {
+            discount: 0.0,
+            batch_share: 0.0,
+            units: None,
+        }
+    }
+
+    /// The bill of a period.
+    pub fn bill(&self, usage: &PeriodUsage, rates: &RateCard) -> Bill {
+        let windows = match self.units {
+            Some(u) => usage.slots().div_ceil(u.metering_slots) as usize,
+            None => 1,
+        };
+        let mut window_usd = vec![0.0; windows];
+        let mut list_usd = 0.0;
+        for i in 0..usage.task_count() {
+            let tokens = usage.task_tokens(i);
+            let list = rates.list_cost(tokens);
+            list_usd += list;
+            let priced = if self.batch_share > 0.0 {
+                (1.0 - self.batch_share) * list + self.batch_share * rates.batch_cost(tokens)
+            } else {
+                list
+            };
+            let window = match self.units {
+                Some(u) => (usage.task_slot(i) / u.metering_slots) as usize,
+                None => 0,
+            };
+            window_usd[window] += priced * (1.0 - self.discount);
+        }
+        let (total_usd, units) = match self.units {
+            None => (window_usd[0], 0.0),
+            Some(u) => {
+                let units: f64 = window_usd
+                    .iter()
+                    .map(|usd| u.rounding.apply(usd / u.usd_per_unit))
+                    .sum();
+                (units * u.usd_per_unit, units)
+            }
+        };
+        Bill {
+            total_usd,
+            list_usd,
+            units,
+            ..Bill::default()
+        }
+    }
+}
