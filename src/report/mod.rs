@@ -2,6 +2,7 @@
 //! atomically. This layer formats numbers; it never makes them.
 
 mod atomic;
+pub mod charts;
 mod manifest;
 mod table;
 mod trials_csv;

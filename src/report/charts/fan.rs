@@ -1,0 +1,166 @@
+//! The fan chart of a forecast: for each period (month), the P5–P95 and P25–P75 bands of the
+//! simulated bill, the median line, and the budget as a horizontal line. Where the outer band
+//! crosses the budget, at least 5% of futures pass it that month.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::style::{self, Unit};
+use super::{Chart, DrawResult, all_finite};
+
+/// The percentiles of one period's value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FanPeriod {
+    /// Axis label, e.g. `2027-01`.
+    pub label: String,
+    /// 5th percentile.
+    pub p5: f64,
+    /// 25th percentile.
+    pub p25: f64,
+    /// Median.
+    pub p50: f64,
+    /// 75th percentile.
+    pub p75: f64,
+    /// 95th percentile.
+    pub p95: f64,
+}
+
+/// A fan chart over periods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FanChart {
+    /// File stem, e.g. `forecast_fan`.
+    pub stem: String,
+    /// Title.
+    pub title: String,
+    /// What the y axis measures, e.g. `Monthly bill`.
+    pub y_description: String,
+    /// Unit of the y axis.
+    pub unit: Unit,
+    /// What the periods are, e.g. `Month`.
+    pub x_description: String,
+    /// The periods, in time order.
+    pub periods: Vec<FanPeriod>,
+    /// A budget per period, drawn as a horizontal line.
+    pub budget: Option<f64>,
+}
+
+impl Chart for FanChart {
+    fn file_stem(&self) -> &str {
+        &self.stem
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.periods.is_empty() {
+            return Err("expected at least one period, found none".into());
+        }
+        all_finite(
+            self.periods
+                .iter()
+                .flat_map(|p| [&p.p5, &p.p25, &p.p50, &p.p75, &p.p95]),
+        )?;
+        all_finite(self.budget.iter())?;
+        if self
+            .periods
+            .iter()
+            .any(|p| !(p.p5 <= p.p25 && p.p25 <= p.p50 && p.p50 <= p.p75 && p.p75 <= p.p95))
+        {
+            return Err("expected P5 <= P25 <= P50 <= P75 <= P95 in every period".into());
+        }
+        Ok(())
+    }
+
+    fn draw<DB>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        let n = self.periods.len();
+        let top = self
+            .periods
+            .iter()
+            .map(|p| p.p95)
+            .chain(self.budget)
+            .fold(0.0, f64::max);
+        let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
+        let mut chart = ChartBuilder::on(area)
+            .caption(&self.title, style::title_font().color(&style::INK))
+            .margin(16)
+            .x_label_area_size(56)
+            .y_label_area_size(84)
+            .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..y_max)?;
+        let unit = self.unit;
+        let y_fmt = move |v: &f64| unit.format(*v);
+        let labels: Vec<String> = self.periods.iter().map(|p| p.label.clone()).collect();
+        let x_fmt = move |v: &f64| {
+            let i = v.round();
+            if (v - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .x_desc(self.x_description.clone())
+            .y_desc(style::axis_label(&self.y_description, unit))
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .x_labels(n.min(13))
+            .y_labels(8)
+            .axis_desc_style(style::label_font().color(&style::INK))
+            .label_style(style::small_font().color(&style::INK))
+            .bold_line_style(style::GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_style(style::INK)
+            .draw()?;
+        let at = |f: fn(&FanPeriod) -> f64| -> Vec<(f64, f64)> {
+            self.periods
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (i as f64, f(p)))
+                .collect()
+        };
+        let outer = super::axes::band_outline(&at(|p| p.p5), &at(|p| p.p95));
+        let inner = super::axes::band_outline(&at(|p| p.p25), &at(|p| p.p75));
+        let light = style::PRIMARY.mix(0.18);
+        let dark = style::PRIMARY.mix(0.38);
+        chart
+            .draw_series(std::iter::once(Polygon::new(outer, light.filled())))?
+            .label("P5–P95")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], light.filled()));
+        chart
+            .draw_series(std::iter::once(Polygon::new(inner, dark.filled())))?
+            .label("P25–P75")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], dark.filled()));
+        chart
+            .draw_series(LineSeries::new(
+                at(|p| p.p50),
+                style::PRIMARY.stroke_width(3),
+            ))?
+            .label("median")
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], style::PRIMARY.stroke_width(3))
+            });
+        if let Some(budget) = self.budget {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(-0.5, budget), (n as f64 - 0.5, budget)],
+                    10,
+                    6,
+                    style::LIMIT.stroke_width(2),
+                ))?
+                .label(format!("budget {}", unit.format(budget)))
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], style::LIMIT.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(style::small_font().color(&style::INK))
+            .background_style(style::BACKGROUND.mix(0.85))
+            .border_style(style::GRID)
+            .draw()?;
+        Ok(())
+    }
+}
