@@ -12,7 +12,7 @@ pub mod scenario;
 pub mod stats;
 pub mod workflow;
 
-use engine::{EngineError, Observer, RunConfig, Summary};
+use engine::{EngineError, Observer, RunConfig, RunResult, Summary};
 use scenario::Scenario;
 
 /// Runs a loaded scenario and summarises it: the whole pipeline below the reports, for
@@ -31,11 +31,33 @@ pub fn simulate(
     config: &RunConfig,
     observer: &mut dyn Observer,
 ) -> Result<Summary, EngineError> {
+    simulate_run(scenario, config, observer).map(|s| s.summary)
+}
+
+/// A run's summary together with the merged aggregates it was built from (quantile sketches,
+/// convergence checkpoints), which the charts read.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    /// The summary (what `summary.json` holds).
+    pub summary: Summary,
+    /// The merged aggregates.
+    pub result: RunResult,
+}
+
+/// [`simulate`], keeping the run's aggregates for charts and reports.
+pub fn simulate_run(
+    scenario: &Scenario,
+    config: &RunConfig,
+    observer: &mut dyn Observer,
+) -> Result<Simulation, EngineError> {
     let result = engine::run(
         &scenario.workflow,
         &scenario.price_table(),
         config,
         observer,
     )?;
-    Ok(Summary::new(&scenario.name, &scenario.workflow, &result))
+    Ok(Simulation {
+        summary: Summary::new(&scenario.name, &scenario.workflow, &result),
+        result,
+    })
 }

@@ -2,14 +2,16 @@
 //! mergeable aggregation, and builds the run's [`Summary`].
 
 mod metrics;
+mod precision;
 mod run;
 mod seed;
 mod summary;
 
 pub use metrics::{MetricDef, MetricLayout, PHASE_METRICS, Scope, USAGE_METRICS};
+pub use precision::{MIN_PRECISION_TRIALS, PrecisionTarget, StopAtPrecision};
 pub use run::{
-    CHUNK_TRIALS, EngineError, MAX_THREADS_PER_CORE, Observer, RunConfig, RunResult, Silent,
-    TrialBlock, run, worker_threads,
+    CHUNK_TRIALS, EngineError, Flow, MAX_THREADS_PER_CORE, Observer, RunConfig, RunResult, Silent,
+    TrialBlock, checkpoint_after, run, worker_threads,
 };
 pub use seed::{TrialRng, mix64, trial_rng};
 pub use summary::{NamedMap, QuantileMethod, Summary};

@@ -6,6 +6,11 @@
 //! Quantile sketches hold integer counts and merge exactly in any order. Chunks run in batches
 //! of a few per thread, so memory holds one batch, never the whole run (unless per-trial output
 //! is asked for, which streams each batch to the observer in trial order).
+//!
+//! Convergence checkpoints (running mean, SE, P95 and its interval of the cost) are taken after
+//! fixed chunk counts ([`checkpoint_after`]): batches are cut there, so checkpoints, and a run
+//! stopped at one by its observer, do not depend on the thread count. A run stopped after `k`
+//! chunks is identical to a run of `k · CHUNK_TRIALS` trials.
 
 use std::sync::Mutex;
 
@@ -14,7 +19,7 @@ use rayon::prelude::*;
 use super::metrics::MetricLayout;
 use super::seed::trial_rng;
 use crate::pricing::{PriceTable, TokenKind};
-use crate::stats::{Moments, MomentsBlock, QuantileSketch};
+use crate::stats::{Checkpoint, Moments, MomentsBlock, QuantileSketch};
 use crate::workflow::{TrialUsage, Workflow};
 
 /// Trials per chunk: the unit of work and of ordered merging.
@@ -86,8 +91,22 @@ impl TrialBlock {
     }
 }
 
+/// Whether a run goes on after a checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Run the next batch.
+    Continue,
+    /// End the run here: its result covers the trials done so far.
+    Stop,
+}
+
 /// Receives progress and, if it asks, per-trial rows in trial order.
 pub trait Observer {
+    /// Called at each convergence checkpoint of the cost (in trial order); returning
+    /// [`Flow::Stop`] ends the run there.
+    fn checkpoint(&mut self, _point: &Checkpoint) -> Flow {
+        Flow::Continue
+    }
     /// Called after each batch with the trials done so far.
     fn progress(&mut self, _done: u64, _total: u64) {}
     /// Whether to collect per-trial rows.
@@ -109,7 +128,7 @@ impl Observer for Silent {}
 pub struct RunResult {
     /// Worker threads actually used (results never depend on it).
     pub threads: usize,
-    /// Trials run.
+    /// Trials run (fewer than asked when the observer stopped the run at a checkpoint).
     pub trials: u64,
     /// Seed used.
     pub seed: u64,
@@ -126,6 +145,8 @@ pub struct RunResult {
     pub cost_times_success: Moments,
     /// Moments of the success indicator.
     pub success_indicator: Moments,
+    /// Convergence checkpoints of the cost, trials increasing; the last one is the whole run.
+    pub convergence: Vec<Checkpoint>,
 }
 
 struct ChunkOut {
@@ -152,6 +173,20 @@ pub fn worker_threads(asked: Option<usize>, chunks: u64) -> usize {
         .min(cores * MAX_THREADS_PER_CORE)
         .min(usize::try_from(chunks).unwrap_or(usize::MAX))
         .max(1)
+}
+
+/// The chunk count of the checkpoint after `chunks` chunks: every chunk up to 8, then about
+/// four per doubling (×2^¼, rounded up). Integer-exact and independent of threads.
+pub fn checkpoint_after(chunks: u64) -> u64 {
+    if chunks < 8 {
+        chunks + 1
+    } else {
+        // × 1.189207 ≈ 2^(1/4), in integers (u128: no overflow) so that it is exact everywhere.
+        let next = (u128::from(chunks) * 1_189_207).div_ceil(1_000_000);
+        u64::try_from(next)
+            .unwrap_or(u64::MAX)
+            .max(chunks.saturating_add(1))
+    }
 }
 
 /// Runs `config.trials` trials of `workflow` priced with `prices`.
@@ -192,7 +227,10 @@ pub fn run(
         successes: 0,
         cost_times_success: Moments::default(),
         success_indicator: Moments::default(),
+        convergence: Vec::new(),
     };
+    let cost_index = 0;
+    debug_assert_eq!(layout.defs[cost_index].name, "cost_usd");
     let active: Vec<bool> = layout.defs.iter().map(|d| !d.always_zero).collect();
     let ctx = ChunkContext {
         active,
@@ -210,8 +248,9 @@ pub fn run(
         .map(|_| Mutex::new(vec![QuantileSketch::new(); metrics]))
         .collect();
     let mut start = 0;
+    let mut next_checkpoint = checkpoint_after(0);
     while start < chunks {
-        let end = (start + batch).min(chunks);
+        let end = (start + batch).min(chunks).min(next_checkpoint);
         // `collect` keeps chunk order, whatever thread ran each chunk.
         let outs: Vec<ChunkOut> = pool.install(|| {
             (start..end)
@@ -238,6 +277,23 @@ pub fn run(
         }
         start = end;
         observer.progress((start * CHUNK_TRIALS).min(config.trials), config.trials);
+        if end == next_checkpoint || end == chunks {
+            next_checkpoint = checkpoint_after(end);
+            // Every chunk before `end` is in some worker's sketches: their sum is the prefix's.
+            let mut prefix = QuantileSketch::new();
+            for worker in &worker_sketches {
+                let sketches = worker
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                prefix.merge(&sketches[cost_index]);
+            }
+            let point = Checkpoint::new(&result.moments[cost_index], &prefix, false);
+            result.convergence.push(point);
+            if end < chunks && observer.checkpoint(&point) == Flow::Stop {
+                result.trials = (end * CHUNK_TRIALS).min(config.trials);
+                break;
+            }
+        }
     }
     for worker in worker_sketches {
         let sketches = worker

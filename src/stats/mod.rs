@@ -1,10 +1,15 @@
 //! Pure statistics: mergeable moments, a quantile sketch with a stated relative error, and the
 //! summaries built from them. No I/O, no randomness, no knowledge of tokens.
 
+mod convergence;
 mod moments;
 mod sketch;
 mod summary;
 
+pub use convergence::Checkpoint;
 pub use moments::{ChunkSums, Moments, MomentsBlock};
 pub use sketch::{QuantileSketch, RELATIVE_ERROR, SUB_BITS};
-pub use summary::{Estimate, Interval, MetricSummary, QUANTILES, QuantileIntervals, Z975};
+pub use summary::{
+    Estimate, Interval, MetricSummary, QUANTILES, QuantileIntervals, Z975, interval_ranks,
+    quantile_interval,
+};

@@ -199,6 +199,24 @@ impl QuantileSketch {
         0.5 * (lo + hi)
     }
 
+    /// The non-empty buckets in increasing order as `(lower edge, upper edge, count)`; zeros
+    /// come first as `(0, 0, count)`. Every value counted in a bucket lies within its edges.
+    pub fn bins(&self) -> impl Iterator<Item = (f64, f64, u64)> + '_ {
+        let zeros = (self.zeros > 0).then_some((0.0, 0.0, self.zeros));
+        zeros
+            .into_iter()
+            .chain(
+                self.counts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| **c > 0)
+                    .map(|(i, &c)| {
+                        let key = self.offset + i as u32;
+                        (lower_edge(key), lower_edge(key + 1), c)
+                    }),
+            )
+    }
+
     /// Number of non-empty buckets (a measure of the sketch's size).
     pub fn buckets(&self) -> usize {
         self.counts.iter().filter(|&&c| c > 0).count() + (self.zeros > 0) as usize
@@ -281,6 +299,20 @@ mod tests {
             }
         }
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn bins_hold_every_value_between_their_edges() {
+        let mut s = QuantileSketch::new();
+        let values = [0.0, 0.0, 1.0, 1.0, 3.5, 1e6];
+        values.iter().for_each(|&v| s.insert(v));
+        let bins: Vec<_> = s.bins().collect();
+        assert_eq!(bins.iter().map(|b| b.2).sum::<u64>(), 6);
+        assert_eq!(bins[0], (0.0, 0.0, 2));
+        for v in [1.0, 3.5, 1e6] {
+            assert!(bins.iter().any(|&(lo, hi, _)| lo <= v && v < hi), "{v}");
+        }
+        assert!(bins.windows(2).all(|w| w[0].1 <= w[1].0));
     }
 
     #[test]

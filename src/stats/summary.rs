@@ -96,10 +96,7 @@ impl MetricSummary {
         let n = sketch.count();
         let q = |p: f64| clamp(sketch.quantile(p, integers));
         let ci = |p: f64| {
-            let nf = n as f64;
-            let half = Z975 * (nf * p * (1.0 - p)).sqrt();
-            let lo = (nf * p - half).floor().max(1.0) as u64;
-            let hi = (nf * p + half).ceil().max(1.0) as u64;
+            let (lo, hi) = interval_ranks(n, p);
             Interval {
                 lo: clamp(sketch.value_at_rank(lo, integers)),
                 hi: clamp(sketch.value_at_rank(hi, integers)),
@@ -144,6 +141,26 @@ impl MetricSummary {
             "p99" => self.p99,
             _ => return None,
         })
+    }
+}
+
+/// The ranks (1-based) of the order statistics bounding the 95% confidence interval of the
+/// `q`-quantile of `n` values: `floor(n q − 1.96 sqrt(n q (1 − q)))` and
+/// `ceil(n q + 1.96 sqrt(n q (1 − q)))`, at least 1.
+pub fn interval_ranks(n: u64, q: f64) -> (u64, u64) {
+    let nf = n as f64;
+    let half = Z975 * (nf * q * (1.0 - q)).sqrt();
+    let lo = (nf * q - half).floor().max(1.0) as u64;
+    let hi = (nf * q + half).ceil().max(1.0) as u64;
+    (lo, hi)
+}
+
+/// The 95% confidence interval of the `q`-quantile read off a sketch (zeros when empty).
+pub fn quantile_interval(sketch: &QuantileSketch, q: f64, integers: bool) -> Interval {
+    let (lo, hi) = interval_ranks(sketch.count(), q);
+    Interval {
+        lo: sketch.value_at_rank(lo, integers).unwrap_or(0.0),
+        hi: sketch.value_at_rank(hi, integers).unwrap_or(0.0),
     }
 }
 
