@@ -2,6 +2,7 @@
 //! 2 bad input (a scenario or an argument).
 
 mod explain;
+mod prices;
 mod progress;
 
 use std::io::{self, IsTerminal, Write};
@@ -39,7 +40,12 @@ enum Command {
     Validate {
         /// The scenario file (TOML).
         scenario: PathBuf,
+        /// Price file whose models scenarios may name with `catalog = "..."` (see `prices`).
+        #[arg(long)]
+        prices: Option<PathBuf>,
     },
+    /// List the price catalog (USD per million tokens), or show one model in full.
+    Prices(prices::PricesArgs),
 }
 
 /// What `run` prints on stdout.
@@ -77,6 +83,9 @@ struct RunArgs {
     /// Never show a progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Price file whose models scenarios may name with `catalog = "..."` (see `prices`).
+    #[arg(long)]
+    prices: Option<PathBuf>,
 }
 
 /// An error with its exit code.
@@ -104,15 +113,18 @@ fn bad_input(e: impl Into<anyhow::Error>) -> Failure {
 pub fn main(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => run(args),
-        Command::Validate { scenario } => {
-            let s = Scenario::load(&scenario).map_err(bad_input)?;
+        Command::Validate { scenario, prices } => {
+            let catalog = prices::load_catalog(prices.as_deref())?;
+            let s = Scenario::load_with_catalog(&scenario, &catalog).map_err(bad_input)?;
             print_stdout(&explain::explain(&s))
         }
+        Command::Prices(args) => print_stdout(&prices::render(&args)?),
     }
 }
 
 fn run(args: RunArgs) -> Result<(), Failure> {
-    let scenario = Scenario::load(&args.scenario).map_err(bad_input)?;
+    let catalog = prices::load_catalog(args.prices.as_deref())?;
+    let scenario = Scenario::load_with_catalog(&args.scenario, &catalog).map_err(bad_input)?;
     let config = RunConfig {
         trials: args.trials.unwrap_or_else(|| scenario.default_trials()),
         seed: args.seed.unwrap_or_else(|| scenario.default_seed()),

@@ -7,12 +7,15 @@
 //! base rates on the tokens of those calls (the whole request is repriced, as Anthropic and
 //! Google bill prompts above 200K tokens).
 
+pub mod catalog;
+pub mod litellm;
 mod period;
 pub mod scheme;
 mod tiers;
 
 use serde::Serialize;
 
+pub use catalog::{CatalogEntry, CatalogError, PriceCatalog, RateSet};
 pub use period::{PeriodUsage, RateCard};
 pub use tiers::{PromptTier, tier_of};
 

@@ -10,7 +10,7 @@ use super::spec::{
     CachingSpec, ModelSpec, OnExhaustedSpec, PhaseSpec, ScenarioFile, StepSpec, WhenSpec,
 };
 use crate::dist::{DistSpec, Sampler};
-use crate::pricing::{ModelPrices, PromptTier, TokenKind};
+use crate::pricing::{ModelPrices, PriceCatalog, PromptTier, TokenKind};
 use crate::workflow::{Caching, OnExhausted, Phase, Repeat, Step, When, Workflow};
 
 /// Most attempts a loop may declare.
@@ -27,6 +27,7 @@ pub const MAX_TOKENS_PER_DRAW: u64 = 100_000_000;
 pub fn compile(
     file: &ScenarioFile,
     source: &Source,
+    catalog: &PriceCatalog,
 ) -> Result<(Workflow, Vec<ModelPrices>), ScenarioError> {
     let root = FieldPath::default();
     let err = |path: FieldPath, message: String| source.error_at(path, message, None);
@@ -49,6 +50,7 @@ pub fn compile(
             caching,
             &root.key("models").key(name),
             source,
+            catalog,
         )?);
     }
 
@@ -238,14 +240,31 @@ fn model_prices(
     caching: Caching,
     path: &FieldPath,
     source: &Source,
+    catalog: &PriceCatalog,
 ) -> Result<ModelPrices, ScenarioError> {
+    let entry = match &spec.catalog {
+        None => None,
+        Some(name) => Some(catalog.get(name).ok_or_else(|| {
+            let help = did_you_mean(name, catalog.names()).map(|s| format!("did you mean `{s}`?"));
+            source.error_at(
+                path.key("catalog"),
+                format!(
+                    "unknown catalog model `{name}`: expected one of the models `tokencast prices` lists"
+                ),
+                help,
+            )
+        })?),
+    };
+    let base = entry.map(|e| e.rates.clone()).unwrap_or_default();
+    let pick = |inline: Option<f64>, kind: TokenKind| inline.or(base.get(kind));
     let rates = RatesSpec {
-        input: spec.input,
-        output: spec.output,
-        cache_write: spec.cache_write,
-        cache_write_1h: spec.cache_write_1h,
-        cache_read: spec.cache_read,
-        reasoning: spec.reasoning,
+        input: pick(spec.input, TokenKind::Input),
+        output: pick(spec.output, TokenKind::Output),
+        cache_write: pick(spec.cache_write, TokenKind::CacheWrite),
+        cache_write_1h: pick(spec.cache_write_1h, TokenKind::CacheWrite1h),
+        cache_read: pick(spec.cache_read, TokenKind::CacheRead),
+        reasoning: spec.reasoning.or(base.reasoning),
+        catalog: spec.catalog.as_deref(),
     };
     let mut prices = compile_rates(&rates, caching, path, source)?;
     let mut previous: Option<i64> = None;
@@ -265,12 +284,13 @@ fn model_prices(
         }
         previous = Some(tier.above);
         let rates = RatesSpec {
-            input: tier.input,
-            output: tier.output,
+            input: Some(tier.input),
+            output: Some(tier.output),
             cache_write: tier.cache_write,
             cache_write_1h: tier.cache_write_1h,
             cache_read: tier.cache_read,
             reasoning: tier.reasoning,
+            catalog: None,
         };
         let tier_prices = compile_rates(&rates, caching, &tier_path, source)?;
         prices.tiers.push(PromptTier {
@@ -278,17 +298,70 @@ fn model_prices(
             per_mtok: tier_prices.per_mtok,
         });
     }
+    if let Some(entry) = entry {
+        if spec.tiers.is_empty() {
+            // Kinds a catalog tier does not state are billed at the model's base rate.
+            for t in &entry.tiers {
+                let per_mtok = std::array::from_fn(|k| {
+                    t.rates.get(TokenKind::ALL[k]).unwrap_or(prices.per_mtok[k])
+                });
+                prices.tiers.push(PromptTier {
+                    above_prompt_tokens: t.above,
+                    per_mtok,
+                });
+            }
+        }
+        if let Some(b) = &entry.batch {
+            prices.batch_per_mtok = Some(std::array::from_fn(|k| {
+                b.get(TokenKind::ALL[k]).unwrap_or(prices.per_mtok[k])
+            }));
+        }
+    }
+    if let Some(b) = &spec.batch {
+        let mut batch = prices.batch_per_mtok.unwrap_or(prices.per_mtok);
+        let inline = [
+            (TokenKind::Input, b.input, "input"),
+            (TokenKind::Output, b.output, "output"),
+            (TokenKind::CacheWrite, b.cache_write, "cache_write"),
+            (TokenKind::CacheWrite1h, b.cache_write_1h, "cache_write_1h"),
+            (TokenKind::CacheRead, b.cache_read, "cache_read"),
+            (TokenKind::Reasoning, b.reasoning, "reasoning"),
+        ];
+        for (kind, v, key) in inline {
+            if let Some(v) = v {
+                batch[kind.index()] = check_price(&path.key("batch"), key, v, source)?;
+            }
+        }
+        prices.batch_per_mtok = Some(batch);
+    }
     Ok(prices)
 }
 
+fn check_price(path: &FieldPath, key: &str, v: f64, source: &Source) -> Result<f64, ScenarioError> {
+    if v.is_finite() && (0.0..=MAX_PRICE_PER_MTOK).contains(&v) {
+        Ok(v)
+    } else {
+        Err(source.error_at(
+            path.key(key),
+            format!(
+                "expected a price from 0 to {MAX_PRICE_PER_MTOK} USD per million tokens, found {}",
+                number(v)
+            ),
+            None,
+        ))
+    }
+}
+
 /// One set of rates as written, in USD per million tokens.
-struct RatesSpec {
-    input: f64,
-    output: f64,
+struct RatesSpec<'a> {
+    input: Option<f64>,
+    output: Option<f64>,
     cache_write: Option<f64>,
     cache_write_1h: Option<f64>,
     cache_read: Option<f64>,
     reasoning: Option<f64>,
+    /// The catalog entry the rates started from (named in messages about missing rates).
+    catalog: Option<&'a str>,
 }
 
 fn compile_rates(
@@ -297,18 +370,19 @@ fn compile_rates(
     path: &FieldPath,
     source: &Source,
 ) -> Result<ModelPrices, ScenarioError> {
-    let check = |key: &str, v: f64| -> Result<f64, ScenarioError> {
-        if v.is_finite() && (0.0..=MAX_PRICE_PER_MTOK).contains(&v) {
-            Ok(v)
-        } else {
-            Err(source.error_at(
-                path.key(key),
-                format!(
-                    "expected a price from 0 to {MAX_PRICE_PER_MTOK} USD per million tokens, found {}",
-                    number(v)
-                ),
-                None,
-            ))
+    let check = |key: &str, v: f64| check_price(path, key, v, source);
+    let from = match spec.catalog {
+        Some(name) => format!(" (catalog model `{name}` states none)"),
+        None => String::new(),
+    };
+    let required = |key: &str, v: Option<f64>| -> Result<f64, ScenarioError> {
+        match v {
+            Some(v) => check(key, v),
+            None => Err(source.error_at(
+                path.clone(),
+                format!("expected an `{key}` price (USD per million tokens){from}, found none"),
+                Some(format!("add `{key} = ...` or `catalog = \"MODEL\"`")),
+            )),
         }
     };
     let needed = |key: &str, v: Option<f64>| -> Result<f64, ScenarioError> {
@@ -317,14 +391,14 @@ fn compile_rates(
             (None, Caching::Off) => Ok(0.0),
             (None, Caching::Prefix) => Err(source.error_at(
                 path.clone(),
-                format!("expected a `{key}` price (USD per million tokens) because [agent] caching is \"prefix\", found none"),
+                format!("expected a `{key}` price (USD per million tokens) because [agent] caching is \"prefix\"{from}, found none"),
                 Some(format!("add `{key} = ...`, or set `caching = \"off\"` in [agent]")),
             )),
         }
     };
     let mut prices = ModelPrices::new(
-        check("input", spec.input)?,
-        check("output", spec.output)?,
+        required("input", spec.input)?,
+        required("output", spec.output)?,
         needed("cache_write", spec.cache_write)?,
         needed("cache_read", spec.cache_read)?,
     );

@@ -12,7 +12,7 @@ pub use compile::{MAX_LOOP_ATTEMPTS, MAX_REPEAT_COUNT, MAX_TOKENS_PER_DRAW};
 pub use error::{Diagnostic, FieldPath, Location, ScenarioError, Segment, did_you_mean};
 pub use spec::ScenarioFile;
 
-use crate::pricing::{ModelPrices, PriceTable};
+use crate::pricing::{ModelPrices, PriceCatalog, PriceTable};
 use crate::workflow::Workflow;
 
 /// Default number of trials when neither the file nor the command line gives one.
@@ -40,6 +40,14 @@ pub struct Scenario {
 impl Scenario {
     /// Reads and compiles a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        Scenario::load_with_catalog(path, &PriceCatalog::bundled())
+    }
+
+    /// Reads and compiles a scenario file, resolving `catalog = "..."` models in `catalog`.
+    pub fn load_with_catalog(
+        path: &Path,
+        catalog: &PriceCatalog,
+    ) -> Result<Scenario, ScenarioError> {
         let origin = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
             file: origin.clone(),
@@ -49,7 +57,7 @@ impl Scenario {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        Scenario::from_text(&origin, &stem, text)
+        Scenario::from_text_with_catalog(&origin, &stem, text, catalog)
     }
 
     /// Compiles a scenario from its text. `origin` names it in messages; `default_name` is used
@@ -58,6 +66,16 @@ impl Scenario {
         origin: &str,
         default_name: &str,
         text: String,
+    ) -> Result<Scenario, ScenarioError> {
+        Scenario::from_text_with_catalog(origin, default_name, text, &PriceCatalog::bundled())
+    }
+
+    /// [`Scenario::from_text`] resolving catalog models in `catalog`.
+    pub fn from_text_with_catalog(
+        origin: &str,
+        default_name: &str,
+        text: String,
+        catalog: &PriceCatalog,
     ) -> Result<Scenario, ScenarioError> {
         let source = parse::Source::new(origin, &text);
         let spec = source.parse()?;
@@ -68,7 +86,7 @@ impl Scenario {
                 None,
             ));
         }
-        let (workflow, prices) = compile::compile(&spec, &source)?;
+        let (workflow, prices) = compile::compile(&spec, &source, catalog)?;
         let name = spec
             .scenario
             .name

@@ -39,14 +39,17 @@ pub struct ScenarioMeta {
     pub seed: Option<u64>,
 }
 
-/// `[models.NAME]`: list prices in USD per million tokens.
+/// `[models.NAME]`: list prices in USD per million tokens, taken from the price catalog
+/// (`catalog = "claude-sonnet-4-5"`) and/or written inline (inline rates override).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
-    /// Uncached prompt tokens.
-    pub input: f64,
-    /// Output tokens.
-    pub output: f64,
+    /// A model of the price catalog whose rates, tiers and batch rates this model takes.
+    pub catalog: Option<String>,
+    /// Uncached prompt tokens (required unless the catalog entry states it).
+    pub input: Option<f64>,
+    /// Output tokens (required unless the catalog entry states it).
+    pub output: Option<f64>,
     /// Prompt tokens written to the cache (5-minute TTL); required when caching is on.
     pub cache_write: Option<f64>,
     /// Prompt tokens written to the cache at the 1-hour TTL price (default: 2 x input).
@@ -55,9 +58,30 @@ pub struct ModelSpec {
     pub cache_read: Option<f64>,
     /// Reasoning tokens (default: the output price).
     pub reasoning: Option<f64>,
-    /// Prompt-length tiers: rates for whole calls whose prompt passes a threshold.
+    /// Prompt-length tiers: rates for whole calls whose prompt passes a threshold (replace
+    /// the catalog's tiers when given).
     #[serde(default)]
     pub tiers: Vec<TierSpec>,
+    /// Batch-API rates (override the catalog's, kind by kind).
+    pub batch: Option<BatchSpec>,
+}
+
+/// `batch = { input = ..., output = ..., ... }`: batch-API rates in USD per million tokens.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchSpec {
+    /// Uncached prompt tokens.
+    pub input: Option<f64>,
+    /// Output tokens.
+    pub output: Option<f64>,
+    /// Cache writes (5-minute TTL).
+    pub cache_write: Option<f64>,
+    /// Cache writes (1-hour TTL).
+    pub cache_write_1h: Option<f64>,
+    /// Cache reads.
+    pub cache_read: Option<f64>,
+    /// Reasoning tokens.
+    pub reasoning: Option<f64>,
 }
 
 /// `tiers = [{ above = 200000, input = ..., output = ..., ... }]`: rates in USD per million

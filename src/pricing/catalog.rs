@@ -1,0 +1,234 @@
+//! The price catalog: per model, its rates per token kind and prompt-length tier, its batch
+//! rates, and where the numbers come from (source URL, as-of date, notes).
+//!
+//! The bundled catalog is the data file `prices/catalog.toml`, compiled into the binary. Other
+//! catalogs come from LiteLLM's community price map ([`super::litellm`]); their entries are
+//! added over the bundled ones. A rate the source does not state is `None`, never guessed.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ModelPrices, PromptTier, TokenKind};
+
+/// The bundled catalog's text (`prices/catalog.toml`).
+pub const BUNDLED_CATALOG: &str = include_str!("../../prices/catalog.toml");
+
+/// One set of rates in USD per million tokens; `None` where the source states none.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateSet {
+    /// Uncached prompt tokens.
+    pub input: Option<f64>,
+    /// Output tokens.
+    pub output: Option<f64>,
+    /// Cache writes, 5-minute TTL.
+    pub cache_write: Option<f64>,
+    /// Cache writes, 1-hour TTL.
+    pub cache_write_1h: Option<f64>,
+    /// Cache reads.
+    pub cache_read: Option<f64>,
+    /// Reasoning tokens (absent: billed as output).
+    pub reasoning: Option<f64>,
+}
+
+impl RateSet {
+    /// The rate of one kind, if stated (reasoning falls back to output).
+    pub fn get(&self, kind: TokenKind) -> Option<f64> {
+        match kind {
+            TokenKind::Input => self.input,
+            TokenKind::Output => self.output,
+            TokenKind::CacheWrite => self.cache_write,
+            TokenKind::CacheWrite1h => self.cache_write_1h,
+            TokenKind::CacheRead => self.cache_read,
+            TokenKind::Reasoning => self.reasoning.or(self.output),
+        }
+    }
+
+    /// Sets the rate of one kind.
+    pub fn set(&mut self, kind: TokenKind, usd_per_mtok: f64) {
+        let slot = match kind {
+            TokenKind::Input => &mut self.input,
+            TokenKind::Output => &mut self.output,
+            TokenKind::CacheWrite => &mut self.cache_write,
+            TokenKind::CacheWrite1h => &mut self.cache_write_1h,
+            TokenKind::CacheRead => &mut self.cache_read,
+            TokenKind::Reasoning => &mut self.reasoning,
+        };
+        *slot = Some(usd_per_mtok);
+    }
+
+    /// Every rate as an array by [`TokenKind::index`], unstated rates as `None`.
+    pub fn to_array(&self) -> [Option<f64>; TokenKind::COUNT] {
+        TokenKind::ALL.map(|k| self.get(k))
+    }
+}
+
+/// A prompt-length tier in the catalog.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct CatalogTier {
+    /// A call whose prompt has more tokens than this is billed at the tier.
+    pub above: u64,
+    /// The tier's rates.
+    #[serde(flatten)]
+    pub rates: RateSet,
+}
+
+/// One model in the catalog.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogEntry {
+    /// Who bills it (`anthropic`, `openai`, `amazon-bedrock`, ...).
+    #[serde(default)]
+    pub provider: String,
+    /// When the rates were read, or the date the source states.
+    #[serde(default)]
+    pub as_of: String,
+    /// Where the rates come from.
+    #[serde(default)]
+    pub source: String,
+    /// Caveats: unsourced rates, what is not modelled.
+    #[serde(default)]
+    pub notes: String,
+    /// List rates.
+    #[serde(flatten)]
+    pub rates: RateSet,
+    /// Batch-API rates.
+    #[serde(default)]
+    pub batch: Option<RateSet>,
+    /// Prompt-length tiers, ascending.
+    #[serde(default)]
+    pub tiers: Vec<CatalogTier>,
+}
+
+impl CatalogEntry {
+    /// The entry as [`ModelPrices`] when it states at least input and output; unstated cache
+    /// rates are 0 and unstated 1-hour writes twice the input (callers that need a rate the
+    /// source lacks must check [`CatalogEntry::missing`] first).
+    pub fn to_model_prices(&self) -> Option<ModelPrices> {
+        let mut p = ModelPrices::new(
+            self.rates.input?,
+            self.rates.output?,
+            self.rates.cache_write.unwrap_or(0.0),
+            self.rates.cache_read.unwrap_or(0.0),
+        );
+        if let Some(v) = self.rates.cache_write_1h {
+            p.set_rate(TokenKind::CacheWrite1h, v);
+        }
+        if let Some(v) = self.rates.reasoning {
+            p.set_rate(TokenKind::Reasoning, v);
+        }
+        for t in &self.tiers {
+            let mut per_mtok = p.per_mtok;
+            for kind in TokenKind::ALL {
+                if let Some(v) = t.rates.get(kind) {
+                    per_mtok[kind.index()] = v;
+                }
+            }
+            p.tiers.push(PromptTier {
+                above_prompt_tokens: t.above,
+                per_mtok,
+            });
+        }
+        if let Some(b) = &self.batch {
+            // Kinds without a batch rate are billed at list price in batch.
+            let mut per_mtok = p.per_mtok;
+            for kind in TokenKind::ALL {
+                if let Some(v) = b.get(kind) {
+                    per_mtok[kind.index()] = v;
+                }
+            }
+            p.batch_per_mtok = Some(per_mtok);
+        }
+        Some(p)
+    }
+
+    /// The base rates the source does not state, by name.
+    pub fn missing(&self) -> Vec<&'static str> {
+        TokenKind::ALL
+            .iter()
+            .filter(|k| self.rates.get(**k).is_none())
+            .map(|k| k.name())
+            .collect()
+    }
+}
+
+/// A catalog file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogFile {
+    models: BTreeMap<String, CatalogEntry>,
+}
+
+/// Models by name with their rates and provenance.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PriceCatalog {
+    /// Entries by model name, in name order.
+    pub entries: BTreeMap<String, CatalogEntry>,
+}
+
+/// A catalog that could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{origin}: {message}")]
+pub struct CatalogError {
+    /// The file (or `bundled catalog`).
+    pub origin: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl PriceCatalog {
+    /// The bundled catalog (`prices/catalog.toml`).
+    pub fn bundled() -> PriceCatalog {
+        PriceCatalog::from_toml("prices/catalog.toml", BUNDLED_CATALOG)
+            .expect("the bundled catalog parses (checked by a test)")
+    }
+
+    /// Parses a catalog in the bundled TOML format, checking that rates are finite and
+    /// non-negative and tiers ascend.
+    pub fn from_toml(origin: &str, text: &str) -> Result<PriceCatalog, CatalogError> {
+        let err = |message: String| CatalogError {
+            origin: origin.to_string(),
+            message,
+        };
+        let file: CatalogFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        for (name, entry) in &file.models {
+            let sets = std::iter::once(&entry.rates)
+                .chain(entry.batch.iter())
+                .chain(entry.tiers.iter().map(|t| &t.rates));
+            for set in sets {
+                for (kind, v) in TokenKind::ALL.iter().zip(set.to_array()) {
+                    if let Some(v) = v
+                        && !(v.is_finite() && (0.0..=1e6).contains(&v))
+                    {
+                        return Err(err(format!(
+                            "models.{name}.{}: expected a price from 0 to 1e6 USD per million tokens, found {v}",
+                            kind.name()
+                        )));
+                    }
+                }
+            }
+            if entry.tiers.windows(2).any(|w| w[0].above >= w[1].above) {
+                return Err(err(format!("models.{name}.tiers: thresholds must ascend")));
+            }
+        }
+        Ok(PriceCatalog {
+            entries: file.models,
+        })
+    }
+
+    /// Adds (or replaces) every entry of `other`.
+    pub fn extend(&mut self, other: PriceCatalog) {
+        self.entries.extend(other.entries);
+    }
+
+    /// The entry of a model.
+    pub fn get(&self, name: &str) -> Option<&CatalogEntry> {
+        self.entries.get(name)
+    }
+
+    /// Model names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+}
