@@ -6,6 +6,7 @@
 
 pub mod dist;
 pub mod engine;
+pub mod forecast;
 pub mod pricing;
 pub mod report;
 pub mod scenario;

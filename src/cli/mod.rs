@@ -2,6 +2,7 @@
 //! 2 bad input (a scenario or an argument).
 
 mod explain;
+mod forecast;
 mod prices;
 mod progress;
 
@@ -38,7 +39,7 @@ enum Command {
     Run(RunArgs),
     /// Check a scenario and explain what it models, without running it.
     Validate {
-        /// The scenario file (TOML).
+        /// The scenario or forecast file (TOML).
         scenario: PathBuf,
         /// Price file whose models scenarios may name with `catalog = "..."` (see `prices`).
         #[arg(long)]
@@ -46,11 +47,13 @@ enum Command {
     },
     /// List the price catalog (USD per million tokens), or show one model in full.
     Prices(prices::PricesArgs),
+    /// Forecast an organisation's agent spend over months.
+    Forecast(forecast::ForecastArgs),
 }
 
 /// What `run` prints on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
+pub(crate) enum Format {
     /// A human-readable table.
     Table,
     /// The same JSON object as summary.json.
@@ -114,11 +117,25 @@ pub fn main(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Validate { scenario, prices } => {
+            let text = std::fs::read_to_string(&scenario).unwrap_or_default();
+            if tokencast::forecast::is_forecast_text(&text) {
+                let f = tokencast::forecast::Forecast::load(&scenario, &[], None, None)
+                    .map_err(forecast::forecast_error)?;
+                return print_stdout(&format!(
+                    "{}: a valid forecast of {} months from {} with {} task kinds and {} uncertain inputs\n",
+                    f.name,
+                    f.model.months(),
+                    f.model.start,
+                    f.model.tasks.len(),
+                    f.model.uncertain_inputs().len()
+                ));
+            }
             let catalog = prices::load_catalog(prices.as_deref())?;
             let s = Scenario::load_with_catalog(&scenario, &catalog).map_err(bad_input)?;
             print_stdout(&explain::explain(&s))
         }
         Command::Prices(args) => print_stdout(&prices::render(&args)?),
+        Command::Forecast(args) => forecast::run(args),
     }
 }
 

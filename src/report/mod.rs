@@ -3,6 +3,7 @@
 
 mod atomic;
 pub mod charts;
+pub mod forecast;
 mod manifest;
 mod table;
 mod trials_csv;

@@ -3,13 +3,13 @@
 
 mod compile;
 mod error;
-mod parse;
+pub(crate) mod parse;
 pub mod spec;
 
 use std::path::Path;
 
 pub use compile::{MAX_LOOP_ATTEMPTS, MAX_REPEAT_COUNT, MAX_TOKENS_PER_DRAW};
-pub use error::{Diagnostic, FieldPath, Location, ScenarioError, Segment, did_you_mean};
+pub use error::{Diagnostic, FieldPath, Location, ScenarioError, Segment, did_you_mean, number};
 pub use spec::ScenarioFile;
 
 use crate::pricing::{ModelPrices, PriceCatalog, PriceTable};

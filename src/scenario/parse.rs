@@ -26,6 +26,12 @@ impl<'a> Source<'a> {
 
     /// Parses and deserialises the file.
     pub fn parse(&self) -> Result<ScenarioFile, ScenarioError> {
+        self.parse_as()
+    }
+
+    /// Parses and deserialises the file as any serde type (task scenarios, forecasts), with
+    /// the same located diagnostics.
+    pub fn parse_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, ScenarioError> {
         let deserializer = match toml::Deserializer::parse(self.text) {
             Ok(d) => d,
             Err(e) => return Err(self.toml_error(&e, FieldPath::default())),

@@ -1,0 +1,138 @@
+//! `tokencast forecast` and `tokencast sweep`: thin shells over `tokencast::forecast`.
+
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+use anyhow::Context;
+
+use tokencast::forecast::{
+    self, Forecast, ForecastConfig, ForecastError, ForecastSummary, Override,
+};
+use tokencast::report::{self, Manifest};
+
+use super::{Failure, Format, bad_input, default_out_dir, print_stdout};
+
+/// Options shared by `forecast` and `sweep`.
+#[derive(Debug, clap::Args)]
+pub struct ForecastCommon {
+    /// The forecast file (TOML with a [forecast] table).
+    pub scenario: PathBuf,
+    /// Forecast trials (default: [forecast] trials, else 10000).
+    #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub trials: Option<u64>,
+    /// Seed (default: [forecast] seed, else 1).
+    #[arg(long, short = 's')]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, short = 't', value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Output directory (default: output/<file stem>).
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// Override any value of the file: --set usage.active_share=0.8 (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// `tokencast forecast` arguments.
+#[derive(Debug, clap::Args)]
+pub struct ForecastArgs {
+    #[command(flatten)]
+    pub common: ForecastCommon,
+    /// Also write focus.csv (FOCUS-format FinOps export).
+    #[arg(long)]
+    pub focus: bool,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub(super) fn forecast_error(e: ForecastError) -> Failure {
+    bad_input(anyhow::Error::new(e))
+}
+
+impl ForecastCommon {
+    pub(super) fn overrides(&self) -> Result<Vec<Override>, Failure> {
+        self.set
+            .iter()
+            .map(|s| Override::parse(s).map_err(|e| bad_input(anyhow::Error::new(e))))
+            .collect()
+    }
+
+    pub(super) fn load(&self, extra: &[Override]) -> Result<Forecast, Failure> {
+        let mut sets = self.overrides()?;
+        sets.extend_from_slice(extra);
+        Forecast::load(&self.scenario, &sets, self.seed, self.threads()).map_err(forecast_error)
+    }
+
+    pub(super) fn threads(&self) -> Option<usize> {
+        self.threads.map(|t| t as usize)
+    }
+
+    pub(super) fn config(&self, f: &Forecast) -> ForecastConfig {
+        ForecastConfig {
+            trials: self.trials.unwrap_or_else(|| f.default_trials()),
+            seed: self.seed.unwrap_or_else(|| f.default_seed()),
+            threads: self.threads(),
+        }
+    }
+
+    pub(super) fn out_dir(&self) -> Result<PathBuf, Failure> {
+        let dir = self
+            .out
+            .clone()
+            .unwrap_or_else(|| default_out_dir(&self.scenario));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
+        drop(
+            report::AtomicFile::create(&dir.join("summary.json"))
+                .with_context(|| format!("cannot write into {}", dir.display()))?,
+        );
+        Ok(dir)
+    }
+}
+
+pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
+    let clock = Instant::now();
+    let started_at = SystemTime::now();
+    let f = args.common.load(&[])?;
+    let config = args.common.config(&f);
+    let out_dir = args.common.out_dir()?;
+    let run = forecast::simulate::run(&f.model, &config).context("the forecast failed")?;
+    let summary = ForecastSummary::new(&f, &run);
+    let mut files = vec!["summary.json".to_string(), "monthly.csv".to_string()];
+    report::forecast::write_forecast(&out_dir, &summary)
+        .with_context(|| format!("cannot write into {}", out_dir.display()))?;
+    let wall = clock.elapsed().as_secs_f64();
+    files.push("manifest.json".into());
+    let manifest = Manifest {
+        tool: "tokencast",
+        version: env!("CARGO_PKG_VERSION"),
+        scenario_path: args.common.scenario.display().to_string(),
+        scenario_name: f.name.clone(),
+        scenario_sha256: report::sha256_hex(&f.text),
+        scenario_text: f.text.clone(),
+        seed: config.seed,
+        trials: config.trials,
+        threads: tokencast::engine::worker_threads(config.threads, config.trials.div_ceil(64)),
+        started_at: report::iso8601_utc(started_at),
+        wall_time_seconds: wall,
+        files,
+    };
+    report::write_manifest(&out_dir, &manifest)
+        .with_context(|| format!("cannot write {}", out_dir.join("manifest.json").display()))?;
+    match args.format {
+        Format::Json => print_stdout(&report::forecast::forecast_json(&summary)),
+        Format::Table => {
+            let mut text = report::forecast::render_forecast_table(&summary);
+            text.push_str(&format!(
+                "\n  {} trials × {} months in {:.2} s (task pools included); wrote {}\n",
+                config.trials,
+                summary.months,
+                wall,
+                out_dir.display()
+            ));
+            print_stdout(&text)
+        }
+    }
+}

@@ -1,0 +1,437 @@
+//! Checks a [`ForecastFile`] and compiles it into a [`ForecastModel`]: inputs validated and
+//! probed, the calendar laid out, task scenarios loaded (relative to the forecast file) and
+//! their pools pre-simulated.
+
+use std::path::Path;
+
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use super::aggregate::CountModel;
+use super::calendar::YearMonth;
+use super::model::{
+    Aggregation, Budget, Factors, ForecastModel, MixShift, Param, ParamId, SeatModel, TaskMix,
+};
+use super::pool::TaskPool;
+use super::spec::{CountModelSpec, ForecastFile, SeatsSpec, WorkingDaysSpec};
+use crate::dist::{DistSpec, Sampler};
+use crate::engine::mix64;
+use crate::scenario::parse::Source;
+use crate::scenario::{FieldPath, Scenario, ScenarioError, did_you_mean};
+
+/// Most months a forecast may span.
+pub const MAX_MONTHS: u32 = 120;
+/// Most seats a curve may reach.
+pub const MAX_SEATS: f64 = 1e8;
+/// Default tasks pre-simulated per task scenario.
+pub const DEFAULT_POOL_SIZE: u64 = 65_536;
+
+/// Salt of the pools' seeds.
+const POOL_SALT: u64 = 0x706f_6f6c_0000_0000;
+
+struct Inputs<'a> {
+    params: Vec<Param>,
+    source: &'a Source<'a>,
+}
+
+impl Inputs<'_> {
+    /// Compiles an input whose draws must lie in `[lo, hi]`, probing it with 4,096 draws.
+    fn add(
+        &mut self,
+        spec: &DistSpec,
+        path: FieldPath,
+        lo: f64,
+        hi: f64,
+    ) -> Result<ParamId, ScenarioError> {
+        let mut clamped = spec.clone();
+        clamped.min.get_or_insert(lo.max(-1e300));
+        clamped.max.get_or_insert(hi.min(1e300));
+        let sampler = Sampler::compile(&clamped)
+            .map_err(|e| self.source.error_at(path.dotted(&e.field), e.message, None))?;
+        let raw = Sampler::compile(spec)
+            .map_err(|e| self.source.error_at(path.dotted(&e.field), e.message, None))?;
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(0x5eed);
+        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+        for _ in 0..4096 {
+            let x = match raw.fixed_value() {
+                Some(v) => v,
+                None => raw.sample_raw(&mut rng),
+            };
+            min = min.min(x);
+            max = max.max(x);
+        }
+        let range = format!("[{}, {}]", show(lo), show(hi));
+        let below = min.is_nan() || min < lo;
+        let above = max.is_nan() || max > hi;
+        if spec.min.is_none() && below || spec.max.is_none() && above {
+            let found = if below { min } else { max };
+            let found = match raw.fixed_value() {
+                Some(_) => show(found),
+                None => format!(
+                    "a distribution that draws {}",
+                    show((found * 1e4).round() / 1e4)
+                ),
+            };
+            return Err(self.source.error_at(
+                path,
+                format!("expected a value in {range}, found {found}"),
+                raw.fixed_value()
+                    .is_none()
+                    .then(|| "add `min = ...` / `max = ...` to clamp the draws".to_string()),
+            ));
+        }
+        self.params
+            .push(Param::new(path.to_string(), sampler, lo, hi));
+        Ok(self.params.len() - 1)
+    }
+
+    fn fixed(&mut self, path: &str, value: f64) -> ParamId {
+        self.params.push(Param::fixed(path, value));
+        self.params.len() - 1
+    }
+}
+
+fn show(v: f64) -> String {
+    if v.is_infinite() {
+        if v > 0.0 { "∞".into() } else { "-∞".into() }
+    } else {
+        crate::scenario::number(v)
+    }
+}
+
+/// Compiles a parsed forecast; `dir` is the forecast file's directory (task scenarios are
+/// relative to it).
+pub fn compile(
+    file: &ForecastFile,
+    source: &Source,
+    dir: &Path,
+    seed: u64,
+    threads: Option<usize>,
+) -> Result<ForecastModel, ScenarioError> {
+    let root = FieldPath::default();
+    let err = |path: FieldPath, message: String| source.error_at(path, message, None);
+    let meta = &file.forecast;
+    let start = YearMonth::parse(&meta.start).ok_or_else(|| {
+        err(
+            root.key("forecast").key("start"),
+            format!(
+                "expected a month as \"YYYY-MM\" (1970 or later), found \"{}\"",
+                meta.start
+            ),
+        )
+    })?;
+    if !(1..=MAX_MONTHS).contains(&meta.months) {
+        return Err(err(
+            root.key("forecast").key("months"),
+            format!("expected 1 to {MAX_MONTHS} months, found {}", meta.months),
+        ));
+    }
+    if meta.trials == Some(0) {
+        return Err(err(
+            root.key("forecast").key("trials"),
+            "expected at least 1 trial, found 0".into(),
+        ));
+    }
+    let months = meta.months as usize;
+    let working_days = working_days(file, source, start, months)?;
+
+    let mut inputs = Inputs {
+        params: Vec::new(),
+        source,
+    };
+    let seats_path = root.key("seats");
+    let seats = match &file.seats {
+        SeatsSpec::Logistic(l) => {
+            let p = seats_path.key("logistic");
+            SeatModel::Logistic([
+                inputs.add(&l.capacity, p.key("capacity"), 0.0, MAX_SEATS)?,
+                inputs.add(&l.midpoint, p.key("midpoint"), -1e4, 1e4)?,
+                inputs.add(&l.rate, p.key("rate"), 1e-9, 100.0)?,
+            ])
+        }
+        SeatsSpec::Bass(b) => {
+            let p = seats_path.key("bass");
+            SeatModel::Bass([
+                inputs.add(&b.market, p.key("market"), 0.0, MAX_SEATS)?,
+                inputs.add(&b.p, p.key("p"), 1e-9, 1.0)?,
+                inputs.add(&b.q, p.key("q"), 0.0, 10.0)?,
+            ])
+        }
+        SeatsSpec::Table(points) => {
+            let p = seats_path.key("table");
+            if points.is_empty() {
+                return Err(err(
+                    p,
+                    "expected at least one { month, seats } point".into(),
+                ));
+            }
+            let mut out: Vec<(f64, f64)> = Vec::new();
+            for (i, pt) in points.iter().enumerate() {
+                if let Some(&(prev, _)) = out.last()
+                    && pt.month as f64 <= prev
+                {
+                    return Err(err(
+                        p.index(i).key("month"),
+                        format!(
+                            "expected months in increasing order (after {prev}), found {}",
+                            pt.month
+                        ),
+                    ));
+                }
+                if !(0.0..=MAX_SEATS).contains(&pt.seats) {
+                    return Err(err(
+                        p.index(i).key("seats"),
+                        format!("expected 0 to {MAX_SEATS:e} seats, found {}", pt.seats),
+                    ));
+                }
+                out.push((pt.month as f64, pt.seats));
+            }
+            SeatModel::Table(out)
+        }
+    };
+    let usage = root.key("usage");
+    let u = &file.usage;
+    let active_share = inputs.add(&u.active_share, usage.key("active_share"), 0.0, 1.0)?;
+    let tasks_per_day = inputs.add(&u.tasks_per_day, usage.key("tasks_per_day"), 0.0, 1e4)?;
+    let dispersion = match &u.dispersion {
+        Some(d) => inputs.add(d, usage.key("dispersion"), 1e-6, f64::INFINITY)?,
+        None => inputs.fixed("usage.dispersion", f64::INFINITY),
+    };
+    let intensity_sigma = match &u.intensity_sigma {
+        Some(d) => inputs.add(d, usage.key("intensity_sigma"), 0.0, 4.0)?,
+        None => inputs.fixed("usage.intensity_sigma", 0.0),
+    };
+    let counts = match u.counts {
+        CountModelSpec::NegativeBinomial => CountModel::NegativeBinomial,
+        CountModelSpec::Fixed => {
+            if u.dispersion.is_some() || u.intensity_sigma.is_some() {
+                return Err(err(
+                    usage.key("counts"),
+                    "expected no `dispersion` or `intensity_sigma` with fixed counts, found one"
+                        .into(),
+                ));
+            }
+            CountModel::Fixed
+        }
+    };
+    let drift = root.key("drift");
+    let token_drift = match &file.drift.tokens_per_task {
+        Some(d) => inputs.add(d, drift.key("tokens_per_task"), -0.99, 10.0)?,
+        None => inputs.fixed("drift.tokens_per_task", 0.0),
+    };
+    let price_drift = match &file.drift.price {
+        Some(d) => inputs.add(d, drift.key("price"), -0.99, 10.0)?,
+        None => inputs.fixed("drift.price", 0.0),
+    };
+
+    // The task mix.
+    if file.tasks.is_empty() {
+        return Err(err(
+            root.key("tasks"),
+            "expected at least one [[tasks]] entry".into(),
+        ));
+    }
+    let pool_size = file.aggregation.pool_size.unwrap_or(DEFAULT_POOL_SIZE);
+    if !(1..=1 << 24).contains(&pool_size) {
+        return Err(err(
+            root.key("aggregation").key("pool_size"),
+            format!("expected 1 to 16777216 tasks, found {pool_size}"),
+        ));
+    }
+    let mut tasks: Vec<TaskMix> = Vec::new();
+    for (i, t) in file.tasks.iter().enumerate() {
+        let path = root.key("tasks").index(i);
+        if !(t.weight.is_finite() && t.weight > 0.0) {
+            return Err(err(
+                path.key("weight"),
+                format!("expected a weight above 0, found {}", t.weight),
+            ));
+        }
+        let scenario = Scenario::load(&dir.join(&t.scenario)).map_err(|e| match e {
+            ScenarioError::Io { message, .. } => err(
+                path.key("scenario"),
+                format!(
+                    "cannot read the task scenario {}: {message}",
+                    dir.join(&t.scenario).display()
+                ),
+            ),
+            other => other,
+        })?;
+        let name = t.name.clone().unwrap_or_else(|| scenario.name.clone());
+        if tasks.iter().any(|x| x.name == name) {
+            return Err(err(
+                path.key("name"),
+                format!("duplicate task name `{name}`"),
+            ));
+        }
+        let pool_seed = mix64(seed ^ POOL_SALT.wrapping_add(i as u64));
+        let pool = TaskPool::simulate(&scenario, pool_size, pool_seed, threads).map_err(|e| {
+            err(
+                path.key("scenario"),
+                format!("cannot simulate the task: {e}"),
+            )
+        })?;
+        tasks.push(TaskMix {
+            name,
+            weight: t.weight,
+            pool,
+        });
+    }
+    let names: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
+    let mut mix_shifts = Vec::new();
+    for (i, s) in file.drift.mix_shift.iter().enumerate() {
+        let path = drift.key("mix_shift").index(i);
+        let find = |name: &str, key: &str| {
+            names.iter().position(|n| *n == name).ok_or_else(|| {
+                source.error_at(
+                    path.key(key),
+                    format!(
+                        "unknown task `{name}`: expected one of {}",
+                        names
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    did_you_mean(name, names.iter().copied())
+                        .map(|s| format!("did you mean `{s}`?")),
+                )
+            })
+        };
+        let from = find(&s.from, "from")?;
+        let to = find(&s.to, "to")?;
+        if from == to {
+            return Err(err(
+                path.key("to"),
+                "expected a task other than `from`".into(),
+            ));
+        }
+        let max = s.max.unwrap_or(1.0);
+        if !(0.0..=1.0).contains(&max) {
+            return Err(err(
+                path.key("max"),
+                format!("expected a share in [0, 1], found {max}"),
+            ));
+        }
+        mix_shifts.push(MixShift {
+            from,
+            to,
+            per_month: inputs.add(&s.per_month, path.key("per_month"), 0.0, 1.0)?,
+            max,
+        });
+    }
+
+    let discount = file.billing.discount.unwrap_or(0.0);
+    if !(0.0..1.0).contains(&discount) {
+        return Err(err(
+            root.key("billing").key("discount"),
+            format!("expected a discount in [0, 1), found {discount}"),
+        ));
+    }
+    for (key, v) in [
+        ("monthly", file.budget.monthly),
+        ("annual", file.budget.annual),
+    ] {
+        if let Some(v) = v
+            && !(v.is_finite() && v > 0.0)
+        {
+            return Err(err(
+                root.key("budget").key(key),
+                format!("expected a budget above 0, found {v}"),
+            ));
+        }
+    }
+    let a = &file.aggregation;
+    Ok(ForecastModel {
+        start,
+        working_days,
+        params: inputs.params,
+        seats,
+        active_share,
+        tasks_per_day,
+        dispersion,
+        intensity_sigma,
+        counts,
+        tasks,
+        token_drift,
+        price_drift,
+        mix_shifts,
+        discount,
+        budget: Budget {
+            monthly: file.budget.monthly,
+            annual: file.budget.annual,
+        },
+        factors: Factors::default(),
+        aggregation: Aggregation {
+            exact_users_max: a.exact_users_max.unwrap_or(64),
+            exact_tasks_max: a.exact_tasks_max.unwrap_or(256),
+        },
+    })
+}
+
+fn working_days(
+    file: &ForecastFile,
+    source: &Source,
+    start: YearMonth,
+    months: usize,
+) -> Result<Vec<u32>, ScenarioError> {
+    let path = FieldPath::default().key("calendar");
+    let holidays = file
+        .calendar
+        .holidays_by_month
+        .clone()
+        .unwrap_or(vec![0; 12]);
+    if holidays.len() != 12 {
+        return Err(source.error_at(
+            path.key("holidays_by_month"),
+            format!(
+                "expected 12 numbers (January to December), found {}",
+                holidays.len()
+            ),
+            None,
+        ));
+    }
+    let days: Vec<u32> = match &file.calendar.working_days {
+        None => weekdays(start, months, &holidays),
+        Some(WorkingDaysSpec::Rule(r)) if r == "weekdays" => weekdays(start, months, &holidays),
+        Some(WorkingDaysSpec::Rule(r)) => {
+            return Err(source.error_at(
+                path.key("working_days"),
+                format!("expected \"weekdays\", a number or an array, found \"{r}\""),
+                did_you_mean(r, ["weekdays"]).map(|s| format!("did you mean `{s}`?")),
+            ));
+        }
+        Some(WorkingDaysSpec::Fixed(n)) => vec![*n; months],
+        Some(WorkingDaysSpec::PerMonth(v)) => {
+            if v.len() != months {
+                return Err(source.error_at(
+                    path.key("working_days"),
+                    format!(
+                        "expected {months} numbers (one per month), found {}",
+                        v.len()
+                    ),
+                    None,
+                ));
+            }
+            v.clone()
+        }
+    };
+    if let Some(d) = days.iter().find(|&&d| d > 31) {
+        return Err(source.error_at(
+            path.key("working_days"),
+            format!("expected at most 31 working days a month, found {d}"),
+            None,
+        ));
+    }
+    Ok(days)
+}
+
+fn weekdays(start: YearMonth, months: usize, holidays: &[u32]) -> Vec<u32> {
+    (0..months)
+        .map(|m| {
+            let ym = start.plus(m as u32);
+            ym.weekdays()
+                .saturating_sub(holidays[(ym.month - 1) as usize])
+        })
+        .collect()
+}

@@ -1,0 +1,175 @@
+//! Organisation forecasts: seats adopting along a curve, active users running tasks, a mix of
+//! task scenarios simulated by the task engine, monthly drifts and billing, over months.
+//!
+//! One forecast trial is one possible future of the organisation. This layer knows nothing of
+//! the command line or of charts: it loads a forecast file, runs trials
+//! ([`simulate::run`]) and summarises them ([`outcome`]).
+
+pub mod adoption;
+pub mod aggregate;
+pub mod calendar;
+mod compile;
+pub mod model;
+pub mod outcome;
+pub mod overrides;
+pub mod pool;
+pub mod simulate;
+pub mod spec;
+
+use std::path::Path;
+
+pub use compile::{DEFAULT_POOL_SIZE, MAX_MONTHS};
+pub use model::{Factors, ForecastModel};
+pub use outcome::ForecastSummary;
+pub use overrides::{Override, OverrideError};
+pub use simulate::{ForecastConfig, ForecastRun};
+pub use spec::ForecastFile;
+
+use crate::scenario::ScenarioError;
+use crate::scenario::parse::Source;
+
+/// Default forecast trials.
+pub const DEFAULT_TRIALS: u64 = 10_000;
+
+/// Why a forecast could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ForecastError {
+    /// The file (or a task scenario) is wrong.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// An override is wrong.
+    #[error(transparent)]
+    Override(#[from] OverrideError),
+}
+
+/// A loaded, validated forecast.
+#[derive(Debug, Clone)]
+pub struct Forecast {
+    /// Display name.
+    pub name: String,
+    /// The file, as given.
+    pub origin: String,
+    /// The text after overrides.
+    pub text: String,
+    /// The spec.
+    pub spec: ForecastFile,
+    /// The compiled model.
+    pub model: ForecastModel,
+}
+
+/// Whether a TOML text is a forecast file (it has a `[forecast]` table) rather than a task
+/// scenario.
+pub fn is_forecast_text(text: &str) -> bool {
+    text.parse::<toml_edit::DocumentMut>()
+        .map(|d| d.contains_key("forecast"))
+        .unwrap_or(false)
+}
+
+impl Forecast {
+    /// Reads a forecast file, applies overrides and compiles it. Task pools are simulated with
+    /// `seed` (default: the file's) on `threads`.
+    pub fn load(
+        path: &Path,
+        overrides: &[Override],
+        seed: Option<u64>,
+        threads: Option<usize>,
+    ) -> Result<Forecast, ForecastError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
+            file: origin.clone(),
+            message: e.to_string(),
+        })?;
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dir = path.parent().unwrap_or(Path::new("."));
+        Forecast::from_text(&origin, &stem, dir, &text, overrides, seed, threads)
+    }
+
+    /// Compiles a forecast from its text; task scenarios are found relative to `dir`.
+    pub fn from_text(
+        origin: &str,
+        default_name: &str,
+        dir: &Path,
+        text: &str,
+        overrides: &[Override],
+        seed: Option<u64>,
+        threads: Option<usize>,
+    ) -> Result<Forecast, ForecastError> {
+        let text = overrides::apply(text, overrides)?;
+        let source = Source::new(origin, &text);
+        let spec: ForecastFile = source
+            .parse_as()
+            .map_err(|e| blame_override(e, overrides))?;
+        let seed = seed.or(spec.forecast.seed).unwrap_or(1);
+        let model = compile::compile(&spec, &source, dir, seed, threads)
+            .map_err(|e| blame_override(e, overrides))?;
+        // Stress cases' overrides must apply and validate too, before anything runs.
+        for (i, case) in spec.stress.iter().enumerate() {
+            let sets = stress_overrides(&spec, i);
+            if sets.is_empty() {
+                continue;
+            }
+            let stressed = overrides::apply(&text, &sets).map_err(|e| OverrideError {
+                path: format!("stress[{i}] ({}): {}", case.name, e.path),
+                ..e
+            })?;
+            let s = Source::new(origin, &stressed);
+            let _: ForecastFile = s.parse_as().map_err(|e| blame_override(e, &sets))?;
+        }
+        let name = spec
+            .forecast
+            .name
+            .clone()
+            .unwrap_or_else(|| default_name.to_string());
+        Ok(Forecast {
+            name,
+            origin: origin.to_string(),
+            text,
+            spec,
+            model,
+        })
+    }
+
+    /// Trials to run by default.
+    pub fn default_trials(&self) -> u64 {
+        self.spec.forecast.trials.unwrap_or(DEFAULT_TRIALS)
+    }
+
+    /// Seed by default.
+    pub fn default_seed(&self) -> u64 {
+        self.spec.forecast.seed.unwrap_or(1)
+    }
+}
+
+/// The `set` overrides of stress case `i`.
+pub fn stress_overrides(spec: &ForecastFile, i: usize) -> Vec<Override> {
+    spec.stress[i]
+        .set
+        .iter()
+        .map(|(path, value)| Override {
+            path: path.clone(),
+            value: value.to_string(),
+        })
+        .collect()
+}
+
+/// A diagnostic about a key an override wrote is reported as the override's error.
+fn blame_override(e: ScenarioError, overrides: &[Override]) -> ForecastError {
+    if let Some(d) = e.diagnostic() {
+        let at = d.path.to_string();
+        if let Some(o) = overrides.iter().find(|o| {
+            at == o.path
+                || at.starts_with(&format!("{}.", o.path))
+                || o.path.starts_with(&at) && !at.is_empty()
+        }) {
+            return ForecastError::Override(OverrideError {
+                path: o.path.clone(),
+                message: format!("{}: {}", at, d.message),
+                help: d.help.clone(),
+            });
+        }
+    }
+    ForecastError::Scenario(e)
+}

@@ -1,0 +1,245 @@
+//! The compiled forecast: indices, samplers and pre-simulated task pools, no strings in the
+//! per-trial loop.
+
+use crate::dist::Sampler;
+use crate::engine::{TrialRng, mix64, trial_rng};
+
+use super::adoption::Curve;
+use super::calendar::YearMonth;
+use super::pool::TaskPool;
+
+/// One input of the model: fixed, or uncertain and drawn once per forecast trial.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// Dotted path in the forecast file, e.g. `usage.active_share`.
+    pub path: String,
+    sampler: Sampler,
+    /// Allowed range; draws are clamped into it (the load-time probe rejects distributions
+    /// that stray outside it).
+    lo: f64,
+    hi: f64,
+}
+
+impl Param {
+    /// An input from its validated sampler and allowed range.
+    pub fn new(path: impl Into<String>, sampler: Sampler, lo: f64, hi: f64) -> Param {
+        Param {
+            path: path.into(),
+            sampler,
+            lo,
+            hi,
+        }
+    }
+
+    /// A fixed input.
+    pub fn fixed(path: impl Into<String>, value: f64) -> Param {
+        Param::new(path, Sampler::constant(value), f64::MIN, f64::MAX)
+    }
+
+    /// Whether the input is drawn per trial.
+    pub fn is_uncertain(&self) -> bool {
+        self.sampler.fixed_value().is_none()
+    }
+
+    /// One draw.
+    pub fn draw(&self, rng: &mut TrialRng) -> f64 {
+        match self.sampler.fixed_value() {
+            Some(v) => v.clamp(self.lo, self.hi),
+            None => self.sampler.sample_raw(rng).clamp(self.lo, self.hi),
+        }
+    }
+
+    /// The same input fixed at `value`.
+    pub fn pinned(&self, value: f64) -> Param {
+        Param::new(
+            self.path.clone(),
+            Sampler::constant(value),
+            f64::MIN,
+            f64::MAX,
+        )
+    }
+}
+
+/// Index of a [`Param`] in [`ForecastModel::params`].
+pub type ParamId = usize;
+
+/// The adoption curve with the inputs behind its parameters.
+#[derive(Debug, Clone)]
+pub enum SeatModel {
+    /// Logistic: capacity, midpoint, rate.
+    Logistic([ParamId; 3]),
+    /// Bass: market, p, q.
+    Bass([ParamId; 3]),
+    /// A fixed piecewise-linear table.
+    Table(Vec<(f64, f64)>),
+}
+
+/// One task of the mix with its pre-simulated pool.
+#[derive(Debug, Clone)]
+pub struct TaskMix {
+    /// Display name.
+    pub name: String,
+    /// Relative weight in month 1.
+    pub weight: f64,
+    /// Pre-simulated tasks.
+    pub pool: TaskPool,
+}
+
+/// A share of one task's weight moving to another, month by month.
+#[derive(Debug, Clone)]
+pub struct MixShift {
+    /// Task losing share.
+    pub from: usize,
+    /// Task gaining share.
+    pub to: usize,
+    /// Share of `from`'s weight moved per month.
+    pub per_month: ParamId,
+    /// Most of `from`'s weight that moves.
+    pub max: f64,
+}
+
+/// Multipliers applied on top of the file (stress cases, sweeps).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Factors {
+    /// On seats.
+    pub seats: f64,
+    /// On tokens per task.
+    pub tokens: f64,
+    /// On per-token prices.
+    pub prices: f64,
+    /// On tasks per user per day.
+    pub tasks: f64,
+}
+
+impl Default for Factors {
+    fn default() -> Self {
+        Factors {
+            seats: 1.0,
+            tokens: 1.0,
+            prices: 1.0,
+            tasks: 1.0,
+        }
+    }
+}
+
+/// Thresholds of the aggregation (see [`super::aggregate`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Aggregation {
+    /// Active users up to which each user's monthly task count is drawn one by one.
+    pub exact_users_max: u64,
+    /// Tasks of one kind in a month up to which costs are summed task by task.
+    pub exact_tasks_max: u64,
+}
+
+/// Budgets.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Budget {
+    /// Per month.
+    pub monthly: Option<f64>,
+    /// Per forecast year.
+    pub annual: Option<f64>,
+}
+
+/// A compiled forecast.
+#[derive(Debug, Clone)]
+pub struct ForecastModel {
+    /// First month.
+    pub start: YearMonth,
+    /// Working days of each forecast month.
+    pub working_days: Vec<u32>,
+    /// Every input, fixed or uncertain.
+    pub params: Vec<Param>,
+    /// Seats over time.
+    pub seats: SeatModel,
+    /// Active share of seats.
+    pub active_share: ParamId,
+    /// Mean tasks per active user per working day.
+    pub tasks_per_day: ParamId,
+    /// Negative-binomial dispersion of daily counts (infinite: Poisson).
+    pub dispersion: ParamId,
+    /// Log-normal sigma of user-month intensity.
+    pub intensity_sigma: ParamId,
+    /// How daily counts vary.
+    pub counts: super::aggregate::CountModel,
+    /// The task mix.
+    pub tasks: Vec<TaskMix>,
+    /// Monthly relative change of tokens per task.
+    pub token_drift: ParamId,
+    /// Monthly relative change of prices.
+    pub price_drift: ParamId,
+    /// Shifts of the mix.
+    pub mix_shifts: Vec<MixShift>,
+    /// Discount off list prices.
+    pub discount: f64,
+    /// Budgets.
+    pub budget: Budget,
+    /// Multipliers (1 unless a stress case or sweep sets them).
+    pub factors: Factors,
+    /// Aggregation thresholds.
+    pub aggregation: Aggregation,
+}
+
+/// Salt separating the input streams from the trial's main stream.
+const PARAM_SALT: u64 = 0x7061_7261_6d73_0000;
+
+impl ForecastModel {
+    /// Number of months.
+    pub fn months(&self) -> usize {
+        self.working_days.len()
+    }
+
+    /// Draws every input of trial `index`. Input `j` has its own stream from
+    /// `(seed, j, index)`, so pinning one input (sensitivity, stress) leaves every other
+    /// input's draws unchanged: common random numbers.
+    pub fn draw_inputs(&self, seed: u64, index: u64, out: &mut Vec<f64>) {
+        out.clear();
+        for (j, p) in self.params.iter().enumerate() {
+            if p.is_uncertain() {
+                let mut rng = trial_rng(mix64(seed ^ PARAM_SALT.wrapping_add(j as u64)), index);
+                out.push(p.draw(&mut rng));
+            } else {
+                out.push(p.draw(&mut trial_rng(0, 0)));
+            }
+        }
+    }
+
+    /// The adoption curve under drawn inputs.
+    pub fn curve(&self, inputs: &[f64]) -> Curve {
+        match &self.seats {
+            SeatModel::Logistic([k, t0, r]) => Curve::Logistic {
+                capacity: inputs[*k],
+                midpoint: inputs[*t0],
+                rate: inputs[*r],
+            },
+            SeatModel::Bass([m, p, q]) => Curve::Bass {
+                market: inputs[*m],
+                p: inputs[*p],
+                q: inputs[*q],
+            },
+            SeatModel::Table(points) => Curve::Table(points.clone()),
+        }
+    }
+
+    /// Weights of the mix in month `m` (0-based) under drawn inputs, normalised to sum 1.
+    pub fn mix_weights(&self, inputs: &[f64], m: usize, out: &mut Vec<f64>) {
+        out.clear();
+        out.extend(self.tasks.iter().map(|t| t.weight));
+        for s in &self.mix_shifts {
+            let moved =
+                (inputs[s.per_month] * m as f64).clamp(0.0, s.max) * self.tasks[s.from].weight;
+            out[s.from] -= moved;
+            out[s.to] += moved;
+        }
+        let total: f64 = out.iter().map(|w| w.max(0.0)).sum();
+        for w in out.iter_mut() {
+            *w = w.max(0.0) / total;
+        }
+    }
+
+    /// Indices of the uncertain inputs.
+    pub fn uncertain_inputs(&self) -> Vec<ParamId> {
+        (0..self.params.len())
+            .filter(|&j| self.params[j].is_uncertain())
+            .collect()
+    }
+}

@@ -1,0 +1,337 @@
+//! Summaries of a forecast run: per month the bill's distribution, cumulative spend, tokens,
+//! seats and tasks; per forecast year and over the horizon the total; budget checks.
+//!
+//! Percentiles are exact order statistics of the trials (nearest rank: the smallest value with
+//! at least `q·n` trials at or below it); means carry their standard error `sd/√n`; budget
+//! exceedance probabilities carry the binomial standard error.
+
+use serde::Serialize;
+
+use super::Forecast;
+use super::simulate::ForecastRun;
+
+/// The distribution of one quantity over trials.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Dist {
+    /// Mean.
+    pub mean: f64,
+    /// Standard error of the mean.
+    pub se: f64,
+    /// Standard deviation.
+    pub sd: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// 5th percentile.
+    pub p5: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+/// The nearest-rank `q` quantile of sorted values.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+impl Dist {
+    /// The distribution of `values`.
+    pub fn of(values: &[f64]) -> Dist {
+        let n = values.len().max(1) as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+        let mut s = values.to_vec();
+        s.sort_by(f64::total_cmp);
+        Dist {
+            mean,
+            se: (var / n).sqrt(),
+            sd: var.sqrt(),
+            min: s.first().copied().unwrap_or(f64::NAN),
+            p5: quantile_sorted(&s, 0.05),
+            p50: quantile_sorted(&s, 0.50),
+            p90: quantile_sorted(&s, 0.90),
+            p95: quantile_sorted(&s, 0.95),
+            p99: quantile_sorted(&s, 0.99),
+            max: s.last().copied().unwrap_or(f64::NAN),
+        }
+    }
+
+    /// A named percentile (`p5`, `p50`, `p90`, `p95`, `p99`) or `mean`.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        Some(match name {
+            "mean" => self.mean,
+            "p5" => self.p5,
+            "p50" => self.p50,
+            "p90" => self.p90,
+            "p95" => self.p95,
+            "p99" => self.p99,
+            _ => return None,
+        })
+    }
+}
+
+/// How often a budget is exceeded and by how much.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BudgetCheck {
+    /// The budget.
+    pub budget: f64,
+    /// Probability that spend exceeds it.
+    pub p_exceed: f64,
+    /// Its binomial standard error.
+    pub p_exceed_se: f64,
+    /// Expected overrun `E[max(0, spend − budget)]` over all trials.
+    pub expected_overrun: f64,
+    /// Its standard error.
+    pub expected_overrun_se: f64,
+}
+
+impl BudgetCheck {
+    /// Checks `values` against `budget`.
+    pub fn of(values: &[f64], budget: f64) -> BudgetCheck {
+        let n = values.len().max(1) as f64;
+        let over = values.iter().filter(|&&v| v > budget).count() as f64;
+        let p = over / n;
+        let overruns: Vec<f64> = values.iter().map(|&v| (v - budget).max(0.0)).collect();
+        let d = Dist::of(&overruns);
+        BudgetCheck {
+            budget,
+            p_exceed: p,
+            p_exceed_se: (p * (1.0 - p) / n).sqrt(),
+            expected_overrun: d.mean,
+            expected_overrun_se: d.se,
+        }
+    }
+}
+
+/// One month of the forecast.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonthSummary {
+    /// Month number, 1-based.
+    pub month: usize,
+    /// Calendar month, `YYYY-MM`.
+    pub period: String,
+    /// Working days.
+    pub working_days: u32,
+    /// Seats.
+    pub seats: Dist,
+    /// Active users.
+    pub active_users: Dist,
+    /// Tasks run.
+    pub tasks: Dist,
+    /// Tokens consumed.
+    pub tokens: Dist,
+    /// Cost at list prices.
+    pub list_cost: Dist,
+    /// The bill (after discounts).
+    pub bill: Dist,
+    /// The bill from month 1 through this month.
+    pub cumulative_bill: Dist,
+    /// Mean bill by task kind, in mix order.
+    pub bill_mean_by_task: Vec<f64>,
+    /// Against the monthly budget, if one is set.
+    pub monthly_budget: Option<BudgetCheck>,
+}
+
+/// One forecast year (a block of up to 12 months).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct YearSummary {
+    /// Year number, 1-based.
+    pub year: usize,
+    /// First and last month numbers.
+    pub months: [usize; 2],
+    /// The year's total bill.
+    pub bill: Dist,
+    /// Against the annual budget, if one is set.
+    pub annual_budget: Option<BudgetCheck>,
+}
+
+/// A task scenario of the mix and its pool.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskSummary {
+    /// Name.
+    pub name: String,
+    /// Weight in month 1 (normalised).
+    pub share: f64,
+    /// Tasks in the pre-simulated pool.
+    pub pool_tasks: usize,
+    /// Mean list cost per task in the pool, before drifts.
+    pub mean_cost: f64,
+    /// Standard error of that mean (the pool is a finite sample).
+    pub mean_cost_se: f64,
+    /// Mean tokens per task in the pool.
+    pub mean_tokens: f64,
+}
+
+/// How sums of many tasks were made, stated in every summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AggregationInfo {
+    /// Method in words.
+    pub method: &'static str,
+    /// Active users up to which each user is drawn.
+    pub exact_users_max: u64,
+    /// Tasks of a kind in a month up to which tasks are summed one by one.
+    pub exact_tasks_max: u64,
+    /// How it was validated.
+    pub validation: &'static str,
+}
+
+/// Method statement of the aggregation.
+pub const AGGREGATION_METHOD: &str = "task counts: per-user negative binomial draws up to \
+exact_users_max active users, else a negative binomial moment-matched to the month's exact \
+mean and variance; costs: task-by-task sums of pool draws up to exact_tasks_max tasks of a \
+kind, else a translated gamma matching the sum's exact mean, variance and skewness, with \
+tokens by linear regression on cost";
+
+/// Validation statement of the aggregation.
+pub const AGGREGATION_VALIDATION: &str = "tests/forecast_aggregation.rs: against brute-force \
+per-user, per-day, per-task summation on a small organisation, the monthly and total bill's \
+mean agrees within 4 standard errors and P90 and P99 within 4 binomial standard errors of \
+their ranks (README, 'Forecasting a year of agent spend')";
+
+/// Everything `summary.json` holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ForecastSummary {
+    /// Forecast name.
+    pub scenario: String,
+    /// Forecast trials.
+    pub trials: u64,
+    /// Seed.
+    pub seed: u64,
+    /// First month.
+    pub start: String,
+    /// Months.
+    pub months: usize,
+    /// Currency of every amount.
+    pub currency: String,
+    /// Discount off list prices applied to the bill.
+    pub discount: f64,
+    /// How percentiles are computed.
+    pub quantile_method: &'static str,
+    /// How sums of many tasks are computed.
+    pub aggregation: AggregationInfo,
+    /// The task mix.
+    pub tasks: Vec<TaskSummary>,
+    /// Month by month.
+    pub monthly: Vec<MonthSummary>,
+    /// Forecast year by year.
+    pub years: Vec<YearSummary>,
+    /// The whole horizon's bill.
+    pub total_bill: Dist,
+}
+
+/// Statement of the percentile method.
+pub const QUANTILE_METHOD: &str = "exact order statistics of the forecast trials (nearest rank)";
+
+impl ForecastSummary {
+    /// Summarises a run of `forecast`.
+    pub fn new(forecast: &Forecast, run: &ForecastRun) -> ForecastSummary {
+        let model = &forecast.model;
+        let months = run.months;
+        let trials = run.trials as usize;
+        let mut cumulative = vec![0.0; trials];
+        let mut monthly = Vec::with_capacity(months);
+        for m in 0..months {
+            let bill = run.month_values(&run.bill, m);
+            for (c, b) in cumulative.iter_mut().zip(&bill) {
+                *c += b;
+            }
+            let bill_mean_by_task = (0..run.kinds)
+                .map(|k| {
+                    (0..trials)
+                        .map(|t| run.bill_by_kind[(t * months + m) * run.kinds + k])
+                        .sum::<f64>()
+                        / trials as f64
+                })
+                .collect();
+            monthly.push(MonthSummary {
+                month: m + 1,
+                period: model.start.plus(m as u32).to_string(),
+                working_days: model.working_days[m],
+                seats: Dist::of(&run.month_values(&run.seats, m)),
+                active_users: Dist::of(&run.month_values(&run.active, m)),
+                tasks: Dist::of(&run.month_values(&run.tasks, m)),
+                tokens: Dist::of(&run.month_values(&run.tokens, m)),
+                list_cost: Dist::of(&run.month_values(&run.list_cost, m)),
+                bill: Dist::of(&bill),
+                cumulative_bill: Dist::of(&cumulative),
+                bill_mean_by_task,
+                monthly_budget: model.budget.monthly.map(|b| BudgetCheck::of(&bill, b)),
+            });
+        }
+        let years = (0..months.div_ceil(12))
+            .map(|y| {
+                let range = y * 12..((y + 1) * 12).min(months);
+                let totals = run.bill_total(range.clone());
+                YearSummary {
+                    year: y + 1,
+                    months: [range.start + 1, range.end],
+                    bill: Dist::of(&totals),
+                    annual_budget: model.budget.annual.map(|b| BudgetCheck::of(&totals, b)),
+                }
+            })
+            .collect();
+        let total_weight: f64 = model.tasks.iter().map(|t| t.weight).sum();
+        ForecastSummary {
+            scenario: forecast.name.clone(),
+            trials: run.trials,
+            seed: run.seed,
+            start: model.start.to_string(),
+            months,
+            currency: forecast
+                .spec
+                .forecast
+                .currency
+                .clone()
+                .unwrap_or_else(|| "USD".into()),
+            discount: model.discount,
+            quantile_method: QUANTILE_METHOD,
+            aggregation: AggregationInfo {
+                method: AGGREGATION_METHOD,
+                exact_users_max: model.aggregation.exact_users_max,
+                exact_tasks_max: model.aggregation.exact_tasks_max,
+                validation: AGGREGATION_VALIDATION,
+            },
+            tasks: model
+                .tasks
+                .iter()
+                .map(|t| TaskSummary {
+                    name: t.name.clone(),
+                    share: t.weight / total_weight,
+                    pool_tasks: t.pool.len(),
+                    mean_cost: t.pool.stats.mean_cost,
+                    mean_cost_se: t.pool.mean_cost_se(),
+                    mean_tokens: t.pool.stats.mean_tokens,
+                })
+                .collect(),
+            monthly,
+            years,
+            total_bill: Dist::of(&run.bill_total(0..months)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_quantiles() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(quantile_sorted(&v, 0.9), 90.0);
+        assert_eq!(quantile_sorted(&v, 0.99), 99.0);
+        assert_eq!(quantile_sorted(&v, 0.05), 5.0);
+        let c = BudgetCheck::of(&[1.0, 2.0, 3.0, 4.0], 2.5);
+        assert_eq!(c.p_exceed, 0.5);
+        assert_eq!(c.expected_overrun, 0.5);
+    }
+}

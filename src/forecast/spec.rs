@@ -1,0 +1,268 @@
+//! The forecast file format: serde types mirroring the TOML people write.
+//!
+//! Every table denies unknown keys, so a typo is an error with a suggestion. Any number marked
+//! "a number or a distribution" may be uncertain: it is drawn once per forecast trial (one
+//! possible future of the organisation) and held for all its months.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::dist::DistSpec;
+
+/// A whole forecast file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastFile {
+    /// Name, horizon and run defaults.
+    pub forecast: ForecastMeta,
+    /// Seats over time.
+    pub seats: SeatsSpec,
+    /// Active users and how many tasks they run.
+    pub usage: UsageSpec,
+    /// Working days per month.
+    #[serde(default)]
+    pub calendar: CalendarSpec,
+    /// The task mix: task scenarios with weights.
+    pub tasks: Vec<TaskMixSpec>,
+    /// Monthly drifts.
+    #[serde(default)]
+    pub drift: DriftSpec,
+    /// How usage becomes a bill.
+    #[serde(default)]
+    pub billing: BillingSpec,
+    /// Budgets to test against.
+    #[serde(default)]
+    pub budget: BudgetSpec,
+    /// Named stress cases run side by side with the base case.
+    #[serde(default)]
+    pub stress: Vec<StressSpec>,
+    /// Sensitivity analysis settings.
+    #[serde(default)]
+    pub sensitivity: SensitivitySpec,
+    /// How sums of many tasks are computed.
+    #[serde(default)]
+    pub aggregation: AggregationSpec,
+}
+
+/// `[forecast]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastMeta {
+    /// Display name (default: the file stem).
+    pub name: Option<String>,
+    /// What it models and where the numbers come from.
+    pub description: Option<String>,
+    /// First month, `"YYYY-MM"`.
+    pub start: String,
+    /// Number of months (1 to 120).
+    pub months: u32,
+    /// Default number of forecast trials.
+    pub trials: Option<u64>,
+    /// Default seed.
+    pub seed: Option<u64>,
+    /// Billing currency code (default `USD`; task prices are taken to be in it).
+    pub currency: Option<String>,
+    /// Provider name for the FOCUS export.
+    pub provider: Option<String>,
+    /// Publisher name for the FOCUS export (default: the provider).
+    pub publisher: Option<String>,
+}
+
+/// `[seats]`: exactly one curve.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum SeatsSpec {
+    /// Logistic S-curve `capacity / (1 + exp(-rate (t - midpoint)))`.
+    Logistic(LogisticSpec),
+    /// Bass diffusion: cumulative adopters of a market of `market` seats.
+    Bass(BassSpec),
+    /// A piecewise-linear table of (month, seats) points.
+    Table(Vec<SeatPointSpec>),
+}
+
+/// `logistic = { capacity, midpoint, rate }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogisticSpec {
+    /// Seats at saturation (a number or a distribution).
+    pub capacity: DistSpec,
+    /// Month of the inflection point, where half the capacity is reached.
+    pub midpoint: DistSpec,
+    /// Growth rate per month.
+    pub rate: DistSpec,
+}
+
+/// `bass = { market, p, q }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BassSpec {
+    /// Seats in the whole market (potential adopters).
+    pub market: DistSpec,
+    /// Coefficient of innovation, per month.
+    pub p: DistSpec,
+    /// Coefficient of imitation, per month.
+    pub q: DistSpec,
+}
+
+/// `{ month, seats }`: one point of a seat table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeatPointSpec {
+    /// Month number (1 = the first forecast month).
+    pub month: u32,
+    /// Seats in that month.
+    pub seats: f64,
+}
+
+/// `[usage]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageSpec {
+    /// Share of seats active in a month, in [0, 1].
+    pub active_share: DistSpec,
+    /// Mean tasks per active user per working day.
+    pub tasks_per_day: DistSpec,
+    /// Negative-binomial dispersion of a user's daily task count (variance = mean +
+    /// mean²/dispersion); default: Poisson (no extra dispersion).
+    pub dispersion: Option<DistSpec>,
+    /// Sigma of the log-normal intensity multiplier of each user-month (mean 1): heavy and
+    /// light users. Default 0 (all users alike).
+    pub intensity_sigma: Option<DistSpec>,
+    /// How daily task counts vary (default `"negative_binomial"`).
+    #[serde(default)]
+    pub counts: CountModelSpec,
+}
+
+/// How a user's task counts are drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CountModelSpec {
+    /// Negative binomial per working day (Poisson without `dispersion`).
+    #[default]
+    NegativeBinomial,
+    /// Exactly `round(tasks_per_day × working days)` tasks per active user and month (a
+    /// deterministic organisation, for checks and what-ifs).
+    Fixed,
+}
+
+/// `[calendar]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSpec {
+    /// `"weekdays"` (default: Monday–Friday of each calendar month), a number for every month,
+    /// or an array with one number per forecast month.
+    pub working_days: Option<WorkingDaysSpec>,
+    /// Holidays per calendar month (January first, 12 numbers), subtracted from the weekdays.
+    pub holidays_by_month: Option<Vec<u32>>,
+}
+
+/// How working days are given.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum WorkingDaysSpec {
+    /// The same count every month.
+    Fixed(u32),
+    /// One count per forecast month.
+    PerMonth(Vec<u32>),
+    /// A named rule: `"weekdays"`.
+    Rule(String),
+}
+
+/// `[[tasks]]`: one task scenario of the mix.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskMixSpec {
+    /// Name (default: the task scenario's name).
+    pub name: Option<String>,
+    /// Task scenario file, relative to the forecast file.
+    pub scenario: String,
+    /// Relative weight of this task in the mix (> 0).
+    pub weight: f64,
+}
+
+/// `[drift]`: changes per month, compounding from the first month.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftSpec {
+    /// Relative change of tokens per task per month (0.02 = +2% a month).
+    pub tokens_per_task: Option<DistSpec>,
+    /// Relative change of per-token prices per month (-0.02 = -2% a month).
+    pub price: Option<DistSpec>,
+    /// Shares of tasks moving from one task of the mix to another (e.g. to a cheaper model).
+    #[serde(default)]
+    pub mix_shift: Vec<MixShiftSpec>,
+}
+
+/// `[[drift.mix_shift]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MixShiftSpec {
+    /// Task (by name) losing share.
+    pub from: String,
+    /// Task (by name) gaining it.
+    pub to: String,
+    /// Share of `from`'s weight moved per month (0.02: 2% more each month).
+    pub per_month: DistSpec,
+    /// Most of `from`'s weight that ever moves (default 1).
+    pub max: Option<f64>,
+}
+
+/// `[billing]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BillingSpec {
+    /// Negotiated discount off list prices, in [0, 1).
+    pub discount: Option<f64>,
+}
+
+/// `[budget]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetSpec {
+    /// Budget per month.
+    pub monthly: Option<f64>,
+    /// Budget per forecast year (each block of 12 months).
+    pub annual: Option<f64>,
+}
+
+/// `[[stress]]`: a named what-if.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StressSpec {
+    /// Name shown in the table.
+    pub name: String,
+    /// Multiplier on seats (2 = adoption doubled).
+    pub seats: Option<f64>,
+    /// Multiplier on tokens per task (1.5 = +50%).
+    pub tokens_per_task: Option<f64>,
+    /// Multiplier on per-token prices (0.7 = -30%).
+    pub prices: Option<f64>,
+    /// Multiplier on tasks per user per day.
+    pub tasks_per_day: Option<f64>,
+    /// Any value of the file, by dotted path, as `--set` would set it.
+    #[serde(default)]
+    pub set: BTreeMap<String, toml::Value>,
+}
+
+/// `[sensitivity]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensitivitySpec {
+    /// Forecast year whose total is the outcome (default 1: the first 12 months).
+    pub year: Option<u32>,
+    /// Input quantiles used as "low" and "high" in one-at-a-time runs (default [0.1, 0.9]).
+    pub low_high: Option<[f64; 2]>,
+}
+
+/// `[aggregation]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregationSpec {
+    /// Active users up to which each user's monthly task count is drawn (default 64).
+    pub exact_users_max: Option<u64>,
+    /// Tasks of one kind in one month up to which costs are summed task by task (default 256).
+    pub exact_tasks_max: Option<u64>,
+    /// Pre-simulated tasks per task scenario (default 65,536).
+    pub pool_size: Option<u64>,
+}
