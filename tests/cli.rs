@@ -317,10 +317,26 @@ fn a_second_run_replaces_the_summary_and_leaves_no_temporary_files() {
         .filter(|n| n.starts_with('.') || n.ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
-    assert_eq!(names, ["manifest.json", "summary.json", "trials.csv"]);
+    assert_eq!(
+        names,
+        [
+            "cost_breakdown.png",
+            "cost_breakdown.svg",
+            "cost_convergence.png",
+            "cost_convergence.svg",
+            "cost_exceedance.png",
+            "cost_exceedance.svg",
+            "cost_histogram.png",
+            "cost_histogram.svg",
+            "manifest.json",
+            "report.html",
+            "summary.json",
+            "trials.csv"
+        ]
+    );
 
     // A run without --per-trial removes the earlier trials.csv, which would not match it.
-    run_reference(&out, &["--trials", "500"]);
+    run_reference(&out, &["--trials", "500", "--no-charts"]);
     assert!(
         !out.join("trials.csv").exists(),
         "a stale trials.csv is removed"
@@ -328,7 +344,7 @@ fn a_second_run_replaces_the_summary_and_leaves_no_temporary_files() {
     let manifest = read_json(&out.join("manifest.json"));
     assert_eq!(
         manifest["files"],
-        serde_json::json!(["summary.json", "manifest.json"])
+        serde_json::json!(["summary.json", "manifest.json", "report.html"])
     );
 }
 

@@ -22,6 +22,7 @@ Examples:
   tokencast run scenarios/reference-coding-task.toml
   tokencast run scenarios/reference-coding-task.toml --trials 1000000 --seed 7 --per-trial
   tokencast run scenarios/reference-coding-task.toml --format json > summary.json
+  tokencast run scenarios/reference-coding-task.toml --precision 0.005
   tokencast validate scenarios/reference-coding-task.toml";
 
 /// Monte Carlo forecasts of what AI coding agents cost.
@@ -89,6 +90,24 @@ struct RunArgs {
     /// Price file whose models scenarios may name with `catalog = "..."` (see `prices`).
     #[arg(long)]
     prices: Option<PathBuf>,
+    /// Do not draw the charts (PNG and SVG); report.html is written without them.
+    #[arg(long)]
+    no_charts: bool,
+    /// Run until the relative standard error of the mean cost and the relative half-width of
+    /// P95's 95% interval are below P (e.g. 0.01), checked about four times per doubling of
+    /// the trials; --trials (default 100,000,000) is then the most it runs.
+    #[arg(long, value_name = "P")]
+    precision: Option<f64>,
+}
+
+/// Most trials a `--precision` run makes when `--trials` is not given.
+const PRECISION_MAX_TRIALS: u64 = 100_000_000;
+
+/// Whether to draw charts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Charts {
+    Draw,
+    Skip,
 }
 
 /// An error with its exit code.
@@ -142,8 +161,26 @@ pub fn main(cli: Cli) -> Result<(), Failure> {
 fn run(args: RunArgs) -> Result<(), Failure> {
     let catalog = prices::load_catalog(args.prices.as_deref())?;
     let scenario = Scenario::load_with_catalog(&args.scenario, &catalog).map_err(bad_input)?;
+    let precision = match args.precision {
+        Some(p) if !(p > 0.0 && p < 1.0) => {
+            return Err(bad_input(anyhow::anyhow!(
+                "--precision: expected a relative precision between 0 and 1 (e.g. 0.01 for 1%), found {p}"
+            )));
+        }
+        Some(p) => Some(engine::PrecisionTarget { relative: p }),
+        None => None,
+    };
+    let charts = if args.no_charts {
+        Charts::Skip
+    } else {
+        Charts::Draw
+    };
+    let default_trials = match precision {
+        Some(_) => PRECISION_MAX_TRIALS,
+        None => scenario.default_trials(),
+    };
     let config = RunConfig {
-        trials: args.trials.unwrap_or_else(|| scenario.default_trials()),
+        trials: args.trials.unwrap_or(default_trials),
         seed: args.seed.unwrap_or_else(|| scenario.default_seed()),
         threads: args.threads.map(|t| t as usize),
     };
@@ -178,15 +215,61 @@ fn run(args: RunArgs) -> Result<(), Failure> {
 
     let started_at = SystemTime::now();
     let clock = Instant::now();
-    let summary =
-        tokencast::simulate(&scenario, &config, &mut observer).context("the run failed")?;
+    let (simulation, precision_note) = match precision {
+        None => (
+            tokencast::simulate_run(&scenario, &config, &mut observer),
+            None,
+        ),
+        Some(target) => {
+            let mut stop = engine::StopAtPrecision::new(target, &mut observer);
+            let sim = tokencast::simulate_run(&scenario, &config, &mut stop);
+            let note = match (&sim, stop.met_at) {
+                (Ok(_), Some(point)) => format!(
+                    "Precision {}% reached after {} trials (relative SE of the mean cost {:.3}%, relative half-width of the P95 interval {:.3}%).",
+                    100.0 * target.relative,
+                    point.trials,
+                    100.0 * point.relative_se(),
+                    100.0 * point.p95_relative_half_width()
+                ),
+                (Ok(sim), None) => {
+                    let last = sim.result.convergence.last();
+                    format!(
+                        "Precision {}% NOT reached after {} trials (relative SE {:.3}%, P95 half-width {:.3}%); raise --trials.",
+                        100.0 * target.relative,
+                        sim.summary.trials,
+                        100.0 * last.map_or(f64::NAN, |c| c.relative_se()),
+                        100.0 * last.map_or(f64::NAN, |c| c.p95_relative_half_width())
+                    )
+                }
+                (Err(_), _) => String::new(),
+            };
+            (sim, Some(note))
+        }
+    };
+    let simulation = simulation.context("the run failed")?;
+    let summary = &simulation.summary;
     let wall = clock.elapsed().as_secs_f64();
     let csv = observer.finish();
+    let trials_run = summary.trials;
 
+    let rendered = match charts {
+        Charts::Draw => report::render_run_charts(&report::RunChartData {
+            summary,
+            result: &simulation.result,
+            prices: &scenario.price_table(),
+        })
+        .context("cannot draw the charts")?,
+        Charts::Skip => Vec::new(),
+    };
     let mut files = vec!["summary.json".to_string(), "manifest.json".to_string()];
     if csv.is_some() {
         files.push("trials.csv".into());
     }
+    for chart in &rendered {
+        files.push(format!("{}.png", chart.stem));
+        files.push(format!("{}.svg", chart.stem));
+    }
+    files.push("report.html".into());
     let manifest = Manifest {
         tool: "tokencast",
         version: env!("CARGO_PKG_VERSION"),
@@ -195,7 +278,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         scenario_sha256: report::sha256_hex(&scenario.text),
         scenario_text: scenario.text.clone(),
         seed: config.seed,
-        trials: config.trials,
+        trials: trials_run,
         threads,
         started_at: report::iso8601_utc(started_at),
         wall_time_seconds: wall,
@@ -203,7 +286,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     };
     // Each file is replaced atomically; together they are replaced summary first, then the
     // per-trial rows, then the manifest, which lists what belongs to this run.
-    report::write_summary(&out_dir, &summary)
+    report::write_summary(&out_dir, summary)
         .with_context(|| format!("cannot write {}", out_dir.join("summary.json").display()))?;
     let csv_path = out_dir.join("trials.csv");
     match csv {
@@ -219,16 +302,37 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         }
         None => {}
     }
+    for chart in &rendered {
+        chart.write(&out_dir).context("cannot write the charts")?;
+    }
+    let page = report::render_html(&report::ReportPage {
+        description: scenario.spec.scenario.description.as_deref().unwrap_or(""),
+        summary,
+        manifest: &manifest,
+        charts: &rendered,
+        trials_note: precision_note.clone(),
+    });
+    let page_path = out_dir.join("report.html");
+    report::write_atomic(&page_path, page.as_bytes())
+        .with_context(|| format!("cannot write {}", page_path.display()))?;
     report::write_manifest(&out_dir, &manifest)
         .with_context(|| format!("cannot write {}", out_dir.join("manifest.json").display()))?;
 
     match args.format {
-        Format::Json => print_stdout(&report::summary_json(&summary)),
+        Format::Json => {
+            if let Some(note) = &precision_note {
+                warn(note);
+            }
+            print_stdout(&report::summary_json(summary))
+        }
         Format::Table => {
-            let mut text = report::render_table(&summary);
+            let mut text = report::render_table(summary);
+            if let Some(note) = &precision_note {
+                text.push_str(&format!("\n  {note}\n"));
+            }
             text.push_str(&format!(
                 "\n  {} trials in {:.2} s on {} thread(s); wrote {}\n",
-                config.trials,
+                trials_run,
                 wall,
                 threads,
                 out_dir.display()

@@ -4,7 +4,9 @@
 mod atomic;
 pub mod charts;
 pub mod forecast;
+mod html;
 mod manifest;
+mod run_charts;
 mod table;
 mod trials_csv;
 
@@ -12,7 +14,12 @@ use std::io;
 use std::path::Path;
 
 pub use atomic::{AtomicFile, write_atomic};
+pub use html::{ReportPage, escape as html_escape, render as render_html};
 pub use manifest::{Manifest, iso8601_utc, sha256_hex};
+pub use run_charts::{
+    LONG_TAIL_RATIO, RunChartData, cost_breakdown, cost_convergence, cost_exceedance,
+    cost_histogram, cost_scale, render_run_charts,
+};
 pub use table::render as render_table;
 pub use trials_csv::TrialCsvWriter;
 

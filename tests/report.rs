@@ -1,0 +1,272 @@
+//! `run` writes every chart as PNG and SVG and a self-contained report.html; `--no-charts`
+//! skips the charts; `--precision` stops where a plain run of as many trials gives the same
+//! summary; report.html renders in headless Chromium with its charts visible.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+
+const CHARTS: [&str; 4] = [
+    "cost_histogram",
+    "cost_exceedance",
+    "cost_breakdown",
+    "cost_convergence",
+];
+
+fn tokencast() -> Command {
+    let mut cmd = Command::cargo_bin("tokencast").expect("the binary is built");
+    cmd.env_remove("RUST_LOG");
+    cmd
+}
+
+fn reference_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference-coding-task.toml")
+}
+
+fn run_reference(out: &Path, extra: &[&str]) {
+    tokencast()
+        .arg("run")
+        .arg(reference_path())
+        .args(["--trials", "20000", "--seed", "3", "--out"])
+        .arg(out)
+        .args(extra)
+        .assert()
+        .success();
+}
+
+/// Decodes a PNG into (width, height, RGB or RGBA pixels, channels).
+fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>, usize) {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .expect("a valid PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("a size")];
+    let info = reader.next_frame(&mut buf).expect("a valid PNG frame");
+    buf.truncate(info.buffer_size());
+    let channels = info.color_type.samples();
+    (info.width, info.height, buf, channels)
+}
+
+#[test]
+fn run_writes_every_chart_and_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    run_reference(dir.path(), &[]);
+    let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("manifest.json")).unwrap())
+            .unwrap();
+    let files = manifest["files"].as_array().unwrap();
+    for stem in CHARTS {
+        let png = fs::read(dir.path().join(format!("{stem}.png"))).unwrap();
+        let (w, h, pixels, _) = decode_png(&png);
+        assert_eq!((w, h), (960, 540));
+        assert!(pixels.iter().any(|&b| b != 255), "{stem}.png is blank");
+        let svg = fs::read_to_string(dir.path().join(format!("{stem}.svg"))).unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert!(
+            html.contains(&format!("<figure id=\"{stem}\"><svg")),
+            "{stem} not in report"
+        );
+        for ext in ["png", "svg"] {
+            assert!(files.iter().any(|f| f == format!("{stem}.{ext}").as_str()));
+        }
+    }
+    assert!(files.iter().any(|f| f == "report.html"));
+    // Labels are text in the SVG, with units and the percentiles of summary.json.
+    let histogram = fs::read_to_string(dir.path().join("cost_histogram.svg")).unwrap();
+    let cost = &summary["metrics"]["cost_usd"];
+    for (label, key) in [("P50", "p50"), ("P90", "p90"), ("P99", "p99")] {
+        let value = tokencast::report::charts::Unit::Usd.format(cost[key].as_f64().unwrap());
+        assert!(
+            histogram.contains(&format!("{label} {value}")),
+            "{label} {value}"
+        );
+    }
+    assert!(histogram.contains("Cost per task ($)") && histogram.contains("Share of trials (%)"));
+    let exceedance = fs::read_to_string(dir.path().join("cost_exceedance.svg")).unwrap();
+    assert!(exceedance.contains("Probability of exceeding (%)"));
+    let breakdown = fs::read_to_string(dir.path().join("cost_breakdown.svg")).unwrap();
+    for label in [
+        "by token kind",
+        "by phase",
+        "by model",
+        "explore",
+        "fix",
+        "cache_read",
+    ] {
+        assert!(
+            breakdown.contains(label),
+            "{label} missing from the breakdown"
+        );
+    }
+    let convergence = fs::read_to_string(dir.path().join("cost_convergence.svg")).unwrap();
+    assert!(convergence.contains("running mean") && convergence.contains("running P95"));
+    // The report's figures: name, description, mean, manifest.
+    assert!(html.contains("<h1>reference-coding-task</h1>"));
+    assert!(html.contains("Reference coding-agent task: explore the repository"));
+    let mean = cost["mean"].as_f64().unwrap();
+    assert!(html.contains(&format!(
+        "${}",
+        tokencast::report::charts::style::significant(mean, 4)
+    )));
+    assert!(html.contains(manifest["scenario_sha256"].as_str().unwrap()));
+    assert!(html.contains("seed 3") && html.contains("<h3>By phase</h3>"));
+    // Self-contained: nothing to fetch (the SVG namespace URI is a name, not a load).
+    for load in ["src=", "<link", "<script", "url(", "<img", "@import"] {
+        assert!(!html.contains(load), "report.html loads something: {load}");
+    }
+}
+
+#[test]
+fn no_charts_writes_the_report_without_them() {
+    let dir = tempfile::tempdir().unwrap();
+    run_reference(dir.path(), &["--no-charts"]);
+    for stem in CHARTS {
+        assert!(!dir.path().join(format!("{stem}.png")).exists());
+    }
+    let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(!html.contains("<svg"));
+}
+
+#[test]
+fn precision_equals_a_plain_run_of_the_trials_it_took() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let out = tokencast()
+        .arg("run")
+        .arg(reference_path())
+        .args(["--precision", "0.02", "--no-charts", "--out"])
+        .arg(a.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let trials: u64 = stdout
+        .split("reached after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no trial count in {stdout}"));
+    tokencast()
+        .arg("run")
+        .arg(reference_path())
+        .args([
+            "--trials",
+            &trials.to_string(),
+            "--no-charts",
+            "--threads",
+            "1",
+            "--out",
+        ])
+        .arg(b.path())
+        .assert()
+        .success();
+    let read = |d: &Path| fs::read(d.join("summary.json")).unwrap();
+    assert_eq!(read(a.path()), read(b.path()));
+}
+
+#[test]
+fn a_bad_precision_is_bad_input() {
+    for bad in ["0", "1.5", "-0.1", "NaN"] {
+        tokencast()
+            .arg("run")
+            .arg(reference_path())
+            .arg(format!("--precision={bad}"))
+            .args(["--out", "/nonexistent/never"])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("--precision"));
+    }
+}
+
+/// Chromium's binary, if installed.
+fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|p| p.join(name))
+                    .find(|p| p.is_file())
+            })
+        })
+}
+
+#[test]
+fn report_renders_in_headless_chromium() {
+    let Some(browser) = chromium() else {
+        // CI installs chromium (.ci/run) and sets CI=true: there the test must run.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is not installed, but CI must run this test"
+        );
+        eprintln!(
+            "SKIPPED report_renders_in_headless_chromium: chromium is not installed (apt-get install chromium)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    run_reference(dir.path(), &[]);
+    let profile = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("screenshot.png");
+    let url = format!("file://{}", dir.path().join("report.html").display());
+    let flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--enable-logging=stderr",
+        "--v=0",
+    ];
+    let out = Process::new(&browser)
+        .args(flags)
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg("--window-size=1100,2400")
+        .arg(&url)
+        .output()
+        .expect("chromium starts");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "chromium failed: {log}");
+    for bad in ["Uncaught", "net::ERR_", ":CONSOLE"] {
+        assert!(
+            !log.contains(bad),
+            "the page logged an error ({bad}): {log}"
+        );
+    }
+    let (w, h, pixels, channels) = decode_png(&fs::read(&shot).expect("a screenshot"));
+    assert!(w >= 1000 && h >= 2000, "{w}x{h}");
+    let px: Vec<&[u8]> = pixels.chunks(channels).collect();
+    let inked = px.iter().filter(|p| p[..3] != [255, 255, 255]).count();
+    // The charts' blue (0, 114, 178), within antialiasing: charts are drawn, not just text.
+    let blue = px
+        .iter()
+        .filter(|p| p[0] < 40 && (95..135).contains(&p[1]) && (160..200).contains(&p[2]))
+        .count();
+    assert!(inked as f64 > 0.02 * px.len() as f64, "screenshot is blank");
+    assert!(blue > 5_000, "no chart visible: {blue} blue pixels");
+
+    // The DOM as rendered holds every chart's SVG.
+    let dom = Process::new(&browser)
+        .args(&flags[..8])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .expect("chromium starts");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    for stem in CHARTS {
+        assert!(
+            dom.contains(&format!("id=\"{stem}\"")),
+            "{stem} not in the DOM"
+        );
+    }
+    assert_eq!(dom.matches("<svg").count(), CHARTS.len());
+}
