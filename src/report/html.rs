@@ -46,12 +46,17 @@ fn usd(v: f64) -> String {
     format!("${}", crate::report::charts::style::significant(v, 4))
 }
 
+/// A standard error: two significant digits are all it supports.
+fn usd_se(v: f64) -> String {
+    format!("${}", crate::report::charts::style::significant(v, 2))
+}
+
 fn figure_row(name: &str, m: &MetricSummary) -> String {
     format!(
         "<tr><td>{}</td><td>{} ± {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         escape(name),
         usd(m.mean),
-        usd(m.se),
+        usd_se(m.se),
         usd(m.p50),
         usd(m.p90),
         usd(m.p95),
@@ -72,7 +77,7 @@ fn breakdown_table(title: &str, group: &NamedMap<NamedMap<MetricSummary>>, total
             "<tr><td>{}</td><td>{} ± {}</td><td>{:.1}%</td><td>{}</td><td>{:.2}</td></tr>",
             escape(name),
             usd(cost.mean),
-            usd(cost.se),
+            usd_se(cost.se),
             100.0 * share,
             usd(cost.p90),
             calls
@@ -154,7 +159,7 @@ pub fn render(page: &ReportPage) -> String {
         format!(
             "{} ± {}",
             usd(s.cost_per_success_usd.mean),
-            usd(s.cost_per_success_usd.se)
+            usd_se(s.cost_per_success_usd.se)
         )
     } else {
         "n/a (no task succeeded)".into()

@@ -112,7 +112,8 @@ pub fn cost_histogram(cost: &MetricSummary, sketch: &QuantileSketch) -> CostHist
     let mut counts = vec![0u64; HISTOGRAM_BARS];
     let mut beyond = 0;
     for (b_lo, b_hi, c) in sketch.bins() {
-        let x = midpoint(b_lo, b_hi);
+        // Clamped like the summary's percentiles: the extreme buckets hold the exact min, max.
+        let x = midpoint(b_lo, b_hi).clamp(cost.min, cost.max);
         if x > hi {
             beyond += c;
             continue;
@@ -158,7 +159,10 @@ pub fn cost_exceedance(cost: &MetricSummary, sketch: &QuantileSketch) -> Exceeda
         (cost.min, cost.min + cost.min.abs().max(1e-9))
     };
     let xs = edges(lo, hi, EXCEEDANCE_POINTS, scale);
-    let bins: Vec<(f64, u64)> = sketch.bins().map(|(a, b, c)| (midpoint(a, b), c)).collect();
+    let bins: Vec<(f64, u64)> = sketch
+        .bins()
+        .map(|(a, b, c)| (midpoint(a, b).clamp(cost.min, cost.max), c))
+        .collect();
     let mut above = n;
     let mut next_bin = 0;
     let mut points = Vec::with_capacity(xs.len());

@@ -96,8 +96,8 @@ where
         .y_desc(style::axis_label(&frame.y.description, y_unit))
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
-        .x_labels(10)
-        .y_labels(8)
+        .x_labels(labels_for(frame.x.scale, 10))
+        .y_labels(labels_for(frame.y.scale, 8))
         .axis_desc_style(style::label_font().color(&style::INK))
         .label_style(style::small_font().color(&style::INK))
         .bold_line_style(style::GRID)
@@ -105,6 +105,15 @@ where
         .axis_style(style::INK)
         .draw()?;
     body.plot(&mut chart)
+}
+
+/// Tick labels on an axis: fewer on a logarithmic one, whose ticks crowd towards each power
+/// of ten.
+fn labels_for(scale: Scale, linear: usize) -> usize {
+    match scale {
+        Scale::Linear => linear,
+        Scale::Log => 6,
+    }
 }
 
 /// Draws the legend of the labelled series in the upper right corner.
