@@ -199,7 +199,8 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     );
     // Did the previous run in this directory write a trials.csv? Only then is one ours to
     // remove when this run writes none.
-    let earlier_csv = previous_run_wrote_csv(&out_dir);
+    let earlier_files = previous_run_files(&out_dir);
+    let earlier_csv = earlier_files.iter().any(|f| f == "trials.csv");
 
     let show_progress = !args.quiet && io::stderr().is_terminal() && config.trials >= 200_000;
     let csv = if args.per_trial {
@@ -305,6 +306,18 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     for chart in &rendered {
         chart.write(&out_dir).context("cannot write the charts")?;
     }
+    // Charts an earlier run wrote and this one did not (--no-charts) would not match it.
+    for stale in earlier_files
+        .iter()
+        .filter(|f| f.ends_with(".png") || f.ends_with(".svg"))
+        .filter(|f| !manifest.files.contains(f) && !f.contains('/'))
+    {
+        let path = out_dir.join(stale);
+        if path.exists() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove the stale {}", path.display()))?;
+        }
+    }
     let page = report::render_html(&report::ReportPage {
         description: scenario.spec.scenario.description.as_deref().unwrap_or(""),
         summary,
@@ -342,17 +355,20 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     }
 }
 
-/// Whether `dir/manifest.json` (a previous run's) lists `trials.csv` among its files.
-fn previous_run_wrote_csv(dir: &Path) -> bool {
+/// The files `dir/manifest.json` (a previous run's) lists; none when there is no manifest.
+fn previous_run_files(dir: &Path) -> Vec<String> {
     std::fs::read_to_string(dir.join("manifest.json"))
         .ok()
         .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
         .and_then(|m| {
-            m.get("files")?
-                .as_array()
-                .map(|files| files.iter().any(|f| f == "trials.csv"))
+            m.get("files")?.as_array().map(|files| {
+                files
+                    .iter()
+                    .filter_map(|f| f.as_str().map(str::to_string))
+                    .collect()
+            })
         })
-        .unwrap_or(false)
+        .unwrap_or_default()
 }
 
 /// Prints a line on stderr; a closed stderr is not worth failing for.
