@@ -51,18 +51,33 @@ fn usd_se(v: f64) -> String {
     format!("${}", crate::report::charts::style::significant(v, 2))
 }
 
-fn figure_row(name: &str, m: &MetricSummary) -> String {
+fn figure_row(
+    name: &str,
+    m: &MetricSummary,
+    value: fn(f64) -> String,
+    se: fn(f64) -> String,
+) -> String {
     format!(
         "<tr><td>{}</td><td>{} ± {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         escape(name),
-        usd(m.mean),
-        usd_se(m.se),
-        usd(m.p50),
-        usd(m.p90),
-        usd(m.p95),
-        usd(m.p99),
-        usd(m.mean_beyond_p95),
+        value(m.mean),
+        se(m.se),
+        value(m.p50),
+        value(m.p90),
+        value(m.p95),
+        value(m.p99),
+        value(m.mean_beyond_p95),
     )
+}
+
+/// A count (calls, tokens) to four significant digits.
+fn count(v: f64) -> String {
+    crate::report::charts::style::significant(v, 4)
+}
+
+/// A count's standard error to two significant digits.
+fn count_se(v: f64) -> String {
+    crate::report::charts::style::significant(v, 2)
 }
 
 fn breakdown_table(title: &str, group: &NamedMap<NamedMap<MetricSummary>>, total: f64) -> String {
@@ -133,7 +148,13 @@ pub fn render(page: &ReportPage) -> String {
     ));
     html.push_str("<h2>Key figures</h2>\n<table><tr><th>per task</th><th>mean ± SE</th><th>P50</th><th>P90</th><th>P95</th><th>P99</th><th>mean beyond P95</th></tr>");
     if let Some(cost) = s.metric("cost_usd") {
-        html.push_str(&figure_row("cost (USD)", cost));
+        html.push_str(&figure_row("cost (USD)", cost, usd, usd_se));
+    }
+    // Calls and every token kind a task uses, in their own units.
+    for (name, m) in &s.metrics.0 {
+        if name != "cost_usd" && m.max > 0.0 {
+            html.push_str(&figure_row(&name.replace('_', " "), m, count, count_se));
+        }
     }
     html.push_str("</table>\n");
     if let Some(cost) = s.metric("cost_usd") {
