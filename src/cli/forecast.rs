@@ -42,6 +42,13 @@ pub struct ForecastArgs {
     /// Also write focus.csv (FOCUS-format FinOps export).
     #[arg(long)]
     pub focus: bool,
+    /// Also run the sensitivity analysis (two extra forecasts per uncertain input): table,
+    /// sensitivity.csv and the tornado chart.
+    #[arg(long)]
+    pub sensitivity: bool,
+    /// Skip the stress cases of the file.
+    #[arg(long)]
+    pub no_stress: bool,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -103,6 +110,59 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
     let mut files = vec!["summary.json".to_string(), "monthly.csv".to_string()];
     report::forecast::write_forecast(&out_dir, &summary)
         .with_context(|| format!("cannot write into {}", out_dir.display()))?;
+    let mut extra_text = String::new();
+    let fan = report::forecast_extras::write_fan_chart(&out_dir, &summary)
+        .context("cannot draw the fan chart")?;
+    files.extend(fan);
+    if args.focus {
+        let text = report::focus::focus_csv(&f, &run);
+        report::write_atomic(&out_dir.join("focus.csv"), text.as_bytes())
+            .with_context(|| format!("cannot write {}", out_dir.join("focus.csv").display()))?;
+        files.push("focus.csv".into());
+    }
+    if !args.no_stress && !f.spec.stress.is_empty() {
+        let rows = forecast::stress::run_all(&f, &run, &config).map_err(|e| match e {
+            forecast::stress::StressError::Load(e) => forecast_error(e),
+            other => Failure::from(anyhow::Error::new(other).context("a stress case failed")),
+        })?;
+        extra_text.push_str("\n  stress cases (same seed: differences are not noise)\n");
+        extra_text.push_str(&report::forecast_extras::stress_table(&rows));
+        let mut json = serde_json::to_string_pretty(&rows).context("cannot serialise")?;
+        json.push('\n');
+        report::write_atomic(&out_dir.join("stress.json"), json.as_bytes())
+            .context("cannot write stress.json")?;
+        report::write_atomic(
+            &out_dir.join("stress.csv"),
+            report::forecast_extras::stress_csv(&rows).as_bytes(),
+        )
+        .context("cannot write stress.csv")?;
+        files.extend(["stress.json".to_string(), "stress.csv".to_string()]);
+    }
+    if args.sensitivity {
+        let s = forecast::sensitivity::analyse(&f, &run, &config)
+            .context("the sensitivity analysis failed")?;
+        extra_text.push('\n');
+        extra_text.push_str(&report::forecast_extras::sensitivity_table(&s));
+        let mut json = serde_json::to_string_pretty(&s).context("cannot serialise")?;
+        json.push('\n');
+        report::write_atomic(&out_dir.join("sensitivity.json"), json.as_bytes())
+            .context("cannot write sensitivity.json")?;
+        report::write_atomic(
+            &out_dir.join("sensitivity.csv"),
+            report::forecast_extras::sensitivity_csv(&s).as_bytes(),
+        )
+        .context("cannot write sensitivity.csv")?;
+        files.extend([
+            "sensitivity.json".to_string(),
+            "sensitivity.csv".to_string(),
+        ]);
+        if !s.inputs.is_empty() {
+            let t =
+                report::charts::write_chart(&out_dir, &report::forecast_extras::tornado_chart(&s))
+                    .context("cannot draw the tornado chart")?;
+            files.extend(t);
+        }
+    }
     let wall = clock.elapsed().as_secs_f64();
     files.push("manifest.json".into());
     let manifest = Manifest {
@@ -125,6 +185,7 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
         Format::Json => print_stdout(&report::forecast::forecast_json(&summary)),
         Format::Table => {
             let mut text = report::forecast::render_forecast_table(&summary);
+            text.push_str(&extra_text);
             text.push_str(&format!(
                 "\n  {} trials × {} months in {:.2} s (task pools included); wrote {}\n",
                 config.trials,
@@ -135,4 +196,63 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
             print_stdout(&text)
         }
     }
+}
+
+/// `tokencast sweep` arguments.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub common: ForecastCommon,
+    /// A parameter and its values: --param usage.active_share=0.5,0.6,0.7 (once or twice).
+    #[arg(long = "param", value_name = "PATH=V1,V2,...", required = true)]
+    pub params: Vec<String>,
+}
+
+pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
+    if args.params.len() > 2 {
+        return Err(bad_input(anyhow::anyhow!(
+            "expected one or two --param, found {}",
+            args.params.len()
+        )));
+    }
+    let axes: Vec<forecast::sweep::SweepAxis> = args
+        .params
+        .iter()
+        .map(|p| forecast::sweep::SweepAxis::parse(p).map_err(|e| bad_input(anyhow::Error::new(e))))
+        .collect::<Result<_, _>>()?;
+    // Validate the file with the first grid point before running anything.
+    let first: Vec<Override> = axes
+        .iter()
+        .map(|a| Override {
+            path: a.path.clone(),
+            value: a.values[0].clone(),
+        })
+        .collect();
+    let f = args.common.load(&first)?;
+    let config = args.common.config(&f);
+    let out_dir = args.common.out_dir()?;
+    let base = args.common.overrides()?;
+    let points = forecast::sweep::run(
+        &args.common.scenario,
+        &base,
+        &axes,
+        &config,
+        args.common.seed,
+    )
+    .map_err(|e| match e {
+        forecast::stress::StressError::Load(e) => forecast_error(e),
+        other => Failure::from(anyhow::Error::new(other).context("the sweep failed")),
+    })?;
+    let csv = report::forecast_extras::sweep_csv(&axes, &points);
+    report::write_atomic(&out_dir.join("sweep.csv"), csv.as_bytes())
+        .context("cannot write sweep.csv")?;
+    let mut note = format!("wrote {}", out_dir.join("sweep.csv").display());
+    if let Some(chart) = report::forecast_extras::sweep_chart(&axes, &points) {
+        report::charts::write_chart(&out_dir, &chart).context("cannot draw the sweep chart")?;
+        note.push_str(" and sweep.png / sweep.svg");
+    }
+    print_stdout(&format!(
+        "{csv}\n{} trials per point, seed {}; {note}\n",
+        config.trials, config.seed
+    ))
 }

@@ -50,6 +50,8 @@ enum Command {
     Prices(prices::PricesArgs),
     /// Forecast an organisation's agent spend over months.
     Forecast(forecast::ForecastArgs),
+    /// Run a forecast over a grid of one or two parameters (CSV and chart).
+    Sweep(forecast::SweepArgs),
 }
 
 /// What `run` prints on stdout.
@@ -155,6 +157,7 @@ pub fn main(cli: Cli) -> Result<(), Failure> {
         }
         Command::Prices(args) => print_stdout(&prices::render(&args)?),
         Command::Forecast(args) => forecast::run(args),
+        Command::Sweep(args) => forecast::sweep(args),
     }
 }
 

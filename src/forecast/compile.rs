@@ -341,6 +341,20 @@ pub fn compile(
             ));
         }
     }
+    if file.sensitivity.year == Some(0) {
+        return Err(err(
+            root.key("sensitivity").key("year"),
+            "expected a forecast year of at least 1, found 0".into(),
+        ));
+    }
+    if let Some([lo, hi]) = file.sensitivity.low_high
+        && !(0.0 < lo && lo < hi && hi < 1.0)
+    {
+        return Err(err(
+            root.key("sensitivity").key("low_high"),
+            format!("expected two quantiles with 0 < low < high < 1, found [{lo}, {hi}]"),
+        ));
+    }
     let a = &file.aggregation;
     Ok(ForecastModel {
         start,

@@ -13,8 +13,11 @@ pub mod model;
 pub mod outcome;
 pub mod overrides;
 pub mod pool;
+pub mod sensitivity;
 pub mod simulate;
 pub mod spec;
+pub mod stress;
+pub mod sweep;
 
 use std::path::Path;
 
@@ -55,6 +58,8 @@ pub struct Forecast {
     pub spec: ForecastFile,
     /// The compiled model.
     pub model: ForecastModel,
+    /// The directory task scenarios are found in.
+    pub dir: std::path::PathBuf,
 }
 
 /// Whether a TOML text is a forecast file (it has a `[forecast]` table) rather than a task
@@ -129,6 +134,7 @@ impl Forecast {
             text,
             spec,
             model,
+            dir: dir.to_path_buf(),
         })
     }
 

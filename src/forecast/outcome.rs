@@ -23,8 +23,12 @@ pub struct Dist {
     pub min: f64,
     /// 5th percentile.
     pub p5: f64,
+    /// 25th percentile.
+    pub p25: f64,
     /// Median.
     pub p50: f64,
+    /// 75th percentile.
+    pub p75: f64,
     /// 90th percentile.
     pub p90: f64,
     /// 95th percentile.
@@ -58,7 +62,9 @@ impl Dist {
             sd: var.sqrt(),
             min: s.first().copied().unwrap_or(f64::NAN),
             p5: quantile_sorted(&s, 0.05),
+            p25: quantile_sorted(&s, 0.25),
             p50: quantile_sorted(&s, 0.50),
+            p75: quantile_sorted(&s, 0.75),
             p90: quantile_sorted(&s, 0.90),
             p95: quantile_sorted(&s, 0.95),
             p99: quantile_sorted(&s, 0.99),

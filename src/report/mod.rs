@@ -3,7 +3,9 @@
 
 mod atomic;
 pub mod charts;
+pub mod focus;
 pub mod forecast;
+pub mod forecast_extras;
 mod html;
 mod manifest;
 mod run_charts;

@@ -20,6 +20,7 @@ pub mod font;
 pub mod histogram;
 pub mod stacked_bars;
 pub mod style;
+pub mod tornado;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -35,6 +36,7 @@ pub use fan::{FanChart, FanPeriod};
 pub use histogram::{CostHistogram, HistogramBar, Marker};
 pub use stacked_bars::{Bar, Segment, StackedBars};
 pub use style::{Scale, Unit};
+pub use tornado::{Tornado, TornadoBar};
 
 /// Width and height of every chart, in pixels (PNG) or user units (SVG).
 pub const CHART_SIZE: (u32, u32) = (960, 540);

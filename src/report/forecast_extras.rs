@@ -1,0 +1,264 @@
+//! Forecast side outputs: the fan chart, stress cases side by side, the sensitivity table and
+//! tornado chart, and sweeps (CSV and chart).
+
+use std::path::Path;
+
+use super::charts::{
+    self, BreakEven, ChartError, CostLine, FanChart, FanPeriod, Tornado, TornadoBar, Unit,
+};
+use super::forecast::money;
+use crate::forecast::ForecastSummary;
+use crate::forecast::sensitivity::Sensitivity;
+use crate::forecast::stress::StressResult;
+use crate::forecast::sweep::{SweepAxis, SweepPoint};
+
+/// The monthly fan chart of the bill (`forecast_fan.png` / `.svg`).
+pub fn fan_chart(s: &ForecastSummary) -> FanChart {
+    FanChart {
+        stem: "forecast_fan".into(),
+        title: format!("{}: monthly bill (P5–P95, P25–P75, median)", s.scenario),
+        y_description: "Monthly bill".into(),
+        unit: Unit::Usd,
+        x_description: "Month".into(),
+        periods: s
+            .monthly
+            .iter()
+            .map(|m| FanPeriod {
+                label: m.period.clone(),
+                p5: m.bill.p5,
+                p25: m.bill.p25,
+                p50: m.bill.p50,
+                p75: m.bill.p75,
+                p95: m.bill.p95,
+            })
+            .collect(),
+        budget: s
+            .monthly
+            .first()
+            .and_then(|m| m.monthly_budget.map(|b| b.budget)),
+    }
+}
+
+/// Writes the fan chart into `dir`; returns the file names.
+pub fn write_fan_chart(dir: &Path, s: &ForecastSummary) -> Result<[String; 2], ChartError> {
+    charts::write_chart(dir, &fan_chart(s))
+}
+
+/// Stress cases side by side, one row per case.
+pub fn stress_table(rows: &[StressResult]) -> String {
+    let years = rows.first().map_or(0, |r| r.years.len());
+    let mut out = format!("  {:<26}", "case");
+    for y in 1..=years {
+        out.push_str(&format!(
+            " {:>14} {:>14}",
+            format!("year {y} mean"),
+            format!("year {y} P90")
+        ));
+    }
+    out.push_str(&format!(" {:>14} {:>14}", "total P90", "P(over annual)"));
+    out.push('\n');
+    for r in rows {
+        out.push_str(&format!("  {:<26}", r.name));
+        for y in &r.years {
+            out.push_str(&format!(" {:>14} {:>14}", money(y.mean), money(y.p90)));
+        }
+        let p_over = r
+            .annual_budget
+            .iter()
+            .map(|b| b.p_exceed)
+            .fold(None, |acc: Option<f64>, p| {
+                Some(acc.map_or(p, |a| a.max(p)))
+            });
+        out.push_str(&format!(
+            " {:>14} {:>14}",
+            money(r.total.p90),
+            p_over.map_or("—".into(), |p| format!("{:.1}%", 100.0 * p))
+        ));
+        out.push('\n');
+    }
+    out
+}
+
+/// `stress.csv`.
+pub fn stress_csv(rows: &[StressResult]) -> String {
+    let mut out = String::from(
+        "case,year,bill_mean,bill_se,bill_p50,bill_p90,bill_p99,p_over_annual_budget\n",
+    );
+    for r in rows {
+        for (y, d) in r.years.iter().enumerate() {
+            let p = r
+                .annual_budget
+                .get(y)
+                .map_or(String::new(), |b| format!("{:.6}", b.p_exceed));
+            out.push_str(&format!(
+                "{},{},{:.2},{:.2},{:.2},{:.2},{:.2},{p}\n",
+                csv_field(&r.name),
+                y + 1,
+                d.mean,
+                d.se,
+                d.p50,
+                d.p90,
+                d.p99
+            ));
+        }
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The sensitivity table.
+pub fn sensitivity_table(s: &Sensitivity) -> String {
+    let mut out = format!(
+        "  what drives the P90 of the {} (base P90 {}); inputs pinned at their P{:.0} / P{:.0}\n",
+        s.outcome,
+        money(s.base_p90),
+        100.0 * s.low_high_quantiles[0],
+        100.0 * s.low_high_quantiles[1]
+    );
+    out.push_str(&format!(
+        "  {:<34} {:>12} {:>12} {:>14} {:>14} {:>12} {:>16}\n",
+        "input", "low", "high", "P90 if low", "P90 if high", "swing", "rank corr ± SE"
+    ));
+    for i in &s.inputs {
+        out.push_str(&format!(
+            "  {:<34} {:>12.4} {:>12.4} {:>14} {:>14} {:>12} {:>16}\n",
+            i.input,
+            i.low_value,
+            i.high_value,
+            money(i.outcome_p90_low),
+            money(i.outcome_p90_high),
+            money(i.swing),
+            format!("{:+.3} ± {:.3}", i.rank_correlation, i.rank_correlation_se)
+        ));
+    }
+    out
+}
+
+/// `sensitivity.csv`.
+pub fn sensitivity_csv(s: &Sensitivity) -> String {
+    let mut out = String::from(
+        "input,low_value,high_value,outcome_p90_low,outcome_p90_high,swing,rank_correlation,rank_correlation_se\n",
+    );
+    for i in &s.inputs {
+        out.push_str(&format!(
+            "{},{},{},{:.2},{:.2},{:.2},{:.6},{:.6}\n",
+            i.input,
+            i.low_value,
+            i.high_value,
+            i.outcome_p90_low,
+            i.outcome_p90_high,
+            i.swing,
+            i.rank_correlation,
+            i.rank_correlation_se
+        ));
+    }
+    out
+}
+
+/// The tornado chart (`forecast_tornado.png` / `.svg`).
+pub fn tornado_chart(s: &Sensitivity) -> Tornado {
+    Tornado {
+        stem: "forecast_tornado".into(),
+        title: "What moves the P90 bill".into(),
+        x_description: format!("P90 of the {}", s.outcome),
+        unit: Unit::Usd,
+        base: s.base_p90,
+        bars: s
+            .inputs
+            .iter()
+            .map(|i| TornadoBar {
+                label: format!("{} ({:.3} / {:.3})", i.input, i.low_value, i.high_value),
+                low: i.outcome_p90_low,
+                high: i.outcome_p90_high,
+            })
+            .collect(),
+    }
+}
+
+/// `sweep.csv`.
+pub fn sweep_csv(axes: &[SweepAxis], points: &[SweepPoint]) -> String {
+    let mut out: Vec<String> = axes.iter().map(|a| csv_field(&a.path)).collect();
+    out.extend(
+        [
+            "year1_mean",
+            "year1_se",
+            "year1_p50",
+            "year1_p90",
+            "year1_p99",
+            "total_mean",
+            "total_p90",
+            "p_over_annual_budget_year1",
+        ]
+        .map(String::from),
+    );
+    let mut text = out.join(",");
+    text.push('\n');
+    for p in points {
+        let mut row: Vec<String> = p.values.iter().map(|v| csv_field(v)).collect();
+        row.extend([
+            format!("{:.2}", p.year1.mean),
+            format!("{:.2}", p.year1.se),
+            format!("{:.2}", p.year1.p50),
+            format!("{:.2}", p.year1.p90),
+            format!("{:.2}", p.year1.p99),
+            format!("{:.2}", p.total.mean),
+            format!("{:.2}", p.total.p90),
+            p.year1_budget
+                .map_or(String::new(), |b| format!("{:.6}", b.p_exceed)),
+        ]);
+        text.push_str(&row.join(","));
+        text.push('\n');
+    }
+    text
+}
+
+/// The sweep chart (`sweep.png` / `.svg`): year-1 mean and P90 against the first axis, one
+/// pair of lines per value of the second axis. Needs numeric values on the first axis.
+pub fn sweep_chart(axes: &[SweepAxis], points: &[SweepPoint]) -> Option<BreakEven> {
+    let first = axes.first()?;
+    let xs: Vec<f64> = first
+        .values
+        .iter()
+        .map(|v| v.parse::<f64>().ok())
+        .collect::<Option<_>>()?;
+    let groups: Vec<Option<&String>> = match axes.get(1) {
+        Some(a) => a.values.iter().map(Some).collect(),
+        None => vec![None],
+    };
+    let mut lines = Vec::new();
+    for g in &groups {
+        for (stat, pick) in [("mean", 0usize), ("P90", 1)] {
+            let points: Vec<(f64, f64)> = points
+                .iter()
+                .filter(|p| g.is_none_or(|v| p.values.get(1) == Some(v)))
+                .zip(&xs)
+                .map(|(p, &x)| (x, if pick == 0 { p.year1.mean } else { p.year1.p90 }))
+                .collect();
+            let name = match (g, axes.get(1)) {
+                (Some(v), Some(a)) => format!("{stat}, {}={v}", a.path),
+                _ => stat.to_string(),
+            };
+            lines.push(CostLine {
+                name,
+                points,
+                band: Vec::new(),
+            });
+        }
+    }
+    Some(BreakEven {
+        stem: "sweep".into(),
+        title: format!("Year-1 bill against {}", first.path),
+        x_description: first.path.clone(),
+        x_unit: Unit::Count,
+        y_description: "Year-1 bill".into(),
+        y_unit: Unit::Usd,
+        lines,
+    })
+}
