@@ -4,6 +4,7 @@
 //! reports. Each module is one layer and knows only the layers below it.
 #![warn(missing_docs)]
 
+pub mod calibrate;
 pub mod dist;
 pub mod engine;
 pub mod forecast;

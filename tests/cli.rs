@@ -367,3 +367,94 @@ fn an_output_path_that_is_a_file_is_a_runtime_failure() {
         "the file is untouched"
     );
 }
+
+mod calibrate_cli {
+    use assert_cmd::Command;
+    use predicates::prelude::*;
+    use tokencast::calibrate::synth;
+    use tokencast::scenario::Scenario;
+
+    fn tokencast() -> Command {
+        Command::cargo_bin("tokencast").unwrap()
+    }
+
+    #[test]
+    fn calibrate_writes_a_scenario_that_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let truth = Scenario::load("examples/calibrate/truth.toml".as_ref()).unwrap();
+        let calls = synth::synthetic_calls(&truth, 300, 4);
+        let log = dir.path().join("s.jsonl");
+        std::fs::write(&log, synth::claude_code_jsonl(&calls) + "garbage\n").unwrap();
+        let out = dir.path().join("ours.toml");
+        let report = dir.path().join("report");
+        tokencast()
+            .args([
+                "calibrate",
+                log.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ])
+            .args(["--report", report.to_str().unwrap(), "--trials", "2000"])
+            .args(["--price", "sonnet=3,15,3.75,0.3"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("back-test"))
+            .stdout(predicate::str::contains("1 malformed (skipped)"))
+            .stderr(predicate::str::contains(format!(
+                "s.jsonl:{}: invalid JSON",
+                calls.len() * 2 + calls.len().div_ceil(3) + 1
+            )));
+        assert!(report.join("qq.svg").exists());
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(report.join("calibration.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(json["import"]["malformed"].as_array().unwrap().len(), 1);
+        assert!(json["backtest"]["ks_distance"].as_f64().unwrap() >= 0.0);
+        tokencast()
+            .args(["run", out.to_str().unwrap(), "-n", "1000", "--out"])
+            .arg(dir.path().join("run"))
+            .assert()
+            .success();
+    }
+
+    #[test]
+    fn calibrate_rejects_bad_arguments_with_exit_2() {
+        let dir = tempfile::tempdir().unwrap();
+        let truth = Scenario::load("examples/calibrate/truth.toml".as_ref()).unwrap();
+        let log = dir.path().join("s.jsonl");
+        std::fs::write(
+            &log,
+            synth::claude_code_jsonl(&synth::synthetic_calls(&truth, 20, 4)),
+        )
+        .unwrap();
+        let out = dir.path().join("o.toml");
+        let run = |extra: &[&str]| {
+            tokencast()
+                .args([
+                    "calibrate",
+                    log.to_str().unwrap(),
+                    "-o",
+                    out.to_str().unwrap(),
+                ])
+                .args(extra)
+                .assert()
+                .code(2)
+        };
+        run(&[]).stderr(predicate::str::contains("no prices for sonnet"));
+        run(&["--holdout", "1.5"]).stderr(predicate::str::contains("--holdout"));
+        run(&["--columns", "tsk=x"]).stderr(predicate::str::contains("did you mean `task`"));
+        run(&["--price", "sonnet=1,2"]).stderr(predicate::str::contains("--price"));
+        tokencast()
+            .args([
+                "calibrate",
+                "no/such/file.jsonl",
+                "-o",
+                out.to_str().unwrap(),
+            ])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("no/such/file.jsonl"));
+        assert!(!out.exists());
+    }
+}

@@ -115,10 +115,17 @@ fn run_writes_every_chart_and_the_report() {
     )));
     assert!(html.contains(manifest["scenario_sha256"].as_str().unwrap()));
     assert!(html.contains("seed 3") && html.contains("<h3>By phase</h3>"));
-    for row in ["<td>calls</td>", "<td>cache read tokens</td>", "<td>output tokens</td>"] {
+    for row in [
+        "<td>calls</td>",
+        "<td>cache read tokens</td>",
+        "<td>output tokens</td>",
+    ] {
         assert!(html.contains(row), "key figures lack {row}");
     }
-    assert!(!html.contains("<td>reasoning tokens</td>"), "a kind never used is left out");
+    assert!(
+        !html.contains("<td>reasoning tokens</td>"),
+        "a kind never used is left out"
+    );
     // Self-contained: nothing to fetch (the SVG namespace URI is a name, not a load).
     for load in ["src=", "<link", "<script", "url(", "<img", "@import"] {
         assert!(!html.contains(load), "report.html loads something: {load}");

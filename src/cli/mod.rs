@@ -1,6 +1,7 @@
 //! The command line: a thin shell over the library. Exit codes: 0 success, 1 runtime failure,
 //! 2 bad input (a scenario or an argument).
 
+mod calibrate;
 mod explain;
 mod forecast;
 mod prices;
@@ -52,6 +53,8 @@ enum Command {
     Forecast(forecast::ForecastArgs),
     /// Run a forecast over a grid of one or two parameters (CSV and chart).
     Sweep(forecast::SweepArgs),
+    /// Fit a scenario to usage logs and back-test it on held-out tasks.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// What `run` prints on stdout.
@@ -137,6 +140,7 @@ fn bad_input(e: impl Into<anyhow::Error>) -> Failure {
 pub fn main(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Calibrate(args) => calibrate::run(args),
         Command::Validate { scenario, prices } => {
             let text = std::fs::read_to_string(&scenario).unwrap_or_default();
             if tokencast::forecast::is_forecast_text(&text) {

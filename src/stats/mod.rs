@@ -1,9 +1,12 @@
-//! Pure statistics: mergeable moments, a quantile sketch with a stated relative error, and the
-//! summaries built from them. No I/O, no randomness, no knowledge of tokens.
+//! Pure statistics: mergeable moments, a quantile sketch with a stated relative error, the
+//! summaries built from them, and maximum-likelihood fits. No I/O, no randomness, no knowledge
+//! of tokens.
 
 mod convergence;
+pub mod fit;
 mod moments;
 mod sketch;
+pub mod special;
 mod summary;
 
 pub use convergence::Checkpoint;

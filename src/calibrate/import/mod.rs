@@ -1,0 +1,211 @@
+//! Importers of usage logs: per-call records grouped into tasks, or per-task totals.
+//!
+//! Every line that cannot be read is reported with its file and line, skipped and counted;
+//! lines that are read but are not calls (a user message, a sub-agent's call, a duplicate of a
+//! call already read) are counted by reason. Nothing is dropped without a count.
+
+mod call_csv;
+mod claude_code;
+mod columns;
+mod task_csv;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+pub use call_csv::import_call_csv;
+pub use claude_code::import_claude_code;
+pub use columns::{CALL_COLUMNS, ColumnMap, TASK_COLUMNS};
+pub use task_csv::import_task_csv;
+
+/// One LLM request as a log records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallRecord {
+    /// The task (session) it belongs to.
+    pub task: String,
+    /// When it happened (ISO 8601 text; ordered as text), if known.
+    pub timestamp: Option<String>,
+    /// The model name as logged.
+    pub model: String,
+    /// Uncached prompt tokens.
+    pub input: u64,
+    /// Output tokens.
+    pub output: u64,
+    /// Prompt tokens read from the cache.
+    pub cache_read: u64,
+    /// Prompt tokens written to the cache.
+    pub cache_write: u64,
+    /// Cost in USD, if the log gives one.
+    pub cost: Option<f64>,
+    /// Whether the task succeeded, if the log says.
+    pub success: Option<bool>,
+}
+
+impl CallRecord {
+    /// The whole prompt: uncached, cache-read and cache-written tokens.
+    pub fn prompt(&self) -> u64 {
+        self.input + self.cache_read + self.cache_write
+    }
+}
+
+/// One task's totals as a per-task log records them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRecord {
+    /// The task id.
+    pub task: String,
+    /// The model name as logged.
+    pub model: String,
+    /// Uncached prompt tokens.
+    pub input: u64,
+    /// Output tokens.
+    pub output: u64,
+    /// Prompt tokens read from the cache.
+    pub cache_read: u64,
+    /// Prompt tokens written to the cache.
+    pub cache_write: u64,
+    /// Calls, if known.
+    pub calls: Option<u64>,
+    /// Cost in USD, if known.
+    pub cost: Option<f64>,
+    /// Success, if known.
+    pub success: Option<bool>,
+}
+
+/// A line that could not be read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SkippedLine {
+    /// The file.
+    pub file: String,
+    /// The 1-based line (for CSV: the record's line).
+    pub line: u64,
+    /// Why.
+    pub reason: String,
+}
+
+impl std::fmt::Display for SkippedLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.reason)
+    }
+}
+
+/// What an import read, skipped and set aside, per file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ImportReport {
+    /// Files read.
+    pub files: Vec<String>,
+    /// Lines (or CSV records) read, blank lines excluded.
+    pub lines: u64,
+    /// Records imported.
+    pub records: u64,
+    /// Lines that could not be read, with file, line and reason.
+    pub malformed: Vec<SkippedLine>,
+    /// Lines read but not imported as records, counted by reason.
+    pub set_aside: BTreeMap<String, u64>,
+}
+
+impl ImportReport {
+    /// Adds another file's report.
+    pub fn merge(&mut self, other: ImportReport) {
+        self.files.extend(other.files);
+        self.lines += other.lines;
+        self.records += other.records;
+        self.malformed.extend(other.malformed);
+        for (k, v) in other.set_aside {
+            *self.set_aside.entry(k).or_default() += v;
+        }
+    }
+
+    pub(crate) fn set_aside(&mut self, reason: &str) {
+        *self.set_aside.entry(reason.to_string()).or_default() += 1;
+    }
+
+    pub(crate) fn malformed(&mut self, file: &str, line: u64, reason: String) {
+        self.malformed.push(SkippedLine {
+            file: file.to_string(),
+            line,
+            reason,
+        });
+    }
+}
+
+/// A file that could not be opened or read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// An I/O error.
+    #[error("{file}: {message}")]
+    Io {
+        /// The file.
+        file: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The header lacks a column or names an unknown one.
+    #[error("{file}:1: {message}")]
+    Header {
+        /// The file.
+        file: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+pub(crate) fn read_text(path: &Path) -> Result<String, ImportError> {
+    std::fs::read_to_string(path).map_err(|e| ImportError::Io {
+        file: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// The first line of a file (a CSV header).
+pub(crate) fn read_header_line(path: &Path) -> Result<String, ImportError> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|e| ImportError::Io {
+        file: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let mut line = String::new();
+    std::io::BufReader::new(file)
+        .read_line(&mut line)
+        .map_err(|e| ImportError::Io {
+            file: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+    Ok(line)
+}
+
+/// Parses a success flag: true/false, yes/no, 1/0, pass/fail, success/failure (any case).
+pub(crate) fn parse_success(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" | "pass" | "passed" | "success" | "ok" => Ok(true),
+        "false" | "no" | "0" | "fail" | "failed" | "failure" => Ok(false),
+        other => Err(format!(
+            "expected a success flag (true/false, yes/no, 1/0), found `{other}`"
+        )),
+    }
+}
+
+/// Parses a token count: a non-negative integer (a trailing `.0` is accepted).
+pub(crate) fn parse_tokens(field: &str, text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    if let Ok(v) = t.parse::<u64>() {
+        return Ok(v);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v >= 0.0 && v.fract() == 0.0 && v < 1e15 => Ok(v as u64),
+        _ => Err(format!(
+            "{field}: expected a non-negative whole number of tokens, found `{t}`"
+        )),
+    }
+}
+
+/// Parses a cost in USD: a finite non-negative number.
+pub(crate) fn parse_cost(field: &str, text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!(
+            "{field}: expected a non-negative cost in USD, found `{}`",
+            text.trim()
+        )),
+    }
+}

@@ -1,0 +1,373 @@
+//! Calibration: import usage logs, fit the agent model by maximum likelihood, write it as a
+//! scenario, and back-test it against tasks held out of the fit.
+//!
+//! Flow: importers (`import`) turn log files into call or task records and count what they
+//! skip; calls are grouped into tasks (`tasks`); a seeded hash of each task id holds a share of
+//! tasks out; the rest are fitted (`fit`, on `stats::fit`); the fit becomes a scenario text
+//! (`writer`) that is loaded back and simulated; the held-out tasks' costs are compared with
+//! the simulated ones (`backtest`).
+
+mod backtest;
+mod fit;
+pub mod import;
+mod prices;
+pub mod synth;
+mod tasks;
+mod writer;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+pub use backtest::{Backtest, CostFigures, order_statistic};
+pub use fit::{CallLevelFit, ModelUse, Quantity, Rate, TaskLevelFit, fit_calls, fit_tasks};
+pub use import::{CallRecord, ColumnMap, ImportError, ImportReport, SkippedLine, TaskRecord};
+pub use prices::{PriceOrigin, Prices, prices_from_costs};
+pub use tasks::{Side, Task, group_calls, side};
+pub use writer::{PricedModel, Provenance, call_level_scenario, dist, number, task_level_scenario};
+
+use crate::engine::{EngineError, RunConfig};
+use crate::scenario::Scenario;
+use crate::stats::fit::FitError;
+
+/// The kind of a log file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogFormat {
+    /// Claude Code session transcript (JSONL).
+    ClaudeCode,
+    /// Generic CSV, one row per call.
+    CallsCsv,
+    /// Generic CSV, one row per task.
+    TasksCsv,
+}
+
+impl LogFormat {
+    /// Guesses a file's format: `.jsonl`/`.json` are Claude Code transcripts; a CSV whose header
+    /// holds the `calls` column (as mapped) is per-task, any other CSV per-call.
+    pub fn detect(path: &Path, columns: &ColumnMap) -> Result<LogFormat, ImportError> {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if ext == "jsonl" || ext == "json" {
+            return Ok(LogFormat::ClaudeCode);
+        }
+        let text = import::read_header_line(path)?;
+        Ok(if columns.has_calls_header(&text) {
+            LogFormat::TasksCsv
+        } else {
+            LogFormat::CallsCsv
+        })
+    }
+}
+
+/// Imported records: calls (grouped into tasks later) or task totals.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Logs {
+    /// Per-call records.
+    Calls(Vec<CallRecord>),
+    /// Per-task records.
+    Tasks(Vec<TaskRecord>),
+}
+
+/// Why calibration stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrateError {
+    /// A file could not be read.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// Per-call and per-task files were mixed.
+    #[error(
+        "{file}: a {found} file among {expected} files: per-call and per-task logs cannot be mixed"
+    )]
+    MixedLevels {
+        /// The file.
+        file: String,
+        /// Its level.
+        found: &'static str,
+        /// The level of the first file.
+        expected: &'static str,
+    },
+    /// Nothing usable was read.
+    #[error(
+        "no tasks to fit: the logs held {records} usable records ({malformed} malformed lines)"
+    )]
+    NoTasks {
+        /// Records read.
+        records: u64,
+        /// Malformed lines.
+        malformed: usize,
+    },
+    /// No prices for some models.
+    #[error("no prices for {}: give them with --price MODEL=input,output,cache_write,cache_read (USD per million tokens), or log a cost per record", .0.join(", "))]
+    MissingPrices(Vec<String>),
+    /// A fit failed.
+    #[error("cannot fit: {0}")]
+    Fit(#[from] FitError),
+    /// The scenario written does not load (a bug: it is checked before writing).
+    #[error("the fitted scenario does not load: {0}")]
+    Scenario(String),
+    /// The back-test simulation failed.
+    #[error("the back-test simulation failed: {0}")]
+    Engine(#[from] EngineError),
+}
+
+/// Reads log files, each in its given or detected format.
+pub fn import_logs(
+    paths: &[&Path],
+    format: Option<LogFormat>,
+    columns: &ColumnMap,
+) -> Result<(Logs, ImportReport), CalibrateError> {
+    let mut calls = Vec::new();
+    let mut tasks = Vec::new();
+    let mut report = ImportReport::default();
+    let mut level: Option<bool> = None;
+    for path in paths {
+        let f = match format {
+            Some(f) => f,
+            None => LogFormat::detect(path, columns)?,
+        };
+        let is_task = f == LogFormat::TasksCsv;
+        let name = |t: bool| if t { "per-task" } else { "per-call" };
+        match level {
+            Some(l) if l != is_task => {
+                return Err(CalibrateError::MixedLevels {
+                    file: path.display().to_string(),
+                    found: name(is_task),
+                    expected: name(l),
+                });
+            }
+            _ => level = Some(is_task),
+        }
+        let r = match f {
+            LogFormat::ClaudeCode => {
+                let (c, r) = import::import_claude_code(path)?;
+                calls.extend(c);
+                r
+            }
+            LogFormat::CallsCsv => {
+                let (c, r) = import::import_call_csv(path, columns)?;
+                calls.extend(c);
+                r
+            }
+            LogFormat::TasksCsv => {
+                let (t, r) = import::import_task_csv(path, columns)?;
+                tasks.extend(t);
+                r
+            }
+        };
+        report.merge(r);
+    }
+    Ok(if level == Some(true) {
+        (Logs::Tasks(tasks), report)
+    } else {
+        (Logs::Calls(calls), report)
+    })
+}
+
+/// How to calibrate.
+#[derive(Debug, Clone)]
+pub struct CalibrateOptions {
+    /// Name of the scenario written.
+    pub name: String,
+    /// Share of tasks held out of the fit (0 ≤ share < 1).
+    pub holdout: f64,
+    /// Seed of the held-out split.
+    pub split_seed: u64,
+    /// The back-test's simulation.
+    pub run: RunConfig,
+    /// Prices given by the user, by model.
+    pub prices: BTreeMap<String, Prices>,
+}
+
+/// The fitted model, at the level the data allows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "level", rename_all = "snake_case")]
+pub enum FittedModel {
+    /// From per-call records.
+    Calls(CallLevelFit),
+    /// From per-task totals.
+    Tasks(TaskLevelFit),
+}
+
+/// Everything calibration found: what `calibration.json` holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Calibration {
+    /// What was read and skipped.
+    pub import: ImportReport,
+    /// Tasks fitted.
+    pub fitted_tasks: usize,
+    /// Tasks held out.
+    pub held_out_tasks: usize,
+    /// Prices by model.
+    pub prices: BTreeMap<String, PricedModel>,
+    /// The fitted model.
+    pub model: FittedModel,
+    /// The back-test (absent when no task was held out).
+    pub backtest: Option<Backtest>,
+    /// The scenario text.
+    #[serde(skip)]
+    pub scenario_text: String,
+}
+
+/// Fits, writes and back-tests a scenario from imported logs.
+pub fn calibrate(
+    logs: Logs,
+    import: ImportReport,
+    options: &CalibrateOptions,
+) -> Result<Calibration, CalibrateError> {
+    let no_tasks = || CalibrateError::NoTasks {
+        records: import.records,
+        malformed: import.malformed.len(),
+    };
+    let held = |id: &str| side(id, options.split_seed, options.holdout) == Side::HeldOut;
+    let provenance = |held_out| Provenance {
+        name: options.name.clone(),
+        files: import.files.clone(),
+        held_out,
+        holdout_share: options.holdout,
+    };
+    let (model, prices, text, held_costs, fitted_tasks) = match logs {
+        Logs::Calls(calls) => {
+            let prices = resolve_prices(
+                calls.iter().map(|c| {
+                    (
+                        c.model.as_str(),
+                        [c.input, c.output, c.cache_write, c.cache_read],
+                        c.cost,
+                    )
+                }),
+                &options.prices,
+            )?;
+            let (held_out, fitted): (Vec<Task>, Vec<Task>) =
+                group_calls(calls).into_iter().partition(|t| held(&t.id));
+            if fitted.is_empty() {
+                return Err(no_tasks());
+            }
+            let fit = fit_calls(&fitted)?;
+            let costs: Vec<f64> = held_out
+                .iter()
+                .map(|t| {
+                    t.calls
+                        .iter()
+                        .map(|c| {
+                            prices[&c.model].prices.cost(
+                                c.input,
+                                c.output,
+                                c.cache_write,
+                                c.cache_read,
+                            )
+                        })
+                        .sum()
+                })
+                .collect();
+            let text = call_level_scenario(&fit, &prices, &provenance(held_out.len()));
+            (FittedModel::Calls(fit), prices, text, costs, fitted.len())
+        }
+        Logs::Tasks(tasks) => {
+            let prices = resolve_prices(
+                tasks.iter().map(|t| {
+                    (
+                        t.model.as_str(),
+                        [t.input, t.output, t.cache_write, t.cache_read],
+                        t.cost,
+                    )
+                }),
+                &options.prices,
+            )?;
+            let (held_out, fitted): (Vec<TaskRecord>, Vec<TaskRecord>) =
+                tasks.into_iter().partition(|t| held(&t.task));
+            if fitted.is_empty() {
+                return Err(no_tasks());
+            }
+            let fit = fit_tasks(&fitted)?;
+            let cost = |t: &TaskRecord| {
+                prices[&t.model]
+                    .prices
+                    .cost(t.input, t.output, t.cache_write, t.cache_read)
+            };
+            let costs: Vec<f64> = held_out.iter().map(cost).collect();
+            let blended = blend(&fitted, &prices);
+            let text = task_level_scenario(&fit, &blended, &provenance(held_out.len()));
+            (FittedModel::Tasks(fit), prices, text, costs, fitted.len())
+        }
+    };
+    let scenario = Scenario::from_text(
+        &format!("{}.toml", options.name),
+        &options.name,
+        text.clone(),
+    )
+    .map_err(|e| CalibrateError::Scenario(e.to_string()))?;
+    let backtest = backtest::backtest(&scenario, &held_costs, &options.run)?;
+    Ok(Calibration {
+        import,
+        fitted_tasks,
+        held_out_tasks: held_costs.len(),
+        prices,
+        model,
+        backtest,
+        scenario_text: text,
+    })
+}
+
+/// Prices of every model the records use: the user's, else recovered from logged costs.
+fn resolve_prices<'a>(
+    records: impl Iterator<Item = (&'a str, [u64; 4], Option<f64>)>,
+    given: &BTreeMap<String, Prices>,
+) -> Result<BTreeMap<String, PricedModel>, CalibrateError> {
+    let mut rows: BTreeMap<String, Vec<([u64; 4], f64)>> = BTreeMap::new();
+    for (model, tokens, cost) in records {
+        let entry = rows.entry(model.to_string()).or_default();
+        if let Some(c) = cost {
+            entry.push((tokens, c));
+        }
+    }
+    let mut out = BTreeMap::new();
+    let mut missing = Vec::new();
+    for (model, rows) in rows {
+        let priced = match given.get(&model) {
+            Some(p) => Some(PricedModel {
+                prices: *p,
+                origin: PriceOrigin::CommandLine,
+            }),
+            None => prices_from_costs(&rows).map(|(prices, origin)| PricedModel { prices, origin }),
+        };
+        match priced {
+            Some(p) => {
+                out.insert(model, p);
+            }
+            None => missing.push(model),
+        }
+    }
+    if missing.is_empty() {
+        Ok(out)
+    } else {
+        Err(CalibrateError::MissingPrices(missing))
+    }
+}
+
+/// The mix-weighted price of a prompt token and of an output token over `tasks`.
+fn blend(tasks: &[TaskRecord], prices: &BTreeMap<String, PricedModel>) -> PricedModel {
+    let (mut prompt_cost, mut prompt, mut out_cost, mut out) = (0.0, 0.0, 0.0, 0.0);
+    for t in tasks {
+        let p = prices[&t.model].prices;
+        prompt_cost += p.cost(t.input, 0, t.cache_write, t.cache_read);
+        prompt += (t.input + t.cache_write + t.cache_read) as f64;
+        out_cost += p.cost(0, t.output, 0, 0);
+        out += t.output as f64;
+    }
+    let per_m = |c: f64, n: f64| if n > 0.0 { c * 1e6 / n } else { 0.0 };
+    PricedModel {
+        prices: Prices {
+            input: per_m(prompt_cost, prompt),
+            output: per_m(out_cost, out),
+            cache_write: 0.0,
+            cache_read: 0.0,
+        },
+        origin: PriceOrigin::Blended {
+            from: prices.keys().cloned().collect(),
+        },
+    }
+}

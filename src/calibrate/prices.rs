@@ -1,0 +1,200 @@
+//! Prices for the fitted models: given on the command line, or recovered from the log's cost
+//! column by least squares.
+//!
+//! Method: per model, the cost of each record is regressed on its token counts by kind (input,
+//! output, cache write, cache read; no intercept) through the normal equations, solved by
+//! Gaussian elimination with partial pivoting. A kind no record uses cannot be identified and
+//! gets the price 0 (it is never charged in the data either). The largest relative residual is
+//! reported: list prices reproduce the costs to rounding, anything else shows there.
+
+use serde::Serialize;
+
+/// Prices of one model in USD per million tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Prices {
+    /// Uncached prompt tokens.
+    pub input: f64,
+    /// Output tokens.
+    pub output: f64,
+    /// Cache-write tokens.
+    pub cache_write: f64,
+    /// Cache-read tokens.
+    pub cache_read: f64,
+}
+
+impl Prices {
+    /// The cost in USD of the given token counts.
+    pub fn cost(&self, input: u64, output: u64, cache_write: u64, cache_read: u64) -> f64 {
+        (input as f64 * self.input
+            + output as f64 * self.output
+            + cache_write as f64 * self.cache_write
+            + cache_read as f64 * self.cache_read)
+            / 1e6
+    }
+
+    /// Parses `MODEL=input,output,cache_write,cache_read` (USD per million tokens).
+    pub fn parse_flag(text: &str) -> Result<(String, Prices), String> {
+        let (model, rates) = text.split_once('=').ok_or_else(|| {
+            format!("expected MODEL=input,output,cache_write,cache_read, found `{text}`")
+        })?;
+        let rates: Vec<f64> = rates
+            .split(',')
+            .map(|r| r.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| format!("expected four numbers after `{model}=`, found `{rates}`"))?;
+        match rates[..] {
+            [input, output, cache_write, cache_read]
+                if rates
+                    .iter()
+                    .all(|r| r.is_finite() && *r >= 0.0 && *r <= 1e6) =>
+            {
+                Ok((
+                    model.trim().to_string(),
+                    Prices {
+                        input,
+                        output,
+                        cache_write,
+                        cache_read,
+                    },
+                ))
+            }
+            _ => Err(format!(
+                "expected four prices between 0 and 1000000 USD per million tokens after `{model}=`, found `{rates:?}`"
+            )),
+        }
+    }
+}
+
+/// Where a model's prices came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum PriceOrigin {
+    /// `--price` on the command line.
+    CommandLine,
+    /// Least squares on the log's cost column.
+    CostColumn {
+        /// Records used.
+        records: usize,
+        /// Largest |fitted − logged| / logged over records with a positive cost.
+        max_relative_residual: f64,
+    },
+    /// Mix-weighted from the prices of the logged models (task-level model).
+    Blended {
+        /// The models blended.
+        from: Vec<String>,
+    },
+}
+
+/// Recovers prices from records `([input, output, cache_write, cache_read], cost_usd)`;
+/// `None` without records or when the counts cannot separate the kinds.
+pub fn prices_from_costs(rows: &[([u64; 4], f64)]) -> Option<(Prices, PriceOrigin)> {
+    if rows.is_empty() {
+        return None;
+    }
+    let used: Vec<usize> = (0..4)
+        .filter(|&k| rows.iter().any(|r| r.0[k] > 0))
+        .collect();
+    let m = used.len();
+    if m == 0 {
+        return None;
+    }
+    // Normal equations in millions of tokens: (XᵀX) β = Xᵀy.
+    let mut a = vec![vec![0.0f64; m + 1]; m];
+    for (tokens, cost) in rows {
+        let x: Vec<f64> = used.iter().map(|&k| tokens[k] as f64 / 1e6).collect();
+        for i in 0..m {
+            for j in 0..m {
+                a[i][j] += x[i] * x[j];
+            }
+            a[i][m] += x[i] * cost;
+        }
+    }
+    let beta = solve(a)?;
+    let mut rate = [0.0f64; 4];
+    for (i, &k) in used.iter().enumerate() {
+        rate[k] = beta[i].max(0.0);
+    }
+    let prices = Prices {
+        input: rate[0],
+        output: rate[1],
+        cache_write: rate[2],
+        cache_read: rate[3],
+    };
+    let max_relative_residual = rows
+        .iter()
+        .filter(|r| r.1 > 0.0)
+        .map(|(t, c)| (prices.cost(t[0], t[1], t[2], t[3]) - c).abs() / c)
+        .fold(0.0, f64::max);
+    Some((
+        prices,
+        PriceOrigin::CostColumn {
+            records: rows.len(),
+            max_relative_residual,
+        },
+    ))
+}
+
+/// Solves an augmented m × (m+1) system; `None` if singular.
+fn solve(mut a: Vec<Vec<f64>>) -> Option<Vec<f64>> {
+    let m = a.len();
+    let scale = a
+        .iter()
+        .flat_map(|r| r[..m].iter())
+        .fold(0.0f64, |s, v| s.max(v.abs()));
+    for col in 0..m {
+        let pivot = (col..m).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[pivot][col].abs() <= scale * 1e-12 {
+            return None;
+        }
+        a.swap(col, pivot);
+        let pivot_row = a[col].clone();
+        for (row, r) in a.iter_mut().enumerate() {
+            if row != col {
+                let f = r[col] / pivot_row[col];
+                for (x, p) in r.iter_mut().zip(&pivot_row).skip(col) {
+                    *x -= f * p;
+                }
+            }
+        }
+    }
+    Some((0..m).map(|i| a[i][m] / a[i][i]).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_prices_come_back_from_costs() {
+        let truth = Prices {
+            input: 3.0,
+            output: 15.0,
+            cache_write: 3.75,
+            cache_read: 0.3,
+        };
+        let rows: Vec<([u64; 4], f64)> = (0..50u64)
+            .map(|i| {
+                let t = [i * 7 % 13, 100 + i * 31 % 97, 1000 + i * 53 % 211, 5000 * i];
+                (t, truth.cost(t[0], t[1], t[2], t[3]))
+            })
+            .collect();
+        let (p, origin) = prices_from_costs(&rows).unwrap();
+        for (got, want) in [
+            (p.input, 3.0),
+            (p.output, 15.0),
+            (p.cache_write, 3.75),
+            (p.cache_read, 0.3),
+        ] {
+            assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+        }
+        match origin {
+            PriceOrigin::CostColumn {
+                max_relative_residual,
+                ..
+            } => assert!(max_relative_residual < 1e-9),
+            _ => unreachable!(),
+        }
+        assert_eq!(Prices::parse_flag("m=1,2,3,4").unwrap().1.cache_read, 4.0);
+        assert!(Prices::parse_flag("m=1,2,3").is_err());
+    }
+}

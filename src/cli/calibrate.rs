@@ -1,0 +1,310 @@
+//! `tokencast calibrate LOGS... -o SCENARIO`: fit a scenario to usage logs, write it, and
+//! back-test it on the tasks held out of the fit.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::ValueEnum;
+
+use super::{Failure, bad_input, print_stdout, warn};
+use tokencast::calibrate::{
+    self, CalibrateError, CalibrateOptions, Calibration, ColumnMap, FittedModel, LogFormat, Prices,
+    Quantity,
+};
+use tokencast::engine::RunConfig;
+use tokencast::report::{self, QqLabels};
+
+/// Malformed lines printed on stderr before the rest are left to calibration.json.
+const SHOWN_MALFORMED: usize = 20;
+
+/// The format of the log files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// By extension (.jsonl: Claude Code) and CSV header (a `calls` column: per task).
+    Auto,
+    /// Claude Code session transcripts (JSONL).
+    ClaudeCode,
+    /// CSV, one row per call.
+    CallsCsv,
+    /// CSV, one row per task.
+    TasksCsv,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// Usage log files (Claude Code .jsonl transcripts, per-call CSV or per-task CSV).
+    #[arg(required = true)]
+    logs: Vec<PathBuf>,
+    /// The scenario file to write.
+    #[arg(long, short = 'o')]
+    out: PathBuf,
+    /// Format of the logs.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    format: FormatArg,
+    /// CSV column mapping, `field=header,...`; fields: task, timestamp, model, input, output,
+    /// cache_read, cache_write, cost, success, calls.
+    #[arg(long)]
+    columns: Option<String>,
+    /// Prices of a model, `MODEL=input,output,cache_write,cache_read` in USD per million tokens
+    /// (repeat for several models; default: recovered from the logs' cost column).
+    #[arg(long = "price")]
+    prices: Vec<String>,
+    /// Share of tasks held out of the fit for the back-test (0 to below 1).
+    #[arg(long, default_value_t = 0.3)]
+    holdout: f64,
+    /// Seed of the held-out split (a hash of seed and task id decides each task's side).
+    #[arg(long, default_value_t = 1)]
+    split_seed: u64,
+    /// Trials of the back-test simulation.
+    #[arg(long, short = 'n', default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    trials: u64,
+    /// Seed of the back-test simulation.
+    #[arg(long, short = 's', default_value_t = 1)]
+    seed: u64,
+    /// Worker threads of the simulation (results do not depend on it).
+    #[arg(long, short = 't', value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
+    /// Directory of the calibration report (default: output/calibrate-<scenario file stem>).
+    #[arg(long)]
+    report: Option<PathBuf>,
+}
+
+pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
+    if !(0.0..1.0).contains(&args.holdout) {
+        return Err(bad_input(anyhow::anyhow!(
+            "--holdout: expected a share from 0 to below 1, found {}",
+            args.holdout
+        )));
+    }
+    let columns = match &args.columns {
+        Some(text) => {
+            ColumnMap::parse(text).map_err(|e| bad_input(anyhow::anyhow!("--columns: {e}")))?
+        }
+        None => ColumnMap::default(),
+    };
+    let mut prices = BTreeMap::new();
+    for flag in &args.prices {
+        let (model, p): (String, Prices) =
+            Prices::parse_flag(flag).map_err(|e| bad_input(anyhow::anyhow!("--price: {e}")))?;
+        prices.insert(model, p);
+    }
+    let stem = args
+        .out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "calibrated".into());
+    let report_dir = args
+        .report
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(format!("calibrate-{stem}")));
+
+    let format = match args.format {
+        FormatArg::Auto => None,
+        FormatArg::ClaudeCode => Some(LogFormat::ClaudeCode),
+        FormatArg::CallsCsv => Some(LogFormat::CallsCsv),
+        FormatArg::TasksCsv => Some(LogFormat::TasksCsv),
+    };
+    let paths: Vec<&Path> = args.logs.iter().map(PathBuf::as_path).collect();
+    let (logs, import) = calibrate::import_logs(&paths, format, &columns).map_err(classify)?;
+    for line in import.malformed.iter().take(SHOWN_MALFORMED) {
+        warn(&format!("skipped {line}"));
+    }
+    if import.malformed.len() > SHOWN_MALFORMED {
+        warn(&format!(
+            "skipped {} more malformed lines (all listed in {})",
+            import.malformed.len() - SHOWN_MALFORMED,
+            report_dir.join("calibration.json").display()
+        ));
+    }
+    let options = CalibrateOptions {
+        name: stem,
+        holdout: args.holdout,
+        split_seed: args.split_seed,
+        run: RunConfig {
+            trials: args.trials,
+            seed: args.seed,
+            threads: args.threads.map(|t| t as usize),
+        },
+        prices,
+    };
+    let result = calibrate::calibrate(logs, import, &options).map_err(classify)?;
+
+    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the directory {}", dir.display()))?;
+    }
+    report::write_atomic(&args.out, result.scenario_text.as_bytes())
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    std::fs::create_dir_all(&report_dir)
+        .with_context(|| format!("cannot create the directory {}", report_dir.display()))?;
+    let json = serde_json::to_string_pretty(&result).context("cannot serialise the report")?;
+    report::write_atomic(&report_dir.join("calibration.json"), json.as_bytes())
+        .context("cannot write calibration.json")?;
+    if let Some(bt) = &result.backtest {
+        let svg = report::qq_svg(
+            &bt.qq,
+            &QqLabels {
+                title: "Per-task cost: held-out logs vs fitted scenario",
+                x: "held-out task cost quantile (USD)",
+                y: "simulated task cost quantile (USD)",
+            },
+        );
+        report::write_atomic(&report_dir.join("qq.svg"), svg.as_bytes())
+            .context("cannot write qq.svg")?;
+    }
+    print_stdout(&render(&result, &args.out, &report_dir))
+}
+
+fn classify(e: CalibrateError) -> Failure {
+    match e {
+        CalibrateError::Scenario(_) | CalibrateError::Engine(_) => Failure {
+            code: 1,
+            error: e.into(),
+        },
+        CalibrateError::Import(calibrate::ImportError::Io { .. }) => Failure {
+            code: 2,
+            error: e.into(),
+        },
+        _ => bad_input(e),
+    }
+}
+
+fn quantity_row(out: &mut String, q: &Quantity) {
+    let best = q.best();
+    let params: Vec<String> = best
+        .params
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {} ± {}",
+                p.name,
+                calibrate::number(p.value),
+                calibrate::number(p.se)
+            )
+        })
+        .collect();
+    let family = serde_json::to_value(best.fitted)
+        .ok()
+        .and_then(|v| v.get("family").and_then(|f| f.as_str().map(String::from)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  {:<52} {:>7}  {:<17} {}  (KS {})",
+        q.what,
+        q.n,
+        family,
+        params.join(", "),
+        calibrate::number(best.ks)
+    );
+}
+
+fn render(c: &Calibration, out: &Path, report_dir: &Path) -> String {
+    let mut s = String::new();
+    let i = &c.import;
+    let _ = writeln!(
+        s,
+        "read {} lines from {} file(s): {} records, {} malformed (skipped)",
+        i.lines,
+        i.files.len(),
+        i.records,
+        i.malformed.len()
+    );
+    for (why, n) in &i.set_aside {
+        let _ = writeln!(s, "  set aside {n}: {why}");
+    }
+    let _ = writeln!(
+        s,
+        "{} tasks fitted, {} held out for the back-test\n",
+        c.fitted_tasks, c.held_out_tasks
+    );
+    let _ = writeln!(
+        s,
+        "  {:<52} {:>7}  {:<17} estimates ± SE",
+        "fitted (maximum likelihood, family by AIC)", "n", "family"
+    );
+    let success = match &c.model {
+        FittedModel::Calls(f) => {
+            quantity_row(&mut s, &f.first_prompt);
+            for m in &f.models {
+                quantity_row(&mut s, &m.repeat);
+                quantity_row(&mut s, &m.output);
+            }
+            quantity_row(&mut s, &f.tool);
+            let _ = writeln!(
+                s,
+                "  cache-read share of prompt tokens: {}%",
+                calibrate::number(f.cache_read_share * 100.0)
+            );
+            f.success
+        }
+        FittedModel::Tasks(f) => {
+            quantity_row(&mut s, &f.prompt);
+            quantity_row(&mut s, &f.output);
+            if let Some(calls) = &f.calls {
+                quantity_row(&mut s, calls);
+            }
+            f.success
+        }
+    };
+    if let Some(r) = success {
+        let _ = writeln!(
+            s,
+            "  success rate: {} ± {} ({} of {})",
+            calibrate::number(r.rate),
+            calibrate::number(r.se),
+            r.successes,
+            r.known
+        );
+    }
+    match &c.backtest {
+        Some(bt) => {
+            let _ = writeln!(
+                s,
+                "\nback-test: per-task cost (USD), held-out logs vs the fitted scenario ({} trials, seed {})",
+                bt.trials, bt.seed
+            );
+            let _ = writeln!(
+                s,
+                "  {:<22} {:>8} {:>24} {:>11} {:>11} {:>11}",
+                "", "tasks", "mean ± SE", "P50", "P90", "P99"
+            );
+            for (name, f) in [
+                ("held-out logs", &bt.held_out),
+                ("fitted scenario", &bt.simulated),
+            ] {
+                let _ = writeln!(
+                    s,
+                    "  {:<22} {:>8} {:>24} {:>11.5} {:>11.5} {:>11.5}",
+                    name,
+                    f.n,
+                    format!("{:.5} ± {:.5}", f.mean, f.se),
+                    f.p50,
+                    f.p90,
+                    f.p99
+                );
+            }
+            let _ = writeln!(
+                s,
+                "  KS distance {:.4} (asymptotic p-value {:.3}); QQ chart: {}",
+                bt.ks_distance,
+                bt.ks_p_value,
+                report_dir.join("qq.svg").display()
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "\nback-test: no task was held out (--holdout 0 or too few tasks)"
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\nwrote {} and {}",
+        out.display(),
+        report_dir.join("calibration.json").display()
+    );
+    s
+}

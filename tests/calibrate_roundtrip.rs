@@ -1,0 +1,285 @@
+//! The round trip: simulate a known scenario (examples/calibrate/truth.toml), write its calls
+//! as logs, calibrate, and recover every parameter within 4 of its standard errors; the
+//! call-by-call walk that writes the logs against the engine's own trials; the reported
+//! standard errors against the spread of estimates over replications.
+
+use std::collections::BTreeMap;
+
+use tokencast::calibrate::{self, CalibrateOptions, ColumnMap, FittedModel, Logs, Quantity, synth};
+use tokencast::engine::{Observer, RunConfig, TrialBlock};
+use tokencast::pricing::TokenKind;
+use tokencast::scenario::Scenario;
+use tokencast::stats::fit::Fitted;
+
+fn truth() -> Scenario {
+    Scenario::load("examples/calibrate/truth.toml".as_ref()).expect("the truth scenario loads")
+}
+
+struct Blocks(Vec<TrialBlock>);
+impl Observer for Blocks {
+    fn wants_trials(&self) -> bool {
+        true
+    }
+    fn trials(&mut self, block: &TrialBlock) -> Result<(), String> {
+        self.0.push(block.clone());
+        Ok(())
+    }
+}
+
+/// The synthetic log's calls sum, task by task, to exactly the engine's trial usage.
+#[test]
+fn the_call_trace_is_the_engines_trials() {
+    for path in [
+        "examples/calibrate/truth.toml",
+        "scenarios/reference-coding-task.toml",
+    ] {
+        let scenario = Scenario::load(path.as_ref()).unwrap();
+        let trials = 2_000;
+        let mut blocks = Blocks(Vec::new());
+        let config = RunConfig {
+            trials,
+            seed: 5,
+            threads: Some(2),
+        };
+        tokencast::simulate(&scenario, &config, &mut blocks).unwrap();
+        let calls = synth::synthetic_calls(&scenario, trials, 5);
+        let tasks = calibrate::group_calls(calls);
+        let mut by_id: BTreeMap<String, &calibrate::Task> = BTreeMap::new();
+        for t in &tasks {
+            by_id.insert(t.id.clone(), t);
+        }
+        for block in &blocks.0 {
+            for row in 0..block.len() {
+                let i = block.first + row as u64;
+                let task = by_id[&format!("task-{i:06}")];
+                let sum =
+                    |f: fn(&calibrate::CallRecord) -> u64| task.calls.iter().map(f).sum::<u64>();
+                let engine = |kind| {
+                    (0..block.models)
+                        .map(|m| block.tokens(row, m, kind))
+                        .sum::<u64>()
+                };
+                assert_eq!(
+                    sum(|c| c.output),
+                    engine(TokenKind::Output),
+                    "{path} trial {i}"
+                );
+                assert_eq!(
+                    sum(|c| c.cache_read),
+                    engine(TokenKind::CacheRead),
+                    "{path} trial {i}"
+                );
+                assert_eq!(
+                    sum(|c| c.cache_write),
+                    engine(TokenKind::CacheWrite),
+                    "{path} trial {i}"
+                );
+                assert_eq!(
+                    sum(|c| c.input),
+                    engine(TokenKind::Input),
+                    "{path} trial {i}"
+                );
+                assert_eq!(
+                    task.calls.len() as u64,
+                    block.calls[row],
+                    "{path} trial {i}"
+                );
+                assert_eq!(task.success(), Some(block.success[row]), "{path} trial {i}");
+                let cost: f64 = task.calls.iter().filter_map(|c| c.cost).sum();
+                assert!(
+                    (cost - block.cost[row]).abs() <= 1e-12 * cost.max(1.0),
+                    "{path} trial {i}"
+                );
+            }
+        }
+    }
+}
+
+fn within_4se(q: &Quantity, name: &str, truth: f64) -> String {
+    let p = q.best().param(name).unwrap();
+    assert!(
+        (p.value - truth).abs() < 4.0 * p.se,
+        "{}: {name} = {} ± {} vs truth {truth}",
+        q.what,
+        p.value,
+        p.se
+    );
+    format!("{name}: truth {truth}, fitted {:.4} ± {:.4}", p.value, p.se)
+}
+
+/// Writes the truth's calls as a per-call CSV, imports it, calibrates and checks recovery.
+#[test]
+fn calibration_recovers_the_known_scenario() {
+    let scenario = truth();
+    let calls = synth::synthetic_calls(&scenario, 4_000, 11);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("calls.csv");
+    std::fs::write(&path, synth::calls_csv(&calls)).unwrap();
+    let (logs, report) =
+        calibrate::import_logs(&[path.as_path()], None, &ColumnMap::default()).unwrap();
+    assert!(matches!(logs, Logs::Calls(_)));
+    assert!(report.malformed.is_empty());
+    assert_eq!(report.records as usize, calls.len());
+    let options = CalibrateOptions {
+        name: "ours".into(),
+        holdout: 0.3,
+        split_seed: 1,
+        run: RunConfig {
+            trials: 20_000,
+            seed: 3,
+            threads: None,
+        },
+        prices: BTreeMap::new(),
+    };
+    let result = calibrate::calibrate(logs, report, &options).unwrap();
+    let FittedModel::Calls(fit) = &result.model else {
+        panic!("call-level expected")
+    };
+    assert!(matches!(
+        fit.first_prompt.best().fitted,
+        Fitted::Lognormal { .. }
+    ));
+    assert!(matches!(
+        fit.models[0].repeat.best().fitted,
+        Fitted::NegativeBinomial { .. }
+    ));
+    assert!(matches!(
+        fit.models[0].output.best().fitted,
+        Fitted::Lognormal { .. }
+    ));
+    assert!(matches!(fit.tool.best().fitted, Fitted::Lognormal { .. }));
+    let lines = [
+        within_4se(&fit.first_prompt, "median", 8000.0),
+        within_4se(&fit.first_prompt, "sigma", 0.3),
+        within_4se(&fit.models[0].repeat, "mean", 12.0),
+        within_4se(&fit.models[0].repeat, "dispersion", 3.0),
+        within_4se(&fit.models[0].output, "median", 300.0),
+        within_4se(&fit.models[0].output, "sigma", 0.6),
+        within_4se(&fit.tool, "median", 1500.0),
+        within_4se(&fit.tool, "sigma", 1.0),
+    ];
+    let s = fit.success.unwrap();
+    assert!(
+        (s.rate - 0.85).abs() < 4.0 * s.se,
+        "success {} ± {}",
+        s.rate,
+        s.se
+    );
+    eprintln!(
+        "{}\nsuccess: truth 0.85, fitted {:.4} ± {:.4}",
+        lines.join("\n"),
+        s.rate,
+        s.se
+    );
+    // Prices come back from the cost column (no input tokens: that price is unidentified, 0).
+    let p = result.prices["sonnet"].prices;
+    assert!((p.output - 15.0).abs() < 1e-6 && (p.cache_write - 3.75).abs() < 1e-6);
+    assert!((p.cache_read - 0.3).abs() < 1e-6);
+
+    // The back-test: the fitted scenario's costs against the held-out tasks'.
+    let bt = result.backtest.as_ref().expect("tasks were held out");
+    let share = bt.held_out.n as f64 / 4_000.0;
+    assert!(
+        (share - 0.3).abs() < 4.0 * (0.3f64 * 0.7 / 4_000.0).sqrt(),
+        "held out {share}"
+    );
+    assert!(
+        (bt.held_out.mean - bt.simulated.mean).abs() < 4.0 * bt.held_out.se.hypot(bt.simulated.se)
+    );
+    assert!(
+        bt.ks_p_value > 1e-4,
+        "KS {} p {}",
+        bt.ks_distance,
+        bt.ks_p_value
+    );
+    // The written scenario runs as it is.
+    Scenario::from_text("ours.toml", "ours", result.scenario_text.clone()).unwrap();
+}
+
+/// The reported standard errors of the call-level fit against the spread of its estimates over
+/// 200 independent logs of 300 tasks each (the spread is known to about 1/√400 = 5%).
+#[test]
+fn calibration_standard_errors_match_their_sampling_distribution() {
+    let scenario = truth();
+    let reps = 200u64;
+    let mut est: BTreeMap<&str, (Vec<f64>, f64)> = BTreeMap::new();
+    for r in 0..reps {
+        let tasks = calibrate::group_calls(synth::synthetic_calls(&scenario, 300, 1_000 + r));
+        let fit = calibrate::fit_calls(&tasks).unwrap();
+        // The fit of the true family among the candidates (at 300 tasks AIC may prefer
+        // another for the narrow first-prompt law; the SE under test is the true family's).
+        let mut record = |key: &'static str, q: &Quantity, name: &str| {
+            let truth_family = if key.starts_with("calls") {
+                "negative_binomial"
+            } else {
+                "lognormal"
+            };
+            let fit = q
+                .fits
+                .iter()
+                .find(|f| serde_json::to_value(f.fitted).unwrap()["family"] == truth_family);
+            if let Some(p) = fit.and_then(|f| f.param(name)) {
+                let e = est.entry(key).or_default();
+                e.0.push(p.value);
+                e.1 += p.se;
+            }
+        };
+        record("first median", &fit.first_prompt, "median");
+        record("first sigma", &fit.first_prompt, "sigma");
+        record("calls mean", &fit.models[0].repeat, "mean");
+        record("calls dispersion", &fit.models[0].repeat, "dispersion");
+        record("output median", &fit.models[0].output, "median");
+        record("output sigma", &fit.models[0].output, "sigma");
+        record("tool median", &fit.tool, "median");
+        record("tool sigma", &fit.tool, "sigma");
+    }
+    for (key, (values, se_sum)) in est {
+        let n = values.len() as f64;
+        assert_eq!(
+            n, reps as f64,
+            "{key}: the true family was not fitted every time"
+        );
+        let m = values.iter().sum::<f64>() / n;
+        let sd = (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let ratio = sd / (se_sum / n);
+        eprintln!(
+            "{key}: spread {sd:.5}, mean SE {:.5}, ratio {ratio:.3}",
+            se_sum / n
+        );
+        assert!((0.8..1.25).contains(&ratio), "{key}: spread / SE = {ratio}");
+    }
+}
+
+/// Per-task totals give the task-level model, whose scenario runs as it is.
+#[test]
+fn task_totals_give_a_task_level_scenario() {
+    let calls = synth::synthetic_calls(&truth(), 1_000, 12);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tasks.csv");
+    std::fs::write(&path, synth::tasks_csv(&calls)).unwrap();
+    let (logs, report) =
+        calibrate::import_logs(&[path.as_path()], None, &ColumnMap::default()).unwrap();
+    assert!(matches!(logs, Logs::Tasks(_)));
+    let options = CalibrateOptions {
+        name: "t".into(),
+        holdout: 0.3,
+        split_seed: 1,
+        run: RunConfig {
+            trials: 2_000,
+            seed: 1,
+            threads: None,
+        },
+        prices: BTreeMap::new(),
+    };
+    let result = calibrate::calibrate(logs, report, &options).unwrap();
+    let FittedModel::Tasks(fit) = &result.model else {
+        panic!("task-level expected")
+    };
+    // Calls per task = 1 + NB(12, 3): mean 13.
+    let calls = fit.calls.as_ref().unwrap();
+    let p = calls.best().param("mean").unwrap();
+    assert!((p.value - 13.0).abs() < 4.0 * p.se);
+    // Blended prices reproduce the fitted tasks' total cost: checked through the mean.
+    assert!(result.prices.contains_key("sonnet"));
+    Scenario::from_text("t.toml", "t", result.scenario_text.clone()).unwrap();
+}
