@@ -404,7 +404,9 @@ mod calibrate_cli {
                 "s.jsonl:{}: invalid JSON",
                 calls.len() * 2 + calls.len().div_ceil(3) + 1
             )));
-        assert!(report.join("qq.svg").exists());
+        for f in ["qq.svg", "qq.png", "backtest_cdf.svg", "backtest_cdf.png"] {
+            assert!(report.join(f).exists(), "{f}");
+        }
         let json: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(report.join("calibration.json")).unwrap(),
         )

@@ -79,6 +79,12 @@ pub struct Backtest {
     pub ks_p_value: f64,
     /// (held-out quantile, simulated quantile) pairs, one per held-out task.
     pub qq: Vec<(f64, f64)>,
+    /// The held-out tasks' empirical CDF, `(cost, share at or below)`.
+    #[serde(skip)]
+    pub held_out_cdf: Vec<(f64, f64)>,
+    /// The simulated costs' empirical CDF at 500 evenly spaced levels.
+    #[serde(skip)]
+    pub simulated_cdf: Vec<(f64, f64)>,
 }
 
 struct CostCollector(Vec<f64>);
@@ -117,6 +123,17 @@ pub fn backtest(
         .enumerate()
         .map(|(i, &x)| (x, order_statistic(&sim, (i as f64 + 0.5) / n)))
         .collect();
+    let held_out_cdf = obs
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| (x, (i + 1) as f64 / n))
+        .collect();
+    let simulated_cdf = (1..=500)
+        .map(|k| {
+            let q = k as f64 / 500.0;
+            (order_statistic(&sim, q), q)
+        })
+        .collect();
     Ok(Some(Backtest {
         trials: config.trials,
         seed: config.seed,
@@ -125,6 +142,8 @@ pub fn backtest(
         ks_distance,
         ks_p_value,
         qq,
+        held_out_cdf,
+        simulated_cdf,
     }))
 }
 

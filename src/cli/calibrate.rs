@@ -14,7 +14,10 @@ use tokencast::calibrate::{
     Quantity,
 };
 use tokencast::engine::RunConfig;
-use tokencast::report::{self, QqLabels};
+use tokencast::report::{
+    self,
+    charts::{self, CdfOverlay, CdfSeries, QqChart, Scale, Unit},
+};
 
 /// Malformed lines printed on stderr before the rest are left to calibration.json.
 const SHOWN_MALFORMED: usize = 20;
@@ -143,16 +146,37 @@ pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
     report::write_atomic(&report_dir.join("calibration.json"), json.as_bytes())
         .context("cannot write calibration.json")?;
     if let Some(bt) = &result.backtest {
-        let svg = report::qq_svg(
-            &bt.qq,
-            &QqLabels {
-                title: "Per-task cost: held-out logs vs fitted scenario",
-                x: "held-out task cost quantile (USD)",
-                y: "simulated task cost quantile (USD)",
-            },
-        );
-        report::write_atomic(&report_dir.join("qq.svg"), svg.as_bytes())
-            .context("cannot write qq.svg")?;
+        let qq = QqChart {
+            stem: "qq".into(),
+            title: "Per-task cost quantiles: held-out logs vs fitted scenario".into(),
+            x_description: "Held-out task cost".into(),
+            y_description: "Simulated task cost".into(),
+            unit: Unit::Usd,
+            scale: Scale::Linear,
+            points: bt.qq.clone(),
+        };
+        let cdf = CdfOverlay {
+            stem: "backtest_cdf".into(),
+            title: "Per-task cost: held-out logs vs fitted scenario".into(),
+            x_description: "Cost per task".into(),
+            unit: Unit::Usd,
+            x_scale: Scale::Linear,
+            series: vec![
+                CdfSeries {
+                    name: format!("held-out logs ({} tasks)", bt.held_out.n),
+                    points: bt.held_out_cdf.clone(),
+                },
+                CdfSeries {
+                    name: format!("fitted scenario ({} trials)", bt.trials),
+                    points: bt.simulated_cdf.clone(),
+                },
+            ],
+        };
+        charts::write_chart(&report_dir, &qq).context("cannot draw the QQ chart")?;
+        // A single held-out task has no curve to draw; the QQ chart still shows it.
+        if bt.held_out_cdf.len() >= 2 {
+            charts::write_chart(&report_dir, &cdf).context("cannot draw the CDF chart")?;
+        }
     }
     print_stdout(&render(&result, &args.out, &report_dir))
 }
@@ -287,10 +311,10 @@ fn render(c: &Calibration, out: &Path, report_dir: &Path) -> String {
             }
             let _ = writeln!(
                 s,
-                "  KS distance {:.4} (asymptotic p-value {:.3}); QQ chart: {}",
+                "  KS distance {:.4} (asymptotic p-value {:.3}); charts: {} and backtest_cdf.png",
                 bt.ks_distance,
                 bt.ks_p_value,
-                report_dir.join("qq.svg").display()
+                report_dir.join("qq.png").display()
             );
         }
         None => {

@@ -8,7 +8,6 @@ pub mod forecast;
 pub mod forecast_extras;
 mod html;
 mod manifest;
-mod qq_chart;
 mod run_charts;
 mod table;
 mod trials_csv;
@@ -19,7 +18,6 @@ use std::path::Path;
 pub use atomic::{AtomicFile, write_atomic};
 pub use html::{ReportPage, escape as html_escape, render as render_html};
 pub use manifest::{Manifest, iso8601_utc, sha256_hex};
-pub use qq_chart::{QqLabels, qq_svg};
 pub use run_charts::{
     LONG_TAIL_RATIO, RunChartData, cost_breakdown, cost_convergence, cost_exceedance,
     cost_histogram, cost_scale, render_run_charts,
