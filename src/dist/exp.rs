@@ -84,9 +84,10 @@ const TABLE: [u64; 64] = [
     0x3fffa7c1819e90d8,
 ];
 
-/// `e^x` to within a few ulp, bit-identical on every platform.
+/// `e^x` to within a few ulp, bit-identical on every platform (and usable in `const`
+/// evaluation, where it gives the same bits).
 #[inline]
-pub fn exp(x: f64) -> f64 {
+pub const fn exp(x: f64) -> f64 {
     // For |x| < 708 the result is a normal double and one scaling suffices: the common case,
     // with a single (predictable) branch. NaN fails the test and goes to the edge path.
     if x.abs() < 708.0 {
@@ -98,11 +99,14 @@ pub fn exp(x: f64) -> f64 {
 
 /// `e^x = m · 2^e` with `m` in about [0.7, 1.5): the range reduction and the polynomial.
 #[inline(always)]
-fn reduce(x: f64) -> (f64, i64) {
-    // x = (64 e + j) ln2/64 + r with |r| <= ln2/128.
-    let kf = (x * N_OVER_LN2 + SHIFTER) - SHIFTER;
+const fn reduce(x: f64) -> (f64, i64) {
+    // x = (64 e + j) ln2/64 + r with |r| <= ln2/128. For |x| < 746, `shifted` lies in
+    // [2^52, 2^53), where the spacing of doubles is 1: it is SHIFTER + k exactly, so k is the
+    // difference of the bit patterns (no float-to-int conversion and its saturation checks).
+    let shifted = x * N_OVER_LN2 + SHIFTER;
+    let kf = shifted - SHIFTER;
     let r = (x - kf * LN2_64_HI) - kf * LN2_64_LO;
-    let k = kf as i64;
+    let k = (shifted.to_bits() as i64).wrapping_sub(SHIFTER.to_bits() as i64);
     let j = (k & 63) as usize;
     // e^r - 1 by its degree-5 Taylor polynomial (|r| <= 0.0055: truncation below 4e-17, a
     // sixth of an ulp), in Estrin form.
@@ -115,7 +119,7 @@ fn reduce(x: f64) -> (f64, i64) {
 
 /// The ends of the range: NaN, overflow, underflow and subnormal results.
 #[cold]
-fn exp_edge(x: f64) -> f64 {
+const fn exp_edge(x: f64) -> f64 {
     if x.is_nan() {
         return x;
     }

@@ -3,11 +3,16 @@
 //! This layer knows nothing of scenarios or tokens: a spec is validated into a [`Sampler`], and
 //! a sampler draws reals or integers from any `rand` generator.
 
+mod count;
 mod exp;
+mod ln;
+mod normal;
 mod sampler;
 mod spec;
 
 pub use exp::exp;
+pub use ln::ln;
+pub use normal::standard_normal;
 pub use sampler::{DistError, Sampler, Z90};
 pub use spec::{
     DistSpec, EmpiricalSpec, FAMILY_NAMES, Family, GammaSpec, GeometricSpec, LogNormalSpec,

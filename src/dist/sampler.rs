@@ -12,8 +12,10 @@
 //! are strictly positive (log-normal, gamma) never round to 0: their default `min` is 1.
 
 use rand::{Rng, RngExt};
-use rand_distr::{Beta, Distribution, Gamma, Poisson, StandardNormal};
+use rand_distr::{Beta, Distribution, Gamma, Poisson};
 
+use super::count::Counting;
+use super::normal::standard_normal;
 use super::spec::{DistSpec, Family};
 
 /// The standard normal quantile at 0.9, used to turn a P50/P90 pair into a log-normal sigma.
@@ -56,6 +58,8 @@ pub struct Sampler {
     /// Integer clamps of `sample_count`: `max(0, ceil(floor))` and `floor(ceil)`.
     count_floor: i64,
     count_ceil: i64,
+    /// How `sample_count` rounds and clamps (derived from the two above).
+    counting: Counting,
 }
 
 #[derive(Debug, Clone)]
@@ -519,6 +523,7 @@ impl Sampler {
             ceil,
             count_floor,
             count_ceil,
+            counting: Counting::new(count_floor, count_ceil),
         }
     }
 
@@ -528,6 +533,7 @@ impl Sampler {
         let max = i64::try_from(max).unwrap_or(i64::MAX);
         self.count_ceil = self.count_ceil.min(max).max(self.count_floor.min(max));
         self.count_floor = self.count_floor.min(max);
+        self.counting = Counting::new(self.count_floor, self.count_ceil);
         self
     }
 
@@ -551,29 +557,36 @@ impl Sampler {
     #[inline(always)]
     pub fn sample_raw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         if let Kind::LogNormal { mu, sigma } = self.kind {
-            let z: f64 = StandardNormal.sample(rng);
-            return super::exp::exp(mu + sigma * z) + self.shift;
+            return super::exp::exp(mu + sigma * standard_normal(rng)) + self.shift;
         }
         self.sample_other(rng)
     }
 
     #[inline(never)]
     fn sample_other<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        self.draw_other(rng)
+    }
+
+    /// [`Sampler::sample_count`] for every family but the log-normal, out of line so that
+    /// call sites stay small enough to inline the log-normal path.
+    #[inline(never)]
+    fn sample_count_other<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        self.counting.round(self.draw_other(rng))
+    }
+
+    #[inline(always)]
+    fn draw_other<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         let x = match &self.kind {
             Kind::Fixed(v) => *v,
             Kind::Uniform { min, width } => min + width * rng.random::<f64>(),
             Kind::UniformInt { min, count } => min + rng.random_range(0..*count) as f64,
             Kind::Normal { mean, sd } => loop {
-                let z: f64 = StandardNormal.sample(rng);
-                let x = mean + sd * z;
+                let x = mean + sd * standard_normal(rng);
                 if x >= 0.0 {
                     break x;
                 }
             },
-            Kind::LogNormal { mu, sigma } => {
-                let z: f64 = StandardNormal.sample(rng);
-                super::exp::exp(mu + sigma * z)
-            }
+            Kind::LogNormal { mu, sigma } => super::exp::exp(mu + sigma * standard_normal(rng)),
             Kind::Gamma(g) => g.sample(rng),
             Kind::PoissonTable(cdf) => {
                 let u = rng.random::<f64>();
@@ -626,26 +639,17 @@ impl Sampler {
 
     /// An integer draw (tokens, counts): rounded to nearest (halves away from zero), then
     /// clamped to `[min, max]` and to at least 0.
-    #[inline]
+    ///
+    /// The log-normal path is inlined into every call site (a handful in the executor); the
+    /// other families make one call.
+    #[inline(always)]
     pub fn sample_count<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
-        // max/min rather than clamp: clamp asserts floor <= ceil on every call; with_clamps
-        // guarantees it once.
-        round_count(self.sample_raw(rng))
-            .max(self.count_floor)
-            .min(self.count_ceil) as u64
+        if let Kind::LogNormal { mu, sigma } = self.kind {
+            let x = super::exp::exp(mu + sigma * standard_normal(rng)) + self.shift;
+            return self.counting.round(x);
+        }
+        self.sample_count_other(rng)
     }
-}
-
-/// Rounds half away from zero for `x >= 0`, exactly as `f64::round` does, in the integer
-/// domain: no libm call (what `round` compiles to on baseline x86-64), no data-dependent branch
-/// (a 50/50 branch per draw mispredicts badly), and the clamps that follow are integer `cmov`s.
-/// Negative inputs give a value `<= 0`; the cast saturates, so huge values and infinities give
-/// `i64::MAX` and NaN gives 0.
-#[inline]
-fn round_count(x: f64) -> i64 {
-    let t = x as i64;
-    let r = x - t as f64;
-    t.saturating_add((r >= 0.5) as i64)
 }
 
 fn ordered_triple(
@@ -695,37 +699,5 @@ fn sample_poisson<R: Rng + ?Sized>(lambda: f64, rng: &mut R) -> f64 {
     match Poisson::new(lambda) {
         Ok(p) => p.sample(rng),
         Err(_) => lambda.round(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::round_count;
-
-    #[test]
-    fn rounding_matches_the_standard_library_on_non_negative_values() {
-        let cases = [
-            0.0,
-            0.49999999999999994,
-            0.5,
-            1.5,
-            2.5,
-            4503599627370495.5,
-            4503599627370497.0,
-            2.4999999,
-            123456.5,
-        ];
-        for x in cases {
-            assert_eq!(round_count(x), x.round() as i64, "x = {x}");
-        }
-        for i in 0..100_000 {
-            let x = (i as f64) * 0.013_7;
-            assert_eq!(round_count(x), x.round() as i64, "x = {x}");
-        }
-        for x in [-0.4, -0.5, -3.7, -1e300, f64::NEG_INFINITY, f64::NAN] {
-            assert!(round_count(x) <= 0, "x = {x}");
-        }
-        assert_eq!(round_count(1e300), i64::MAX);
-        assert_eq!(round_count(f64::INFINITY), i64::MAX);
     }
 }
