@@ -231,7 +231,9 @@ pub fn run(
     };
     let cost_index = 0;
     debug_assert_eq!(layout.defs[cost_index].name, "cost_usd");
-    let active: Vec<bool> = layout.defs.iter().map(|d| !d.always_zero).collect();
+    let active: Vec<usize> = (0..metrics)
+        .filter(|&j| !layout.defs[j].always_zero)
+        .collect();
     let ctx = ChunkContext {
         active,
         workflow,
@@ -307,8 +309,9 @@ pub fn run(
 }
 
 struct ChunkContext<'a> {
-    /// Per metric: aggregated value by value (else zero by construction, counted in bulk).
-    active: Vec<bool>,
+    /// The metrics aggregated value by value (the others are zero by construction, counted in
+    /// bulk).
+    active: Vec<usize>,
     workflow: &'a Workflow,
     prices: &'a PriceTable,
     layout: &'a MetricLayout,
@@ -325,9 +328,12 @@ impl ChunkContext<'_> {
         let models = self.workflow.model_count();
         let mut usage = TrialUsage::new(self.workflow.phase_count(), models);
         // Each row: the layout's metrics, then the success indicator and cost x success (the
-        // moments behind the success rate and the cost-per-success standard error).
-        let mut values = vec![0.0; metrics + 2];
-        let mut sums = MomentsBlock::new(metrics + 2);
+        // moments behind the success rate and the cost-per-success standard error). The chunk's
+        // rows are kept and aggregated column by column at the end, where the loops vectorise
+        // and keep their state in registers.
+        let width = metrics + 2;
+        let mut values = vec![0.0; width];
+        let mut rows = Vec::with_capacity((last - first) as usize * width);
         let mut successes = 0;
         let mut block = self.want_rows.then(|| TrialBlock {
             first,
@@ -342,12 +348,7 @@ impl ChunkContext<'_> {
             values[metrics] = usage.success as u64 as f64;
             values[metrics + 1] = if usage.success { values[0] } else { 0.0 };
             successes += usage.success as u64;
-            sums.push_row(&values);
-            for ((sketch, &v), &active) in sketches.iter_mut().zip(&values).zip(&self.active) {
-                if active {
-                    sketch.insert(v);
-                }
-            }
+            rows.extend_from_slice(&values);
             if let Some(b) = block.as_mut() {
                 b.success.push(usage.success);
                 b.cost.push(values[0]);
@@ -358,6 +359,11 @@ impl ChunkContext<'_> {
                     }
                 }
             }
+        }
+        let mut sums = MomentsBlock::new(width);
+        sums.push_rows(&rows);
+        for &j in &self.active {
+            sketches[j].insert_all(rows[j..].iter().step_by(width).copied());
         }
         let n = last - first;
         for (j, def) in self.layout.defs.iter().enumerate() {

@@ -64,6 +64,38 @@ impl QuantileSketch {
         }
     }
 
+    /// Adds every value of `values`, as [`QuantileSketch::insert`] on each, with the sketch's
+    /// range held in registers between inserts outside it.
+    pub fn insert_all(&mut self, values: impl IntoIterator<Item = f64>) {
+        let mut values = values.into_iter();
+        let mut zeros = 0;
+        loop {
+            let offset = self.offset;
+            let counts = self.counts.as_mut_slice();
+            let mut outside = None;
+            for x in values.by_ref() {
+                debug_assert!(x >= 0.0, "sketch values must be >= 0, got {x}");
+                if x > 0.0 {
+                    let key = key_of(x);
+                    match counts.get_mut(key.wrapping_sub(offset) as usize) {
+                        Some(c) => *c += 1,
+                        None => {
+                            outside = Some(key);
+                            break;
+                        }
+                    }
+                } else {
+                    zeros += 1;
+                }
+            }
+            match outside {
+                Some(key) => self.insert_new_key(key),
+                None => break,
+            }
+        }
+        self.zeros += zeros;
+    }
+
     /// Adds `n` copies of a value.
     pub fn insert_repeated(&mut self, x: f64, n: u64) {
         if n == 0 {
@@ -286,6 +318,27 @@ mod tests {
             assert_eq!(ab.quantile(q, false), all.quantile(q, false));
             assert_eq!(ba.quantile(q, false), all.quantile(q, false));
         }
+    }
+
+    #[test]
+    fn inserting_all_at_once_equals_one_by_one() {
+        // Zeros, values spreading the range up and down, and repeats.
+        let values: Vec<f64> = (0..5000)
+            .map(|i| match i % 7 {
+                0 => 0.0,
+                1 => 1e-3 * (i as f64),
+                2 => 1e9 / (1 + i) as f64,
+                _ => ((i as f64) * 0.37).sin().abs() * 1e4,
+            })
+            .collect();
+        let mut one = QuantileSketch::new();
+        for &v in &values {
+            one.insert(v);
+        }
+        let mut all = QuantileSketch::new();
+        all.insert_all(values[..100].iter().copied());
+        all.insert_all(values[100..].iter().copied());
+        assert_eq!(all, one);
     }
 
     #[test]
