@@ -7,6 +7,11 @@
 //! (`floor(ln U / ln(1 - p))`); triangular by inversion; PERT as a scaled beta; empirical by
 //! binary search in the cumulative weights.
 //!
+//! The log-normal parameters, the Poisson table and the geometric draws use the crate's portable
+//! `exp` and `ln` (`super::exp`, `super::ln`), never the platform's, so these families give the
+//! same bits on every machine; gamma, beta, negative binomial and Poisson means above 64 are
+//! `rand_distr`'s, which call the platform's libm.
+//!
 //! Integer quantities (token counts, repeat counts) are the draw plus `shift`, rounded to the
 //! nearest integer (halves away from zero), then clamped to `[min, max]`. Families whose draws
 //! are strictly positive (log-normal, gamma) never round to 0: their default `min` is 1.
@@ -15,6 +20,8 @@ use rand::{Rng, RngExt};
 use rand_distr::{Beta, Distribution, Gamma, Poisson};
 
 use super::count::Counting;
+use super::exp::exp;
+use super::ln::ln;
 use super::normal::standard_normal;
 use super::spec::{DistSpec, Family};
 
@@ -294,7 +301,7 @@ impl Sampler {
                         let median = positive("lognormal.median", a)?;
                         let sigma = positive("lognormal.sigma", b)?;
                         Kind::LogNormal {
-                            mu: median.ln(),
+                            mu: ln(median),
                             sigma,
                         }
                     }
@@ -308,16 +315,16 @@ impl Sampler {
                             ));
                         }
                         Kind::LogNormal {
-                            mu: p50.ln(),
-                            sigma: (p90 / p50).ln() / Z90,
+                            mu: ln(p50),
+                            sigma: ln(p90 / p50) / Z90,
                         }
                     }
                     _ => {
                         let mean = positive("lognormal.mean", a)?;
                         let sd = positive("lognormal.sd", b)?;
-                        let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
+                        let sigma2 = ln(1.0 + (sd / mean) * (sd / mean));
                         Kind::LogNormal {
-                            mu: mean.ln() - sigma2 / 2.0,
+                            mu: ln(mean) - sigma2 / 2.0,
                             sigma: sigma2.sqrt(),
                         }
                     }
@@ -405,9 +412,7 @@ impl Sampler {
                 if p == 1.0 {
                     Kind::Fixed(0.0)
                 } else {
-                    Kind::Geometric {
-                        ln_q: (1.0 - p).ln(),
-                    }
+                    Kind::Geometric { ln_q: ln(1.0 - p) }
                 }
             }
             Family::Triangular(t) => {
@@ -557,7 +562,7 @@ impl Sampler {
     #[inline(always)]
     pub fn sample_raw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         if let Kind::LogNormal { mu, sigma } = self.kind {
-            return super::exp::exp(mu + sigma * standard_normal(rng)) + self.shift;
+            return exp(mu + sigma * standard_normal(rng)) + self.shift;
         }
         self.sample_other(rng)
     }
@@ -586,7 +591,7 @@ impl Sampler {
                     break x;
                 }
             },
-            Kind::LogNormal { mu, sigma } => super::exp::exp(mu + sigma * standard_normal(rng)),
+            Kind::LogNormal { mu, sigma } => exp(mu + sigma * standard_normal(rng)),
             Kind::Gamma(g) => g.sample(rng),
             Kind::PoissonTable(cdf) => {
                 let u = rng.random::<f64>();
@@ -604,7 +609,7 @@ impl Sampler {
             Kind::Geometric { ln_q } => {
                 // U in (0, 1]: ln U <= 0, so the quotient is >= 0.
                 let u = 1.0 - rng.random::<f64>();
-                (u.ln() / ln_q).floor()
+                (ln(u) / ln_q).floor()
             }
             Kind::Triangular {
                 min,
@@ -645,7 +650,7 @@ impl Sampler {
     #[inline(always)]
     pub fn sample_count<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
         if let Kind::LogNormal { mu, sigma } = self.kind {
-            let x = super::exp::exp(mu + sigma * standard_normal(rng)) + self.shift;
+            let x = exp(mu + sigma * standard_normal(rng)) + self.shift;
             return self.counting.round(x);
         }
         self.sample_count_other(rng)
@@ -673,7 +678,7 @@ fn ordered_triple(
 /// The Poisson CDF at 0, 1, 2, ... until the remaining tail is below 1e-17.
 fn poisson_cdf_table(mean: f64) -> Vec<f64> {
     let mut cdf = Vec::new();
-    let mut p = (-mean).exp();
+    let mut p = exp(-mean);
     let mut acc = 0.0;
     let mut k = 0.0;
     loop {

@@ -143,13 +143,19 @@ impl MetricLayout {
     #[inline]
     pub fn fill(&self, usage: &TrialUsage, prices: &PriceTable, out: &mut [f64]) {
         out.fill(0.0);
+        let tiered = usage.tier_count() > 1;
         for p in 0..self.phases {
             let pb = self.phase_base(p);
             let mut phase_cost = 0.0;
             let mut phase_calls = 0.0;
             for m in 0..self.models {
                 let cell = usage.cell_array(p, m);
-                let cost = prices.cell_cost(usage, p, m);
+                // Without price tiers (the common case) the cost is the base-rate product.
+                let cost = if tiered {
+                    prices.cell_cost(usage, p, m)
+                } else {
+                    prices.cost_array(m, cell)
+                };
                 let calls = usage.calls(p, m) as f64;
                 phase_cost += cost;
                 phase_calls += calls;
