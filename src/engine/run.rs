@@ -332,15 +332,14 @@ impl ChunkContext<'_> {
         // rows are kept and aggregated column by column at the end, where the loops vectorise
         // and keep their state in registers.
         let width = metrics + 2;
-        let mut values = vec![0.0; width];
-        let mut rows = Vec::with_capacity((last - first) as usize * width);
+        let mut rows = vec![0.0; (last - first) as usize * width];
         let mut successes = 0;
         let mut block = self.want_rows.then(|| TrialBlock {
             first,
             models,
             ..TrialBlock::default()
         });
-        for index in first..last {
+        for (index, values) in (first..last).zip(rows.chunks_exact_mut(width)) {
             let mut rng = trial_rng(self.seed, index);
             self.workflow.run_trial(&mut rng, &mut usage);
             self.layout
@@ -348,7 +347,6 @@ impl ChunkContext<'_> {
             values[metrics] = usage.success as u64 as f64;
             values[metrics + 1] = if usage.success { values[0] } else { 0.0 };
             successes += usage.success as u64;
-            rows.extend_from_slice(&values);
             if let Some(b) = block.as_mut() {
                 b.success.push(usage.success);
                 b.cost.push(values[0]);
