@@ -130,6 +130,7 @@ fn calibration_recovers_the_known_scenario() {
             threads: None,
         },
         prices: BTreeMap::new(),
+        catalog: None,
     };
     let result = calibrate::calibrate(logs, report, &options).unwrap();
     let FittedModel::Calls(fit) = &result.model else {
@@ -270,6 +271,7 @@ fn task_totals_give_a_task_level_scenario() {
             threads: None,
         },
         prices: BTreeMap::new(),
+        catalog: None,
     };
     let result = calibrate::calibrate(logs, report, &options).unwrap();
     let FittedModel::Tasks(fit) = &result.model else {

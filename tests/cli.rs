@@ -421,6 +421,47 @@ mod calibrate_cli {
     }
 
     #[test]
+    fn calibrate_prices_claude_code_models_from_the_catalog() {
+        let dir = tempfile::tempdir().unwrap();
+        let truth = Scenario::load("examples/calibrate/truth.toml".as_ref()).unwrap();
+        let text = synth::claude_code_jsonl(&synth::synthetic_calls(&truth, 60, 4)).replace(
+            "\"model\":\"sonnet\"",
+            "\"model\":\"claude-sonnet-4-5-20250929\"",
+        );
+        let log = dir.path().join("s.jsonl");
+        std::fs::write(&log, text).unwrap();
+        let out = dir.path().join("ours.toml");
+        tokencast()
+            .args([
+                "calibrate",
+                log.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ])
+            .args([
+                "--report",
+                dir.path().join("r").to_str().unwrap(),
+                "--trials",
+                "1000",
+            ])
+            .assert()
+            .success();
+        let scenario = std::fs::read_to_string(&out).unwrap();
+        assert!(
+            scenario.contains("catalog entry `claude-sonnet-4-5`"),
+            "{scenario}"
+        );
+        let s = Scenario::from_text("o", "o", scenario).unwrap();
+        let p = &s.prices[0];
+        assert_eq!(
+            (p.per_mtok[0], p.per_mtok[4]),
+            (3.0, 15.0),
+            "{:?}",
+            p.per_mtok
+        );
+    }
+
+    #[test]
     fn calibrate_rejects_bad_arguments_with_exit_2() {
         let dir = tempfile::tempdir().unwrap();
         let truth = Scenario::load("examples/calibrate/truth.toml".as_ref()).unwrap();

@@ -23,7 +23,7 @@ use serde::Serialize;
 pub use backtest::{Backtest, CostFigures, order_statistic};
 pub use fit::{CallLevelFit, ModelUse, Quantity, Rate, TaskLevelFit, fit_calls, fit_tasks};
 pub use import::{CallRecord, ColumnMap, ImportError, ImportReport, SkippedLine, TaskRecord};
-pub use prices::{PriceOrigin, Prices, prices_from_costs};
+pub use prices::{PriceOrigin, Prices, prices_from_catalog, prices_from_costs};
 pub use tasks::{Side, Task, group_calls, side};
 pub use writer::{PricedModel, Provenance, call_level_scenario, dist, number, task_level_scenario};
 
@@ -101,7 +101,7 @@ pub enum CalibrateError {
         malformed: usize,
     },
     /// No prices for some models.
-    #[error("no prices for {}: give them with --price MODEL=input,output,cache_write,cache_read (USD per million tokens), or log a cost per record", .0.join(", "))]
+    #[error("no prices for {}: not in the price catalog; give them with --price MODEL=input,output,cache_write,cache_read (USD per million tokens), or log a cost per record", .0.join(", "))]
     MissingPrices(Vec<String>),
     /// A fit failed.
     #[error("cannot fit: {0}")]
@@ -180,6 +180,8 @@ pub struct CalibrateOptions {
     pub run: RunConfig,
     /// Prices given by the user, by model.
     pub prices: BTreeMap<String, Prices>,
+    /// The price catalog consulted for models with neither given prices nor logged costs.
+    pub catalog: Option<crate::pricing::PriceCatalog>,
 }
 
 /// The fitted model, at the level the data allows.
@@ -239,7 +241,7 @@ pub fn calibrate(
                         c.cost,
                     )
                 }),
-                &options.prices,
+                options,
             )?;
             let (held_out, fitted): (Vec<Task>, Vec<Task>) =
                 group_calls(calls).into_iter().partition(|t| held(&t.id));
@@ -275,7 +277,7 @@ pub fn calibrate(
                         t.cost,
                     )
                 }),
-                &options.prices,
+                options,
             )?;
             let (held_out, fitted): (Vec<TaskRecord>, Vec<TaskRecord>) =
                 tasks.into_iter().partition(|t| held(&t.task));
@@ -312,10 +314,11 @@ pub fn calibrate(
     })
 }
 
-/// Prices of every model the records use: the user's, else recovered from logged costs.
+/// Prices of every model the records use: the user's, else recovered from logged costs, else
+/// the catalog's list rates.
 fn resolve_prices<'a>(
     records: impl Iterator<Item = (&'a str, [u64; 4], Option<f64>)>,
-    given: &BTreeMap<String, Prices>,
+    options: &CalibrateOptions,
 ) -> Result<BTreeMap<String, PricedModel>, CalibrateError> {
     let mut rows: BTreeMap<String, Vec<([u64; 4], f64)>> = BTreeMap::new();
     for (model, tokens, cost) in records {
@@ -327,12 +330,19 @@ fn resolve_prices<'a>(
     let mut out = BTreeMap::new();
     let mut missing = Vec::new();
     for (model, rows) in rows {
-        let priced = match given.get(&model) {
+        let priced = match options.prices.get(&model) {
             Some(p) => Some(PricedModel {
                 prices: *p,
                 origin: PriceOrigin::CommandLine,
             }),
-            None => prices_from_costs(&rows).map(|(prices, origin)| PricedModel { prices, origin }),
+            None => prices_from_costs(&rows)
+                .or_else(|| {
+                    options
+                        .catalog
+                        .as_ref()
+                        .and_then(|c| prices_from_catalog(c, &model))
+                })
+                .map(|(prices, origin)| PricedModel { prices, origin }),
         };
         match priced {
             Some(p) => {

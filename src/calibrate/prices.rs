@@ -78,11 +78,50 @@ pub enum PriceOrigin {
         /// Largest |fitted − logged| / logged over records with a positive cost.
         max_relative_residual: f64,
     },
+    /// The bundled price catalog's list rates (prompt-length tiers and batch rates not applied).
+    Catalog {
+        /// The catalog entry used.
+        entry: String,
+        /// Its date.
+        as_of: String,
+        /// Its source (where the rates were read).
+        reference: String,
+    },
     /// Mix-weighted from the prices of the logged models (task-level model).
     Blended {
         /// The models blended.
         from: Vec<String>,
     },
+}
+
+/// A model's list rates from the catalog: the entry of that name, else of the name without a
+/// trailing `-YYYYMMDD` date (Claude Code logs `claude-sonnet-4-5-20250929` for the catalog's
+/// `claude-sonnet-4-5`). Unstated cache rates are 0. `None` without input and output rates.
+pub fn prices_from_catalog(
+    catalog: &crate::pricing::PriceCatalog,
+    model: &str,
+) -> Option<(Prices, PriceOrigin)> {
+    let undated = model
+        .rsplit_once('-')
+        .filter(|(_, d)| d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()))
+        .map(|(stem, _)| stem);
+    let (name, entry) = std::iter::once(model)
+        .chain(undated)
+        .find_map(|n| catalog.get(n).map(|e| (n, e)))?;
+    let r = &entry.rates;
+    Some((
+        Prices {
+            input: r.input?,
+            output: r.output?,
+            cache_write: r.cache_write.unwrap_or(0.0),
+            cache_read: r.cache_read.unwrap_or(0.0),
+        },
+        PriceOrigin::Catalog {
+            entry: name.to_string(),
+            as_of: entry.as_of.clone(),
+            reference: entry.source.clone(),
+        },
+    ))
 }
 
 /// Recovers prices from records `([input, output, cache_write, cache_read], cost_usd)`;

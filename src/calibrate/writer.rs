@@ -132,6 +132,13 @@ fn prices_block(out: &mut String, name: &str, p: &PricedModel, caching: bool) {
             "least squares on the logged cost of {records} records (largest relative residual {})",
             number(*max_relative_residual)
         ),
+        PriceOrigin::Catalog {
+            entry,
+            as_of,
+            reference,
+        } => format!(
+            "list rates of the catalog entry `{entry}` as of {as_of} ({reference}; prompt-length tiers not applied)"
+        ),
         PriceOrigin::Blended { from } => format!(
             "blended over the fitted tasks from the prices of {}",
             from.join(", ")

@@ -51,9 +51,14 @@ pub struct CalibrateArgs {
     #[arg(long)]
     columns: Option<String>,
     /// Prices of a model, `MODEL=input,output,cache_write,cache_read` in USD per million tokens
-    /// (repeat for several models; default: recovered from the logs' cost column).
+    /// (repeat for several models; default: recovered from the logs' cost column, else the
+    /// price catalog's list rates).
     #[arg(long = "price")]
     prices: Vec<String>,
+    /// Price file added to the bundled catalog (TOML catalog or LiteLLM JSON; see `prices`),
+    /// consulted for models with neither --price nor a logged cost.
+    #[arg(long = "prices", value_name = "FILE")]
+    catalog: Option<PathBuf>,
     /// Share of tasks held out of the fit for the back-test (0 to below 1).
     #[arg(long, default_value_t = 0.3)]
     holdout: f64,
@@ -131,6 +136,7 @@ pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
             threads: args.threads.map(|t| t as usize),
         },
         prices,
+        catalog: Some(super::prices::load_catalog(args.catalog.as_deref())?),
     };
     let result = calibrate::calibrate(logs, import, &options).map_err(classify)?;
 
