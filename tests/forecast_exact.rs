@@ -253,3 +253,42 @@ fn unknown_override_paths_are_rejected_with_a_suggestion() {
     let e = try_set("usage.active_share=2");
     assert!(e.contains("expected a value in [0, 1], found 2"), "{e}");
 }
+
+#[test]
+fn commitments_and_seat_fees_bill_each_month_exactly() {
+    // Month m usage at list: tasks x 0.0105 x 1.1^m x 0.8^m; a commitment of C at discount d
+    // bills C + max(0, L - C / (1 - d)) (pricing's CommitmentScheme); seat fees add seats x fee.
+    let text = FIXED_ORG.replace(
+        "discount = 0.25",
+        "commitment = { monthly = 2.0, discount = 0.2 }\nseat_fee = 1.5",
+    );
+    let r = run(&load(&text, &[]), 2, 1);
+    let seats = [10.0, 20.0, 30.0, 30.0, 30.0, 30.0];
+    for (m, &s) in seats.iter().enumerate() {
+        let list = s / 2.0 * 40.0 * TASK_COST * 1.1f64.powi(m as i32) * 0.8f64.powi(m as i32);
+        let expected = 2.0 + (list - 2.0 / 0.8).max(0.0) + s * 1.5;
+        assert!(
+            (r.bill[m] - expected).abs() < 1e-9,
+            "month {}: {} vs {expected}",
+            m + 1,
+            r.bill[m]
+        );
+        assert!((r.list_cost[m] - list).abs() < 1e-9);
+    }
+    // Month 1 is under the commitment (list 2.1 < 2.5: the commitment is paid whole), month 2
+    // above it (list 3.696: the excess at list price).
+    assert!((r.bill[0] - (2.0 + 15.0)).abs() < 1e-9);
+    assert!((r.bill[1] - (2.0 + 3.696 - 2.5 + 30.0)).abs() < 1e-9);
+    let both = FIXED_ORG.replace(
+        "discount = 0.25",
+        "discount = 0.25\ncommitment = { monthly = 2.0, discount = 0.2 }",
+    );
+    let sets: [Override; 0] = [];
+    let e = Forecast::from_text("t.toml", "t", Path::new(DIR), &both, &sets, None, Some(1))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("billing.commitment: expected either `discount` or `commitment`"),
+        "{e}"
+    );
+}

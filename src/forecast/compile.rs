@@ -328,6 +328,42 @@ pub fn compile(
             format!("expected a discount in [0, 1), found {discount}"),
         ));
     }
+    let commitment = match &file.billing.commitment {
+        None => None,
+        Some(c) => {
+            if file.billing.discount.is_some() {
+                return Err(err(
+                    root.key("billing").key("commitment"),
+                    "expected either `discount` or `commitment`, found both (the commitment's \
+                     discount applies to the usage it covers)"
+                        .into(),
+                ));
+            }
+            Some(
+                crate::pricing::scheme::CommitmentScheme::new(c.monthly, c.discount).map_err(
+                    |e| {
+                        let crate::pricing::scheme::SchemeError::OutOfRange { field, .. } = &e;
+                        let key = if *field == "commit_usd" {
+                            "monthly"
+                        } else {
+                            "discount"
+                        };
+                        err(
+                            root.key("billing").key("commitment").key(key),
+                            e.to_string(),
+                        )
+                    },
+                )?,
+            )
+        }
+    };
+    let seat_fee = file.billing.seat_fee.unwrap_or(0.0);
+    if !(seat_fee.is_finite() && (0.0..=1e6).contains(&seat_fee)) {
+        return Err(err(
+            root.key("billing").key("seat_fee"),
+            format!("expected a fee from 0 to 1000000 per seat and month, found {seat_fee}"),
+        ));
+    }
     for (key, v) in [
         ("monthly", file.budget.monthly),
         ("annual", file.budget.annual),
@@ -371,6 +407,8 @@ pub fn compile(
         price_drift,
         mix_shifts,
         discount,
+        commitment,
+        seat_fee,
         budget: Budget {
             monthly: file.budget.monthly,
             annual: file.budget.annual,

@@ -169,14 +169,42 @@ pub struct ForecastModel {
     pub price_drift: ParamId,
     /// Shifts of the mix.
     pub mix_shifts: Vec<MixShift>,
-    /// Discount off list prices.
+    /// Discount off list prices (token billing).
     pub discount: f64,
+    /// A monthly commitment, replacing the discount.
+    pub commitment: Option<crate::pricing::scheme::CommitmentScheme>,
+    /// Fee per seat per month.
+    pub seat_fee: f64,
     /// Budgets.
     pub budget: Budget,
     /// Multipliers (1 unless a stress case or sweep sets them).
     pub factors: Factors,
     /// Aggregation thresholds.
     pub aggregation: Aggregation,
+}
+
+impl ForecastModel {
+    /// The month's bill from its list-price usage and seats, by task kind (`list_by_kind` in,
+    /// bills out, same order); returns the total. The commitment's bill is shared among kinds
+    /// in proportion to their list cost; the seat fee is not attributed to a kind.
+    pub fn bill_month(&self, list_by_kind: &[f64], seats: f64, out: &mut [f64]) -> f64 {
+        let list: f64 = list_by_kind.iter().sum();
+        let usage_bill = match &self.commitment {
+            Some(c) => c.bill_list_cost(list).total_usd,
+            None => list * (1.0 - self.discount),
+        };
+        for (o, l) in out.iter_mut().zip(list_by_kind) {
+            *o = if list > 0.0 {
+                usage_bill * l / list
+            } else {
+                0.0
+            };
+        }
+        if list <= 0.0 && !out.is_empty() {
+            out[0] = usage_bill;
+        }
+        usage_bill + seats * self.seat_fee
+    }
 }
 
 /// Salt separating the input streams from the trial's main stream.

@@ -45,12 +45,15 @@ pub struct ForecastRun {
     pub tokens: Vec<f64>,
     /// Cost at list prices (after price drift and factors).
     pub list_cost: Vec<f64>,
-    /// The bill (after the discount).
+    /// The bill (discount or commitment, plus seat fees).
     pub bill: Vec<f64>,
-    /// The bill by task kind, `[(trial * months + month) * kinds + kind]`.
+    /// The usage bill by task kind, `[(trial * months + month) * kinds + kind]` (seat fees
+    /// are not attributed to a kind).
     pub bill_by_kind: Vec<f64>,
     /// Tokens by task kind, same layout.
     pub tokens_by_kind: Vec<f64>,
+    /// List cost by task kind, same layout.
+    pub list_by_kind: Vec<f64>,
     /// Drawn inputs, `[trial * inputs + input]` (every input of the model, fixed ones too).
     pub inputs: Vec<f64>,
     /// Inputs per trial.
@@ -118,6 +121,7 @@ pub fn run(model: &ForecastModel, config: &ForecastConfig) -> Result<ForecastRun
         out.bill.extend(p.bill);
         out.bill_by_kind.extend(p.bill_by_kind);
         out.tokens_by_kind.extend(p.tokens_by_kind);
+        out.list_by_kind.extend(p.list_by_kind);
         out.inputs.extend(p.inputs);
     }
     Ok(out)
@@ -136,11 +140,13 @@ fn run_trials(model: &ForecastModel, seed: u64, range: std::ops::Range<u64>) -> 
         bill: Vec::with_capacity(n * months),
         bill_by_kind: Vec::with_capacity(n * months * kinds),
         tokens_by_kind: Vec::with_capacity(n * months * kinds),
+        list_by_kind: Vec::with_capacity(n * months * kinds),
         ..ForecastRun::default()
     };
     let mut inputs = Vec::new();
     let mut weights = Vec::new();
     let mut counts = Vec::new();
+    let mut bills = Vec::new();
     let f = model.factors;
     for index in range {
         model.draw_inputs(seed, index, &mut inputs);
@@ -167,21 +173,26 @@ fn run_trials(model: &ForecastModel, seed: u64, range: std::ops::Range<u64>) -> 
             let token_mult = token_growth.powi(m as i32) * f.tokens;
             let price_mult = price_growth.powi(m as i32) * f.prices;
             let (mut list, mut tokens) = (0.0, 0.0);
+            let first = out.list_by_kind.len();
             for (task, &count) in model.tasks.iter().zip(&counts) {
                 let (c, t) = sum_tasks(&mut rng, &task.pool, count, &model.aggregation);
                 let kind_list = c * token_mult * price_mult;
                 let kind_tokens = t * token_mult;
-                out.bill_by_kind.push(kind_list * (1.0 - model.discount));
+                out.list_by_kind.push(kind_list);
                 out.tokens_by_kind.push(kind_tokens);
                 list += kind_list;
                 tokens += kind_tokens;
             }
+            bills.clear();
+            bills.resize(kinds, 0.0);
+            let bill = model.bill_month(&out.list_by_kind[first..], seats, &mut bills);
+            out.bill_by_kind.extend_from_slice(&bills);
             out.seats.push(seats);
             out.active.push(active);
             out.tasks.push(total as f64);
             out.tokens.push(tokens);
             out.list_cost.push(list);
-            out.bill.push(list * (1.0 - model.discount));
+            out.bill.push(bill);
         }
     }
     out

@@ -214,6 +214,20 @@ pub struct MixShiftSpec {
 pub struct BillingSpec {
     /// Negotiated discount off list prices, in [0, 1).
     pub discount: Option<f64>,
+    /// Committed spend per month (the pricing layer's commitment scheme): replaces `discount`.
+    pub commitment: Option<CommitmentSpec>,
+    /// A flat fee per seat per month, added to the bill (e.g. a platform subscription).
+    pub seat_fee: Option<f64>,
+}
+
+/// `commitment = { monthly, discount }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentSpec {
+    /// USD committed per month.
+    pub monthly: f64,
+    /// Discount off list prices on usage the commitment covers, in [0, 1).
+    pub discount: f64,
 }
 
 /// `[budget]`.

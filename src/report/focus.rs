@@ -80,11 +80,12 @@ pub fn focus_csv(f: &Forecast, run: &ForecastRun) -> String {
             let at = |series: &[f64], t: usize| series[(t * run.months + m) * run.kinds + k];
             let bills: Vec<f64> = (0..trials).map(|t| at(&run.bill_by_kind, t)).collect();
             let tokens: Vec<f64> = (0..trials).map(|t| at(&run.tokens_by_kind, t)).collect();
-            let (bill, tok) = (Dist::of(&bills), Dist::of(&tokens));
+            let lists: Vec<f64> = (0..trials).map(|t| at(&run.list_by_kind, t)).collect();
+            let (bill, tok, list) = (Dist::of(&bills), Dist::of(&tokens), Dist::of(&lists));
             for (label, key) in STATISTICS {
                 let billed = bill.get(key).unwrap_or(f64::NAN);
                 let consumed = tok.get(key).unwrap_or(f64::NAN);
-                let list = billed / (1.0 - model.discount);
+                let list = list.get(key).unwrap_or(f64::NAN);
                 let row = [
                     start.clone(),
                     end.clone(),

@@ -39,6 +39,12 @@ impl CommitmentScheme {
         let list: f64 = (0..usage.task_count())
             .map(|i| rates.list_cost(usage.task_tokens(i)))
             .sum();
+        self.bill_list_cost(list)
+    }
+
+    /// The bill of a period whose usage is worth `list` USD at list prices (the scheme depends
+    /// on usage only through it; forecasts use this on aggregated months).
+    pub fn bill_list_cost(&self, list: f64) -> Bill {
         let covered = self.commit_usd / (1.0 - self.discount);
         let overage = (list - covered).max(0.0);
         Bill {
