@@ -5,7 +5,9 @@
 //! The walk mirrors `Workflow::run_trial` draw for draw (the same samplers in the same order on
 //! the same per-trial stream), so a task's calls sum to exactly the usage the engine records
 //! for that trial; a test checks this. It covers the step kinds the calibrated scenarios use
-//! (calls and tool results, repeat counts and until-pass loops).
+//! (calls and tool results, repeat counts and until-pass loops) on the main agent, without
+//! the agent mechanics (time, windows, failures, reasoning, escalation, sub-agents: scenarios
+//! with `Mechanics::Off`).
 
 use std::fmt::Write;
 
@@ -26,12 +28,13 @@ pub fn trace_trial<R: Rng + ?Sized>(
     calls: &mut Vec<CallRecord>,
 ) -> bool {
     let first = calls.len();
-    let mut context = workflow
+    let main = &workflow.agents[0];
+    let mut context = main
         .system_prompt
         .sample_count(rng)
-        .saturating_add(workflow.task_prompt.sample_count(rng));
+        .saturating_add(main.task_prompt.sample_count(rng));
     let (mut cached, mut cached_model, mut failed) = (0u64, usize::MAX, false);
-    for phase in &workflow.phases {
+    for phase in &workflow.phases[main.phases.clone()] {
         let runs = match phase.when {
             When::Always => true,
             When::OnSuccess => !failed,
@@ -43,7 +46,7 @@ pub fn trace_trial<R: Rng + ?Sized>(
         let mut run_steps = |rng: &mut R, calls: &mut Vec<CallRecord>| {
             for step in &phase.steps {
                 match step {
-                    Step::Call { model, output } => {
+                    Step::Call { model, output, .. } => {
                         let prompt = context;
                         let out = output.sample_count(rng);
                         let (input, read) = match workflow.caching {
@@ -78,9 +81,10 @@ pub fn trace_trial<R: Rng + ?Sized>(
                         });
                         context = context.saturating_add(out);
                     }
-                    Step::Tool { tokens } => {
+                    Step::Tool { tokens, .. } => {
                         context = context.saturating_add(tokens.sample_count(rng));
                     }
+                    Step::SubAgent { .. } => {}
                 }
             }
         };
@@ -94,6 +98,7 @@ pub fn trace_trial<R: Rng + ?Sized>(
                 p_pass,
                 max_attempts,
                 on_exhausted,
+                ..
             } => {
                 let mut passed = false;
                 for _ in 0..max_attempts {

@@ -92,6 +92,14 @@ pub fn explain(s: &Scenario) -> String {
                     t.name.as_deref().unwrap_or("(unnamed)"),
                     t.tokens
                 ),
+                StepSpec::Subagent(s) => writeln!(
+                    out,
+                    "       sub-agent {}: {} instance(s) in fresh contexts; each returns its last output",
+                    s.workflow,
+                    s.count
+                        .as_ref()
+                        .map_or_else(|| "1".to_string(), |c| c.to_string())
+                ),
             };
         }
     }

@@ -1,7 +1,7 @@
 //! The metrics recorded per trial, laid out flat so the hot loop fills a slice.
 
 use crate::pricing::{PriceTable, TokenKind};
-use crate::workflow::TrialUsage;
+use crate::workflow::{TrialEvent, TrialUsage, Workflow};
 
 /// The per-usage metrics, in order, with their JSON names (totals and per model).
 pub const USAGE_METRICS: [&str; 8] = [
@@ -17,6 +17,37 @@ pub const USAGE_METRICS: [&str; 8] = [
 
 /// The per-phase metrics, in order.
 pub const PHASE_METRICS: [&str; 3] = ["cost_usd", "calls", "iterations"];
+
+/// Whole-trial metrics of the agent mechanics: wall time, then a count per [`TrialEvent`] (in
+/// [`TrialEvent::ALL`] order). A run records only those its workflow can make non-zero.
+pub const TRIAL_METRICS: [&str; 1 + TrialEvent::COUNT] = [
+    "duration_s",
+    TrialEvent::Compaction.metric_name(),
+    TrialEvent::ContextOverflow.metric_name(),
+    TrialEvent::FailedCall.metric_name(),
+    TrialEvent::TaskRerun.metric_name(),
+    TrialEvent::Escalation.metric_name(),
+    TrialEvent::SubAgent.metric_name(),
+];
+
+/// Which of [`TRIAL_METRICS`] a workflow can make non-zero.
+pub fn trial_metrics_used(workflow: &Workflow) -> [bool; TRIAL_METRICS.len()] {
+    let mut used = [false; TRIAL_METRICS.len()];
+    used[0] = workflow.timed();
+    for (i, u) in workflow.events_used().into_iter().enumerate() {
+        used[1 + i] = u;
+    }
+    used
+}
+
+/// The value of `TRIAL_METRICS[i]` in a trial.
+#[inline]
+fn trial_metric(usage: &TrialUsage, i: usize) -> f64 {
+    match i.checked_sub(1) {
+        None => usage.duration_s,
+        Some(e) => usage.events(TrialEvent::ALL[e]) as f64,
+    }
+}
 
 /// Token kind reported by `USAGE_METRICS[2 + i]`.
 const KIND_ORDER: [TokenKind; 6] = [
@@ -61,6 +92,8 @@ pub struct MetricLayout {
     models: usize,
     phases: usize,
     per_model: bool,
+    /// Recorded whole-trial mechanics metrics: (slot, index into [`TRIAL_METRICS`]).
+    trial: Vec<(usize, usize)>,
 }
 
 impl MetricLayout {
@@ -105,7 +138,25 @@ impl MetricLayout {
             models,
             phases,
             per_model,
+            trial: Vec::new(),
         }
+    }
+
+    /// Adds the whole-trial mechanics metrics marked in `used` (see [`trial_metrics_used`]),
+    /// after the others.
+    pub fn with_trial_metrics(mut self, used: [bool; TRIAL_METRICS.len()]) -> MetricLayout {
+        for (i, name) in TRIAL_METRICS.iter().enumerate() {
+            if used[i] {
+                self.trial.push((self.defs.len(), i));
+                self.defs.push(MetricDef {
+                    scope: Scope::Total,
+                    name,
+                    integer: i > 0,
+                    always_zero: false,
+                });
+            }
+        }
+        self
     }
 
     /// Number of metrics.
@@ -171,6 +222,9 @@ impl MetricLayout {
             phase[0] = phase_cost;
             phase[1] = phase_calls;
             phase[2] = usage.iterations(p) as f64;
+        }
+        for &(slot, i) in &self.trial {
+            out[slot] = trial_metric(usage, i);
         }
     }
 }

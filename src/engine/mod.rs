@@ -7,11 +7,13 @@ mod run;
 mod seed;
 mod summary;
 
-pub use metrics::{MetricDef, MetricLayout, PHASE_METRICS, Scope, USAGE_METRICS};
+pub use metrics::{
+    MetricDef, MetricLayout, PHASE_METRICS, Scope, TRIAL_METRICS, USAGE_METRICS, trial_metrics_used,
+};
 pub use precision::{MIN_PRECISION_TRIALS, PrecisionTarget, StopAtPrecision};
 pub use run::{
     CHUNK_TRIALS, EngineError, Flow, MAX_THREADS_PER_CORE, Observer, RunConfig, RunResult, Silent,
     TrialBlock, checkpoint_after, run, worker_threads,
 };
 pub use seed::{TrialRng, mix64, trial_rng};
-pub use summary::{NamedMap, QuantileMethod, Summary};
+pub use summary::{CostShares, NamedMap, QuantileMethod, Summary};

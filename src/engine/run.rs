@@ -16,7 +16,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use super::metrics::MetricLayout;
+use super::metrics::{MetricLayout, trial_metrics_used};
 use super::seed::trial_rng;
 use crate::pricing::{PriceTable, TokenKind};
 use crate::stats::{Checkpoint, Moments, MomentsBlock, QuantileSketch};
@@ -212,7 +212,8 @@ pub fn run(
         workflow.model_count(),
         workflow.phase_count(),
         workflow.kinds_used(),
-    );
+    )
+    .with_trial_metrics(trial_metrics_used(workflow));
     let metrics = layout.len();
     let want_rows = observer.wants_trials();
     let batch = (threads as u64 * CHUNKS_PER_THREAD).max(1);

@@ -8,9 +8,9 @@
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::metrics::{MetricLayout, PHASE_METRICS, Scope, USAGE_METRICS};
+use super::metrics::{MetricLayout, PHASE_METRICS, Scope, TRIAL_METRICS, USAGE_METRICS};
 use super::run::RunResult;
-use crate::stats::{Estimate, MetricSummary, RELATIVE_ERROR};
+use crate::stats::{ChunkSums, Estimate, MetricSummary, QuantileSketch, RELATIVE_ERROR};
 use crate::workflow::Workflow;
 
 /// A map that keeps its insertion order when serialised.
@@ -68,6 +68,18 @@ pub struct Summary {
     pub by_model: NamedMap<NamedMap<MetricSummary>>,
     /// Cost, calls and iterations of each phase.
     pub by_phase: NamedMap<NamedMap<MetricSummary>>,
+    /// Each phase's and each model's share of the mean cost.
+    pub cost_shares: CostShares,
+}
+
+/// Where the money goes: each part's mean cost divided by the mean total cost (a ratio of two
+/// means, each with the SE the summary gives; shares of phases add up to 1, as do models').
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CostShares {
+    /// Share of each phase, in phase order.
+    pub by_phase: NamedMap<f64>,
+    /// Share of each model, in model order.
+    pub by_model: NamedMap<f64>,
 }
 
 impl Summary {
@@ -92,6 +104,25 @@ impl Summary {
                     .collect(),
             )
         };
+        // Mechanics metrics a workflow cannot make non-zero are not recorded; they are 0 in
+        // every trial.
+        let zero = || {
+            let mut sketch = QuantileSketch::new();
+            sketch.insert_repeated(0.0, result.trials);
+            MetricSummary::new(
+                &ChunkSums::constant(result.trials, 0.0).finish(),
+                &sketch,
+                true,
+            )
+        };
+        let mut metrics = group(Scope::Total, &USAGE_METRICS);
+        for name in TRIAL_METRICS {
+            let summary = match layout.index_of(Scope::Total, name) {
+                Some(_) => metric(Scope::Total, name),
+                None => zero(),
+            };
+            metrics.0.push((name.to_string(), summary));
+        }
         let cost_index = layout
             .index_of(Scope::Total, "cost_usd")
             .expect("cost metric");
@@ -112,7 +143,7 @@ impl Summary {
                 definition: "order statistic of rank ceil(q n); min and max are exact",
                 intervals: "95% distribution-free order-statistic interval (ranks n q -/+ 1.96 sqrt(n q (1 - q)))",
             },
-            metrics: group(Scope::Total, &USAGE_METRICS),
+            metrics,
             by_model: NamedMap(
                 workflow
                     .model_names
@@ -129,7 +160,33 @@ impl Summary {
                     .map(|(p, name)| (name.clone(), group(Scope::Phase(p), &PHASE_METRICS)))
                     .collect(),
             ),
+            cost_shares: CostShares {
+                by_phase: NamedMap(Vec::new()),
+                by_model: NamedMap(Vec::new()),
+            },
         }
+        .with_cost_shares()
+    }
+
+    fn with_cost_shares(mut self) -> Summary {
+        let total = self.metric("cost_usd").map_or(0.0, |m| m.mean);
+        let share = |group: &NamedMap<NamedMap<MetricSummary>>| {
+            NamedMap(
+                group
+                    .0
+                    .iter()
+                    .map(|(name, m)| {
+                        let cost = m.get("cost_usd").map_or(0.0, |c| c.mean);
+                        (name.clone(), if total > 0.0 { cost / total } else { 0.0 })
+                    })
+                    .collect(),
+            )
+        };
+        self.cost_shares = CostShares {
+            by_phase: share(&self.by_phase),
+            by_model: share(&self.by_model),
+        };
+        self
     }
 
     /// A whole-trial metric by name.

@@ -128,6 +128,13 @@ pub fn render(summary: &Summary) -> String {
         ("cache_write_tokens", "cache write tokens"),
         ("cache_write_1h_tokens", "cache write 1h tokens"),
         ("cache_read_tokens", "cache read tokens"),
+        ("duration_s", "wall time (s)"),
+        ("compactions", "compactions"),
+        ("context_overflows", "context overflows"),
+        ("failed_calls", "failed call attempts"),
+        ("task_reruns", "task re-runs"),
+        ("escalations", "escalations"),
+        ("subagents", "sub-agents"),
     ];
     for (key, label) in labels {
         if let Some(m) = summary.metrics.get(key)

@@ -9,9 +9,13 @@ use super::parse::Source;
 use super::spec::{
     CachingSpec, ModelSpec, OnExhaustedSpec, PhaseSpec, ScenarioFile, StepSpec, WhenSpec,
 };
+use super::{mechanics, subagents};
 use crate::dist::{DistSpec, Sampler};
 use crate::pricing::{ModelPrices, PriceCatalog, PromptTier, TokenKind};
-use crate::workflow::{Caching, OnExhausted, Phase, Repeat, Step, When, Workflow};
+use crate::workflow::{
+    Agent, Caching, Escalation, Mechanics, OnExhausted, Phase, Reasoning, Repeat, Step, When,
+    Workflow,
+};
 
 /// Most attempts a loop may declare.
 pub const MAX_LOOP_ATTEMPTS: i64 = 100_000;
@@ -22,6 +26,14 @@ pub const MAX_REPEAT_COUNT: u64 = 100_000;
 /// Most tokens one draw (an output, a tool result, a prompt) may reach: far above any context
 /// window, low enough that sums never approach `u64::MAX`.
 pub const MAX_TOKENS_PER_DRAW: u64 = 100_000_000;
+
+/// Most sub-agent instances one `subagent` step may run.
+pub const MAX_SUBAGENTS_PER_STEP: u64 = 1_000;
+/// The usage phase compaction's summarising calls are billed under (when compaction is on).
+pub const COMPACTION_PHASE: &str = "compaction";
+
+/// Resolves a model name to its index, or a located error with a suggestion.
+type ResolveModel<'a> = dyn Fn(&str, FieldPath) -> Result<usize, ScenarioError> + 'a;
 
 /// Compiles a parsed file. `source` places errors in the text.
 pub fn compile(
@@ -44,14 +56,11 @@ pub fn compile(
         CachingSpec::Off => Caching::Off,
     };
     let mut prices = Vec::with_capacity(file.models.len());
+    let mut models = Vec::with_capacity(file.models.len());
     for (name, spec) in &file.models {
-        prices.push(model_prices(
-            spec,
-            caching,
-            &root.key("models").key(name),
-            source,
-            catalog,
-        )?);
+        let path = root.key("models").key(name);
+        prices.push(model_prices(spec, caching, &path, source, catalog)?);
+        models.push(mechanics::model_mechanics(spec, &path, source)?);
     }
 
     let resolve_model =
@@ -76,75 +85,151 @@ pub fn compile(
         None => None,
     };
 
-    let system_prompt = count_sampler(
-        &file.agent.system_prompt,
-        &agent_path.key("system_prompt"),
-        source,
-        TOKENS,
-    )?;
-    let task_prompt = match &file.agent.task_prompt {
-        Some(spec) => count_sampler(spec, &agent_path.key("task_prompt"), source, TOKENS)?,
-        None => Sampler::constant(0.0),
-    };
-
     if file.phases.is_empty() {
         return Err(err(
             root.key("phases"),
             "expected at least one [[phases]] entry, found none".into(),
         ));
     }
-    let mut phases = Vec::with_capacity(file.phases.len());
+    subagents::check_graph(file, source)?;
+    let mut agents = Vec::new();
+    let mut phases = Vec::new();
     let mut phase_names: Vec<String> = Vec::new();
-    let mut any_call = false;
-    for (i, ph) in file.phases.iter().enumerate() {
-        let path = root.key("phases").index(i);
-        if ph.name.trim().is_empty() {
-            return Err(err(
-                path.key("name"),
-                "expected a non-empty phase name, found \"\"".into(),
-            ));
+    for (index, (name, path, phase_specs)) in subagents::agents(file).into_iter().enumerate() {
+        let (system, task, model) = if index == 0 {
+            (
+                &file.agent.system_prompt,
+                &file.agent.task_prompt,
+                default_model,
+            )
+        } else {
+            let w = &file.workflows[&name];
+            if w.phases.is_empty() {
+                return Err(err(
+                    path.key("phases"),
+                    "expected at least one [[workflows.NAME.phases]] entry, found none".into(),
+                ));
+            }
+            let model = match &w.model {
+                Some(m) => Some(resolve_model(m, path.key("model"))?),
+                None => default_model,
+            };
+            (&w.system_prompt, &w.task_prompt, model)
+        };
+        let prompt_path = if index == 0 {
+            agent_path.clone()
+        } else {
+            path.clone()
+        };
+        let system_prompt =
+            count_sampler(system, &prompt_path.key("system_prompt"), source, TOKENS)?;
+        let task_prompt = match task {
+            Some(spec) => count_sampler(spec, &prompt_path.key("task_prompt"), source, TOKENS)?,
+            None => Sampler::constant(0.0),
+        };
+        let first = phases.len();
+        let mut own_names: Vec<&str> = Vec::new();
+        for (i, ph) in phase_specs.iter().enumerate() {
+            let ppath = path.key("phases").index(i);
+            if ph.name.trim().is_empty() {
+                return Err(err(
+                    ppath.key("name"),
+                    "expected a non-empty phase name, found \"\"".into(),
+                ));
+            }
+            if own_names.contains(&ph.name.as_str()) {
+                return Err(err(
+                    ppath.key("name"),
+                    format!(
+                        "expected a unique phase name, found `{}` a second time",
+                        ph.name
+                    ),
+                ));
+            }
+            if file.agent.compaction.is_some() && index == 0 && ph.name == COMPACTION_PHASE {
+                return Err(err(
+                    ppath.key("name"),
+                    format!(
+                        "expected a phase name other than `{COMPACTION_PHASE}` when compaction is on (its summarising calls are reported under that name), found `{COMPACTION_PHASE}`"
+                    ),
+                ));
+            }
+            own_names.push(&ph.name);
+            phase_names.push(if index == 0 {
+                ph.name.clone()
+            } else {
+                format!("{name}/{}", ph.name)
+            });
+            let context = PhaseContext {
+                file,
+                source,
+                default_model: model,
+                resolve_model: &resolve_model,
+            };
+            phases.push(compile_phase(ph, &ppath, &context)?);
         }
-        if phase_names.contains(&ph.name) {
-            return Err(err(
-                path.key("name"),
-                format!(
-                    "expected a unique phase name, found `{}` a second time",
-                    ph.name
-                ),
-            ));
-        }
-        phase_names.push(ph.name.clone());
-        let phase = compile_phase(ph, &path, source, default_model, &resolve_model)?;
-        any_call |= phase.steps.iter().any(|s| matches!(s, Step::Call { .. }));
-        phases.push(phase);
+        agents.push(Agent {
+            name,
+            system_prompt,
+            task_prompt,
+            phases: first..phases.len(),
+        });
     }
-    if !any_call {
+    if !phases
+        .iter()
+        .any(|p| p.steps.iter().any(|s| matches!(s, Step::Call { .. })))
+    {
         return Err(err(
             root.key("phases"),
             "expected at least one `call` step, found only tool steps: nothing would be billed"
                 .into(),
         ));
     }
+    let compaction = mechanics::compaction(
+        &file.agent,
+        &mut models,
+        phases.len(),
+        &resolve_model,
+        &agent_path,
+        source,
+    )?;
+    if compaction.is_some() {
+        phase_names.push(COMPACTION_PHASE.to_string());
+    }
 
     let workflow = Workflow {
         model_names,
         phase_names,
-        system_prompt,
-        task_prompt,
+        models,
         caching,
         prompt_tier_thresholds: prices.iter().map(ModelPrices::tier_thresholds).collect(),
+        cache_ttl: mechanics::cache_ttl(file.agent.cache_ttl),
+        compaction,
+        call_failures: mechanics::call_failures(&file.agent, &agent_path, source)?,
+        task_retry: mechanics::task_retry(&file.agent, &agent_path, source)?,
+        agents,
         phases,
-    };
+        mechanics: Mechanics::On,
+    }
+    .detect_mechanics();
     Ok((workflow, prices))
+}
+
+/// What compiling a phase needs from around it.
+struct PhaseContext<'a> {
+    file: &'a ScenarioFile,
+    source: &'a Source<'a>,
+    default_model: Option<usize>,
+    resolve_model: &'a ResolveModel<'a>,
 }
 
 fn compile_phase(
     ph: &PhaseSpec,
     path: &FieldPath,
-    source: &Source,
-    default_model: Option<usize>,
-    resolve_model: &dyn Fn(&str, FieldPath) -> Result<usize, ScenarioError>,
+    ctx: &PhaseContext,
 ) -> Result<Phase, ScenarioError> {
+    let source = ctx.source;
+    let resolve_model = ctx.resolve_model;
     let err = |path: FieldPath, message: String| source.error_at(path, message, None);
     let repeat = match (&ph.repeat, &ph.until_pass) {
         (Some(_), Some(_)) => {
@@ -185,6 +270,32 @@ fn compile_phase(
                 }
                 Some(n) => n as u32,
             };
+            let escalate = match &u.escalate {
+                None => None,
+                Some(e) => {
+                    let epath = upath.key("escalate");
+                    let after = if max_attempts < 2 {
+                        return Err(err(
+                            epath.key("after"),
+                            format!(
+                                "expected a loop of at least 2 attempts to escalate, found max_attempts = {max_attempts}"
+                            ),
+                        ));
+                    } else {
+                        mechanics::int_in(
+                            e.after,
+                            1,
+                            max_attempts as i64 - 1,
+                            epath.key("after"),
+                            source,
+                        )?
+                    };
+                    Some(Escalation {
+                        after: after as u32,
+                        model: resolve_model(&e.model, epath.key("model"))?,
+                    })
+                }
+            };
             Repeat::UntilPass {
                 p_pass: u.p_pass,
                 max_attempts,
@@ -192,6 +303,7 @@ fn compile_phase(
                     OnExhaustedSpec::Fail => OnExhausted::Fail,
                     OnExhaustedSpec::Continue => OnExhausted::Continue,
                 },
+                escalate,
             }
         }
     };
@@ -207,7 +319,7 @@ fn compile_phase(
         steps.push(match st {
             StepSpec::Call(c) => {
                 let cpath = spath.key("call");
-                let model = match (&c.model, default_model) {
+                let model = match (&c.model, ctx.default_model) {
                     (Some(name), _) => resolve_model(name, cpath.key("model"))?,
                     (None, Some(m)) => m,
                     (None, None) => {
@@ -218,9 +330,39 @@ fn compile_phase(
                         ));
                     }
                 };
-                Step::Call { model, output: count_sampler(&c.output, &cpath.key("output"), source, TOKENS)? }
+                let reasoning = match (&c.reasoning, c.reasoning_budget) {
+                    (Some(r), budget) => Some(Box::new(Reasoning {
+                        tokens: count_sampler(r, &cpath.key("reasoning"), source, TOKENS)?,
+                        budget: mechanics::reasoning_budget(budget, cpath.key("reasoning_budget"), source)?,
+                    })),
+                    (None, Some(_)) => {
+                        return Err(err(
+                            cpath.key("reasoning_budget"),
+                            "expected `reasoning` tokens alongside `reasoning_budget`, found a budget alone".into(),
+                        ));
+                    }
+                    (None, None) => None,
+                };
+                Step::Call { model, output: count_sampler(&c.output, &cpath.key("output"), source, TOKENS)?, reasoning }
             }
-            StepSpec::Tool(t) => Step::Tool { tokens: count_sampler(&t.tokens, &spath.key("tool").key("tokens"), source, TOKENS)? },
+            StepSpec::Tool(t) => {
+                let tpath = spath.key("tool");
+                let tokens = count_sampler(&t.tokens, &tpath.key("tokens"), source, TOKENS)?;
+                let duration_s = match &t.duration_s {
+                    Some(d) => Some(Box::new(mechanics::duration_sampler(d, &tpath.key("duration_s"), source)?)),
+                    None => None,
+                };
+                Step::Tool { tokens, duration_s }
+            }
+            StepSpec::Subagent(s) => {
+                let sub = spath.key("subagent");
+                let agent = subagents::resolve(ctx.file, &s.workflow, sub.key("workflow"), source)?;
+                let count = match &s.count {
+                    Some(c) => count_sampler(c, &sub.key("count"), source, SUBAGENTS)?,
+                    None => Sampler::constant(1.0),
+                };
+                Step::SubAgent { agent, count }
+            }
         });
     }
     let when = match ph.when {
@@ -424,6 +566,11 @@ pub(crate) struct CountKind {
 pub(crate) const TOKENS: CountKind = CountKind {
     what: "tokens",
     max: MAX_TOKENS_PER_DRAW,
+};
+/// Sub-agent instances per step: at most [`MAX_SUBAGENTS_PER_STEP`].
+const SUBAGENTS: CountKind = CountKind {
+    what: "sub-agents",
+    max: MAX_SUBAGENTS_PER_STEP,
 };
 /// Repeat counts: at most [`MAX_REPEAT_COUNT`].
 const ITERATIONS: CountKind = CountKind {

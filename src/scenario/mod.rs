@@ -3,13 +3,19 @@
 
 mod compile;
 mod error;
+mod mechanics;
 pub(crate) mod parse;
 pub mod spec;
+mod subagents;
 
 use std::path::Path;
 
-pub use compile::{MAX_LOOP_ATTEMPTS, MAX_REPEAT_COUNT, MAX_TOKENS_PER_DRAW};
+pub use compile::{
+    COMPACTION_PHASE, MAX_LOOP_ATTEMPTS, MAX_REPEAT_COUNT, MAX_SUBAGENTS_PER_STEP,
+    MAX_TOKENS_PER_DRAW,
+};
 pub use error::{Diagnostic, FieldPath, Location, ScenarioError, Segment, did_you_mean, number};
+pub use mechanics::{MAX_CONTEXT_WINDOW, MAX_RETRIES, MAX_TTFT_S};
 pub use spec::ScenarioFile;
 
 use crate::pricing::{ModelPrices, PriceCatalog, PriceTable};

@@ -23,6 +23,23 @@ pub struct ScenarioFile {
     pub agent: AgentSpec,
     /// Phases, in order.
     pub phases: Vec<PhaseSpec>,
+    /// Named sub-agent workflows that `subagent` steps run.
+    #[serde(default)]
+    pub workflows: BTreeMap<String, SubWorkflowSpec>,
+}
+
+/// `[workflows.NAME]`: a sub-agent: its own model, starting context and phases.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubWorkflowSpec {
+    /// Model for its calls that name none (default: the agent's model).
+    pub model: Option<String>,
+    /// System prompt tokens.
+    pub system_prompt: DistSpec,
+    /// Task prompt tokens (default 0).
+    pub task_prompt: Option<DistSpec>,
+    /// Phases, in order.
+    pub phases: Vec<PhaseSpec>,
 }
 
 /// `[scenario]`: descriptive metadata and run defaults (the command line overrides them).
@@ -58,6 +75,14 @@ pub struct ModelSpec {
     pub cache_read: Option<f64>,
     /// Reasoning tokens (default: the output price).
     pub reasoning: Option<f64>,
+    /// Seconds to the first token of a call (default 0).
+    pub time_to_first_token_s: Option<f64>,
+    /// Generated tokens per second (default: unset, generation takes no time).
+    pub output_tokens_per_s: Option<f64>,
+    /// Largest prompt in tokens the model accepts (default: unlimited).
+    pub context_window: Option<i64>,
+    /// Smallest prompt in tokens the provider caches (default 0).
+    pub min_cacheable_prompt: Option<i64>,
     /// Prompt-length tiers: rates for whole calls whose prompt passes a threshold (replace
     /// the catalog's tiers when given).
     #[serde(default)]
@@ -129,6 +154,83 @@ pub struct AgentSpec {
     pub system_prompt: DistSpec,
     /// Task prompt tokens (default 0).
     pub task_prompt: Option<DistSpec>,
+    /// Cache lifetime and write price tier: `"5m"` (default) or `"1h"`.
+    #[serde(default)]
+    pub cache_ttl: CacheTtlSpec,
+    /// Context compaction (default: off).
+    pub compaction: Option<CompactionSpec>,
+    /// Transient call failures (default: none).
+    pub call_failures: Option<CallFailuresSpec>,
+    /// Re-running a failed task (default: never).
+    pub task_retry: Option<TaskRetrySpec>,
+}
+
+/// `cache_ttl`, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+pub enum CacheTtlSpec {
+    /// 5 minutes, writes at the `cache_write` price.
+    #[default]
+    #[serde(rename = "5m")]
+    FiveMinutes,
+    /// 1 hour, writes at the `cache_write_1h` price.
+    #[serde(rename = "1h")]
+    OneHour,
+}
+
+/// `compaction = { threshold, summary, model }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompactionSpec {
+    /// Share of the model's window (0, 1] past which the context is compacted.
+    pub threshold: f64,
+    /// Summary tokens the summarising call returns.
+    pub summary: DistSpec,
+    /// Model of the summarising call (default: the model of the call that triggered it).
+    pub model: Option<String>,
+}
+
+/// Whether a failed attempt's prompt is billed, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FailedPromptSpec {
+    /// Billed (the default, the conservative choice).
+    #[default]
+    Billed,
+    /// Not billed.
+    Free,
+}
+
+/// `call_failures = { p_fail, max_retries, failed_prompt }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallFailuresSpec {
+    /// Probability that one attempt fails.
+    pub p_fail: f64,
+    /// Retries after a failed attempt.
+    pub max_retries: i64,
+    /// Whether a failed attempt's prompt is billed.
+    #[serde(default)]
+    pub failed_prompt: FailedPromptSpec,
+}
+
+/// `task_retry = { max_reruns, p_rerun }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskRetrySpec {
+    /// Most re-runs of a failed task.
+    pub max_reruns: i64,
+    /// Probability that a person re-runs a failed task.
+    pub p_rerun: f64,
+}
+
+/// `escalate = { after, model }` in an `until_pass` loop.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalateSpec {
+    /// Failed attempts before the switch.
+    pub after: i64,
+    /// Model of the loop's calls after the switch.
+    pub model: String,
 }
 
 /// When a phase runs, as written.
@@ -166,6 +268,8 @@ pub struct UntilPassSpec {
     /// What happens when every attempt failed.
     #[serde(default)]
     pub on_exhausted: OnExhaustedSpec,
+    /// Switch to another model after failed attempts.
+    pub escalate: Option<EscalateSpec>,
 }
 
 /// `[[phases]]`.
@@ -193,6 +297,18 @@ pub enum StepSpec {
     Call(CallSpec),
     /// A tool result appended to the context.
     Tool(ToolSpec),
+    /// Sub-agents running another workflow.
+    Subagent(SubagentSpec),
+}
+
+/// `subagent = { workflow, count }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubagentSpec {
+    /// Name of the workflow under `[workflows]`.
+    pub workflow: String,
+    /// Instances run in parallel (a number or a count distribution; default 1).
+    pub count: Option<DistSpec>,
 }
 
 /// `call = { model, output }`.
@@ -203,6 +319,10 @@ pub struct CallSpec {
     pub model: Option<String>,
     /// Output tokens per call.
     pub output: DistSpec,
+    /// Reasoning tokens per call (default none).
+    pub reasoning: Option<DistSpec>,
+    /// Most reasoning tokens per call (default: no cap).
+    pub reasoning_budget: Option<i64>,
 }
 
 /// `tool = { name, tokens }`.
@@ -213,4 +333,6 @@ pub struct ToolSpec {
     pub name: Option<String>,
     /// Tokens appended to the context.
     pub tokens: DistSpec,
+    /// Seconds the tool takes (default 0).
+    pub duration_s: Option<DistSpec>,
 }

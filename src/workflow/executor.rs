@@ -1,45 +1,114 @@
-//! Runs one trial of a workflow: the agent's calls and tool results, step by step.
+//! Runs one trial of a workflow: the agent's calls, tool results and sub-agents, step by step.
 //!
 //! Context model (DESIGN.md §1): a call sends the whole current context as its prompt and its
-//! output joins the context; a tool result joins the context without a call. With prefix
-//! caching the cache holds the previous call's whole prompt: the next call reads
-//! `min(cached, prompt)` tokens from cache and writes the rest (the first call writes all). A
-//! cache belongs to one model: a call on another model finds it empty.
+//! output joins the context (its reasoning tokens are billed, never kept); a tool result joins
+//! the context without a call. With prefix caching the cache holds the previous call's whole
+//! prompt: the next call reads `min(cached, prompt)` tokens from cache and writes the rest (the
+//! first call writes all). A cache belongs to one model: a call on another model finds it
+//! empty. It lives `ttl` seconds after it was last written or read (at a call's start); a
+//! longer gap empties it. Compaction empties it too.
+//!
+//! Every mechanism that is off draws nothing from the random stream, so a scenario without
+//! them gives exactly the trials it gave before they existed.
 
 use rand::{Rng, RngExt};
 
-use super::model::{Caching, OnExhausted, Repeat, Step, When, Workflow};
-use super::usage::TrialUsage;
+use super::model::{
+    Caching, FailedPrompt, MAX_DURATION_S, Mechanics, Reasoning, Repeat, Step, When, Workflow,
+};
+use super::usage::{TrialEvent, TrialUsage};
+use crate::dist::Sampler;
 use crate::pricing::{TokenKind, tier_of};
 
-/// The mutable state of one task while it runs.
-struct TaskState {
+/// The state of one agent (the task, or one sub-agent instance) while it runs.
+#[derive(Debug, Clone, Copy)]
+struct AgentState {
     /// Tokens in the context now.
     context: u64,
+    /// The system prompt drawn for this agent: what compaction keeps.
+    system: u64,
     /// Tokens of the previous call's prompt held in the prefix cache.
     cached: u64,
-    /// The model whose cache that is.
+    /// The model whose cache that is (`usize::MAX`: none).
     cached_model: usize,
-    /// Whether a loop has failed the task.
+    /// When the cache was last written or read, in seconds since the trial started.
+    touched_s: f64,
+    /// The agent's clock, in seconds since the trial started.
+    now_s: f64,
+    /// Output tokens of the last call: what a sub-agent returns as its summary.
+    last_output: u64,
+    /// Whether a loop, an overflow or a call that kept failing has failed the agent.
     failed: bool,
+    /// Whether the agent stopped (overflow, or a call failed beyond its retries).
+    stopped: bool,
 }
 
 impl Workflow {
     /// Runs one trial with `rng`, writing what it consumed into `usage` (which is reset first).
+    ///
+    /// A failed task may be re-run from scratch (cold context and cache) as
+    /// [`Workflow::task_retry`] says; usage and time add up over the runs, and the last run
+    /// decides success.
     pub fn run_trial<R: Rng + ?Sized>(&self, rng: &mut R, usage: &mut TrialUsage) {
         usage.ensure_tiers(self.extra_price_tiers());
+        usage.ensure_tiers(self.extra_price_tiers());
         usage.reset();
-        let context = self
-            .system_prompt
-            .sample_count(rng)
-            .saturating_add(self.task_prompt.sample_count(rng));
-        let mut state = TaskState {
-            context,
+        if self.mechanics == Mechanics::Off {
+            let task = self.run_agent::<false, R>(0, 0.0, rng, usage);
+            usage.success = !task.failed;
+            return;
+        }
+        let mut reruns = 0;
+        loop {
+            let task = self.run_agent::<true, R>(0, usage.duration_s, rng, usage);
+            usage.duration_s = task.now_s;
+            usage.success = !task.failed;
+            match self.task_retry {
+                Some(retry)
+                    if task.failed
+                        && reruns < retry.max_reruns
+                        && rng.random::<f64>() < retry.p_rerun =>
+                {
+                    reruns += 1;
+                    usage.add_event(TrialEvent::TaskRerun);
+                }
+                _ => break,
+            }
+        }
+    }
+
+    /// Runs agent `agent` from a fresh context starting at `start_s`.
+    ///
+    /// `M` says whether any mechanism is on ([`Mechanics`]): with `M = false` the checks of
+    /// time, TTL, windows, failures, reasoning and escalation compile away, and the result is
+    /// the same as with `M = true` (every one of them is a no-op then; a test checks it).
+    #[inline]
+    fn run_agent<const M: bool, R: Rng + ?Sized>(
+        &self,
+        agent: usize,
+        start_s: f64,
+        rng: &mut R,
+        usage: &mut TrialUsage,
+    ) -> AgentState {
+        let spec = &self.agents[agent];
+        let system = spec.system_prompt.sample_count(rng);
+        let mut state = AgentState {
+            context: system.saturating_add(spec.task_prompt.sample_count(rng)),
+            system,
             cached: 0,
             cached_model: usize::MAX,
+            touched_s: start_s,
+            now_s: start_s,
+            last_output: 0,
             failed: false,
+            stopped: false,
         };
-        for (index, phase) in self.phases.iter().enumerate() {
+        let first = spec.phases.start;
+        for (offset, phase) in self.phases[spec.phases.clone()].iter().enumerate() {
+            let index = first + offset;
+            if M && state.stopped {
+                break;
+            }
             let runs = match phase.when {
                 When::Always => true,
                 When::OnSuccess => !state.failed,
@@ -52,111 +121,279 @@ impl Workflow {
                 Repeat::Times(ref count) => {
                     for _ in 0..count.sample_count(rng) {
                         usage.add_iteration(index);
-                        self.run_steps(index, &phase.steps, &mut state, rng, usage);
+                        self.run_steps::<M, R>(index, &phase.steps, None, &mut state, rng, usage);
+                        if M && state.stopped {
+                            break;
+                        }
                     }
                 }
                 Repeat::UntilPass {
                     p_pass,
                     max_attempts,
                     on_exhausted,
+                    escalate,
                 } => {
                     let mut passed = false;
-                    for _ in 0..max_attempts {
+                    for attempt in 0..max_attempts {
+                        let model = match escalate {
+                            Some(e) if M && attempt >= e.after => {
+                                if attempt == e.after {
+                                    usage.add_event(TrialEvent::Escalation);
+                                }
+                                Some(e.model)
+                            }
+                            _ => None,
+                        };
                         usage.add_iteration(index);
-                        self.run_steps(index, &phase.steps, &mut state, rng, usage);
+                        self.run_steps::<M, R>(index, &phase.steps, model, &mut state, rng, usage);
+                        if M && state.stopped {
+                            break;
+                        }
                         if rng.random::<f64>() < p_pass {
                             passed = true;
                             break;
                         }
                     }
-                    if !passed && on_exhausted == OnExhausted::Fail {
+                    if !passed && on_exhausted == super::OnExhausted::Fail {
                         state.failed = true;
                     }
                 }
             }
         }
-        usage.success = !state.failed;
+        state
     }
 
+    /// Runs one iteration's steps; `model` overrides every call's model (escalation).
     #[inline]
-    fn run_steps<R: Rng + ?Sized>(
+    fn run_steps<const M: bool, R: Rng + ?Sized>(
         &self,
         phase: usize,
         steps: &[Step],
-        state: &mut TaskState,
+        model: Option<usize>,
+        state: &mut AgentState,
         rng: &mut R,
         usage: &mut TrialUsage,
     ) {
         for step in steps {
             match step {
-                Step::Call { model, output } => {
-                    let prompt = state.context;
-                    let out = output.sample_count(rng);
-                    let mut tokens = [0u64; TokenKind::COUNT];
-                    match self.caching {
-                        Caching::Off => tokens[TokenKind::Input.index()] = prompt,
-                        Caching::Prefix => {
-                            let read = if state.cached_model == *model {
-                                state.cached.min(prompt)
-                            } else {
-                                0
-                            };
-                            tokens[TokenKind::CacheRead.index()] = read;
-                            tokens[TokenKind::CacheWrite.index()] = prompt - read;
-                            state.cached = prompt;
-                            state.cached_model = *model;
-                        }
+                Step::Call {
+                    model: own,
+                    output,
+                    reasoning,
+                } => {
+                    let model = if M { model.unwrap_or(*own) } else { *own };
+                    self.call::<M, R>(
+                        phase,
+                        model,
+                        output,
+                        reasoning.as_deref(),
+                        state,
+                        rng,
+                        usage,
+                    );
+                    if M && state.stopped {
+                        return;
                     }
-                    tokens[TokenKind::Output.index()] = out;
-                    let tier = tier_of(&self.prompt_tier_thresholds[*model], prompt);
-                    usage.record_call(phase, *model, tier, &tokens);
-                    state.context = state.context.saturating_add(out);
                 }
-                Step::Tool { tokens } => {
+                Step::Tool { tokens, duration_s } => {
                     state.context = state.context.saturating_add(tokens.sample_count(rng));
+                    if M && let Some(d) = duration_s {
+                        state.now_s += d.sample(rng).clamp(0.0, MAX_DURATION_S);
+                    }
+                }
+                Step::SubAgent { agent, count } => {
+                    // Only a workflow with mechanics on has sub-agents.
+                    if M {
+                        self.run_subagents(*agent, count, state, rng, usage)
+                    }
                 }
             }
         }
     }
+
+    /// One call: make room in the context if needed, retry transient failures, then bill the
+    /// prompt, the output and the reasoning, and advance the clock.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn call<const M: bool, R: Rng + ?Sized>(
+        &self,
+        phase: usize,
+        model: usize,
+        output: &Sampler,
+        reasoning: Option<&Reasoning>,
+        state: &mut AgentState,
+        rng: &mut R,
+        usage: &mut TrialUsage,
+    ) {
+        if M {
+            let mech = &self.models[model];
+            if state.context > mech.compact_above.min(mech.context_window)
+                && !self.make_room(model, state, rng, usage)
+            {
+                return;
+            }
+            if let Some(failures) = self.call_failures
+                && !self.failed_attempts(failures, phase, model, state, rng, usage)
+            {
+                return;
+            }
+        }
+        let prompt = state.context;
+        let out = output.sample_count(rng);
+        let thought = match reasoning {
+            Some(r) if M => r.tokens.sample_count(rng).min(r.budget),
+            _ => 0,
+        };
+        let mut tokens = [0u64; TokenKind::COUNT];
+        self.bill_prompt::<M>(model, prompt, state, &mut tokens);
+        tokens[TokenKind::Output.index()] = out;
+        if M {
+            tokens[TokenKind::Reasoning.index()] = thought;
+        }
+        let tier = tier_of(&self.prompt_tier_thresholds[model], prompt);
+        usage.record_call(phase, model, tier, &tokens);
+        state.context = state.context.saturating_add(out);
+        if M {
+            let mech = &self.models[model];
+            state.last_output = out;
+            state.now_s +=
+                mech.ttft_s + (out.saturating_add(thought)) as f64 * mech.seconds_per_token;
+        }
+    }
+
+    /// Bills a prompt of `prompt` tokens sent to `model` now, and updates the cache.
+    #[inline]
+    fn bill_prompt<const M: bool>(
+        &self,
+        model: usize,
+        prompt: u64,
+        state: &mut AgentState,
+        tokens: &mut [u64; TokenKind::COUNT],
+    ) {
+        let mut add = |kind: TokenKind, n: u64| tokens[kind.index()] += n;
+        match self.caching {
+            Caching::Off => add(TokenKind::Input, prompt),
+            Caching::Prefix => {
+                if M && prompt < self.models[model].min_cacheable_prompt {
+                    add(TokenKind::Input, prompt);
+                    return;
+                }
+                let live = state.cached_model == model
+                    && (!M || state.now_s - state.touched_s <= self.cache_ttl.seconds());
+                let read = if live { state.cached.min(prompt) } else { 0 };
+                add(TokenKind::CacheRead, read);
+                let write = if M {
+                    self.cache_ttl.write_kind()
+                } else {
+                    TokenKind::CacheWrite
+                };
+                add(write, prompt - read);
+                state.cached = prompt;
+                state.cached_model = model;
+                if M {
+                    state.touched_s = state.now_s;
+                }
+            }
+        }
+    }
+
+    /// The context passed the compaction trigger or the window of `model`: compact if
+    /// compaction is on and due, then check the window. Returns whether the call may go on.
+    #[cold]
+    #[inline(never)]
+    fn make_room<R: Rng + ?Sized>(
+        &self,
+        model: usize,
+        state: &mut AgentState,
+        rng: &mut R,
+        usage: &mut TrialUsage,
+    ) -> bool {
+        if let Some(c) = &self.compaction
+            && state.context > self.models[model].compact_above
+        {
+            let summariser = c.model.unwrap_or(model);
+            if state.context > self.models[summariser].context_window {
+                return overflow(state, usage);
+            }
+            let summary = c.summary.sample_count(rng);
+            let mut tokens = [0u64; TokenKind::COUNT];
+            self.bill_prompt::<true>(summariser, state.context, state, &mut tokens);
+            tokens[TokenKind::Output.index()] = summary;
+            let tier = tier_of(&self.prompt_tier_thresholds[summariser], state.context);
+            usage.record_call(c.usage_phase, summariser, tier, &tokens);
+            usage.add_iteration(c.usage_phase);
+            usage.add_event(TrialEvent::Compaction);
+            let mech = &self.models[summariser];
+            state.now_s += mech.ttft_s + summary as f64 * mech.seconds_per_token;
+            state.context = state.system.saturating_add(summary);
+            state.cached = 0;
+            state.cached_model = usize::MAX;
+        }
+        if state.context > self.models[model].context_window {
+            return overflow(state, usage);
+        }
+        true
+    }
+
+    /// Draws the failed attempts before a call succeeds. Returns false (and stops the agent)
+    /// when every attempt failed.
+    #[inline(never)]
+    fn failed_attempts<R: Rng + ?Sized>(
+        &self,
+        failures: super::CallFailures,
+        phase: usize,
+        model: usize,
+        state: &mut AgentState,
+        rng: &mut R,
+        usage: &mut TrialUsage,
+    ) -> bool {
+        let mut failed = 0;
+        while rng.random::<f64>() < failures.p_fail {
+            usage.add_event(TrialEvent::FailedCall);
+            if failures.failed_prompt == FailedPrompt::Billed {
+                let mut tokens = [0u64; TokenKind::COUNT];
+                self.bill_prompt::<true>(model, state.context, state, &mut tokens);
+                let tier = tier_of(&self.prompt_tier_thresholds[model], state.context);
+                usage.record_tokens(phase, model, tier, &tokens);
+            }
+            state.now_s += self.models[model].ttft_s;
+            failed += 1;
+            if failed > failures.max_retries {
+                state.failed = true;
+                state.stopped = true;
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Runs `count` instances of a sub-agent in parallel from the parent's clock; each returns
+    /// its summary to the parent's context; the parent waits for the slowest.
+    #[inline(never)]
+    fn run_subagents<R: Rng + ?Sized>(
+        &self,
+        agent: usize,
+        count: &Sampler,
+        state: &mut AgentState,
+        rng: &mut R,
+        usage: &mut TrialUsage,
+    ) {
+        let start = state.now_s;
+        let mut end = start;
+        for _ in 0..count.sample_count(rng) {
+            usage.add_event(TrialEvent::SubAgent);
+            let sub = self.run_agent::<true, R>(agent, start, rng, usage);
+            end = end.max(sub.now_s);
+            state.context = state.context.saturating_add(sub.last_output);
+        }
+        state.now_s = end;
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::dist::Sampler;
-    use crate::workflow::{Phase, Repeat};
-    use rand::SeedableRng;
-
-    #[test]
-    fn a_switch_of_model_finds_the_cache_empty() {
-        // Context 1000; calls on model 0, 1, 1 with 10 output tokens each.
-        let call = |model| Step::Call {
-            model,
-            output: Sampler::constant(10.0),
-        };
-        let wf = Workflow {
-            model_names: vec!["a".into(), "b".into()],
-            phase_names: vec!["p".into()],
-            system_prompt: Sampler::constant(1000.0),
-            task_prompt: Sampler::constant(0.0),
-            caching: Caching::Prefix,
-            prompt_tier_thresholds: vec![Vec::new(), Vec::new()],
-            phases: vec![Phase {
-                when: When::Always,
-                repeat: Repeat::Times(Sampler::constant(1.0)),
-                steps: vec![call(0), call(1), call(1)],
-            }],
-        };
-        let mut usage = TrialUsage::new(1, 2);
-        wf.run_trial(
-            &mut rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1),
-            &mut usage,
-        );
-        // Model a: writes 1000. Model b: prompt 1010, cache empty -> writes 1010; then prompt
-        // 1020 reads 1010 and writes 10.
-        assert_eq!(usage.tokens(0, 0, TokenKind::CacheWrite), 1000);
-        assert_eq!(usage.tokens(0, 1, TokenKind::CacheWrite), 1020);
-        assert_eq!(usage.tokens(0, 1, TokenKind::CacheRead), 1010);
-        assert_eq!(usage.tokens(0, 0, TokenKind::CacheRead), 0);
-    }
+/// A prompt would pass the window: the agent stops and fails; nothing is billed.
+fn overflow(state: &mut AgentState, usage: &mut TrialUsage) -> bool {
+    usage.add_event(TrialEvent::ContextOverflow);
+    state.failed = true;
+    state.stopped = true;
+    false
 }

@@ -7,5 +7,9 @@ mod executor;
 mod model;
 mod usage;
 
-pub use model::{Caching, OnExhausted, Phase, Repeat, Step, When, Workflow};
-pub use usage::TrialUsage;
+pub use model::{
+    Agent, CacheTtl, Caching, CallFailures, Compaction, Escalation, FailedPrompt, MAX_DURATION_S,
+    Mechanics, ModelMechanics, OnExhausted, Phase, Reasoning, Repeat, Step, TaskRetry, When,
+    Workflow,
+};
+pub use usage::{TrialEvent, TrialUsage};

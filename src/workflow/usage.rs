@@ -9,8 +9,58 @@ use crate::pricing::TokenKind;
 
 const K: usize = TokenKind::COUNT;
 
+/// Things that happen in a trial and are counted (not billed by themselves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrialEvent {
+    /// A compaction (summarising call) ran.
+    Compaction,
+    /// A prompt would have passed the model's context window: the agent stopped.
+    ContextOverflow,
+    /// A call attempt failed transiently.
+    FailedCall,
+    /// A person re-ran the failed task from scratch.
+    TaskRerun,
+    /// A fix loop switched to its escalation model.
+    Escalation,
+    /// A sub-agent instance ran.
+    SubAgent,
+}
+
+impl TrialEvent {
+    /// Every event, in the order usage stores them.
+    pub const ALL: [TrialEvent; 6] = [
+        TrialEvent::Compaction,
+        TrialEvent::ContextOverflow,
+        TrialEvent::FailedCall,
+        TrialEvent::TaskRerun,
+        TrialEvent::Escalation,
+        TrialEvent::SubAgent,
+    ];
+
+    /// Number of events.
+    pub const COUNT: usize = 6;
+
+    /// Position in usage arrays.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The metric name used in files (a count per trial).
+    pub const fn metric_name(self) -> &'static str {
+        match self {
+            TrialEvent::Compaction => "compactions",
+            TrialEvent::ContextOverflow => "context_overflows",
+            TrialEvent::FailedCall => "failed_calls",
+            TrialEvent::TaskRerun => "task_reruns",
+            TrialEvent::Escalation => "escalations",
+            TrialEvent::SubAgent => "subagents",
+        }
+    }
+}
+
 /// Usage of one trial. Allocated once per worker and reset between trials.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TrialUsage {
     models: usize,
     phases: usize,
@@ -24,6 +74,10 @@ pub struct TrialUsage {
     extra_tiers: usize,
     /// `[((phase * models + model) * extra_tiers + tier - 1) * K + kind]`.
     tier_tokens: Vec<u64>,
+    /// Counts of each [`TrialEvent`].
+    events: [u64; TrialEvent::COUNT],
+    /// Wall time of the trial in seconds (sub-agents run in parallel count once).
+    pub duration_s: f64,
     /// Whether the task succeeded.
     pub success: bool,
 }
@@ -39,6 +93,8 @@ impl TrialUsage {
             iterations: vec![0; phases],
             extra_tiers: 0,
             tier_tokens: Vec::new(),
+            events: [0; TrialEvent::COUNT],
+            duration_s: 0.0,
             success: true,
         }
     }
@@ -71,6 +127,14 @@ impl TrialUsage {
     /// above 0 needs [`TrialUsage::ensure_tiers`] first).
     #[inline]
     pub fn record_call(&mut self, phase: usize, model: usize, tier: usize, tokens: &[u64; K]) {
+        self.record_tokens(phase, model, tier, tokens);
+        self.add_call(phase, model);
+    }
+
+    /// Records billed tokens that are not a completed call (a failed attempt's prompt), at
+    /// `tier`.
+    #[inline]
+    pub fn record_tokens(&mut self, phase: usize, model: usize, tier: usize, tokens: &[u64; K]) {
         let cell = self.cell_mut(phase, model);
         for k in 0..K {
             cell[k] = cell[k].saturating_add(tokens[k]);
@@ -82,7 +146,6 @@ impl TrialUsage {
                 cell[k] = cell[k].saturating_add(tokens[k]);
             }
         }
-        self.add_call(phase, model);
     }
 
     /// Tokens of one kind billed at `tier` over every phase and model (tier 0: the base).
@@ -111,6 +174,8 @@ impl TrialUsage {
         self.calls.fill(0);
         self.iterations.fill(0);
         self.tier_tokens.fill(0);
+        self.events = [0; TrialEvent::COUNT];
+        self.duration_s = 0.0;
         self.success = true;
     }
 
@@ -202,6 +267,17 @@ impl TrialUsage {
     /// All calls.
     pub fn total_calls(&self) -> u64 {
         self.calls.iter().sum()
+    }
+
+    /// Counts one event.
+    #[inline]
+    pub fn add_event(&mut self, event: TrialEvent) {
+        self.events[event.index()] += 1;
+    }
+
+    /// How many times an event happened.
+    pub fn events(&self, event: TrialEvent) -> u64 {
+        self.events[event.index()]
     }
 
     /// Iterations run by a phase.
