@@ -54,6 +54,7 @@ pub fn explain(s: &Scenario) -> String {
             let _ = writeln!(out, "  (no task prompt)");
         }
     }
+    mechanics(s, &mut out);
     let _ = writeln!(out, "\nphases, in order");
     for (i, ph) in spec.phases.iter().enumerate() {
         let times = match (&ph.repeat, &ph.until_pass) {
@@ -105,4 +106,66 @@ pub fn explain(s: &Scenario) -> String {
     }
     let _ = writeln!(out, "\nok: the scenario is valid; nothing was run.");
     out
+}
+
+/// The agent mechanics that are on, one line each (nothing when none is).
+fn mechanics(s: &Scenario, out: &mut String) {
+    let wf = &s.workflow;
+    for (name, m) in wf.model_names.iter().zip(&wf.models) {
+        let mut parts = Vec::new();
+        if m.ttft_s > 0.0 || m.seconds_per_token > 0.0 {
+            let speed = if m.seconds_per_token > 0.0 {
+                format!("{:.0} tokens/s", 1.0 / m.seconds_per_token)
+            } else {
+                "instant generation".into()
+            };
+            parts.push(format!("{} s to first token, {speed}", m.ttft_s));
+        }
+        if m.context_window < u64::MAX {
+            parts.push(format!("window {} tokens", m.context_window));
+        }
+        if m.min_cacheable_prompt > 0 {
+            parts.push(format!(
+                "prompts under {} tokens not cached",
+                m.min_cacheable_prompt
+            ));
+        }
+        if !parts.is_empty() {
+            let _ = writeln!(out, "  {name}: {}", parts.join("; "));
+        }
+    }
+    if wf.cache_ttl == tokencast::workflow::CacheTtl::OneHour {
+        let _ = writeln!(
+            out,
+            "  cache entries live 1 hour (writes at the 1-hour price)"
+        );
+    }
+    if let Some(c) = &wf.compaction {
+        let _ = writeln!(
+            out,
+            "  compaction when the context passes {} of the window: context becomes system prompt + summary",
+            c.threshold
+        );
+    }
+    if let Some(f) = &wf.call_failures {
+        let _ = writeln!(
+            out,
+            "  call attempts fail with probability {}, retried up to {} times",
+            f.p_fail, f.max_retries
+        );
+    }
+    if let Some(r) = &wf.task_retry {
+        let _ = writeln!(
+            out,
+            "  a failed task is re-run with probability {}, at most {} times",
+            r.p_rerun, r.max_reruns
+        );
+    }
+    for agent in wf.agents.iter().skip(1) {
+        let _ = writeln!(
+            out,
+            "  sub-agent workflow {}: phases reported as {}/PHASE",
+            agent.name, agent.name
+        );
+    }
 }
