@@ -2,6 +2,7 @@
 //! 2 bad input (a scenario or an argument).
 
 mod calibrate;
+mod compare;
 mod explain;
 mod forecast;
 mod prices;
@@ -55,6 +56,8 @@ enum Command {
     Sweep(forecast::SweepArgs),
     /// Fit a scenario to usage logs and back-test it on held-out tasks.
     Calibrate(calibrate::CalibrateArgs),
+    /// Price the same simulated periods under every billing scheme of a scenario.
+    Compare(compare::CompareArgs),
 }
 
 /// What `run` prints on stdout.
@@ -162,6 +165,7 @@ pub fn main(cli: Cli) -> Result<(), Failure> {
         Command::Prices(args) => print_stdout(&prices::render(&args)?),
         Command::Forecast(args) => forecast::run(args),
         Command::Sweep(args) => forecast::sweep(args),
+        Command::Compare(args) => print_stdout(&compare::run(args)?),
     }
 }
 

@@ -1,7 +1,9 @@
 //! The engine: runs N trials in parallel with per-trial random streams and streaming,
 //! mergeable aggregation, and builds the run's [`Summary`].
 
+pub mod compare;
 mod metrics;
+mod period;
 mod precision;
 mod run;
 mod seed;
@@ -10,6 +12,7 @@ mod summary;
 pub use metrics::{
     MetricDef, MetricLayout, PHASE_METRICS, Scope, TRIAL_METRICS, USAGE_METRICS, trial_metrics_used,
 };
+pub use period::{PeriodSimulator, Workload};
 pub use precision::{MIN_PRECISION_TRIALS, PrecisionTarget, StopAtPrecision};
 pub use run::{
     CHUNK_TRIALS, EngineError, Flow, MAX_THREADS_PER_CORE, Observer, RunConfig, RunResult, Silent,

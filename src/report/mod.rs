@@ -7,6 +7,7 @@ pub mod focus;
 pub mod forecast;
 pub mod forecast_extras;
 mod html;
+pub mod compare;
 mod manifest;
 mod run_charts;
 mod table;

@@ -1,6 +1,7 @@
 //! Scenario files: the TOML format, loading with precise diagnostics, and compiling into the
 //! model the engine runs.
 
+mod billing;
 mod compile;
 mod error;
 mod mechanics;
@@ -10,6 +11,7 @@ mod subagents;
 
 use std::path::Path;
 
+pub use billing::{Billing, DEFAULT_PERIODS};
 pub use compile::{
     COMPACTION_PHASE, MAX_LOOP_ATTEMPTS, MAX_REPEAT_COUNT, MAX_SUBAGENTS_PER_STEP,
     MAX_TOKENS_PER_DRAW,
@@ -41,6 +43,8 @@ pub struct Scenario {
     pub workflow: Workflow,
     /// List prices of each model, in model index order.
     pub prices: Vec<ModelPrices>,
+    /// The workload and billing schemes to compare, if the file has them.
+    pub billing: Option<Billing>,
 }
 
 impl Scenario {
@@ -93,6 +97,7 @@ impl Scenario {
             ));
         }
         let (workflow, prices) = compile::compile(&spec, &source, catalog)?;
+        let billing = billing::compile(&spec, &source, &prices)?;
         let name = spec
             .scenario
             .name
@@ -105,6 +110,7 @@ impl Scenario {
             spec,
             workflow,
             prices,
+            billing,
         })
     }
 

@@ -26,6 +26,11 @@ pub struct ScenarioFile {
     /// Named sub-agent workflows that `subagent` steps run.
     #[serde(default)]
     pub workflows: BTreeMap<String, SubWorkflowSpec>,
+    /// The team's workload over a billing period (for `compare`).
+    pub workload: Option<WorkloadSpec>,
+    /// Billing schemes by name (for `compare`).
+    #[serde(default)]
+    pub billing: BTreeMap<String, BillingSpec>,
 }
 
 /// `[workflows.NAME]`: a sub-agent: its own model, starting context and phases.
@@ -335,4 +340,181 @@ pub struct ToolSpec {
     pub tokens: DistSpec,
     /// Seconds the tool takes (default 0).
     pub duration_s: Option<DistSpec>,
+}
+
+/// `[workload]`: the period of usage that billing schemes are compared on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    /// Seats (developers) on the plan.
+    pub seats: i64,
+    /// Mean tasks per seat per period.
+    pub tasks_per_seat: f64,
+    /// Spread between heavy and light users: per-seat task counts are negative binomial with
+    /// this dispersion (variance = mean + mean^2 / dispersion); absent: Poisson.
+    pub dispersion: Option<f64>,
+    /// Working days per period (default 21).
+    pub working_days: Option<i64>,
+    /// Working hours per day (default 8); tasks start uniformly over the working hours.
+    pub hours_per_day: Option<i64>,
+    /// Simulated periods (default 1,000; `compare --periods` overrides).
+    pub periods: Option<i64>,
+    /// The scheme the others are compared with (default: the first by name).
+    pub baseline: Option<String>,
+    /// Break-even sweep of tasks per seat.
+    pub sweep: Option<SweepSpec>,
+}
+
+/// `sweep = { min, max, points }`: tasks per seat values for the break-even search.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    /// Smallest mean tasks per seat.
+    pub min: f64,
+    /// Largest mean tasks per seat.
+    pub max: f64,
+    /// Points from min to max, evenly spaced (default 9).
+    pub points: Option<i64>,
+    /// Periods simulated at each point (default: a quarter of `periods`, at least 100).
+    pub periods: Option<i64>,
+}
+
+/// `[billing.NAME]`: one billing scheme, a table with one key naming its kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BillingSpec {
+    /// Per-token billing.
+    Tokens(TokensSpec),
+    /// Per-seat subscription.
+    Seats(SeatsSpec),
+    /// Committed spend.
+    Commitment(CommitmentSpec),
+    /// Provisioned capacity or self-hosted GPUs.
+    ComputeHours(ComputeHoursSpec),
+}
+
+/// `tokens = { discount, batch_share, units }`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokensSpec {
+    /// Negotiated discount off list prices, a fraction (default 0).
+    pub discount: Option<f64>,
+    /// Share of the work sent through the batch API at batch rates (default 0).
+    pub batch_share: Option<f64>,
+    /// Conversion to consumption units.
+    pub units: Option<UnitsSpec>,
+}
+
+/// `units = { usd_per_unit, metering_hours, rounding }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitsSpec {
+    /// USD per unit (e.g. 0.01).
+    pub usd_per_unit: f64,
+    /// Hours per metering window (default 1).
+    pub metering_hours: Option<i64>,
+    /// `"up"` (default), `"nearest"`, `"down"` or `"none"`.
+    pub rounding: Option<RoundingSpec>,
+}
+
+/// How units are rounded per metering window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingSpec {
+    /// Up to a whole unit.
+    Up,
+    /// To the nearest whole unit.
+    Nearest,
+    /// Down to a whole unit.
+    Down,
+    /// Fractional units.
+    None,
+}
+
+/// `seats = { usd_per_seat, allowance, beyond, overage_rate, overage_discount, overage_cap_usd }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeatsSpec {
+    /// USD per seat per period.
+    pub usd_per_seat: f64,
+    /// Usage included per seat per period.
+    pub allowance: AllowanceSpec,
+    /// `"throttle"`, `"api_prices"` or `"rate"`.
+    pub beyond: BeyondSpec,
+    /// With `beyond = "rate"`: USD per million tokens, per request or per dollar of usage.
+    pub overage_rate: Option<f64>,
+    /// With `beyond = "api_prices"`: discount off list (default 0).
+    pub overage_discount: Option<f64>,
+    /// Most overage the team may be billed per period; beyond it work is throttled.
+    pub overage_cap_usd: Option<f64>,
+}
+
+/// `allowance = { tokens = N }`, `{ requests = N }` or `{ usd = X }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AllowanceSpec {
+    /// Tokens of every kind.
+    Tokens(i64),
+    /// Requests (calls).
+    Requests(i64),
+    /// Dollars of list-price usage.
+    Usd(f64),
+}
+
+/// What happens beyond a seat's allowance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BeyondSpec {
+    /// The work is not done.
+    Throttle,
+    /// Overage at list prices (less `overage_discount`).
+    ApiPrices,
+    /// Overage at `overage_rate`.
+    Rate,
+}
+
+/// `commitment = { commit_usd, discount }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentSpec {
+    /// USD committed per period.
+    pub commit_usd: f64,
+    /// Discount off list prices on committed usage.
+    pub discount: f64,
+}
+
+/// `compute_hours = { ... }`: provisioned units or self-hosted GPUs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComputeHoursSpec {
+    /// USD per unit-hour (provisioned throughput).
+    pub usd_per_unit_hour: Option<f64>,
+    /// Tokens per minute one unit serves.
+    pub tokens_per_minute_per_unit: Option<f64>,
+    /// USD per GPU-hour (self-hosted).
+    pub usd_per_gpu_hour: Option<f64>,
+    /// Tokens per second one GPU generates (self-hosted).
+    pub tokens_per_second_per_gpu: Option<f64>,
+    /// Share of a GPU's peak throughput it sustains (self-hosted, default 1).
+    pub max_utilisation: Option<f64>,
+    /// A fixed number of units (or GPUs).
+    pub units: Option<i64>,
+    /// Or: enough units for this percentile of the periods' peak hourly demand.
+    pub size_to_peak_percentile: Option<f64>,
+    /// Capacity one output token uses (default 1).
+    pub output_weight: Option<f64>,
+    /// Hours billed per period (default 730, a month around the clock).
+    pub billed_hours: Option<f64>,
+    /// `"on_demand"` (default) or `"drop"`.
+    pub spill: Option<SpillSpec>,
+}
+
+/// Demand above capacity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpillSpec {
+    /// Served on demand at list prices.
+    OnDemand,
+    /// Not served.
+    Drop,
 }

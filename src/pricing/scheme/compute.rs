@@ -147,25 +147,21 @@ impl ComputeHoursScheme {
     /// The bill of a period.
     pub fn bill(&self, usage: &PeriodUsage, rates: &RateCard) -> Bill {
         let units = self.units(usage);
-        let slots = usage.slots() as usize;
-        let mut demand = vec![0.0f64; slots];
-        let mut list = vec![0.0f64; slots];
-        for i in 0..usage.task_count() {
-            let slot = usage.task_slot(i) as usize;
-            demand[slot] += weighted_tokens(usage.task_tokens(i), self.output_weight);
-            list[slot] += rates.list_cost(usage.task_tokens(i));
-        }
+        self.bill_profile(units, &DemandProfile::of(usage, rates, self.output_weight))
+    }
+
+    /// The bill of a period given its demand profile and the units provisioned.
+    pub fn bill_profile(&self, units: u64, profile: &DemandProfile) -> Bill {
         let capacity_per_slot = units as f64 * self.tokens_per_minute_per_unit * 60.0;
         let mut served = 0.0;
         let mut spilled_usd = 0.0;
-        for s in 0..slots {
-            let d = demand[s];
+        for (&d, &list) in profile.demand.iter().zip(&profile.list_usd) {
             served += d.min(capacity_per_slot);
             if d > capacity_per_slot {
-                spilled_usd += list[s] * (d - capacity_per_slot) / d;
+                spilled_usd += list * (d - capacity_per_slot) / d;
             }
         }
-        let list_usd: f64 = list.iter().sum();
+        let list_usd: f64 = profile.list_usd.iter().sum();
         let capacity_total = capacity_per_slot * self.billed_hours;
         let mut bill = Bill {
             total_usd: units as f64 * self.usd_per_unit_hour * self.billed_hours,
@@ -189,6 +185,37 @@ impl ComputeHoursScheme {
             }
         }
         bill
+    }
+}
+
+/// A period's demand per metering slot: weighted tokens and their list-price cost.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DemandProfile {
+    /// Capacity tokens demanded in each slot.
+    pub demand: Vec<f64>,
+    /// List-price USD of each slot's tasks.
+    pub list_usd: Vec<f64>,
+}
+
+impl DemandProfile {
+    /// The profile of a period with output tokens weighted by `output_weight`.
+    pub fn of(usage: &PeriodUsage, rates: &RateCard, output_weight: f64) -> DemandProfile {
+        let slots = usage.slots() as usize;
+        let mut p = DemandProfile {
+            demand: vec![0.0; slots],
+            list_usd: vec![0.0; slots],
+        };
+        for i in 0..usage.task_count() {
+            let slot = usage.task_slot(i) as usize;
+            p.demand[slot] += weighted_tokens(usage.task_tokens(i), output_weight);
+            p.list_usd[slot] += rates.list_cost(usage.task_tokens(i));
+        }
+        p
+    }
+
+    /// The peak slot's demand in tokens per minute.
+    pub fn peak_tokens_per_minute(&self) -> f64 {
+        self.demand.iter().copied().fold(0.0, f64::max) / 60.0
     }
 }
 

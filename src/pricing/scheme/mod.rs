@@ -27,7 +27,7 @@ use serde::Serialize;
 use super::{PeriodUsage, RateCard};
 
 pub use commitment::CommitmentScheme;
-pub use compute::{ComputeHoursScheme, Sizing, Spill, peak_tokens_per_minute};
+pub use compute::{ComputeHoursScheme, DemandProfile, Sizing, Spill, peak_tokens_per_minute};
 pub use seats::{Allowance, OverAllowance, SeatsScheme};
 pub use tokens::{ConsumptionUnits, Rounding, TokensScheme};
 

@@ -1,0 +1,94 @@
+//! `tokencast compare SCENARIO`: the same simulated periods priced under every
+//! `[billing.NAME]` scheme of the scenario (see `engine::compare`).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, anyhow};
+
+use tokencast::engine::compare::{self, CompareSetup};
+use tokencast::report;
+use tokencast::scenario::Scenario;
+
+use super::{Failure, Format, bad_input, default_out_dir, prices};
+
+/// Arguments of `compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The scenario file (TOML) with [workload] and [billing.NAME] sections.
+    pub scenario: PathBuf,
+    /// Simulated periods (default: [workload] periods, else 1000).
+    #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub periods: Option<u64>,
+    /// Seed (default: the scenario's [scenario] seed, else 1).
+    #[arg(long, short = 's')]
+    pub seed: Option<u64>,
+    /// Worker threads (results do not depend on it).
+    #[arg(long, short = 't', value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Output directory (default: output/<scenario file stem>).
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Skip the break-even sweep.
+    #[arg(long)]
+    pub no_sweep: bool,
+    /// Price file whose models scenarios may name with `catalog = "..."` (see `prices`).
+    #[arg(long)]
+    pub prices: Option<PathBuf>,
+}
+
+/// Runs `compare`: prints the table (or JSON) and writes the files.
+pub fn run(args: CompareArgs) -> Result<String, Failure> {
+    let catalog = prices::load_catalog(args.prices.as_deref())?;
+    let scenario = Scenario::load_with_catalog(&args.scenario, &catalog).map_err(bad_input)?;
+    let billing = scenario.billing.as_ref().ok_or_else(|| {
+        bad_input(anyhow!(
+            "{}: expected a [workload] section and [billing.NAME] schemes to compare, found none",
+            args.scenario.display()
+        ))
+    })?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&args.scenario));
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create the output directory {}", out_dir.display()))?;
+    let setup = CompareSetup {
+        workflow: &scenario.workflow,
+        prices: &scenario.prices,
+        workload: billing.workload.clone(),
+        schemes: billing.schemes.clone(),
+        baseline: billing.baseline,
+        sweep: if args.no_sweep {
+            Vec::new()
+        } else {
+            billing.sweep.clone()
+        },
+        sweep_periods: billing.sweep_periods,
+    };
+    let periods = args.periods.unwrap_or(billing.periods);
+    let seed = args.seed.unwrap_or_else(|| scenario.default_seed());
+    let result = compare::compare(&setup, periods, seed, args.threads.map(|t| t as usize))
+        .context("the comparison failed")?;
+    let mut files = report::compare::write_files(&out_dir, &result)
+        .with_context(|| format!("cannot write into {}", out_dir.display()))?;
+    files.extend(
+        report::compare::write_charts(&out_dir, &result)
+            .map_err(|e| anyhow!("cannot write the charts: {e}"))?,
+    );
+    Ok(match args.format {
+        Format::Json => report::compare::to_json(&result),
+        Format::Table => {
+            let mut text =
+                report::compare::render_table(&scenario.name, billing.workload.seats, &result);
+            text.push_str(&format!(
+                "\n  wrote {} into {}\n",
+                files.join(", "),
+                out_dir.display()
+            ));
+            text
+        }
+    })
+}
