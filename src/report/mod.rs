@@ -3,11 +3,11 @@
 
 mod atomic;
 pub mod charts;
+pub mod compare;
 pub mod focus;
 pub mod forecast;
 pub mod forecast_extras;
 mod html;
-pub mod compare;
 mod manifest;
 mod run_charts;
 mod table;
