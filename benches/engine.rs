@@ -61,7 +61,13 @@ fn bare_trials(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, whole_runs, bare_trials, samplers);
+// No HTML plots: criterion's plotters backend looks for system fonts, which a fresh machine
+// lacks (it panics with FontUnavailable); the figures are what we record.
+criterion_group! {
+    name = benches;
+    config = Criterion::default().without_plots();
+    targets = whole_runs, bare_trials, samplers
+}
 criterion_main!(benches);
 
 fn samplers(c: &mut Criterion) {
