@@ -4,50 +4,15 @@
 use std::path::Path;
 
 use super::columns::{CALL_COLUMNS, ColumnMap};
-use super::{
-    CallRecord, ImportError, ImportReport, parse_cost, parse_success, parse_tokens, read_text,
-};
+use super::csv_rows::import_rows;
+use super::{CallRecord, ImportError, ImportReport, parse_cost, parse_success, parse_tokens};
 
 /// Reads a per-call CSV.
 pub fn import_call_csv(
     path: &Path,
     columns: &ColumnMap,
 ) -> Result<(Vec<CallRecord>, ImportReport), ImportError> {
-    let file = path.display().to_string();
-    let text = read_text(path)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header = reader.headers().map_err(|e| ImportError::Header {
-        file: file.clone(),
-        message: e.to_string(),
-    })?;
-    let idx = columns.resolve(&file, CALL_COLUMNS, &header.clone())?;
-    let mut report = ImportReport {
-        files: vec![file.clone()],
-        ..ImportReport::default()
-    };
-    let mut calls = Vec::new();
-    for row in reader.records() {
-        report.lines += 1;
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                report.malformed(&file, line, format!("unreadable CSV record: {e}"));
-                continue;
-            }
-        };
-        let line = row.position().map_or(0, |p| p.line());
-        match parse_row(&row, &idx) {
-            Ok(call) => {
-                report.records += 1;
-                calls.push(call);
-            }
-            Err(reason) => report.malformed(&file, line, reason),
-        }
-    }
-    Ok((calls, report))
+    import_rows(path, columns, CALL_COLUMNS, parse_row)
 }
 
 fn field<'a>(

@@ -7,6 +7,7 @@
 mod call_csv;
 mod claude_code;
 mod columns;
+mod csv_rows;
 mod task_csv;
 
 use std::collections::BTreeMap;

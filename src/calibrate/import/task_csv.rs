@@ -4,50 +4,15 @@
 use std::path::Path;
 
 use super::columns::{ColumnMap, TASK_COLUMNS};
-use super::{
-    ImportError, ImportReport, TaskRecord, parse_cost, parse_success, parse_tokens, read_text,
-};
+use super::csv_rows::import_rows;
+use super::{ImportError, ImportReport, TaskRecord, parse_cost, parse_success, parse_tokens};
 
 /// Reads a per-task CSV.
 pub fn import_task_csv(
     path: &Path,
     columns: &ColumnMap,
 ) -> Result<(Vec<TaskRecord>, ImportReport), ImportError> {
-    let file = path.display().to_string();
-    let text = read_text(path)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header = reader.headers().map_err(|e| ImportError::Header {
-        file: file.clone(),
-        message: e.to_string(),
-    })?;
-    let idx = columns.resolve(&file, TASK_COLUMNS, &header.clone())?;
-    let mut report = ImportReport {
-        files: vec![file.clone()],
-        ..ImportReport::default()
-    };
-    let mut tasks = Vec::new();
-    for row in reader.records() {
-        report.lines += 1;
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                report.malformed(&file, line, format!("unreadable CSV record: {e}"));
-                continue;
-            }
-        };
-        let line = row.position().map_or(0, |p| p.line());
-        match parse_row(&row, &idx) {
-            Ok(task) => {
-                report.records += 1;
-                tasks.push(task);
-            }
-            Err(reason) => report.malformed(&file, line, reason),
-        }
-    }
-    Ok((tasks, report))
+    import_rows(path, columns, TASK_COLUMNS, parse_row)
 }
 
 fn parse_row(row: &csv::StringRecord, idx: &[Option<usize>]) -> Result<TaskRecord, String> {

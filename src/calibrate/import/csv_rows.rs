@@ -1,0 +1,53 @@
+//! The row loop both CSV importers share: read the file, map the header through a
+//! [`ColumnMap`], parse each row, and report every unreadable or malformed row with its line.
+
+use std::path::Path;
+
+use super::columns::{Column, ColumnMap};
+use super::{ImportError, ImportReport, read_text};
+
+/// Reads the CSV at `path`, resolves `spec` against its header, and parses each row with
+/// `parse_row` (given the row and the resolved column indices). Rows that fail are counted
+/// in the report as malformed, with their line, and skipped.
+pub(super) fn import_rows<T>(
+    path: &Path,
+    columns: &ColumnMap,
+    spec: &[Column],
+    parse_row: impl Fn(&csv::StringRecord, &[Option<usize>]) -> Result<T, String>,
+) -> Result<(Vec<T>, ImportReport), ImportError> {
+    let file = path.display().to_string();
+    let text = read_text(path)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = reader.headers().map_err(|e| ImportError::Header {
+        file: file.clone(),
+        message: e.to_string(),
+    })?;
+    let idx = columns.resolve(&file, spec, &header.clone())?;
+    let mut report = ImportReport {
+        files: vec![file.clone()],
+        ..ImportReport::default()
+    };
+    let mut records = Vec::new();
+    for row in reader.records() {
+        report.lines += 1;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                report.malformed(&file, line, format!("unreadable CSV record: {e}"));
+                continue;
+            }
+        };
+        let line = row.position().map_or(0, |p| p.line());
+        match parse_row(&row, &idx) {
+            Ok(record) => {
+                report.records += 1;
+                records.push(record);
+            }
+            Err(reason) => report.malformed(&file, line, reason),
+        }
+    }
+    Ok((records, report))
+}
