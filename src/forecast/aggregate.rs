@@ -22,7 +22,7 @@
 use rand_distr::{Binomial, Distribution, Gamma, Normal, Poisson, StandardNormal};
 
 use super::model::Aggregation;
-use super::pool::TaskPool;
+use super::pool::{Extra, TaskPool};
 use crate::engine::TrialRng;
 
 /// A Poisson draw of mean `lambda` (0 when `lambda <= 0`; a rounded normal beyond 1e12).
@@ -120,6 +120,25 @@ pub fn translated_gamma(rng: &mut TrialRng, mean: f64, var: f64, m3: f64) -> f64
     x.max(0.0)
 }
 
+/// One active user's task count for the month: an intensity, then a negative binomial over
+/// the working days (or exactly `round(per_day × days)` under the fixed count model).
+pub fn user_tasks(rng: &mut TrialRng, u: &MonthUsage) -> u64 {
+    let d = u.days as f64;
+    if u.days == 0 || u.per_day <= 0.0 {
+        return 0;
+    }
+    if u.counts == CountModel::Fixed {
+        return (u.per_day * d).round() as u64;
+    }
+    let lambda = if u.sigma > 0.0 {
+        let z: f64 = StandardNormal.sample(rng);
+        (u.sigma * z - 0.5 * u.sigma * u.sigma).exp()
+    } else {
+        1.0
+    };
+    negative_binomial(rng, d * u.per_day * lambda, d * u.dispersion)
+}
+
 /// The month's total task count.
 pub fn month_tasks(rng: &mut TrialRng, u: &MonthUsage, agg: &Aggregation) -> u64 {
     if u.active == 0 || u.days == 0 || u.per_day <= 0.0 {
@@ -129,17 +148,10 @@ pub fn month_tasks(rng: &mut TrialRng, u: &MonthUsage, agg: &Aggregation) -> u64
     if u.counts == CountModel::Fixed {
         return u.active.saturating_mul((u.per_day * d).round() as u64);
     }
-    let r = d * u.dispersion;
     if u.active <= agg.exact_users_max {
         let mut total = 0u64;
         for _ in 0..u.active {
-            let lambda = if u.sigma > 0.0 {
-                let z: f64 = StandardNormal.sample(rng);
-                (u.sigma * z - 0.5 * u.sigma * u.sigma).exp()
-            } else {
-                1.0
-            };
-            total = total.saturating_add(negative_binomial(rng, d * u.per_day * lambda, r));
+            total = total.saturating_add(user_tasks(rng, u));
         }
         return total;
     }
@@ -197,6 +209,80 @@ pub fn sum_tasks(rng: &mut TrialRng, pool: &TaskPool, n: u64, agg: &Aggregation)
     let noise = Normal::new(0.0, resid_var.sqrt()).map_or(0.0, |d| d.sample(rng));
     let tokens = (nf * s.mean_tokens + slope * (cost - mean) + noise).max(0.0);
     (cost, tokens)
+}
+
+/// Linear quantities of a sum of tasks: what every billing scheme needs of one kind's month.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TaskSums {
+    /// List-price cost.
+    pub cost: f64,
+    /// Tokens, all kinds.
+    pub tokens: f64,
+    /// Each [`Extra`] (batch cost, output tokens, calls).
+    pub extra: [f64; Extra::COUNT],
+}
+
+impl TaskSums {
+    /// Adds another sum.
+    pub fn add(&mut self, o: &TaskSums) {
+        self.cost += o.cost;
+        self.tokens += o.tokens;
+        for (a, b) in self.extra.iter_mut().zip(&o.extra) {
+            *a += b;
+        }
+    }
+}
+
+/// [`sum_tasks`] with the [`Extra`] quantities too. Up to `exact_tasks_max` tasks every
+/// quantity is the sum of the drawn tasks (their pool indices are pushed on `drawn` when
+/// given); beyond, cost and tokens are drawn as [`sum_tasks`] draws them and each extra
+/// quantity by its linear regression on the cost plus an independent normal residual (exact
+/// mean, variance and covariance with cost).
+pub fn sum_tasks_full(
+    rng: &mut TrialRng,
+    pool: &TaskPool,
+    n: u64,
+    agg: &Aggregation,
+    mut drawn: Option<&mut Vec<usize>>,
+) -> TaskSums {
+    let mut out = TaskSums::default();
+    if n == 0 || pool.is_empty() {
+        return out;
+    }
+    if n <= agg.exact_tasks_max {
+        for _ in 0..n {
+            let i = pool.draw_index(rng);
+            out.cost += pool.cost[i];
+            out.tokens += pool.tokens[i];
+            for e in Extra::ALL {
+                out.extra[e as usize] += pool.extra(i, e);
+            }
+            if let Some(d) = drawn.as_deref_mut() {
+                d.push(i);
+            }
+        }
+        return out;
+    }
+    let (cost, tokens) = sum_tasks(rng, pool, n, agg);
+    out.cost = cost;
+    out.tokens = tokens;
+    let s = &pool.stats;
+    let nf = n as f64;
+    for e in 0..Extra::COUNT {
+        let slope = if s.var_cost > 0.0 {
+            s.extra_cov[e] / s.var_cost
+        } else {
+            0.0
+        };
+        let resid_var = (s.extra_var[e] - slope * s.extra_cov[e]).max(0.0) * nf;
+        let noise = if resid_var > 0.0 {
+            Normal::new(0.0, resid_var.sqrt()).map_or(0.0, |d| d.sample(rng))
+        } else {
+            0.0
+        };
+        out.extra[e] = (nf * s.extra_mean[e] + slope * (cost - nf * s.mean_cost) + noise).max(0.0);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -239,6 +239,7 @@ pub fn compile(
         ));
     }
     let mut tasks: Vec<TaskMix> = Vec::new();
+    let mut prices = Vec::new();
     for (i, t) in file.tasks.iter().enumerate() {
         let path = root.key("tasks").index(i);
         if !(t.weight.is_finite() && t.weight > 0.0) {
@@ -257,6 +258,7 @@ pub fn compile(
             ),
             other => other,
         })?;
+        prices.extend(scenario.prices.iter().cloned());
         let name = t.name.clone().unwrap_or_else(|| scenario.name.clone());
         if tasks.iter().any(|x| x.name == name) {
             return Err(err(
@@ -364,6 +366,14 @@ pub fn compile(
             format!("expected a fee from 0 to 1000000 per seat and month, found {seat_fee}"),
         ));
     }
+    let (schemes, headline) = super::compile_billing::compile(file, source, &prices, &tasks)?;
+    let hours_per_day = file.calendar.hours_per_day.unwrap_or(8);
+    if !(1..=24).contains(&hours_per_day) {
+        return Err(err(
+            root.key("calendar").key("hours_per_day"),
+            format!("expected 1 to 24 working hours a day, found {hours_per_day}"),
+        ));
+    }
     for (key, v) in [
         ("monthly", file.budget.monthly),
         ("annual", file.budget.annual),
@@ -409,6 +419,9 @@ pub fn compile(
         discount,
         commitment,
         seat_fee,
+        schemes,
+        headline,
+        hours_per_day,
         budget: Budget {
             monthly: file.budget.monthly,
             annual: file.budget.annual,

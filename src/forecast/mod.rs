@@ -7,12 +7,15 @@
 
 pub mod adoption;
 pub mod aggregate;
+pub mod billing;
 pub mod calendar;
 mod compile;
+mod compile_billing;
 pub mod model;
 pub mod outcome;
 pub mod overrides;
 pub mod pool;
+pub mod seat_usage;
 pub mod sensitivity;
 pub mod simulate;
 pub mod spec;
@@ -104,6 +107,7 @@ impl Forecast {
     ) -> Result<Forecast, ForecastError> {
         let text = overrides::apply(text, overrides)?;
         let source = Source::new(origin, &text);
+        compile_billing::check_keys(&text, &source).map_err(|e| blame_override(e, overrides))?;
         let spec: ForecastFile = source
             .parse_as()
             .map_err(|e| blame_override(e, overrides))?;

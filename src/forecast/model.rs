@@ -131,6 +131,15 @@ pub struct Aggregation {
     pub exact_tasks_max: u64,
 }
 
+/// Which bill is the forecast's headline bill (budgets, stress cases, sensitivity, charts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Headline {
+    /// `[billing]`'s `discount` or `commitment`, plus `seat_fee`.
+    Basic,
+    /// A named scheme, by index in [`ForecastModel::schemes`].
+    Scheme(usize),
+}
+
 /// Budgets.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Budget {
@@ -175,6 +184,12 @@ pub struct ForecastModel {
     pub commitment: Option<crate::pricing::scheme::CommitmentScheme>,
     /// Fee per seat per month.
     pub seat_fee: f64,
+    /// Named schemes `[billing.NAME]`, in name order, each billed every month.
+    pub schemes: Vec<super::billing::ForecastScheme>,
+    /// Which bill is the headline.
+    pub headline: Headline,
+    /// Working hours per working day.
+    pub hours_per_day: u32,
     /// Budgets.
     pub budget: Budget,
     /// Multipliers (1 unless a stress case or sweep sets them).
@@ -184,26 +199,34 @@ pub struct ForecastModel {
 }
 
 impl ForecastModel {
-    /// The month's bill from its list-price usage and seats, by task kind (`list_by_kind` in,
-    /// bills out, same order); returns the total. The commitment's bill is shared among kinds
-    /// in proportion to their list cost; the seat fee is not attributed to a kind.
-    pub fn bill_month(&self, list_by_kind: &[f64], seats: f64, out: &mut [f64]) -> f64 {
+    /// The basic bill (`[billing]`'s discount or commitment, plus seat fees) of a month from
+    /// its list-price usage by task kind (`list_by_kind`) and seats: the usage charges by kind
+    /// into `out` (same order), and `(total, fixed)`, `fixed` being the seat fees and the
+    /// commitment (FOCUS `Purchase` charges, not attributed to a kind). A commitment's
+    /// overage is shared among kinds in proportion to their list cost.
+    pub fn bill_month(&self, list_by_kind: &[f64], seats: f64, out: &mut [f64]) -> (f64, f64) {
         let list: f64 = list_by_kind.iter().sum();
-        let usage_bill = match &self.commitment {
-            Some(c) => c.bill_list_cost(list).total_usd,
-            None => list * (1.0 - self.discount),
+        let (usage_bill, committed) = match &self.commitment {
+            Some(c) => {
+                let b = c.bill_list_cost(list);
+                (b.overage_usd, b.total_usd - b.overage_usd)
+            }
+            None => (list * (1.0 - self.discount), 0.0),
         };
-        for (o, l) in out.iter_mut().zip(list_by_kind) {
-            *o = if list > 0.0 {
-                usage_bill * l / list
-            } else {
-                0.0
-            };
-        }
-        if list <= 0.0 && !out.is_empty() {
-            out[0] = usage_bill;
-        }
-        usage_bill + seats * self.seat_fee
+        share_by_list(usage_bill, list_by_kind, out);
+        let fixed = committed + seats * self.seat_fee;
+        (usage_bill + fixed, fixed)
+    }
+}
+
+/// Shares `amount` among kinds in proportion to their list cost (all to the first when none).
+pub fn share_by_list(amount: f64, list_by_kind: &[f64], out: &mut [f64]) {
+    let list: f64 = list_by_kind.iter().sum();
+    for (o, l) in out.iter_mut().zip(list_by_kind) {
+        *o = if list > 0.0 { amount * l / list } else { 0.0 };
+    }
+    if list <= 0.0 && !out.is_empty() {
+        out[0] = amount;
     }
 }
 

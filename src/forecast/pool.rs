@@ -9,15 +9,36 @@
 use crate::engine::{self, EngineError, Observer, RunConfig, TrialBlock, TrialRng};
 use crate::scenario::Scenario;
 
-/// Tasks pre-simulated from one task scenario: list cost and total tokens of each.
+/// Tasks pre-simulated from one task scenario: list cost and total tokens of each, and what
+/// billing schemes other than list prices need ([`Extra`]).
 #[derive(Debug, Clone)]
 pub struct TaskPool {
     /// List-price cost of each task in the scenario's currency.
     pub cost: Vec<f64>,
     /// Tokens of each task, all kinds.
     pub tokens: Vec<f64>,
+    /// Per task, the [`Extra`] quantities, `[task * Extra::COUNT + extra]`.
+    pub extra: Vec<f64>,
     /// Moments of cost and tokens.
     pub stats: PoolStats,
+}
+
+/// Quantities of a task that some billing schemes need besides its list cost and tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extra {
+    /// Cost at batch rates (list rates for models without them).
+    BatchCost = 0,
+    /// Output and reasoning tokens (compute hours weigh them).
+    OutputTokens = 1,
+    /// Calls (requests).
+    Calls = 2,
+}
+
+impl Extra {
+    /// Number of extra quantities.
+    pub const COUNT: usize = 3;
+    /// All, in index order.
+    pub const ALL: [Extra; 3] = [Extra::BatchCost, Extra::OutputTokens, Extra::Calls];
 }
 
 /// Moments of a pool: what the moment-matched aggregation needs.
@@ -35,11 +56,17 @@ pub struct PoolStats {
     pub var_tokens: f64,
     /// Covariance of cost and tokens.
     pub cov: f64,
+    /// Mean of each [`Extra`].
+    pub extra_mean: [f64; Extra::COUNT],
+    /// Variance of each [`Extra`].
+    pub extra_var: [f64; Extra::COUNT],
+    /// Covariance of each [`Extra`] with cost.
+    pub extra_cov: [f64; Extra::COUNT],
 }
 
 impl PoolStats {
-    /// The moments of paired samples.
-    pub fn of(cost: &[f64], tokens: &[f64]) -> PoolStats {
+    /// The moments of paired samples (`extra` in [`TaskPool::extra`]'s layout, or empty).
+    pub fn of(cost: &[f64], tokens: &[f64], extra: &[f64]) -> PoolStats {
         let n = cost.len().max(1) as f64;
         let mc = cost.iter().sum::<f64>() / n;
         let mt = tokens.iter().sum::<f64>() / n;
@@ -51,6 +78,21 @@ impl PoolStats {
             vt += dt * dt;
             cov += dc * dt;
         }
+        let (mut extra_mean, mut extra_var, mut extra_cov) = ([0.0; 3], [0.0; 3], [0.0; 3]);
+        if extra.len() == cost.len() * Extra::COUNT {
+            for e in 0..Extra::COUNT {
+                let column = || extra.iter().skip(e).step_by(Extra::COUNT);
+                let me = column().sum::<f64>() / n;
+                let (mut v, mut c) = (0.0, 0.0);
+                for (&x, &cst) in column().zip(cost) {
+                    v += (x - me) * (x - me);
+                    c += (x - me) * (cst - mc);
+                }
+                extra_mean[e] = me;
+                extra_var[e] = v / n;
+                extra_cov[e] = c / n;
+            }
+        }
         PoolStats {
             mean_cost: mc,
             var_cost: vc / n,
@@ -58,19 +100,36 @@ impl PoolStats {
             mean_tokens: mt,
             var_tokens: vt / n,
             cov: cov / n,
+            extra_mean,
+            extra_var,
+            extra_cov,
         }
     }
 }
 
 impl TaskPool {
-    /// A pool from given tasks (tests, or pools made elsewhere).
+    /// A pool from given tasks (tests, or pools made elsewhere), without [`Extra`]s: batch
+    /// cost is taken as the list cost, output tokens and calls as 0.
     pub fn from_samples(cost: Vec<f64>, tokens: Vec<f64>) -> TaskPool {
-        let stats = PoolStats::of(&cost, &tokens);
+        let extra = cost.iter().flat_map(|&c| [c, 0.0, 0.0]).collect();
+        TaskPool::with_extras(cost, tokens, extra)
+    }
+
+    /// A pool from given tasks with their [`Extra`]s (`[task * Extra::COUNT + extra]`).
+    pub fn with_extras(cost: Vec<f64>, tokens: Vec<f64>, extra: Vec<f64>) -> TaskPool {
+        let stats = PoolStats::of(&cost, &tokens, &extra);
         TaskPool {
             cost,
             tokens,
+            extra,
             stats,
         }
+    }
+
+    /// Task `i`'s extra quantity `e`.
+    #[inline]
+    pub fn extra(&self, i: usize, e: Extra) -> f64 {
+        self.extra[i * Extra::COUNT + e as usize]
     }
 
     /// Runs `size` trials of `scenario` with `seed` on the task engine.
@@ -80,19 +139,22 @@ impl TaskPool {
         seed: u64,
         threads: Option<usize>,
     ) -> Result<TaskPool, EngineError> {
-        let mut collect = Collect::default();
+        let prices = scenario.price_table();
+        let mut collect = Collect {
+            rates: Some(crate::pricing::RateCard::new(&scenario.prices, 1)),
+            ..Collect::default()
+        };
         let config = RunConfig {
             trials: size,
             seed,
             threads,
         };
-        engine::run(
-            &scenario.workflow,
-            &scenario.price_table(),
-            &config,
-            &mut collect,
-        )?;
-        Ok(TaskPool::from_samples(collect.cost, collect.tokens))
+        engine::run(&scenario.workflow, &prices, &config, &mut collect)?;
+        Ok(TaskPool::with_extras(
+            collect.cost,
+            collect.tokens,
+            collect.extra,
+        ))
     }
 
     /// Number of tasks in the pool.
@@ -122,6 +184,8 @@ impl TaskPool {
 struct Collect {
     cost: Vec<f64>,
     tokens: Vec<f64>,
+    extra: Vec<f64>,
+    rates: Option<crate::pricing::RateCard>,
 }
 
 impl Observer for Collect {
@@ -132,11 +196,22 @@ impl Observer for Collect {
     fn trials(&mut self, block: &TrialBlock) -> Result<(), String> {
         self.cost.extend_from_slice(&block.cost);
         let per_row = block.models * crate::pricing::TokenKind::COUNT;
+        use crate::pricing::TokenKind;
         for row in 0..block.len() {
-            let t: u64 = block.tokens[row * per_row..(row + 1) * per_row]
-                .iter()
-                .sum();
+            let cells = &block.tokens[row * per_row..(row + 1) * per_row];
+            let t: u64 = cells.iter().sum();
             self.tokens.push(t as f64);
+            let out: u64 = (0..block.models)
+                .map(|m| {
+                    block.tokens(row, m, TokenKind::Output)
+                        + block.tokens(row, m, TokenKind::Reasoning)
+                })
+                .sum();
+            self.extra.extend([
+                self.rates.as_ref().map_or(0.0, |r| r.batch_cost(cells)),
+                out as f64,
+                block.calls[row] as f64,
+            ]);
         }
         Ok(())
     }

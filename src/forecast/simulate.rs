@@ -6,9 +6,14 @@
 
 use rayon::prelude::*;
 
-use super::aggregate::{MonthUsage, month_tasks, split, sum_tasks};
-use super::model::ForecastModel;
+use super::aggregate::{
+    MonthUsage, TaskSums, month_tasks, split, sum_tasks, sum_tasks_full, user_tasks,
+};
+use super::billing::{KindMonth, MonthWork, bill_month};
+use super::model::{ForecastModel, Headline, share_by_list};
+use super::pool::Extra;
 use crate::engine::{EngineError, trial_rng, worker_threads};
+use crate::pricing::scheme::{BillingScheme, DemandProfile, SeatUsage, Sizing};
 
 /// Trials per unit of parallel work.
 const CHUNK: u64 = 64;
@@ -58,6 +63,61 @@ pub struct ForecastRun {
     pub inputs: Vec<f64>,
     /// Inputs per trial.
     pub input_count: usize,
+    /// The headline bill's fixed charges (seat fees, commitment, reserved compute), per trial
+    /// and month.
+    pub fixed_charges: Vec<f64>,
+    /// Named schemes.
+    pub schemes: usize,
+    /// Each named scheme's bill, `[(trial * months + month) * schemes + scheme]`.
+    pub scheme_bill: Vec<f64>,
+    /// Per month and scheme, sums over trials of the bills' details, `[month * schemes +
+    /// scheme]` (streamed: their size does not grow with trials).
+    pub scheme_details: Vec<BillDetails>,
+    /// Per scheme, the units provisioned each month (compute hours sized to a peak
+    /// percentile; empty for other schemes).
+    pub provisioned: Vec<Vec<u64>>,
+}
+
+/// Sums over trials of what a scheme did in a month.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BillDetails {
+    /// Fixed charges (seat fees, commitment, reserved compute).
+    pub fixed: f64,
+    /// Billed beyond an allowance, commitment or capacity.
+    pub overage: f64,
+    /// Commitment paid for but unused.
+    pub unused_commitment: f64,
+    /// List value of work not done (throttled or dropped).
+    pub throttled_list: f64,
+    /// Units provisioned or consumption units billed.
+    pub units: f64,
+    /// Utilisation of provisioned capacity.
+    pub utilisation: f64,
+}
+
+impl BillDetails {
+    fn add(&mut self, o: &BillDetails) {
+        self.fixed += o.fixed;
+        self.overage += o.overage;
+        self.unused_commitment += o.unused_commitment;
+        self.throttled_list += o.throttled_list;
+        self.units += o.units;
+        self.utilisation += o.utilisation;
+    }
+}
+
+/// Trials whose peak hourly demand sizes compute-hours schemes sized to a percentile: the
+/// units of month `m` cover that percentile of month `m`'s peak over the first this many
+/// trials (a plan made before the month, from the forecast itself).
+pub const SIZING_TRIALS: u64 = 2000;
+
+/// What a pass over trials is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Record peak demand (tokens per minute) instead of bills, for sizing.
+    Peaks,
+    /// Bill.
+    Bill,
 }
 
 impl ForecastRun {
@@ -85,7 +145,47 @@ pub fn run(model: &ForecastModel, config: &ForecastConfig) -> Result<ForecastRun
     if config.trials == 0 {
         return Err(EngineError::NoTrials);
     }
-    let chunks = config.trials.div_ceil(CHUNK);
+    let mut provisioned = vec![Vec::new(); model.schemes.len()];
+    if model.schemes.iter().any(|s| s.sized_to_peak()) {
+        let pilot = run_pass(
+            model,
+            config,
+            config.trials.min(SIZING_TRIALS),
+            Pass::Peaks,
+            &provisioned,
+        )?;
+        let (months, n) = (model.months(), model.schemes.len());
+        for (i, s) in model.schemes.iter().enumerate() {
+            if let BillingScheme::ComputeHours(c) = &s.scheme
+                && s.sized_to_peak()
+            {
+                provisioned[i] = (0..months)
+                    .map(|m| {
+                        let peaks: Vec<f64> = (0..pilot.trials as usize)
+                            .map(|t| pilot.scheme_bill[(t * months + m) * n + i])
+                            .collect();
+                        match c.sized_to(&peaks).sizing {
+                            Sizing::Fixed(u) => u,
+                            Sizing::PeakPercentile(_) => 0,
+                        }
+                    })
+                    .collect();
+            }
+        }
+    }
+    let mut out = run_pass(model, config, config.trials, Pass::Bill, &provisioned)?;
+    out.provisioned = provisioned;
+    Ok(out)
+}
+
+fn run_pass(
+    model: &ForecastModel,
+    config: &ForecastConfig,
+    trials: u64,
+    pass: Pass,
+    provisioned: &[Vec<u64>],
+) -> Result<ForecastRun, EngineError> {
+    let chunks = trials.div_ceil(CHUNK);
     let threads = worker_threads(config.threads, chunks);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -99,17 +199,20 @@ pub fn run(model: &ForecastModel, config: &ForecastConfig) -> Result<ForecastRun
             .into_par_iter()
             .map(|c| {
                 let first = c * CHUNK;
-                let last = (first + CHUNK).min(config.trials);
-                run_trials(model, config.seed, first..last)
+                let last = (first + CHUNK).min(trials);
+                run_trials(model, config.seed, first..last, pass, provisioned)
             })
             .collect()
     });
+    let schemes = model.schemes.len();
     let mut out = ForecastRun {
-        trials: config.trials,
+        trials,
         seed: config.seed,
         months: model.months(),
         kinds: model.tasks.len(),
         input_count: model.params.len(),
+        schemes,
+        scheme_details: vec![BillDetails::default(); model.months() * schemes],
         ..ForecastRun::default()
     };
     for p in parts {
@@ -123,13 +226,38 @@ pub fn run(model: &ForecastModel, config: &ForecastConfig) -> Result<ForecastRun
         out.tokens_by_kind.extend(p.tokens_by_kind);
         out.list_by_kind.extend(p.list_by_kind);
         out.inputs.extend(p.inputs);
+        out.fixed_charges.extend(p.fixed_charges);
+        out.scheme_bill.extend(p.scheme_bill);
+        for (a, b) in out.scheme_details.iter_mut().zip(&p.scheme_details) {
+            a.add(b);
+        }
     }
     Ok(out)
 }
 
-fn run_trials(model: &ForecastModel, seed: u64, range: std::ops::Range<u64>) -> ForecastRun {
+/// Reusable buffers of one worker.
+#[derive(Default)]
+struct Buffers {
+    inputs: Vec<f64>,
+    weights: Vec<f64>,
+    counts: Vec<u64>,
+    user_counts: Vec<u64>,
+    bills: Vec<f64>,
+    kinds: Vec<KindMonth>,
+    users: Vec<SeatUsage>,
+    profile: DemandProfile,
+}
+
+fn run_trials(
+    model: &ForecastModel,
+    seed: u64,
+    range: std::ops::Range<u64>,
+    pass: Pass,
+    provisioned: &[Vec<u64>],
+) -> ForecastRun {
     let months = model.months();
     let kinds = model.tasks.len();
+    let schemes = model.schemes.len();
     let n = (range.end - range.start) as usize;
     let mut out = ForecastRun {
         seats: Vec::with_capacity(n * months),
@@ -138,21 +266,34 @@ fn run_trials(model: &ForecastModel, seed: u64, range: std::ops::Range<u64>) -> 
         tokens: Vec::with_capacity(n * months),
         list_cost: Vec::with_capacity(n * months),
         bill: Vec::with_capacity(n * months),
+        fixed_charges: Vec::with_capacity(n * months),
         bill_by_kind: Vec::with_capacity(n * months * kinds),
         tokens_by_kind: Vec::with_capacity(n * months * kinds),
         list_by_kind: Vec::with_capacity(n * months * kinds),
+        scheme_bill: Vec::with_capacity(n * months * schemes),
+        scheme_details: vec![BillDetails::default(); months * schemes],
         ..ForecastRun::default()
     };
-    let mut inputs = Vec::new();
-    let mut weights = Vec::new();
-    let mut counts = Vec::new();
-    let mut bills = Vec::new();
+    let mut b = Buffers {
+        kinds: vec![KindMonth::default(); kinds],
+        ..Buffers::default()
+    };
+    let needs_extras = !model.schemes.is_empty();
+    let needs_users = model
+        .schemes
+        .iter()
+        .any(|s| matches!(s.scheme, BillingScheme::Seats(_)));
+    let needs_drawn = model
+        .schemes
+        .iter()
+        .any(|s| matches!(s.scheme, BillingScheme::ComputeHours(_)));
     let f = model.factors;
     for index in range {
-        model.draw_inputs(seed, index, &mut inputs);
-        out.inputs.extend_from_slice(&inputs);
+        model.draw_inputs(seed, index, &mut b.inputs);
+        out.inputs.extend_from_slice(&b.inputs);
+        let inputs = &b.inputs;
         let mut rng = trial_rng(seed, index);
-        let curve = model.curve(&inputs);
+        let curve = model.curve(inputs);
         let share = inputs[model.active_share];
         let token_growth = 1.0 + inputs[model.token_drift];
         let price_growth = 1.0 + inputs[model.price_drift];
@@ -167,32 +308,122 @@ fn run_trials(model: &ForecastModel, seed: u64, range: std::ops::Range<u64>) -> 
                 sigma: inputs[model.intensity_sigma],
                 counts: model.counts,
             };
-            let total = month_tasks(&mut rng, &usage, &model.aggregation);
-            model.mix_weights(&inputs, m, &mut weights);
-            split(&mut rng, total, &weights, &mut counts);
+            model.mix_weights(inputs, m, &mut b.weights);
             let token_mult = token_growth.powi(m as i32) * f.tokens;
             let price_mult = price_growth.powi(m as i32) * f.prices;
-            let (mut list, mut tokens) = (0.0, 0.0);
+            for k in b.kinds.iter_mut() {
+                k.clear();
+            }
+            b.users.clear();
+            let per_user = needs_users && usage.active <= model.aggregation.exact_users_max;
+            let total = if per_user {
+                // Seat allowances: every active user's month, kind by kind.
+                let mut total = 0;
+                for _ in 0..usage.active {
+                    let n = user_tasks(&mut rng, &usage);
+                    total += n;
+                    split(&mut rng, n, &b.weights, &mut b.user_counts);
+                    let mut user = TaskSums::default();
+                    for ((task, &count), k) in model
+                        .tasks
+                        .iter()
+                        .zip(&b.user_counts)
+                        .zip(b.kinds.iter_mut())
+                    {
+                        let one_by_one = needs_drawn && count <= model.aggregation.exact_tasks_max;
+                        let drawn = one_by_one.then_some(&mut k.drawn);
+                        let s =
+                            sum_tasks_full(&mut rng, &task.pool, count, &model.aggregation, drawn);
+                        k.add(count, &s, one_by_one);
+                        user.add(&s);
+                    }
+                    b.users.push(SeatUsage {
+                        tokens: user.tokens * token_mult,
+                        requests: user.extra[Extra::Calls as usize],
+                        list_usd: user.cost * token_mult * price_mult,
+                    });
+                }
+                total
+            } else {
+                let total = month_tasks(&mut rng, &usage, &model.aggregation);
+                split(&mut rng, total, &b.weights, &mut b.counts);
+                for ((task, &count), k) in model.tasks.iter().zip(&b.counts).zip(b.kinds.iter_mut())
+                {
+                    if needs_extras {
+                        let one_by_one = needs_drawn && count <= model.aggregation.exact_tasks_max;
+                        let drawn = one_by_one.then_some(&mut k.drawn);
+                        let s =
+                            sum_tasks_full(&mut rng, &task.pool, count, &model.aggregation, drawn);
+                        k.add(count, &s, one_by_one);
+                    } else {
+                        let (cost, tokens) =
+                            sum_tasks(&mut rng, &task.pool, count, &model.aggregation);
+                        let s = TaskSums {
+                            cost,
+                            tokens,
+                            ..TaskSums::default()
+                        };
+                        k.add(count, &s, false);
+                    }
+                }
+                total
+            };
             let first = out.list_by_kind.len();
-            for (task, &count) in model.tasks.iter().zip(&counts) {
-                let (c, t) = sum_tasks(&mut rng, &task.pool, count, &model.aggregation);
-                let kind_list = c * token_mult * price_mult;
-                let kind_tokens = t * token_mult;
+            let (mut list, mut tokens) = (0.0, 0.0);
+            for k in &b.kinds {
+                let kind_list = k.sums.cost * token_mult * price_mult;
+                let kind_tokens = k.sums.tokens * token_mult;
                 out.list_by_kind.push(kind_list);
                 out.tokens_by_kind.push(kind_tokens);
                 list += kind_list;
                 tokens += kind_tokens;
             }
-            bills.clear();
-            bills.resize(kinds, 0.0);
-            let bill = model.bill_month(&out.list_by_kind[first..], seats, &mut bills);
-            out.bill_by_kind.extend_from_slice(&bills);
+            b.bills.clear();
+            b.bills.resize(kinds, 0.0);
+            let (mut bill, mut fixed) =
+                model.bill_month(&out.list_by_kind[first..], seats, &mut b.bills);
+            let work = MonthWork {
+                seats,
+                usage,
+                hours_per_day: model.hours_per_day,
+                token_mult,
+                price_mult,
+                tasks: &model.tasks,
+                kinds: &b.kinds,
+                weights: &b.weights,
+                per_user: per_user.then_some(&b.users[..]),
+            };
+            for (i, s) in model.schemes.iter().enumerate() {
+                let units = provisioned.get(i).and_then(|u| u.get(m)).copied();
+                let billed = bill_month(&mut rng, s, units, &work, &mut b.profile);
+                if pass == Pass::Peaks {
+                    out.scheme_bill.push(b.profile.peak_tokens_per_minute());
+                    continue;
+                }
+                let scheme_fixed = s.fixed_charge(&billed);
+                out.scheme_bill.push(billed.total_usd);
+                out.scheme_details[m * schemes + i].add(&BillDetails {
+                    fixed: scheme_fixed,
+                    overage: billed.overage_usd,
+                    unused_commitment: billed.unused_commitment_usd,
+                    throttled_list: billed.throttled_list_usd,
+                    units: billed.units,
+                    utilisation: billed.utilisation,
+                });
+                if model.headline == Headline::Scheme(i) {
+                    bill = billed.total_usd;
+                    fixed = scheme_fixed;
+                    share_by_list(bill - fixed, &out.list_by_kind[first..], &mut b.bills);
+                }
+            }
+            out.bill_by_kind.extend_from_slice(&b.bills);
             out.seats.push(seats);
             out.active.push(active);
             out.tasks.push(total as f64);
             out.tokens.push(tokens);
             out.list_cost.push(list);
             out.bill.push(bill);
+            out.fixed_charges.push(fixed);
         }
     }
     out

@@ -155,6 +155,9 @@ pub struct CalendarSpec {
     pub working_days: Option<WorkingDaysSpec>,
     /// Holidays per calendar month (January first, 12 numbers), subtracted from the weekdays.
     pub holidays_by_month: Option<Vec<u32>>,
+    /// Working hours per working day (default 8): tasks start uniformly over the working
+    /// hours, which sets the hourly demand that compute-hours schemes must serve.
+    pub hours_per_day: Option<u32>,
 }
 
 /// How working days are given.
@@ -208,9 +211,10 @@ pub struct MixShiftSpec {
     pub max: Option<f64>,
 }
 
-/// `[billing]`.
+/// `[billing]`: the headline bill (`discount` or `commitment`, plus `seat_fee`), and any number
+/// of named schemes `[billing.NAME]` in the format `tokencast compare` reads, each billed every
+/// month beside it.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct BillingSpec {
     /// Negotiated discount off list prices, in [0, 1).
     pub discount: Option<f64>,
@@ -218,6 +222,13 @@ pub struct BillingSpec {
     pub commitment: Option<CommitmentSpec>,
     /// A flat fee per seat per month, added to the bill (e.g. a platform subscription).
     pub seat_fee: Option<f64>,
+    /// The named scheme that is the headline bill (budgets, stress cases, sensitivity, the
+    /// fan chart). Default: the discount/commitment form if given, else the first scheme in
+    /// name order.
+    pub headline: Option<String>,
+    /// Named schemes, `[billing.NAME]`.
+    #[serde(flatten)]
+    pub schemes: BTreeMap<String, crate::scenario::spec::BillingSpec>,
 }
 
 /// `commitment = { monthly, discount }`.

@@ -198,7 +198,7 @@ fn workload(
     })
 }
 
-fn scheme(
+pub(crate) fn scheme(
     spec: &BillingSpec,
     path: &FieldPath,
     source: &Source,

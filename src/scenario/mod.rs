@@ -1,7 +1,7 @@
 //! Scenario files: the TOML format, loading with precise diagnostics, and compiling into the
 //! model the engine runs.
 
-mod billing;
+pub(crate) mod billing;
 mod compile;
 mod error;
 mod mechanics;

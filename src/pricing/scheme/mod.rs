@@ -28,7 +28,7 @@ use super::{PeriodUsage, RateCard};
 
 pub use commitment::CommitmentScheme;
 pub use compute::{ComputeHoursScheme, DemandProfile, Sizing, Spill, peak_tokens_per_minute};
-pub use seats::{Allowance, OverAllowance, SeatsScheme};
+pub use seats::{Allowance, OverAllowance, SeatUsage, SeatsScheme};
 pub use tokens::{ConsumptionUnits, Rounding, TokensScheme};
 
 /// One way of billing a period's usage.

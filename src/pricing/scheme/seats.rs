@@ -97,10 +97,7 @@ impl SeatsScheme {
     /// The bill of a period.
     pub fn bill(&self, usage: &PeriodUsage, rates: &RateCard) -> Bill {
         let mut used = vec![0.0f64; usage.seats().max(1) as usize];
-        let limit = match self.allowance {
-            Allowance::Tokens(n) | Allowance::Requests(n) => n as f64,
-            Allowance::Usd(v) => v,
-        };
+        let limit = self.allowance_units();
         let mut bill = Bill {
             total_usd: self.usd_per_seat * f64::from(usage.seats()),
             ..Bill::default()
@@ -116,28 +113,20 @@ impl SeatsScheme {
             };
             let left = (limit - used[seat]).max(0.0);
             let excess = (need - left).max(0.0);
-            let charge = match self.over {
-                OverAllowance::Throttle => {
+            let excess_list = if need > 0.0 {
+                list * excess / need
+            } else {
+                0.0
+            };
+            let charge = match self.overage_charge(excess, excess_list) {
+                Some(c) => c,
+                None => {
                     if left <= 0.0 && need > 0.0 {
                         bill.throttled_tasks += 1;
                         bill.throttled_list_usd += list;
                         continue;
                     }
                     0.0
-                }
-                OverAllowance::Rate(rate) => {
-                    let per_unit = match self.allowance {
-                        Allowance::Tokens(_) => rate / 1e6,
-                        _ => rate,
-                    };
-                    excess * per_unit
-                }
-                OverAllowance::ApiPrices { discount } => {
-                    if need > 0.0 {
-                        list * (excess / need) * (1.0 - discount)
-                    } else {
-                        0.0
-                    }
                 }
             };
             if let Some(cap) = self.overage_cap_usd
@@ -155,4 +144,102 @@ impl SeatsScheme {
         bill.total_usd += overage;
         bill
     }
+
+    /// What usage beyond the allowance (`excess_units` in the allowance's unit, worth
+    /// `excess_list_usd` at list prices) is charged; `None` when it is throttled.
+    fn overage_charge(&self, excess_units: f64, excess_list_usd: f64) -> Option<f64> {
+        match self.over {
+            OverAllowance::Throttle => None,
+            OverAllowance::Rate(rate) => {
+                let per_unit = match self.allowance {
+                    Allowance::Tokens(_) => rate / 1e6,
+                    _ => rate,
+                };
+                Some(excess_units * per_unit)
+            }
+            OverAllowance::ApiPrices { discount } => Some(excess_list_usd * (1.0 - discount)),
+        }
+    }
+
+    /// The allowance in its own unit (tokens, requests or USD).
+    pub fn allowance_units(&self) -> f64 {
+        match self.allowance {
+            Allowance::Tokens(n) | Allowance::Requests(n) => n as f64,
+            Allowance::Usd(v) => v,
+        }
+    }
+
+    /// What a seat's usage counts against the allowance: its tokens, requests or list USD.
+    pub fn units_of(&self, usage: &SeatUsage) -> f64 {
+        match self.allowance {
+            Allowance::Tokens(_) => usage.tokens,
+            Allowance::Requests(_) => usage.requests,
+            Allowance::Usd(_) => usage.list_usd,
+        }
+    }
+
+    /// The bill of a period from each seat's totals (`per_seat`; seats without usage may be
+    /// left out): a seat's usage beyond its allowance is its excess, valued at its own list
+    /// price per unit. Unlike [`SeatsScheme::bill`], which follows tasks in start order, this
+    /// reads a period as per-seat totals (the task that crosses the allowance is not treated
+    /// apart); forecasts use it on aggregated months.
+    pub fn bill_seat_totals(&self, seats: u32, per_seat: &[SeatUsage]) -> Bill {
+        let limit = self.allowance_units();
+        let (mut excess, mut excess_list, mut list) = (0.0, 0.0, 0.0);
+        for u in per_seat {
+            let need = self.units_of(u);
+            list += u.list_usd;
+            if need > limit {
+                excess += need - limit;
+                excess_list += u.list_usd * (need - limit) / need;
+            }
+        }
+        self.bill_excess(seats, excess, excess_list, list)
+    }
+
+    /// The bill of a period in which the seats' usage beyond their allowances totals
+    /// `excess_units` (in the allowance's unit) worth `excess_list_usd` at list prices, out of
+    /// `list_usd` of usage in all: fees, plus the overage at the plan's rate (up to the cap,
+    /// beyond which work is throttled), or all of the excess throttled.
+    pub fn bill_excess(
+        &self,
+        seats: u32,
+        excess_units: f64,
+        excess_list_usd: f64,
+        list_usd: f64,
+    ) -> Bill {
+        let mut bill = Bill {
+            total_usd: self.usd_per_seat * f64::from(seats),
+            list_usd,
+            ..Bill::default()
+        };
+        let Some(charge) = self.overage_charge(excess_units, excess_list_usd) else {
+            bill.throttled_list_usd = excess_list_usd;
+            bill.list_usd -= excess_list_usd;
+            return bill;
+        };
+        let billed = match self.overage_cap_usd {
+            Some(cap) if charge > cap => {
+                let unserved = excess_list_usd * (charge - cap) / charge;
+                bill.throttled_list_usd = unserved;
+                bill.list_usd -= unserved;
+                cap
+            }
+            _ => charge,
+        };
+        bill.overage_usd = billed;
+        bill.total_usd += billed;
+        bill
+    }
+}
+
+/// One seat's usage over a period, in every unit an allowance can count.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SeatUsage {
+    /// Tokens of every kind.
+    pub tokens: f64,
+    /// Requests (calls).
+    pub requests: f64,
+    /// List-price USD.
+    pub list_usd: f64,
 }

@@ -128,8 +128,8 @@ impl TokensScheme {
             let tokens = usage.task_tokens(i);
             let list = rates.list_cost(tokens);
             list_usd += list;
-            let priced = if self.batch_share > 0.0 {
-                (1.0 - self.batch_share) * list + self.batch_share * rates.batch_cost(tokens)
+            let batch = if self.batch_share > 0.0 {
+                rates.batch_cost(tokens)
             } else {
                 list
             };
@@ -137,14 +137,33 @@ impl TokensScheme {
                 Some(u) => (usage.task_slot(i) / u.metering_slots) as usize,
                 None => 0,
             };
-            window_usd[window] += priced * (1.0 - self.discount);
+            window_usd[window] += self.priced_usd(list, batch);
         }
+        self.bill_windows(list_usd, &window_usd)
+    }
+
+    /// The undiscounted price of work worth `list` USD at list rates and `batch` USD at batch
+    /// rates: the batch share at batch rates, the rest at list.
+    pub fn priced_usd(&self, list: f64, batch: f64) -> f64 {
+        if self.batch_share > 0.0 {
+            (1.0 - self.batch_share) * list + self.batch_share * batch
+        } else {
+            list
+        }
+    }
+
+    /// The bill of a period whose work is worth `list_usd` at list prices and
+    /// `window_priced_usd` ([`TokensScheme::priced_usd`], before the discount) in each
+    /// metering window (one window when the scheme has no units). Forecasts use this on
+    /// aggregated months.
+    pub fn bill_windows(&self, list_usd: f64, window_priced_usd: &[f64]) -> Bill {
+        let keep = 1.0 - self.discount;
         let (total_usd, units) = match self.units {
-            None => (window_usd[0], 0.0),
+            None => (window_priced_usd.iter().sum::<f64>() * keep, 0.0),
             Some(u) => {
-                let units: f64 = window_usd
+                let units: f64 = window_priced_usd
                     .iter()
-                    .map(|usd| u.rounding.apply(usd / u.usd_per_unit))
+                    .map(|usd| u.rounding.apply(usd * keep / u.usd_per_unit))
                     .sum();
                 (units * u.usd_per_unit, units)
             }
