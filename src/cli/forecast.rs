@@ -107,8 +107,7 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
     let out_dir = args.common.out_dir()?;
     let run = forecast::simulate::run(&f.model, &config).context("the forecast failed")?;
     let summary = ForecastSummary::new(&f, &run);
-    let mut files = vec!["summary.json".to_string(), "monthly.csv".to_string()];
-    report::forecast::write_forecast(&out_dir, &summary)
+    let mut files = report::forecast::write_forecast(&out_dir, &summary)
         .with_context(|| format!("cannot write into {}", out_dir.display()))?;
     let mut extra_text = String::new();
     let fan = report::forecast_extras::write_fan_chart(&out_dir, &summary)

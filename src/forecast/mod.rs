@@ -15,6 +15,7 @@ pub mod model;
 pub mod outcome;
 pub mod overrides;
 pub mod pool;
+pub mod scheme_outcome;
 pub mod seat_usage;
 pub mod sensitivity;
 pub mod simulate;

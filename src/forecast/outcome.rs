@@ -142,8 +142,11 @@ pub struct MonthSummary {
     pub bill: Dist,
     /// The bill from month 1 through this month.
     pub cumulative_bill: Dist,
-    /// Mean bill by task kind, in mix order.
+    /// Mean usage charges by task kind, in mix order (fixed charges are not attributed to a
+    /// kind: `bill = Σ bill_mean_by_task + fixed_charges_mean`).
     pub bill_mean_by_task: Vec<f64>,
+    /// Mean fixed charges of the headline bill (seat fees, commitment, reserved compute).
+    pub fixed_charges_mean: f64,
     /// Against the monthly budget, if one is set.
     pub monthly_budget: Option<BudgetCheck>,
 }
@@ -219,8 +222,14 @@ pub struct ForecastSummary {
     pub months: usize,
     /// Currency of every amount.
     pub currency: String,
-    /// Discount off list prices applied to the bill.
+    /// Discount off list prices applied to the bill (the basic form).
     pub discount: f64,
+    /// The headline bill: `basic` (`[billing]` discount or commitment, plus seat fees) or the
+    /// name of a `[billing.NAME]` scheme.
+    pub headline: String,
+    /// Every `[billing.NAME]` scheme, billed on the same simulated months (common random
+    /// numbers: differences between schemes are not noise).
+    pub schemes: Vec<super::scheme_outcome::SchemeSummary>,
     /// How percentiles are computed.
     pub quantile_method: &'static str,
     /// How sums of many tasks are computed.
@@ -271,6 +280,8 @@ impl ForecastSummary {
                 bill: Dist::of(&bill),
                 cumulative_bill: Dist::of(&cumulative),
                 bill_mean_by_task,
+                fixed_charges_mean: run.month_values(&run.fixed_charges, m).iter().sum::<f64>()
+                    / trials.max(1) as f64,
                 monthly_budget: model.budget.monthly.map(|b| BudgetCheck::of(&bill, b)),
             });
         }
@@ -300,6 +311,11 @@ impl ForecastSummary {
                 .clone()
                 .unwrap_or_else(|| "USD".into()),
             discount: model.discount,
+            headline: match model.headline {
+                super::model::Headline::Basic => "basic".into(),
+                super::model::Headline::Scheme(i) => model.schemes[i].name.clone(),
+            },
+            schemes: super::scheme_outcome::summarise(model, run),
             quantile_method: QUANTILE_METHOD,
             aggregation: AggregationInfo {
                 method: AGGREGATION_METHOD,

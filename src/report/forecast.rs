@@ -82,10 +82,18 @@ pub fn forecast_json(summary: &ForecastSummary) -> String {
     s
 }
 
-/// Writes `summary.json` and `monthly.csv` into `dir`, atomically.
-pub fn write_forecast(dir: &Path, summary: &ForecastSummary) -> io::Result<()> {
+/// Writes `summary.json`, `monthly.csv` and (with `[billing.NAME]` schemes) `schemes.csv`
+/// into `dir`, atomically; returns the file names written.
+pub fn write_forecast(dir: &Path, summary: &ForecastSummary) -> io::Result<Vec<String>> {
     write_atomic(&dir.join("summary.json"), forecast_json(summary).as_bytes())?;
-    write_atomic(&dir.join("monthly.csv"), monthly_csv(summary).as_bytes())
+    write_atomic(&dir.join("monthly.csv"), monthly_csv(summary).as_bytes())?;
+    let mut files = vec!["summary.json".to_string(), "monthly.csv".to_string()];
+    if !summary.schemes.is_empty() {
+        let csv = super::forecast_schemes::schemes_csv(summary);
+        write_atomic(&dir.join("schemes.csv"), csv.as_bytes())?;
+        files.push("schemes.csv".into());
+    }
+    Ok(files)
 }
 
 /// A money amount with thousands separators and no decimals (at least 3 significant digits).
@@ -139,7 +147,9 @@ pub fn render_forecast_table(s: &ForecastSummary) -> String {
         s.seed,
         s.months,
         s.start,
-        if s.discount > 0.0 {
+        if s.headline != "basic" {
+            format!(", headline bill: {}", s.headline)
+        } else if s.discount > 0.0 {
             format!(", {:.1}% discount", 100.0 * s.discount)
         } else {
             String::new()
@@ -197,6 +207,7 @@ pub fn render_forecast_table(s: &ForecastSummary) -> String {
         money(s.total_bill.p90),
         money(s.total_bill.p99)
     ));
+    out.push_str(&super::forecast_schemes::schemes_table(s));
     out.push_str(
         "\n  Percentiles are exact order statistics of the trials. Large task counts and sums use\n  \
          a validated moment-matched aggregation (summary.json: aggregation).\n",

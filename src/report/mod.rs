@@ -7,6 +7,7 @@ pub mod compare;
 pub mod focus;
 pub mod forecast;
 pub mod forecast_extras;
+pub mod forecast_schemes;
 mod html;
 mod manifest;
 mod run_charts;

@@ -1,0 +1,97 @@
+//! Per-scheme summaries of a forecast: each `[billing.NAME]` scheme's monthly bill
+//! distribution (exact order statistics over trials), its yearly and whole-horizon totals, and
+//! the means of what the scheme did (fixed charges, overage, unused commitment, work not done,
+//! units, utilisation).
+
+use serde::Serialize;
+
+use super::model::{ForecastModel, Headline};
+use super::outcome::Dist;
+use super::simulate::ForecastRun;
+
+/// One month of one scheme.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SchemeMonth {
+    /// Month number, 1-based.
+    pub month: usize,
+    /// The month's bill.
+    pub bill: Dist,
+    /// Mean fixed charges (seat fees, commitment, reserved compute: FOCUS `Purchase`).
+    pub fixed_mean: f64,
+    /// Mean billed beyond an allowance, commitment or capacity.
+    pub overage_mean: f64,
+    /// Mean commitment paid for but unused.
+    pub unused_commitment_mean: f64,
+    /// Mean list value of work not done (throttled, capped or dropped).
+    pub not_done_list_mean: f64,
+    /// Mean units provisioned (compute hours) or consumption units billed (tokens).
+    pub units_mean: f64,
+    /// Mean utilisation of provisioned capacity (compute hours).
+    pub utilisation_mean: f64,
+    /// Units provisioned this month when sized to a peak percentile.
+    pub provisioned_units: Option<u64>,
+}
+
+/// One scheme over the forecast.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SchemeSummary {
+    /// The `[billing.NAME]` name.
+    pub name: String,
+    /// Kind (`tokens`, `seats`, `commitment`, `compute_hours`).
+    pub kind: &'static str,
+    /// Whether it is the headline bill.
+    pub headline: bool,
+    /// Month by month.
+    pub monthly: Vec<SchemeMonth>,
+    /// Each forecast year's total.
+    pub years: Vec<Dist>,
+    /// The whole horizon's total.
+    pub total: Dist,
+}
+
+/// Summaries of every named scheme of a run.
+pub fn summarise(model: &ForecastModel, run: &ForecastRun) -> Vec<SchemeSummary> {
+    let (months, n, trials) = (run.months, run.schemes, run.trials as usize);
+    let at = |t: usize, m: usize, s: usize| run.scheme_bill[(t * months + m) * n + s];
+    let per = |x: f64| x / trials.max(1) as f64;
+    model
+        .schemes
+        .iter()
+        .enumerate()
+        .map(|(s, scheme)| {
+            let monthly = (0..months)
+                .map(|m| {
+                    let d = &run.scheme_details[m * n + s];
+                    let values: Vec<f64> = (0..trials).map(|t| at(t, m, s)).collect();
+                    SchemeMonth {
+                        month: m + 1,
+                        bill: Dist::of(&values),
+                        fixed_mean: per(d.fixed),
+                        overage_mean: per(d.overage),
+                        unused_commitment_mean: per(d.unused_commitment),
+                        not_done_list_mean: per(d.throttled_list),
+                        units_mean: per(d.units),
+                        utilisation_mean: per(d.utilisation),
+                        provisioned_units: run.provisioned.get(s).and_then(|u| u.get(m)).copied(),
+                    }
+                })
+                .collect();
+            let total_over = |range: std::ops::Range<usize>| {
+                let totals: Vec<f64> = (0..trials)
+                    .map(|t| range.clone().map(|m| at(t, m, s)).sum())
+                    .collect();
+                Dist::of(&totals)
+            };
+            SchemeSummary {
+                name: scheme.name.clone(),
+                kind: scheme.scheme.kind(),
+                headline: model.headline == Headline::Scheme(s),
+                monthly,
+                years: (0..months.div_ceil(12))
+                    .map(|y| total_over(y * 12..((y + 1) * 12).min(months)))
+                    .collect(),
+                total: total_over(0..months),
+            }
+        })
+        .collect()
+}
