@@ -104,6 +104,90 @@ fn sensitivity_ranks_the_uncertain_inputs() {
     assert!(s.inputs[0].swing >= s.inputs[1].swing);
 }
 
+/// Mean rows of `focus.csv` by month: (usage, purchase) sums of BilledCost, and purchase rows'
+/// descriptions.
+fn focus_mean_sums(text: &str, months: usize) -> (Vec<[f64; 2]>, Vec<String>) {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut sums = vec![[0.0; 2]; months];
+    let mut purchases = Vec::new();
+    let mut period = String::new();
+    let mut m = usize::MAX;
+    for r in reader.records().map(Result::unwrap) {
+        if r[col("ChargePeriodStart")] != *period {
+            period = r[col("ChargePeriodStart")].to_string();
+            m = m.wrapping_add(1);
+        }
+        if &r[col("x_Statistic")] != "mean" {
+            continue;
+        }
+        let billed: f64 = r[col("BilledCost")].parse().unwrap();
+        match (&r[col("ChargeCategory")], &r[col("ChargeFrequency")]) {
+            ("Usage", "Usage-Based") => {
+                assert!(!r[col("ConsumedQuantity")].is_empty());
+                sums[m][0] += billed;
+            }
+            ("Purchase", "Recurring") => {
+                assert!(r[col("ConsumedQuantity")].is_empty() && r[col("ConsumedUnit")].is_empty());
+                sums[m][1] += billed;
+                purchases.push(r[col("ChargeDescription")].to_string());
+            }
+            other => panic!("unexpected charge {other:?}"),
+        }
+    }
+    (sums, purchases)
+}
+
+#[test]
+fn focus_has_seat_fees_and_commitments_as_purchases_adding_up_to_the_bill() {
+    let cases = [
+        (
+            "discount = 0.2",
+            "commitment = { monthly = 300, discount = 0.2 }\nseat_fee = 2.5",
+            vec!["Seat fees", "Committed spend"],
+        ),
+        (
+            "discount = 0.2",
+            "headline = \"plan\"\n[billing.plan]\nseats = { usd_per_seat = 20, allowance = { usd = 3 }, beyond = \"api_prices\" }",
+            vec!["Seat subscription"],
+        ),
+    ];
+    for (from, to, expected) in cases {
+        let text = ORG.replace(from, to);
+        let f = Forecast::from_text(
+            "o.toml",
+            "o",
+            Path::new("tests/forecasts"),
+            &text,
+            &[] as &[Override],
+            None,
+            Some(1),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let run = simulate::run(&f.model, &CONFIG).unwrap();
+        let summary = ForecastSummary::new(&f, &run);
+        let (sums, purchases) = focus_mean_sums(&focus_csv(&f, &run), 14);
+        for (m, month) in summary.monthly.iter().enumerate() {
+            // Mean rows are rounded to 6 decimals each.
+            assert!(
+                (sums[m][0] + sums[m][1] - month.bill.mean).abs() < 1e-4,
+                "month {m}: {:?} vs {}",
+                sums[m],
+                month.bill.mean
+            );
+            assert!((sums[m][1] - month.fixed_charges_mean).abs() < 1e-4);
+        }
+        for e in &expected {
+            assert_eq!(
+                purchases.iter().filter(|p| p.contains(e)).count(),
+                14,
+                "{e}: {purchases:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn focus_rows_have_the_columns_and_formats() {
     let f = load(&[]);
@@ -133,7 +217,7 @@ fn focus_rows_have_the_columns_and_formats() {
     ] {
         assert!(header.iter().any(|h| h == required), "{required}");
     }
-    for h in &header[20..] {
+    for h in &header[21..] {
         assert!(h.starts_with("x_"), "custom column {h}");
     }
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
