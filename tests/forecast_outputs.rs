@@ -403,3 +403,39 @@ fn the_cli_writes_every_forecast_output() {
         "{csv}"
     );
 }
+
+#[test]
+fn validate_explains_a_forecast_without_running_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("tokencast")
+        .unwrap()
+        .current_dir(tmp.path())
+        .args(["validate"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/org-forecast.toml"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for part in [
+        "forecast org-forecast",
+        "24 months, 2027-01 to 2028-12",
+        "seats: logistic: capacity triangular(4000, 4800, 5000)",
+        "P10        P50        P90",
+        "working days by month: 20 20 23",
+        "bug fix",
+        "feature (opus) → feature (sonnet)",
+        "basic: list prices less 10% [headline]",
+        "seat_plan (seats): $19 per seat with $25 of list-price usage each",
+        "committed (commitment)",
+        "provisioned (compute_hours): units for the P95 peak working hour",
+        "budget: monthly $80000, annual $800000",
+        "no move to Sonnet: drift.mix_shift[0].max = 0.0",
+        "ok: the forecast is valid",
+    ] {
+        assert!(text.contains(part), "missing {part:?} in\n{text}");
+    }
+    // Nothing ran: no output directory.
+    assert!(!tmp.path().join("output").exists());
+}

@@ -4,6 +4,7 @@
 mod calibrate;
 mod compare;
 mod explain;
+mod explain_forecast;
 mod forecast;
 mod prices;
 mod progress;
@@ -149,14 +150,7 @@ pub fn main(cli: Cli) -> Result<(), Failure> {
             if tokencast::forecast::is_forecast_text(&text) {
                 let f = tokencast::forecast::Forecast::load(&scenario, &[], None, None)
                     .map_err(forecast::forecast_error)?;
-                return print_stdout(&format!(
-                    "{}: a valid forecast of {} months from {} with {} task kinds and {} uncertain inputs\n",
-                    f.name,
-                    f.model.months(),
-                    f.model.start,
-                    f.model.tasks.len(),
-                    f.model.uncertain_inputs().len()
-                ));
+                return print_stdout(&explain_forecast::explain(&f));
             }
             let catalog = prices::load_catalog(prices.as_deref())?;
             let s = Scenario::load_with_catalog(&scenario, &catalog).map_err(bad_input)?;
