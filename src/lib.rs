@@ -12,6 +12,7 @@ pub mod pricing;
 pub mod report;
 pub mod scenario;
 pub mod stats;
+pub mod text;
 pub mod workflow;
 
 use engine::{EngineError, Observer, RunConfig, RunResult, Summary};

@@ -204,3 +204,24 @@ fn the_prices_command_lists_the_catalog_and_an_imported_file() {
         .unwrap();
     assert_eq!(unknown.status.code(), Some(2));
 }
+
+#[test]
+fn a_typo_inside_a_tier_is_rejected_at_its_line_with_a_suggestion() {
+    let text =
+        "[models.m]\ninput = 3.0\noutput = 1.0\ntiers = [ { above = 1000, outptu = 9.0 } ]\n";
+    let err = PriceCatalog::from_toml("c.toml", text)
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("c.toml:4:27: models.m.tiers[0]"), "{err}");
+    assert!(err.contains("unknown key `outptu`"), "{err}");
+    assert!(err.contains("did you mean `output`?"), "{err}");
+}
+
+#[test]
+fn a_typo_in_a_model_entry_names_its_line_and_the_closest_key() {
+    let err = PriceCatalog::from_toml("c.toml", "[models.m]\ninptu = 3.0\noutput = 1.0\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("c.toml:2:1: models.m"), "{err}");
+    assert!(err.contains("did you mean `input`?"), "{err}");
+}

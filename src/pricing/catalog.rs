@@ -66,6 +66,7 @@ impl RateSet {
 
 /// A prompt-length tier in the catalog.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(from = "TierFields")]
 pub struct CatalogTier {
     /// A call whose prompt has more tokens than this is billed at the tier.
     pub above: u64,
@@ -76,7 +77,7 @@ pub struct CatalogTier {
 
 /// One model in the catalog.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "EntryFields")]
 pub struct CatalogEntry {
     /// Who bills it (`anthropic`, `openai`, `amazon-bedrock`, ...).
     #[serde(default)]
@@ -99,6 +100,81 @@ pub struct CatalogEntry {
     /// Prompt-length tiers, ascending.
     #[serde(default)]
     pub tiers: Vec<CatalogTier>,
+}
+
+/// A tier as written: every key named, so that a typo is rejected at its line (serde's
+/// `flatten` would let unknown keys through and lose their position).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TierFields {
+    above: u64,
+    input: Option<f64>,
+    output: Option<f64>,
+    cache_write: Option<f64>,
+    cache_write_1h: Option<f64>,
+    cache_read: Option<f64>,
+    reasoning: Option<f64>,
+}
+
+impl From<TierFields> for CatalogTier {
+    fn from(t: TierFields) -> Self {
+        CatalogTier {
+            above: t.above,
+            rates: RateSet {
+                input: t.input,
+                output: t.output,
+                cache_write: t.cache_write,
+                cache_write_1h: t.cache_write_1h,
+                cache_read: t.cache_read,
+                reasoning: t.reasoning,
+            },
+        }
+    }
+}
+
+/// An entry as written (see [`TierFields`]).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryFields {
+    #[serde(default)]
+    provider: String,
+    #[serde(default)]
+    as_of: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    notes: String,
+    input: Option<f64>,
+    output: Option<f64>,
+    cache_write: Option<f64>,
+    cache_write_1h: Option<f64>,
+    cache_read: Option<f64>,
+    reasoning: Option<f64>,
+    #[serde(default)]
+    batch: Option<RateSet>,
+    #[serde(default)]
+    tiers: Vec<CatalogTier>,
+}
+
+impl From<EntryFields> for CatalogEntry {
+    fn from(e: EntryFields) -> Self {
+        CatalogEntry {
+            provider: e.provider,
+            as_of: e.as_of,
+            source: e.source,
+            notes: e.notes,
+            rates: RateSet {
+                input: e.input,
+                output: e.output,
+                cache_write: e.cache_write,
+                cache_write_1h: e.cache_write_1h,
+                cache_read: e.cache_read,
+                reasoning: e.reasoning,
+            },
+            batch: e.batch,
+            tiers: e.tiers,
+        }
+    }
 }
 
 impl CatalogEntry {
@@ -177,6 +253,38 @@ pub struct CatalogError {
     pub message: String,
 }
 
+/// Deserialises a catalog file; an error names the line, column and key path, what was
+/// expected, and the closest key for a typo.
+fn parse_catalog_file(origin: &str, text: &str) -> Result<CatalogFile, CatalogError> {
+    let located = |e: &toml::de::Error, path: &str| {
+        let raw = e.message().trim();
+        let (message, help) =
+            crate::text::explain_unknown_key(raw).unwrap_or_else(|| (raw.to_string(), None));
+        let at = e
+            .span()
+            .map(|span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!(":{line}:{column}")
+            })
+            .unwrap_or_default();
+        let path = if path.is_empty() || path == "." {
+            String::new()
+        } else {
+            format!("{path}: ")
+        };
+        let help = help.map(|h| format!(" ({h})")).unwrap_or_default();
+        CatalogError {
+            origin: format!("{origin}{at}"),
+            message: format!("{path}{message}{help}"),
+        }
+    };
+    let deserializer = toml::Deserializer::parse(text).map_err(|e| located(&e, ""))?;
+    serde_path_to_error::deserialize(deserializer)
+        .map_err(|e| located(e.inner(), &e.path().to_string()))
+}
+
 impl PriceCatalog {
     /// The bundled catalog (`prices/catalog.toml`).
     pub fn bundled() -> PriceCatalog {
@@ -191,7 +299,7 @@ impl PriceCatalog {
             origin: origin.to_string(),
             message,
         };
-        let file: CatalogFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let file = parse_catalog_file(origin, text)?;
         for (name, entry) in &file.models {
             let sets = std::iter::once(&entry.rates)
                 .chain(entry.batch.iter())

@@ -2,8 +2,9 @@
 
 use std::ops::Range;
 
-use super::error::{Diagnostic, FieldPath, Location, ScenarioError, Segment, did_you_mean};
+use super::error::{Diagnostic, FieldPath, Location, ScenarioError, Segment};
 use super::spec::ScenarioFile;
+use crate::text::explain_unknown_key;
 
 /// The text of a scenario with what is needed to point at its parts.
 pub struct Source<'a> {
@@ -159,32 +160,8 @@ fn offending_key(raw: &str) -> Option<&str> {
 /// Rewrites serde's messages as "expected ..., found ..." sentences and finds a suggestion for
 /// unknown keys and variants.
 fn explain_serde_message(raw: &str) -> (String, Option<String>) {
-    for prefix in ["unknown field", "unknown variant"] {
-        if let Some(rest) = raw.strip_prefix(prefix) {
-            let mut ticks = rest.split('`').skip(1).step_by(2);
-            let found = ticks.next().unwrap_or("").to_string();
-            let expected: Vec<&str> = ticks.collect();
-            let what = if prefix == "unknown field" {
-                "key"
-            } else {
-                "value"
-            };
-            let message = if expected.is_empty() {
-                format!("unknown {what} `{found}`: this table accepts no keys here")
-            } else {
-                format!(
-                    "unknown {what} `{found}`: expected one of {}",
-                    expected
-                        .iter()
-                        .map(|e| format!("`{e}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
-            let help = did_you_mean(&found, expected.iter().copied())
-                .map(|s| format!("did you mean `{s}`?"));
-            return (message, help);
-        }
+    if let Some(explained) = explain_unknown_key(raw) {
+        return explained;
     }
     if let Some(rest) = raw.strip_prefix("wanted exactly 1 element, ") {
         let found = match rest.strip_prefix("found ") {

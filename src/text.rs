@@ -1,0 +1,69 @@
+//! Small text helpers shared by every layer that reads what people write: spelling
+//! suggestions for mistyped keys and names (Jaro–Winkler similarity, as in `strsim`).
+
+/// The closest candidate to `word`, if one is close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let mut best: Option<(&str, f64)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase());
+        if score >= 0.8 && best.is_none_or(|(_, s)| score > s) {
+            best = Some((c, score));
+        }
+    }
+    best.map(|(c, _)| c)
+}
+
+/// Explains serde's "unknown field `x`, expected one of `a`, `b`" (or "unknown variant ...")
+/// as a message naming what was found and what is accepted, and a "did you mean" help when a
+/// candidate is close; `None` for any other message.
+pub fn explain_unknown_key(raw: &str) -> Option<(String, Option<String>)> {
+    for prefix in ["unknown field", "unknown variant"] {
+        if let Some(rest) = raw.strip_prefix(prefix) {
+            let mut ticks = rest.split('`').skip(1).step_by(2);
+            let found = ticks.next().unwrap_or("").to_string();
+            let expected: Vec<&str> = ticks.collect();
+            let what = if prefix == "unknown field" {
+                "key"
+            } else {
+                "value"
+            };
+            let message = if expected.is_empty() {
+                format!("unknown {what} `{found}`: this table accepts no keys here")
+            } else {
+                format!(
+                    "unknown {what} `{found}`: expected one of {}",
+                    expected
+                        .iter()
+                        .map(|e| format!("`{e}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            let help = did_you_mean(&found, expected.iter().copied())
+                .map(|s| format!("did you mean `{s}`?"));
+            return Some((message, help));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_key_is_explained_with_the_closest_candidate() {
+        let (message, help) =
+            explain_unknown_key("unknown field `outptu`, expected one of `above`, `output`")
+                .unwrap();
+        assert_eq!(
+            message,
+            "unknown key `outptu`: expected one of `above`, `output`"
+        );
+        assert_eq!(help.as_deref(), Some("did you mean `output`?"));
+        assert_eq!(explain_unknown_key("missing field `x`"), None);
+    }
+}
