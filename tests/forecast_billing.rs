@@ -330,4 +330,48 @@ fn compute_sized_to_the_full_peak_never_spills_and_threads_do_not_matter() {
     assert_eq!(one.scheme_bill, r.scheme_bill);
     assert_eq!(one.bill, r.bill);
     assert_eq!(one.scheme_details, r.scheme_details);
+    assert_eq!(one.month_moments, r.month_moments);
+    assert_eq!(one.kind_moments, r.kind_moments);
+}
+
+#[test]
+fn memory_beyond_the_detail_trials_is_bills_and_inputs_only() {
+    use tokencast::forecast::simulate::DETAIL_TRIALS;
+    let f = load(FIXED_ORG, &[]);
+    let small = run(&f, DETAIL_TRIALS + 100, 2);
+    let large = run(&f, 2 * DETAIL_TRIALS + 200, 2);
+    // Accumulators (moments per month and kind, scheme details) do not grow with trials.
+    assert_eq!(small.memory_bytes().1, large.memory_bytes().1);
+    // Detail series stop at DETAIL_TRIALS; bills and inputs are kept for every trial.
+    let months = small.months;
+    for r in [&small, &large] {
+        assert_eq!(r.detail_trials, DETAIL_TRIALS);
+        assert_eq!(r.seats.len(), DETAIL_TRIALS as usize * months);
+        assert_eq!(
+            r.bill_by_kind.len(),
+            DETAIL_TRIALS as usize * months * r.kinds
+        );
+        assert_eq!(r.bill.len(), r.trials as usize * months);
+        assert_eq!(r.scheme_bill.len(), r.trials as usize * months * r.schemes);
+    }
+    let per_trial = |r: &ForecastRun| r.memory_bytes().0 as f64;
+    let growth = (per_trial(&large) - per_trial(&small)) / (DETAIL_TRIALS + 100) as f64;
+    let kept = 8.0 * (months * (1 + small.schemes) + small.input_count) as f64;
+    assert!(
+        (growth - kept).abs() < 1e-9,
+        "{growth} bytes per trial, expected {kept}"
+    );
+    // The streamed moments cover every trial: the fixed organisation's exact figures.
+    let s = tokencast::forecast::ForecastSummary::new(&f, &large);
+    assert_eq!(s.detail_percentile_trials, DETAIL_TRIALS);
+    for (m, month) in s.monthly.iter().enumerate() {
+        close(month.tasks.mean, 400.0, "tasks");
+        assert_eq!(month.tasks.se, 0.0);
+        close(
+            month.tokens.mean,
+            600_000.0 * 1.1f64.powi(m as i32),
+            "tokens",
+        );
+        close(month.bill_mean_by_task[0], month.bill.mean, "usage by kind");
+    }
 }

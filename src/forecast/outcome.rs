@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::Forecast;
-use super::simulate::ForecastRun;
+use super::simulate::{Detail, ForecastRun};
 
 /// The distribution of one quantity over trials.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -69,6 +69,21 @@ impl Dist {
             p95: quantile_sorted(&s, 0.95),
             p99: quantile_sorted(&s, 0.99),
             max: s.last().copied().unwrap_or(f64::NAN),
+        }
+    }
+
+    /// The distribution of a detail series: mean, SE, SD, min and max from `all` (moments over
+    /// every trial), percentiles from `subset` (the first trials').
+    pub fn with_moments(subset: &[f64], all: &crate::stats::Moments) -> Dist {
+        let n = all.n.max(1) as f64;
+        let sd = all.variance().sqrt();
+        Dist {
+            mean: all.mean,
+            se: sd / n.sqrt(),
+            sd,
+            min: all.min,
+            max: all.max,
+            ..Dist::of(subset)
         }
     }
 
@@ -232,6 +247,10 @@ pub struct ForecastSummary {
     pub schemes: Vec<super::scheme_outcome::SchemeSummary>,
     /// How percentiles are computed.
     pub quantile_method: &'static str,
+    /// Trials whose seats, active users, tasks, tokens, list cost and per-kind figures give
+    /// their percentiles (their means, SE, min and max use every trial; bills, cumulative
+    /// spend, yearly totals, budgets and sensitivity use every trial).
+    pub detail_percentile_trials: u64,
     /// How sums of many tasks are computed.
     pub aggregation: AggregationInfo,
     /// The task mix.
@@ -260,28 +279,26 @@ impl ForecastSummary {
             for (c, b) in cumulative.iter_mut().zip(&bill) {
                 *c += b;
             }
+            let mm = &run.month_moments[m];
+            let detail = |series: &[f64], d: Detail| {
+                Dist::with_moments(&run.month_values(series, m), &mm[d as usize])
+            };
             let bill_mean_by_task = (0..run.kinds)
-                .map(|k| {
-                    (0..trials)
-                        .map(|t| run.bill_by_kind[(t * months + m) * run.kinds + k])
-                        .sum::<f64>()
-                        / trials as f64
-                })
+                .map(|k| run.kind_moments[m * run.kinds + k][0].mean)
                 .collect();
             monthly.push(MonthSummary {
                 month: m + 1,
                 period: model.start.plus(m as u32).to_string(),
                 working_days: model.working_days[m],
-                seats: Dist::of(&run.month_values(&run.seats, m)),
-                active_users: Dist::of(&run.month_values(&run.active, m)),
-                tasks: Dist::of(&run.month_values(&run.tasks, m)),
-                tokens: Dist::of(&run.month_values(&run.tokens, m)),
-                list_cost: Dist::of(&run.month_values(&run.list_cost, m)),
+                seats: detail(&run.seats, Detail::Seats),
+                active_users: detail(&run.active, Detail::Active),
+                tasks: detail(&run.tasks, Detail::Tasks),
+                tokens: detail(&run.tokens, Detail::Tokens),
+                list_cost: detail(&run.list_cost, Detail::ListCost),
                 bill: Dist::of(&bill),
                 cumulative_bill: Dist::of(&cumulative),
                 bill_mean_by_task,
-                fixed_charges_mean: run.month_values(&run.fixed_charges, m).iter().sum::<f64>()
-                    / trials.max(1) as f64,
+                fixed_charges_mean: mm[Detail::Fixed as usize].mean,
                 monthly_budget: model.budget.monthly.map(|b| BudgetCheck::of(&bill, b)),
             });
         }
@@ -317,6 +334,7 @@ impl ForecastSummary {
             },
             schemes: super::scheme_outcome::summarise(model, run),
             quantile_method: QUANTILE_METHOD,
+            detail_percentile_trials: run.detail_trials,
             aggregation: AggregationInfo {
                 method: AGGREGATION_METHOD,
                 exact_users_max: model.aggregation.exact_users_max,

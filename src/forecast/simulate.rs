@@ -14,6 +14,7 @@ use super::model::{ForecastModel, Headline, share_by_list};
 use super::pool::Extra;
 use crate::engine::{EngineError, trial_rng, worker_threads};
 use crate::pricing::scheme::{BillingScheme, DemandProfile, SeatUsage, Sizing};
+use crate::stats::Moments;
 
 /// Trials per unit of parallel work.
 const CHUNK: u64 = 64;
@@ -29,7 +30,12 @@ pub struct ForecastConfig {
     pub threads: Option<usize>,
 }
 
-/// Every trial's months: per-trial values, `[trial * months + month]`.
+/// A forecast run. Kept for every trial: the headline bill and each scheme's bill per month
+/// and the drawn inputs (exact percentiles, cumulative spend, yearly totals, budgets,
+/// sensitivity). Kept for the first [`DETAIL_TRIALS`] trials only (`detail_trials`): seats,
+/// active users, tasks, tokens, list cost, fixed charges and the per-kind series, whose
+/// moments over all trials are streamed into fixed-size per-month accumulators
+/// (`month_moments`, `kind_moments`). Per-trial values are laid out `[trial * months + month]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ForecastRun {
     /// Trials run.
@@ -40,6 +46,14 @@ pub struct ForecastRun {
     pub months: usize,
     /// Task kinds in the mix.
     pub kinds: usize,
+    /// Trials whose detail series are kept per trial: `min(trials, DETAIL_TRIALS)`.
+    pub detail_trials: u64,
+    /// Per month, moments over all trials of seats, active users, tasks, tokens, list cost and
+    /// fixed charges (in [`Detail`] order).
+    pub month_moments: Vec<[Moments; 6]>,
+    /// Per month and kind (`[month * kinds + kind]`), moments over all trials of the usage
+    /// bill, tokens and list cost.
+    pub kind_moments: Vec<[Moments; 3]>,
     /// Seats.
     pub seats: Vec<f64>,
     /// Active users.
@@ -77,6 +91,28 @@ pub struct ForecastRun {
     /// percentile; empty for other schemes).
     pub provisioned: Vec<Vec<u64>>,
 }
+
+/// The detail series with moments in [`ForecastRun::month_moments`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Seats.
+    Seats = 0,
+    /// Active users.
+    Active = 1,
+    /// Tasks.
+    Tasks = 2,
+    /// Tokens.
+    Tokens = 3,
+    /// List cost.
+    ListCost = 4,
+    /// Fixed charges of the headline bill.
+    Fixed = 5,
+}
+
+/// Trials whose detail series (seats, tasks, tokens, list cost, fixed charges, per-kind
+/// figures) are kept per trial for their percentiles; beyond, only their moments are streamed,
+/// so memory per further trial is the bills and inputs alone.
+pub const DETAIL_TRIALS: u64 = 2000;
 
 /// Sums over trials of what a scheme did in a month.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -121,11 +157,38 @@ enum Pass {
 }
 
 impl ForecastRun {
-    /// Values of one per-trial series for month `m`, over all trials.
+    /// Values of one per-trial series for month `m`, over the trials it holds (all trials for
+    /// bills, the first `detail_trials` for detail series).
     pub fn month_values(&self, series: &[f64], m: usize) -> Vec<f64> {
-        (0..self.trials as usize)
+        (0..series.len() / self.months.max(1))
             .map(|t| series[t * self.months + m])
             .collect()
+    }
+
+    /// Bytes held by the per-trial vectors and the streamed accumulators: (per-trial,
+    /// accumulators).
+    pub fn memory_bytes(&self) -> (usize, usize) {
+        let per_trial = [
+            &self.seats,
+            &self.active,
+            &self.tasks,
+            &self.tokens,
+            &self.list_cost,
+            &self.bill,
+            &self.bill_by_kind,
+            &self.tokens_by_kind,
+            &self.list_by_kind,
+            &self.inputs,
+            &self.fixed_charges,
+            &self.scheme_bill,
+        ]
+        .iter()
+        .map(|v| v.len() * 8)
+        .sum();
+        let acc = self.month_moments.len() * std::mem::size_of::<[Moments; 6]>()
+            + self.kind_moments.len() * std::mem::size_of::<[Moments; 3]>()
+            + self.scheme_details.len() * std::mem::size_of::<BillDetails>();
+        (per_trial, acc)
     }
 
     /// Each trial's bill summed over months `range`.
@@ -212,10 +275,23 @@ fn run_pass(
         kinds: model.tasks.len(),
         input_count: model.params.len(),
         schemes,
+        detail_trials: trials.min(DETAIL_TRIALS),
         scheme_details: vec![BillDetails::default(); model.months() * schemes],
+        month_moments: vec![empty_moments(); model.months()],
+        kind_moments: vec![empty_moments(); model.months() * model.tasks.len()],
         ..ForecastRun::default()
     };
     for p in parts {
+        for (a, b) in out.month_moments.iter_mut().zip(&p.month_moments) {
+            for (x, y) in a.iter_mut().zip(b) {
+                x.merge(y);
+            }
+        }
+        for (a, b) in out.kind_moments.iter_mut().zip(&p.kind_moments) {
+            for (x, y) in a.iter_mut().zip(b) {
+                x.merge(y);
+            }
+        }
         out.seats.extend(p.seats);
         out.active.extend(p.active);
         out.tasks.extend(p.tasks);
@@ -235,6 +311,16 @@ fn run_pass(
     Ok(out)
 }
 
+/// Empty accumulators.
+fn empty_moments<const N: usize>() -> [Moments; N] {
+    std::array::from_fn(|_| Moments::default())
+}
+
+/// Adds one value to an accumulator.
+fn push(m: &mut Moments, x: f64) {
+    m.merge(&Moments::of(&[x]));
+}
+
 /// Reusable buffers of one worker.
 #[derive(Default)]
 struct Buffers {
@@ -243,6 +329,8 @@ struct Buffers {
     counts: Vec<u64>,
     user_counts: Vec<u64>,
     bills: Vec<f64>,
+    list_kind: Vec<f64>,
+    tokens_kind: Vec<f64>,
     kinds: Vec<KindMonth>,
     users: Vec<SeatUsage>,
     profile: DemandProfile,
@@ -259,19 +347,22 @@ fn run_trials(
     let kinds = model.tasks.len();
     let schemes = model.schemes.len();
     let n = (range.end - range.start) as usize;
+    let nd = if range.start < DETAIL_TRIALS { n } else { 0 };
     let mut out = ForecastRun {
-        seats: Vec::with_capacity(n * months),
-        active: Vec::with_capacity(n * months),
-        tasks: Vec::with_capacity(n * months),
-        tokens: Vec::with_capacity(n * months),
-        list_cost: Vec::with_capacity(n * months),
+        seats: Vec::with_capacity(nd * months),
+        active: Vec::with_capacity(nd * months),
+        tasks: Vec::with_capacity(nd * months),
+        tokens: Vec::with_capacity(nd * months),
+        list_cost: Vec::with_capacity(nd * months),
         bill: Vec::with_capacity(n * months),
-        fixed_charges: Vec::with_capacity(n * months),
-        bill_by_kind: Vec::with_capacity(n * months * kinds),
-        tokens_by_kind: Vec::with_capacity(n * months * kinds),
-        list_by_kind: Vec::with_capacity(n * months * kinds),
+        fixed_charges: Vec::with_capacity(nd * months),
+        bill_by_kind: Vec::with_capacity(nd * months * kinds),
+        tokens_by_kind: Vec::with_capacity(nd * months * kinds),
+        list_by_kind: Vec::with_capacity(nd * months * kinds),
         scheme_bill: Vec::with_capacity(n * months * schemes),
         scheme_details: vec![BillDetails::default(); months * schemes],
+        month_moments: vec![empty_moments(); months],
+        kind_moments: vec![empty_moments(); months * kinds],
         ..ForecastRun::default()
     };
     let mut b = Buffers {
@@ -297,6 +388,7 @@ fn run_trials(
         let share = inputs[model.active_share];
         let token_growth = 1.0 + inputs[model.token_drift];
         let price_growth = 1.0 + inputs[model.price_drift];
+        let detail = index < DETAIL_TRIALS;
         for m in 0..months {
             let seats = (curve.seats((m + 1) as f64) * f.seats).round().max(0.0);
             let active = (seats * share).round();
@@ -368,20 +460,17 @@ fn run_trials(
                 }
                 total
             };
-            let first = out.list_by_kind.len();
-            let (mut list, mut tokens) = (0.0, 0.0);
+            b.list_kind.clear();
+            b.tokens_kind.clear();
             for k in &b.kinds {
-                let kind_list = k.sums.cost * token_mult * price_mult;
-                let kind_tokens = k.sums.tokens * token_mult;
-                out.list_by_kind.push(kind_list);
-                out.tokens_by_kind.push(kind_tokens);
-                list += kind_list;
-                tokens += kind_tokens;
+                b.list_kind.push(k.sums.cost * token_mult * price_mult);
+                b.tokens_kind.push(k.sums.tokens * token_mult);
             }
+            let list: f64 = b.list_kind.iter().sum();
+            let tokens: f64 = b.tokens_kind.iter().sum();
             b.bills.clear();
             b.bills.resize(kinds, 0.0);
-            let (mut bill, mut fixed) =
-                model.bill_month(&out.list_by_kind[first..], seats, &mut b.bills);
+            let (mut bill, mut fixed) = model.bill_month(&b.list_kind, seats, &mut b.bills);
             let work = MonthWork {
                 seats,
                 usage,
@@ -413,17 +502,31 @@ fn run_trials(
                 if model.headline == Headline::Scheme(i) {
                     bill = billed.total_usd;
                     fixed = scheme_fixed;
-                    share_by_list(bill - fixed, &out.list_by_kind[first..], &mut b.bills);
+                    share_by_list(bill - fixed, &b.list_kind, &mut b.bills);
                 }
             }
-            out.bill_by_kind.extend_from_slice(&b.bills);
-            out.seats.push(seats);
-            out.active.push(active);
-            out.tasks.push(total as f64);
-            out.tokens.push(tokens);
-            out.list_cost.push(list);
             out.bill.push(bill);
-            out.fixed_charges.push(fixed);
+            let scalars = [seats, active, total as f64, tokens, list, fixed];
+            for (acc, &x) in out.month_moments[m].iter_mut().zip(&scalars) {
+                push(acc, x);
+            }
+            for k in 0..kinds {
+                let acc = &mut out.kind_moments[m * kinds + k];
+                push(&mut acc[0], b.bills[k]);
+                push(&mut acc[1], b.tokens_kind[k]);
+                push(&mut acc[2], b.list_kind[k]);
+            }
+            if detail {
+                out.bill_by_kind.extend_from_slice(&b.bills);
+                out.tokens_by_kind.extend_from_slice(&b.tokens_kind);
+                out.list_by_kind.extend_from_slice(&b.list_kind);
+                out.seats.push(seats);
+                out.active.push(active);
+                out.tasks.push(total as f64);
+                out.tokens.push(tokens);
+                out.list_cost.push(list);
+                out.fixed_charges.push(fixed);
+            }
         }
     }
     out

@@ -10,12 +10,15 @@
 //! add up (a sum of P90s is not the P90 of the sum); mean rows add up to the mean bill. Purchase
 //! rows are not amortised into usage rows (`EffectiveCost` = `BilledCost`). Dates are UTC ISO
 //! 8601 with `Z`, periods are [start, end) of the calendar month; amounts are plain decimals (no
-//! symbols, no exponents).
+//! symbols, no exponents). Means use every trial; percentiles of the per-kind figures and
+//! fixed charges use the first `DETAIL_TRIALS` trials (`forecast::simulate`).
 
 use crate::forecast::model::Headline;
 use crate::forecast::outcome::Dist;
+use crate::forecast::simulate::Detail;
 use crate::forecast::{Forecast, ForecastRun};
 use crate::pricing::scheme::BillingScheme;
+use crate::stats::Moments;
 
 /// The columns, FOCUS names first, then the `x_` custom columns.
 pub const FOCUS_COLUMNS: &[&str] = &[
@@ -75,9 +78,12 @@ struct FixedCharge {
     description: &'static str,
     /// Its pricing unit.
     unit: &'static str,
-    /// Per trial and month, the amount; and the quantity per amount (e.g. 1 / seat fee).
+    /// Per trial (the first `detail_trials`) and month, the amount; and the quantity per
+    /// amount (e.g. 1 / seat fee).
     amount: Vec<f64>,
     per_amount: f64,
+    /// Per month, the amount's moments over all trials.
+    moments: Vec<Moments>,
 }
 
 /// The headline bill's fixed charges, each per trial and month.
@@ -93,6 +99,20 @@ fn fixed_charges(f: &Forecast, run: &ForecastRun) -> Vec<FixedCharge> {
                     unit: "Seats",
                     amount: run.seats.iter().map(|s| s * model.seat_fee).collect(),
                     per_amount: 1.0 / model.seat_fee,
+                    moments: run
+                        .month_moments
+                        .iter()
+                        .map(|mm| {
+                            let s = &mm[Detail::Seats as usize];
+                            Moments {
+                                mean: s.mean * model.seat_fee,
+                                m2: s.m2 * model.seat_fee * model.seat_fee,
+                                min: s.min * model.seat_fee,
+                                max: s.max * model.seat_fee,
+                                ..*s
+                            }
+                        })
+                        .collect(),
                 });
             }
             if commit > 0.0 {
@@ -101,6 +121,16 @@ fn fixed_charges(f: &Forecast, run: &ForecastRun) -> Vec<FixedCharge> {
                     unit: "Commitments",
                     amount: vec![commit; run.seats.len()],
                     per_amount: 1.0 / commit,
+                    moments: vec![
+                        Moments {
+                            n: run.trials,
+                            mean: commit,
+                            m2: 0.0,
+                            min: commit,
+                            max: commit,
+                        };
+                        run.months
+                    ],
                 });
             }
             out
@@ -127,6 +157,11 @@ fn fixed_charges(f: &Forecast, run: &ForecastRun) -> Vec<FixedCharge> {
                 } else {
                     0.0
                 },
+                moments: run
+                    .month_moments
+                    .iter()
+                    .map(|mm| mm[Detail::Fixed as usize])
+                    .collect(),
             }]
         }
     }
@@ -149,7 +184,7 @@ pub fn focus_csv(f: &Forecast, run: &ForecastRun) -> String {
     let fixed = fixed_charges(f, run);
     let mut out = FOCUS_COLUMNS.join(",");
     out.push('\n');
-    let trials = run.trials as usize;
+    let trials = run.detail_trials as usize;
     for m in 0..run.months {
         let period = model.start.plus(m as u32);
         let (start, end) = (period.start_iso(), period.plus(1).start_iso());
@@ -204,7 +239,12 @@ pub fn focus_csv(f: &Forecast, run: &ForecastRun) -> String {
             let bills: Vec<f64> = (0..trials).map(|t| at(&run.bill_by_kind, t)).collect();
             let tokens: Vec<f64> = (0..trials).map(|t| at(&run.tokens_by_kind, t)).collect();
             let lists: Vec<f64> = (0..trials).map(|t| at(&run.list_by_kind, t)).collect();
-            let (bill, tok, list) = (Dist::of(&bills), Dist::of(&tokens), Dist::of(&lists));
+            let km = &run.kind_moments[m * run.kinds + k];
+            let (bill, tok, list) = (
+                Dist::with_moments(&bills, &km[0]),
+                Dist::with_moments(&tokens, &km[1]),
+                Dist::with_moments(&lists, &km[2]),
+            );
             for (label, key) in STATISTICS {
                 let billed = bill.get(key).unwrap_or(f64::NAN);
                 let consumed = tok.get(key).unwrap_or(f64::NAN);
@@ -226,7 +266,7 @@ pub fn focus_csv(f: &Forecast, run: &ForecastRun) -> String {
             let values: Vec<f64> = (0..trials)
                 .map(|t| charge.amount[t * run.months + m])
                 .collect();
-            let d = Dist::of(&values);
+            let d = Dist::with_moments(&values, &charge.moments[m]);
             if d.max <= 0.0 {
                 continue;
             }
