@@ -35,11 +35,7 @@ pub fn explain_unknown_key(raw: &str) -> Option<(String, Option<String>)> {
             } else {
                 format!(
                     "unknown {what} `{found}`: expected one of {}",
-                    expected
-                        .iter()
-                        .map(|e| format!("`{e}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    backticked(expected.iter().copied())
                 )
             };
             let help = did_you_mean(&found, expected.iter().copied())
@@ -48,6 +44,15 @@ pub fn explain_unknown_key(raw: &str) -> Option<(String, Option<String>)> {
         }
     }
     None
+}
+
+/// Names in backticks, separated by commas: `` `a`, `b` ``.
+pub fn backticked<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    names
+        .into_iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

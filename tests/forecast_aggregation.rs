@@ -6,7 +6,11 @@
 //! at the same rank of the aggregated distribution within 4 standard errors
 //! (`sqrt(2 q (1 - q) / n)`: both the quantile estimate and the empirical CDF are random).
 
+mod common;
+
 use std::path::Path;
+
+use common::{mean_se, quantile};
 
 use rand_distr::{Distribution, Gamma, Poisson, StandardNormal};
 use tokencast::engine::trial_rng;
@@ -77,19 +81,6 @@ fn brute_force(f: &Forecast) -> Vec<[f64; 3]> {
             months
         })
         .collect()
-}
-
-fn mean_se(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, (var / n).sqrt())
-}
-
-fn quantile(v: &[f64], q: f64) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    s[((q * s.len() as f64).ceil() as usize).clamp(1, s.len()) - 1]
 }
 
 fn compare(label: &str, agg: &[f64], brute: &[f64]) {

@@ -3,7 +3,11 @@
 //! large-organisation approximations (seat allowances from the per-user usage distribution,
 //! hourly demand for compute hours) against per-user, per-task simulation on a small one.
 
+mod common;
+
 use std::path::Path;
+
+use common::{mean_se, quantile};
 
 use tokencast::forecast::{Forecast, ForecastConfig, ForecastRun, Override, simulate};
 
@@ -196,19 +200,6 @@ pool_size = 8192
 "#;
 
 const TRIALS: u64 = 6000;
-
-fn mean_se(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, (var / n).sqrt())
-}
-
-fn quantile(v: &[f64], q: f64) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    s[((q * s.len() as f64).ceil() as usize).clamp(1, s.len()) - 1]
-}
 
 /// Means within 4 combined SE; the brute-force P90 at the approximation's 0.9 rank within
 /// 4 SE (`sqrt(2 q (1 - q) / n)`: both sides are random).

@@ -289,11 +289,7 @@ pub fn compile(
                     path.key(key),
                     format!(
                         "unknown task `{name}`: expected one of {}",
-                        names
-                            .iter()
-                            .map(|n| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        crate::text::backticked(names.iter().copied())
                     ),
                     did_you_mean(name, names.iter().copied())
                         .map(|s| format!("did you mean `{s}`?")),

@@ -64,14 +64,7 @@ pub fn compile(
                         if names.is_empty() {
                             " (there are none)".to_string()
                         } else {
-                            format!(
-                                " ({})",
-                                names
-                                    .iter()
-                                    .map(|n| format!("`{n}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
+                            format!(" ({})", crate::text::backticked(names.iter().copied()))
                         }
                     ),
                     did_you_mean(name, names.iter().copied())
