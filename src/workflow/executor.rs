@@ -50,14 +50,13 @@ impl Workflow {
     /// [`Workflow::task_retry`] says; usage and time add up over the runs, and the last run
     /// decides success.
     pub fn run_trial<R: Rng + ?Sized>(&self, rng: &mut R, usage: &mut TrialUsage) {
-        usage.ensure_tiers(self.extra_price_tiers());
-        usage.ensure_tiers(self.extra_price_tiers());
         usage.reset();
         if self.mechanics == Mechanics::Off {
             let task = self.run_agent::<false, R>(0, 0.0, rng, usage);
             usage.success = !task.failed;
             return;
         }
+        usage.ensure_tiers(self.extra_price_tiers());
         let mut reruns = 0;
         loop {
             let task = self.run_agent::<true, R>(0, usage.duration_s, rng, usage);
@@ -164,7 +163,9 @@ impl Workflow {
     }
 
     /// Runs one iteration's steps; `model` overrides every call's model (escalation).
-    #[inline]
+    /// Inlined into its two call sites: an out-of-line call per iteration costs more than the
+    /// steps of a short phase.
+    #[inline(always)]
     fn run_steps<const M: bool, R: Rng + ?Sized>(
         &self,
         phase: usize,
@@ -181,8 +182,12 @@ impl Workflow {
                     output,
                     reasoning,
                 } => {
-                    let model = if M { model.unwrap_or(*own) } else { *own };
-                    self.call::<M, R>(
+                    if !M {
+                        self.call_plain(phase, *own, output, state, rng, usage);
+                        continue;
+                    }
+                    let model = model.unwrap_or(*own);
+                    self.call(
                         phase,
                         model,
                         output,
@@ -191,7 +196,7 @@ impl Workflow {
                         rng,
                         usage,
                     );
-                    if M && state.stopped {
+                    if state.stopped {
                         return;
                     }
                 }
@@ -211,11 +216,12 @@ impl Workflow {
         }
     }
 
-    /// One call: make room in the context if needed, retry transient failures, then bill the
-    /// prompt, the output and the reasoning, and advance the clock.
+    /// One call with the mechanics on: make room in the context if needed, retry transient
+    /// failures, then bill the prompt (at its price tier), the output and the reasoning, and
+    /// advance the clock.
     #[inline]
     #[allow(clippy::too_many_arguments)]
-    fn call<const M: bool, R: Rng + ?Sized>(
+    fn call<R: Rng + ?Sized>(
         &self,
         phase: usize,
         model: usize,
@@ -225,45 +231,77 @@ impl Workflow {
         rng: &mut R,
         usage: &mut TrialUsage,
     ) {
-        if M {
-            let mech = &self.models[model];
-            if state.context > mech.compact_above.min(mech.context_window)
-                && !self.make_room(model, state, rng, usage)
-            {
-                return;
-            }
-            if let Some(failures) = self.call_failures
-                && !self.failed_attempts(failures, phase, model, state, rng, usage)
-            {
-                return;
-            }
+        let mech = &self.models[model];
+        if state.context > mech.compact_above.min(mech.context_window)
+            && !self.make_room(model, state, rng, usage)
+        {
+            return;
+        }
+        if let Some(failures) = self.call_failures
+            && !self.failed_attempts(failures, phase, model, state, rng, usage)
+        {
+            return;
         }
         let prompt = state.context;
         let out = output.sample_count(rng);
         let thought = match reasoning {
-            Some(r) if M => r.tokens.sample_count(rng).min(r.budget),
-            _ => 0,
+            Some(r) => r.tokens.sample_count(rng).min(r.budget),
+            None => 0,
         };
         let mut tokens = [0u64; TokenKind::COUNT];
-        self.bill_prompt::<M>(model, prompt, state, &mut tokens);
+        self.bill_prompt(model, prompt, state, &mut tokens);
         tokens[TokenKind::Output.index()] = out;
-        if M {
-            tokens[TokenKind::Reasoning.index()] = thought;
-        }
+        tokens[TokenKind::Reasoning.index()] = thought;
         let tier = tier_of(&self.prompt_tier_thresholds[model], prompt);
         usage.record_call(phase, model, tier, &tokens);
         state.context = state.context.saturating_add(out);
-        if M {
-            let mech = &self.models[model];
-            state.last_output = out;
-            state.now_s +=
-                mech.ttft_s + (out.saturating_add(thought)) as f64 * mech.seconds_per_token;
+        let mech = &self.models[model];
+        state.last_output = out;
+        state.now_s += mech.ttft_s + (out.saturating_add(thought)) as f64 * mech.seconds_per_token;
+    }
+
+    /// A call on the plain path ([`Mechanics::Off`]): no tiers, no clock, no 1-hour writes, no
+    /// minimum cacheable prompt, so it records the two or three kinds a call can produce
+    /// straight into its usage cell. Gives what [`Workflow::call`] gives when nothing is on.
+    #[inline(always)]
+    fn call_plain<R: Rng + ?Sized>(
+        &self,
+        phase: usize,
+        model: usize,
+        output: &Sampler,
+        state: &mut AgentState,
+        rng: &mut R,
+        usage: &mut TrialUsage,
+    ) {
+        let prompt = state.context;
+        let out = output.sample_count(rng);
+        let cell = usage.cell_mut(phase, model);
+        let mut add = |kind: TokenKind, n: u64| {
+            let c = &mut cell[kind.index()];
+            *c = c.saturating_add(n);
+        };
+        match self.caching {
+            Caching::Off => add(TokenKind::Input, prompt),
+            Caching::Prefix => {
+                let read = if state.cached_model == model {
+                    state.cached.min(prompt)
+                } else {
+                    0
+                };
+                add(TokenKind::CacheRead, read);
+                add(TokenKind::CacheWrite, prompt - read);
+                state.cached = prompt;
+                state.cached_model = model;
+            }
         }
+        add(TokenKind::Output, out);
+        usage.add_call(phase, model);
+        state.context = state.context.saturating_add(out);
     }
 
     /// Bills a prompt of `prompt` tokens sent to `model` now, and updates the cache.
     #[inline]
-    fn bill_prompt<const M: bool>(
+    fn bill_prompt(
         &self,
         model: usize,
         prompt: u64,
@@ -274,25 +312,18 @@ impl Workflow {
         match self.caching {
             Caching::Off => add(TokenKind::Input, prompt),
             Caching::Prefix => {
-                if M && prompt < self.models[model].min_cacheable_prompt {
+                if prompt < self.models[model].min_cacheable_prompt {
                     add(TokenKind::Input, prompt);
                     return;
                 }
                 let live = state.cached_model == model
-                    && (!M || state.now_s - state.touched_s <= self.cache_ttl.seconds());
+                    && state.now_s - state.touched_s <= self.cache_ttl.seconds();
                 let read = if live { state.cached.min(prompt) } else { 0 };
                 add(TokenKind::CacheRead, read);
-                let write = if M {
-                    self.cache_ttl.write_kind()
-                } else {
-                    TokenKind::CacheWrite
-                };
-                add(write, prompt - read);
+                add(self.cache_ttl.write_kind(), prompt - read);
                 state.cached = prompt;
                 state.cached_model = model;
-                if M {
-                    state.touched_s = state.now_s;
-                }
+                state.touched_s = state.now_s;
             }
         }
     }
@@ -317,7 +348,7 @@ impl Workflow {
             }
             let summary = c.summary.sample_count(rng);
             let mut tokens = [0u64; TokenKind::COUNT];
-            self.bill_prompt::<true>(summariser, state.context, state, &mut tokens);
+            self.bill_prompt(summariser, state.context, state, &mut tokens);
             tokens[TokenKind::Output.index()] = summary;
             let tier = tier_of(&self.prompt_tier_thresholds[summariser], state.context);
             usage.record_call(c.usage_phase, summariser, tier, &tokens);
@@ -352,7 +383,7 @@ impl Workflow {
             usage.add_event(TrialEvent::FailedCall);
             if failures.failed_prompt == FailedPrompt::Billed {
                 let mut tokens = [0u64; TokenKind::COUNT];
-                self.bill_prompt::<true>(model, state.context, state, &mut tokens);
+                self.bill_prompt(model, state.context, state, &mut tokens);
                 let tier = tier_of(&self.prompt_tier_thresholds[model], state.context);
                 usage.record_tokens(phase, model, tier, &tokens);
             }

@@ -234,12 +234,12 @@ pub struct Agent {
     pub phases: Range<usize>,
 }
 
-/// Whether any agent mechanism is on: the executor runs a plain path when none is (same
-/// results, fewer checks).
+/// Whether any agent mechanism (or a price tier) is on: the executor runs a plain path when
+/// none is (same results, fewer checks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mechanics {
     /// No time, window, minimum cacheable prompt, 1-hour TTL, compaction, failures, re-runs,
-    /// reasoning, escalation or sub-agent.
+    /// reasoning, escalation, sub-agent or prompt-length price tier.
     Off,
     /// At least one of them.
     On,
@@ -291,6 +291,7 @@ impl Workflow {
     /// Sets [`Workflow::mechanics`] from what the workflow uses.
     pub fn detect_mechanics(mut self) -> Workflow {
         let plain = !self.timed()
+            && self.extra_price_tiers() == 0
             && self.events_used().iter().all(|used| !used)
             && self.cache_ttl == CacheTtl::FiveMinutes
             && self.models.iter().all(|m| m.min_cacheable_prompt == 0)
