@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::moments::Moments;
 use super::sketch::QuantileSketch;
-use super::summary::{Interval, quantile_interval};
+use super::summary::{Interval, quantile_with_interval};
 
 /// The estimates after the first `trials` trials.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -31,13 +31,13 @@ impl Checkpoint {
     /// The checkpoint of a prefix from its moments and sketch (`integers`: see
     /// [`QuantileSketch::value_at_rank`]).
     pub fn new(moments: &Moments, sketch: &QuantileSketch, integers: bool) -> Checkpoint {
-        let p95 = sketch.quantile(0.95, integers).unwrap_or(0.0);
+        let (p95, p95_ci) = quantile_with_interval(sketch, 0.95, integers);
         Checkpoint {
             trials: moments.n,
             mean: moments.mean,
             se: moments.se(),
             p95,
-            p95_ci: quantile_interval(sketch, 0.95, integers),
+            p95_ci,
         }
     }
 

@@ -168,28 +168,56 @@ impl QuantileSketch {
     /// [`RELATIVE_ERROR`]. With `integers`, a bucket holding exactly one integer reports it
     /// exactly. `None` when empty.
     pub fn value_at_rank(&self, rank: u64, integers: bool) -> Option<f64> {
+        self.values_at_ranks(&[rank], integers)[0]
+    }
+
+    /// [`QuantileSketch::value_at_rank`] of each of `ranks` (in any order), in one pass over
+    /// the buckets: a summary reads a score of order statistics.
+    pub fn values_at_ranks(&self, ranks: &[u64], integers: bool) -> Vec<Option<f64>> {
         let total = self.count();
         if total == 0 {
-            return None;
+            return vec![None; ranks.len()];
         }
-        let rank = rank.clamp(1, total);
-        if rank <= self.zeros {
-            return Some(0.0);
+        let mut order: Vec<(u64, usize)> = ranks
+            .iter()
+            .enumerate()
+            .map(|(i, &r)| (r.clamp(1, total), i))
+            .collect();
+        order.sort_unstable();
+        let mut values = vec![None; ranks.len()];
+        let mut pending = order.iter().peekable();
+        while let Some(&&(rank, i)) = pending.peek() {
+            if rank > self.zeros {
+                break;
+            }
+            values[i] = Some(0.0);
+            pending.next();
         }
         let mut seen = self.zeros;
-        for (i, &c) in self.counts.iter().enumerate() {
+        for (b, &c) in self.counts.iter().enumerate() {
+            if pending.peek().is_none() {
+                break;
+            }
             seen += c;
-            if seen >= rank {
-                return Some(self.representative(self.offset + i as u32, integers));
+            while let Some(&&(rank, i)) = pending.peek() {
+                if rank > seen {
+                    break;
+                }
+                values[i] = Some(self.representative(self.offset + b as u32, integers));
+                pending.next();
             }
         }
-        None
+        values
+    }
+
+    /// The rank read as the `q`-quantile (0 ≤ q ≤ 1) of this sketch: `max(1, ceil(q n))`.
+    pub fn quantile_rank(&self, q: f64) -> u64 {
+        ((q.clamp(0.0, 1.0) * self.count() as f64).ceil() as u64).max(1)
     }
 
     /// The `q`-quantile (0 ≤ q ≤ 1) as the order statistic of rank `max(1, ceil(q n))`.
     pub fn quantile(&self, q: f64, integers: bool) -> Option<f64> {
-        let rank = (q.clamp(0.0, 1.0) * self.count() as f64).ceil() as u64;
-        self.value_at_rank(rank.max(1), integers)
+        self.value_at_rank(self.quantile_rank(q), integers)
     }
 
     /// Mean of the values above the `q`-quantile (the expected value beyond it), from bucket
@@ -282,6 +310,36 @@ mod tests {
                 "q={q} exact={exact} got={got}"
             );
         }
+    }
+
+    #[test]
+    fn ranks_read_in_one_pass_equal_ranks_read_one_by_one() {
+        let mut sketch = QuantileSketch::new();
+        for i in 0..3000 {
+            sketch.insert(if i % 5 == 0 {
+                0.0
+            } else {
+                (i as f64).powf(1.3)
+            });
+        }
+        let ranks = [3000, 1, 0, 600, 601, 1500, 5000, 2999, 1500, 42];
+        let together = sketch.values_at_ranks(&ranks, true);
+        for (&rank, got) in ranks.iter().zip(&together) {
+            assert_eq!(
+                *got,
+                sketch.values_at_ranks(&[rank], true)[0],
+                "rank {rank}"
+            );
+        }
+        assert_eq!(together[1], Some(0.0));
+        assert_eq!(
+            together[6], together[0],
+            "ranks past the count read the maximum"
+        );
+        assert_eq!(
+            QuantileSketch::new().values_at_ranks(&[1, 2], false),
+            [None, None]
+        );
     }
 
     #[test]

@@ -93,14 +93,25 @@ impl MetricSummary {
             Some(v) if m.n > 0 => v.clamp(m.min, m.max),
             _ => 0.0,
         };
+        // Every order statistic in one pass over the sketch: the quantiles, then the lower
+        // and upper ranks of each quantile's interval.
         let n = sketch.count();
-        let q = |p: f64| clamp(sketch.quantile(p, integers));
-        let ci = |p: f64| {
+        let mut ranks = [0u64; 3 * QUANTILES.len()];
+        for (j, &(_, p)) in QUANTILES.iter().enumerate() {
             let (lo, hi) = interval_ranks(n, p);
-            Interval {
-                lo: clamp(sketch.value_at_rank(lo, integers)),
-                hi: clamp(sketch.value_at_rank(hi, integers)),
-            }
+            ranks[3 * j] = sketch.quantile_rank(p);
+            ranks[3 * j + 1] = lo;
+            ranks[3 * j + 2] = hi;
+        }
+        let values: Vec<f64> = sketch
+            .values_at_ranks(&ranks, integers)
+            .into_iter()
+            .map(clamp)
+            .collect();
+        let q = |j: usize| values[3 * j];
+        let ci = |j: usize| Interval {
+            lo: values[3 * j + 1],
+            hi: values[3 * j + 2],
         };
         let (min, max) = if m.n > 0 { (m.min, m.max) } else { (0.0, 0.0) };
         MetricSummary {
@@ -108,23 +119,23 @@ impl MetricSummary {
             se: m.se(),
             sd: m.sd(),
             min,
-            p5: q(0.05),
-            p25: q(0.25),
-            p50: q(0.50),
-            p75: q(0.75),
-            p90: q(0.90),
-            p95: q(0.95),
-            p99: q(0.99),
+            p5: q(0),
+            p25: q(1),
+            p50: q(2),
+            p75: q(3),
+            p90: q(4),
+            p95: q(5),
+            p99: q(6),
             max,
             mean_beyond_p95: clamp(sketch.mean_above(0.95, integers)),
             ci95: QuantileIntervals {
-                p5: ci(0.05),
-                p25: ci(0.25),
-                p50: ci(0.50),
-                p75: ci(0.75),
-                p90: ci(0.90),
-                p95: ci(0.95),
-                p99: ci(0.99),
+                p5: ci(0),
+                p25: ci(1),
+                p50: ci(2),
+                p75: ci(3),
+                p90: ci(4),
+                p95: ci(5),
+                p99: ci(6),
             },
         }
     }
@@ -158,10 +169,17 @@ pub fn interval_ranks(n: u64, q: f64) -> (u64, u64) {
 /// The 95% confidence interval of the `q`-quantile read off a sketch (zeros when empty).
 pub fn quantile_interval(sketch: &QuantileSketch, q: f64, integers: bool) -> Interval {
     let (lo, hi) = interval_ranks(sketch.count(), q);
-    Interval {
-        lo: sketch.value_at_rank(lo, integers).unwrap_or(0.0),
-        hi: sketch.value_at_rank(hi, integers).unwrap_or(0.0),
-    }
+    let [lo, hi] = [lo, hi].map(|rank| sketch.value_at_rank(rank, integers).unwrap_or(0.0));
+    Interval { lo, hi }
+}
+
+/// The `q`-quantile of a sketch with its 95% confidence interval, in one pass (zeros when
+/// empty).
+pub fn quantile_with_interval(sketch: &QuantileSketch, q: f64, integers: bool) -> (f64, Interval) {
+    let (lo, hi) = interval_ranks(sketch.count(), q);
+    let values = sketch.values_at_ranks(&[sketch.quantile_rank(q), lo, hi], integers);
+    let [q, lo, hi] = [0, 1, 2].map(|i| values[i].unwrap_or(0.0));
+    (q, Interval { lo, hi })
 }
 
 /// A mean with its standard error.
