@@ -5,6 +5,7 @@
 
 mod count;
 mod exp;
+mod inversion;
 mod ln;
 mod normal;
 mod sampler;

@@ -2,10 +2,10 @@
 //!
 //! Methods: normals by the ziggurat of `rand_distr` (truncation at 0 by rejection, only accepted
 //! when at least 1% of the mass is non-negative); log-normals as `exp(mu + sigma z)`; Poisson by
-//! inversion of a precomputed CDF table for means up to 64 and by `rand_distr`'s PTRS above;
-//! negative binomial as a gamma–Poisson mixture; geometric by inversion
-//! (`floor(ln U / ln(1 - p))`); triangular by inversion; PERT as a scaled beta; empirical by
-//! binary search in the cumulative weights.
+//! inversion of a precomputed CDF table with a guide table (`super::inversion`) for means up to
+//! 64 and by `rand_distr`'s PTRS above; negative binomial as a gamma–Poisson mixture; geometric
+//! by inversion (`floor(ln U / ln(1 - p))`); triangular by inversion; PERT as a scaled beta;
+//! empirical by binary search in the cumulative weights.
 //!
 //! The log-normal parameters, the Poisson table and the geometric draws use the crate's portable
 //! `exp` and `ln` (`super::exp`, `super::ln`), never the platform's, so these families give the
@@ -21,6 +21,7 @@ use rand_distr::{Beta, Distribution, Gamma, Poisson};
 
 use super::count::Counting;
 use super::exp::exp;
+use super::inversion::CdfTable;
 use super::ln::ln;
 use super::normal::standard_normal;
 use super::spec::{DistSpec, Family};
@@ -89,7 +90,7 @@ enum Kind {
         sigma: f64,
     },
     Gamma(Gamma<f64>),
-    PoissonTable(Vec<f64>),
+    PoissonTable(CdfTable),
     PoissonLarge(Poisson<f64>),
     NegativeBinomial(Gamma<f64>),
     Geometric {
@@ -359,7 +360,7 @@ impl Sampler {
                     ));
                 }
                 if mean <= POISSON_TABLE_MAX_MEAN {
-                    Kind::PoissonTable(poisson_cdf_table(mean))
+                    Kind::PoissonTable(CdfTable::new(poisson_cdf_table(mean)))
                 } else {
                     Kind::PoissonLarge(
                         Poisson::new(mean)
@@ -593,14 +594,8 @@ impl Sampler {
             },
             Kind::LogNormal { mu, sigma } => exp(mu + sigma * standard_normal(rng)),
             Kind::Gamma(g) => g.sample(rng),
-            Kind::PoissonTable(cdf) => {
-                let u = rng.random::<f64>();
-                // Inversion: the draw is the number of CDF entries <= u. Counting over the whole
-                // (short, increasing) table is branch-free and vectorises; a search that stops
-                // early mispredicts its exit on every draw. The last entry is +inf, so the
-                // count never passes the table's end (whose tail is below 1e-17).
-                cdf.iter().map(|&c| (u >= c) as u32).sum::<u32>() as f64
-            }
+            // Inversion: the draw is the number of CDF entries <= u.
+            Kind::PoissonTable(table) => table.count_at_or_below(rng.random::<f64>()) as f64,
             Kind::PoissonLarge(p) => p.sample(rng),
             Kind::NegativeBinomial(g) => {
                 let lambda = g.sample(rng);
@@ -690,10 +685,8 @@ fn poisson_cdf_table(mean: f64) -> Vec<f64> {
             break;
         }
     }
-    // Guard against rounding: the last entry catches every u.
-    if let Some(last) = cdf.last_mut() {
-        *last = f64::INFINITY;
-    }
+    // The table's last entry becomes +inf (CdfTable::new): it catches every u whatever the
+    // rounding of the sum.
     cdf
 }
 
