@@ -1,7 +1,7 @@
 //! The metrics recorded per trial, laid out flat so the hot loop fills a slice.
 
 use crate::pricing::{PriceTable, TokenKind};
-use crate::workflow::{TrialEvent, TrialUsage, Workflow};
+use crate::workflow::{TrialEvent, TrialUsage, Workflow, count_as_f64};
 
 /// The per-usage metrics, in order, with their JSON names (totals and per model).
 pub const USAGE_METRICS: [&str; 8] = [
@@ -193,51 +193,68 @@ impl MetricLayout {
     /// Fills `out` (of length [`MetricLayout::len`]) with a trial's metrics.
     #[inline]
     pub fn fill(&self, usage: &TrialUsage, prices: &PriceTable, out: &mut [f64]) {
-        out.fill(0.0);
         let tiered = usage.tier_count() > 1;
+        // Every slot is written once: sums build up in `totals` and in the per-model blocks,
+        // which start from zero here.
+        let mut totals = [0.0; USAGE_METRICS.len()];
+        if self.per_model {
+            for m in 0..self.models {
+                usage_block(out, self.model_base(m)).fill(0.0);
+            }
+        }
         for p in 0..self.phases {
-            let pb = self.phase_base(p);
             let mut phase_cost = 0.0;
             let mut phase_calls = 0.0;
             for m in 0..self.models {
-                let cell = usage.cell_array(p, m);
+                let cell = usage.cell_f64(p, m);
                 // Without price tiers (the common case) the cost is the base-rate product.
                 let cost = if tiered {
                     prices.cell_cost(usage, p, m)
                 } else {
-                    prices.cost_array(m, cell)
+                    prices.cost_of_counts(m, &cell)
                 };
-                let calls = usage.calls(p, m) as f64;
+                let calls = count_as_f64(usage.calls(p, m));
                 phase_cost += cost;
                 phase_calls += calls;
-                add_usage(&mut out[..USAGE_METRICS.len()], cost, calls, cell);
+                add_usage(&mut totals, cost, calls, &cell);
                 if self.per_model {
-                    let mb = self.model_base(m);
-                    add_usage(&mut out[mb..mb + USAGE_METRICS.len()], cost, calls, cell);
+                    add_usage(usage_block(out, self.model_base(m)), cost, calls, &cell);
                 }
             }
+            let pb = self.phase_base(p);
             let phase: &mut [f64; 3] = (&mut out[pb..pb + PHASE_METRICS.len()])
                 .try_into()
                 .expect("three phase metrics");
-            phase[0] = phase_cost;
-            phase[1] = phase_calls;
-            phase[2] = usage.iterations(p) as f64;
+            *phase = [phase_cost, phase_calls, count_as_f64(usage.iterations(p))];
         }
+        *usage_block(out, 0) = totals;
         for &(slot, i) in &self.trial {
             out[slot] = trial_metric(usage, i);
         }
     }
 }
 
-/// Adds one (phase, model) cell to a block of [`USAGE_METRICS`]. Fixed-size arrays let the
-/// compiler drop every bounds check but one.
+/// The block of [`USAGE_METRICS`] starting at `start`.
 #[inline(always)]
-fn add_usage(block: &mut [f64], cost: f64, calls: f64, cell: &[u64; TokenKind::COUNT]) {
-    let block: &mut [f64; 8] = block.try_into().expect("eight usage metrics");
+fn usage_block(out: &mut [f64], start: usize) -> &mut [f64; USAGE_METRICS.len()] {
+    (&mut out[start..start + USAGE_METRICS.len()])
+        .try_into()
+        .expect("eight usage metrics")
+}
+
+/// Adds one (phase, model) cell to a block of [`USAGE_METRICS`]. Fixed-size arrays let the
+/// compiler drop every bounds check.
+#[inline(always)]
+fn add_usage(
+    block: &mut [f64; USAGE_METRICS.len()],
+    cost: f64,
+    calls: f64,
+    cell: &[f64; TokenKind::COUNT],
+) {
     block[0] += cost;
     block[1] += calls;
     for (i, kind) in KIND_ORDER.iter().enumerate() {
-        block[2 + i] += cell[kind.index()] as f64;
+        block[2 + i] += cell[kind.index()];
     }
 }
 

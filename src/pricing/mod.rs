@@ -19,7 +19,7 @@ pub use catalog::{CatalogEntry, CatalogError, PriceCatalog, RateSet};
 pub use period::{PeriodUsage, RateCard};
 pub use tiers::{PromptTier, tier_of};
 
-use crate::workflow::TrialUsage;
+use crate::workflow::{TrialUsage, count_as_f64};
 
 /// The kinds of token a provider bills separately.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -229,13 +229,19 @@ impl PriceTable {
     /// product); [`PriceTable::cell_cost`] adds the tier surcharges.
     #[inline]
     pub fn cost_array(&self, model: usize, tokens: &[u64; TokenKind::COUNT]) -> f64 {
+        self.cost_of_counts(model, &tokens.map(count_as_f64))
+    }
+
+    /// [`PriceTable::cost_array`] of counts already converted to doubles (exact integers).
+    #[inline]
+    pub fn cost_of_counts(&self, model: usize, tokens: &[f64; TokenKind::COUNT]) -> f64 {
         let start = model * TokenKind::COUNT;
         let rates: &[f64; TokenKind::COUNT] = self.per_token[start..start + TokenKind::COUNT]
             .try_into()
             .expect("one rate per kind");
         let mut total = 0.0;
         for k in 0..TokenKind::COUNT {
-            total += tokens[k] as f64 * rates[k];
+            total += tokens[k] * rates[k];
         }
         total
     }

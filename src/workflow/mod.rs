@@ -12,4 +12,4 @@ pub use model::{
     Mechanics, ModelMechanics, OnExhausted, Phase, Reasoning, Repeat, Step, TaskRetry, When,
     Workflow,
 };
-pub use usage::{TrialEvent, TrialUsage};
+pub use usage::{TrialEvent, TrialUsage, count_as_f64};

@@ -9,6 +9,18 @@ use crate::pricing::TokenKind;
 
 const K: usize = TokenKind::COUNT;
 
+/// A token or call count as a double: the same value as `n as f64`, but one conversion
+/// instruction for counts below 2^63 (x86-64 converts unsigned integers in several steps before
+/// AVX-512), where the hot loops convert a dozen counts per trial.
+#[inline(always)]
+pub fn count_as_f64(n: u64) -> f64 {
+    if n <= i64::MAX as u64 {
+        n as i64 as f64
+    } else {
+        n as f64
+    }
+}
+
 /// Things that happen in a trial and are counted (not billed by themselves).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrialEvent {
@@ -64,12 +76,14 @@ impl TrialEvent {
 pub struct TrialUsage {
     models: usize,
     phases: usize,
-    /// `[(phase * models + model) * K + kind]`.
-    tokens: Vec<u64>,
-    /// `[phase * models + model]`.
-    calls: Vec<u64>,
-    /// Iterations (repeats or loop attempts) run by each phase.
-    iterations: Vec<u64>,
+    /// The token cells, then the calls, then the iterations, in one buffer so that a reset is
+    /// one fill (see the offsets below).
+    counts: Vec<u64>,
+    /// Start of the calls in `counts`, `[phase * models + model]`; the token cells before it
+    /// are `[(phase * models + model) * K + kind]`.
+    calls_start: usize,
+    /// Start of the iterations (repeats or loop attempts) run by each phase in `counts`.
+    iterations_start: usize,
     /// Tiers above the base that tier cells are kept for.
     extra_tiers: usize,
     /// `[((phase * models + model) * extra_tiers + tier - 1) * K + kind]`.
@@ -85,12 +99,14 @@ pub struct TrialUsage {
 impl TrialUsage {
     /// Zeroed usage for a workflow of `phases` phases and `models` models.
     pub fn new(phases: usize, models: usize) -> Self {
+        let calls_start = phases * models * K;
+        let iterations_start = calls_start + phases * models;
         TrialUsage {
             models,
             phases,
-            tokens: vec![0; phases * models * K],
-            calls: vec![0; phases * models],
-            iterations: vec![0; phases],
+            counts: vec![0; iterations_start + phases],
+            calls_start,
+            iterations_start,
             extra_tiers: 0,
             tier_tokens: Vec::new(),
             events: [0; TrialEvent::COUNT],
@@ -170,10 +186,10 @@ impl TrialUsage {
     /// Clears every count for the next trial.
     #[inline]
     pub fn reset(&mut self) {
-        self.tokens.fill(0);
-        self.calls.fill(0);
-        self.iterations.fill(0);
-        self.tier_tokens.fill(0);
+        self.counts.fill(0);
+        if self.extra_tiers > 0 {
+            self.tier_tokens.fill(0);
+        }
         self.events = [0; TrialEvent::COUNT];
         self.duration_s = 0.0;
         self.success = true;
@@ -192,27 +208,33 @@ impl TrialUsage {
     /// Adds tokens of one kind, consumed in a phase by a model.
     #[inline]
     pub fn add_tokens(&mut self, phase: usize, model: usize, kind: TokenKind, n: u64) {
-        let t = &mut self.tokens[(phase * self.models + model) * K + kind.index()];
+        let t = &mut self.counts[(phase * self.models + model) * K + kind.index()];
         *t = t.saturating_add(n);
     }
 
     /// Counts one call.
     #[inline]
     pub fn add_call(&mut self, phase: usize, model: usize) {
-        self.calls[phase * self.models + model] += 1;
+        self.counts[self.calls_start + phase * self.models + model] += 1;
     }
 
     /// Counts one iteration of a phase.
     #[inline]
     pub fn add_iteration(&mut self, phase: usize) {
-        self.iterations[phase] += 1;
+        self.counts[self.iterations_start + phase] += 1;
     }
 
     /// Token counts of one (phase, model), indexed by [`TokenKind::index`].
     #[inline]
     pub fn cell(&self, phase: usize, model: usize) -> &[u64] {
         let start = (phase * self.models + model) * K;
-        &self.tokens[start..start + K]
+        &self.counts[start..start + K]
+    }
+
+    /// Token counts of one (phase, model) as doubles ([`count_as_f64`]).
+    #[inline]
+    pub fn cell_f64(&self, phase: usize, model: usize) -> [f64; K] {
+        self.cell_array(phase, model).map(count_as_f64)
     }
 
     /// Token counts of one (phase, model) as a fixed-size array.
@@ -227,7 +249,7 @@ impl TrialUsage {
     #[inline]
     pub fn cell_mut(&mut self, phase: usize, model: usize) -> &mut [u64; K] {
         let start = (phase * self.models + model) * K;
-        (&mut self.tokens[start..start + K])
+        (&mut self.counts[start..start + K])
             .try_into()
             .expect("a cell holds one count per kind")
     }
@@ -249,7 +271,7 @@ impl TrialUsage {
 
     /// Calls in one (phase, model).
     pub fn calls(&self, phase: usize, model: usize) -> u64 {
-        self.calls[phase * self.models + model]
+        self.counts[self.calls_start + phase * self.models + model]
     }
 
     /// Calls by a model over all phases.
@@ -259,14 +281,15 @@ impl TrialUsage {
 
     /// Calls in a phase over all models.
     pub fn phase_calls(&self, phase: usize) -> u64 {
-        self.calls[phase * self.models..(phase + 1) * self.models]
-            .iter()
-            .sum()
+        let start = self.calls_start + phase * self.models;
+        self.counts[start..start + self.models].iter().sum()
     }
 
     /// All calls.
     pub fn total_calls(&self) -> u64 {
-        self.calls.iter().sum()
+        self.counts[self.calls_start..self.iterations_start]
+            .iter()
+            .sum()
     }
 
     /// Counts one event.
@@ -282,6 +305,6 @@ impl TrialUsage {
 
     /// Iterations run by a phase.
     pub fn iterations(&self, phase: usize) -> u64 {
-        self.iterations[phase]
+        self.counts[self.iterations_start + phase]
     }
 }
