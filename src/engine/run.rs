@@ -247,8 +247,8 @@ pub fn run(
 
     // Sketches hold integer counts, so each worker keeps its own set for the whole run and they
     // merge exactly at the end, in any order. Locks are per worker, hence uncontended.
-    let worker_sketches: Vec<Mutex<Vec<QuantileSketch>>> = (0..threads)
-        .map(|_| Mutex::new(vec![QuantileSketch::new(); metrics]))
+    let workers: Vec<Mutex<Worker>> = (0..threads)
+        .map(|_| Mutex::new(Worker::new(workflow, metrics)))
         .collect();
     let mut start = 0;
     let mut next_checkpoint = checkpoint_after(0);
@@ -260,10 +260,10 @@ pub fn run(
                 .into_par_iter()
                 .map(|chunk| {
                     let worker = rayon::current_thread_index().unwrap_or(0) % threads;
-                    let mut sketches = worker_sketches[worker]
+                    let mut worker = workers[worker]
                         .lock()
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
-                    ctx.run_chunk(chunk, &mut sketches)
+                    ctx.run_chunk(chunk, &mut worker)
                 })
                 .collect()
         });
@@ -284,11 +284,11 @@ pub fn run(
             next_checkpoint = checkpoint_after(end);
             // Every chunk before `end` is in some worker's sketches: their sum is the prefix's.
             let mut prefix = QuantileSketch::new();
-            for worker in &worker_sketches {
-                let sketches = worker
+            for worker in &workers {
+                let worker = worker
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
-                prefix.merge(&sketches[cost_index]);
+                prefix.merge(&worker.sketches[cost_index]);
             }
             let point = Checkpoint::new(&result.moments[cost_index], &prefix, false);
             result.convergence.push(point);
@@ -298,15 +298,35 @@ pub fn run(
             }
         }
     }
-    for worker in worker_sketches {
-        let sketches = worker
+    for worker in workers {
+        let worker = worker
             .into_inner()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        for (a, b) in result.sketches.iter_mut().zip(&sketches) {
+        for (a, b) in result.sketches.iter_mut().zip(&worker.sketches) {
             a.merge(b);
         }
     }
     Ok(result)
+}
+
+/// What a worker thread keeps from chunk to chunk: its sketches, and buffers reused rather
+/// than allocated (and zeroed) per chunk.
+struct Worker {
+    sketches: Vec<QuantileSketch>,
+    usage: TrialUsage,
+    /// A chunk's rows (see [`ChunkContext::run_chunk`]); every value is written before it is
+    /// read.
+    rows: Vec<f64>,
+}
+
+impl Worker {
+    fn new(workflow: &Workflow, metrics: usize) -> Worker {
+        Worker {
+            sketches: vec![QuantileSketch::new(); metrics],
+            usage: TrialUsage::new(workflow.phase_count(), workflow.model_count()),
+            rows: Vec::new(),
+        }
+    }
 }
 
 struct ChunkContext<'a> {
@@ -322,18 +342,23 @@ struct ChunkContext<'a> {
 }
 
 impl ChunkContext<'_> {
-    fn run_chunk(&self, chunk: u64, sketches: &mut [QuantileSketch]) -> ChunkOut {
+    fn run_chunk(&self, chunk: u64, worker: &mut Worker) -> ChunkOut {
         let first = chunk * CHUNK_TRIALS;
         let last = (first + CHUNK_TRIALS).min(self.trials);
         let metrics = self.layout.len();
         let models = self.workflow.model_count();
-        let mut usage = TrialUsage::new(self.workflow.phase_count(), models);
+        let Worker {
+            sketches,
+            usage,
+            rows,
+        } = worker;
         // Each row: the layout's metrics, then the success indicator and cost x success (the
         // moments behind the success rate and the cost-per-success standard error). The chunk's
         // rows are kept and aggregated column by column at the end, where the loops vectorise
         // and keep their state in registers.
         let width = metrics + 2;
-        let mut rows = vec![0.0; (last - first) as usize * width];
+        rows.resize((last - first) as usize * width, 0.0);
+        let rows = &mut rows[..];
         let mut successes = 0;
         let mut block = self.want_rows.then(|| TrialBlock {
             first,
@@ -342,9 +367,8 @@ impl ChunkContext<'_> {
         });
         for (index, values) in (first..last).zip(rows.chunks_exact_mut(width)) {
             let mut rng = trial_rng(self.seed, index);
-            self.workflow.run_trial(&mut rng, &mut usage);
-            self.layout
-                .fill(&usage, self.prices, &mut values[..metrics]);
+            self.workflow.run_trial(&mut rng, usage);
+            self.layout.fill(usage, self.prices, &mut values[..metrics]);
             values[metrics] = usage.success as u64 as f64;
             values[metrics + 1] = if usage.success { values[0] } else { 0.0 };
             successes += usage.success as u64;
@@ -360,7 +384,7 @@ impl ChunkContext<'_> {
             }
         }
         let mut sums = MomentsBlock::new(width);
-        sums.push_rows(&rows);
+        sums.push_rows(rows);
         for &j in &self.active {
             sketches[j].insert_all(rows[j..].iter().step_by(width).copied());
         }
