@@ -70,7 +70,11 @@ pub struct Sampler {
     counting: Counting,
 }
 
+/// The family and its parameters. `repr(u8)` gives the enum a tag byte of its own: without it
+/// the compiler folds the tag into a niche of a field and tests for the log-normal, at every
+/// draw site, by decoding it (half a dozen instructions instead of one compare).
 #[derive(Debug, Clone)]
+#[repr(u8)]
 enum Kind {
     Fixed(f64),
     Uniform {

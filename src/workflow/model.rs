@@ -154,8 +154,10 @@ pub struct Escalation {
     pub model: usize,
 }
 
-/// How many times a phase's steps run.
+/// How many times a phase's steps run. (`repr(u8)`: a tag of its own, one compare to
+/// dispatch; see the sampler's `Kind`.)
 #[derive(Debug, Clone)]
+#[repr(u8)]
 pub enum Repeat {
     /// A count drawn once per trial (a fixed count is a degenerate sampler).
     Times(Sampler),
@@ -181,8 +183,9 @@ pub struct Reasoning {
     pub budget: u64,
 }
 
-/// One step of a phase.
+/// One step of a phase. (`repr(u8)`: a tag of its own, one compare to dispatch.)
 #[derive(Debug, Clone)]
+#[repr(u8)]
 pub enum Step {
     /// An LLM call: the whole context is the prompt; `output` tokens join the context.
     Call {
