@@ -15,8 +15,20 @@ pub const USAGE_METRICS: [&str; 8] = [
     "cache_read_tokens",
 ];
 
-/// The per-phase metrics, in order.
-pub const PHASE_METRICS: [&str; 3] = ["cost_usd", "calls", "iterations"];
+/// The per-phase metrics, in order: cost, calls and iterations, then the phase's tokens of each
+/// kind over all models (the names and order of `USAGE_METRICS[2..]`). A run records the
+/// token metrics only for the kinds its workflow can produce (the others are 0 in every trial).
+pub const PHASE_METRICS: [&str; 9] = [
+    "cost_usd",
+    "calls",
+    "iterations",
+    "input_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "cache_read_tokens",
+];
 
 /// Whole-trial metrics of the agent mechanics: wall time, then a count per [`TrialEvent`] (in
 /// [`TrialEvent::ALL`] order). A run records only those its workflow can make non-zero.
@@ -92,6 +104,9 @@ pub struct MetricLayout {
     models: usize,
     phases: usize,
     per_model: bool,
+    /// The token kinds (by [`TokenKind::index`], in `PHASE_METRICS` order) recorded per phase:
+    /// those the workflow can produce.
+    phase_kinds: Vec<usize>,
     /// Recorded whole-trial mechanics metrics: (slot, index into [`TRIAL_METRICS`]).
     trial: Vec<(usize, usize)>,
 }
@@ -104,6 +119,8 @@ impl MetricLayout {
     pub fn new(models: usize, phases: usize, kinds_used: [bool; TokenKind::COUNT]) -> MetricLayout {
         let per_model = models > 1;
         let mut defs = Vec::new();
+        // A token metric of a kind the workflow never produces (names shared by
+        // `USAGE_METRICS` and `PHASE_METRICS`).
         let always_zero = |name: &str| {
             USAGE_METRICS
                 .iter()
@@ -125,8 +142,18 @@ impl MetricLayout {
                 defs.extend(usage(Scope::Model(m)));
             }
         }
+        let phase_names: Vec<&'static str> = PHASE_METRICS
+            .iter()
+            .copied()
+            .filter(|&name| !always_zero(name))
+            .collect();
+        let phase_kinds = KIND_ORDER
+            .iter()
+            .filter(|kind| kinds_used[kind.index()])
+            .map(|kind| kind.index())
+            .collect();
         for p in 0..phases {
-            defs.extend(PHASE_METRICS.iter().map(|&name| MetricDef {
+            defs.extend(phase_names.iter().map(|&name| MetricDef {
                 scope: Scope::Phase(p),
                 name,
                 integer: name != "cost_usd",
@@ -138,6 +165,7 @@ impl MetricLayout {
             models,
             phases,
             per_model,
+            phase_kinds,
             trial: Vec::new(),
         }
     }
@@ -181,13 +209,29 @@ impl MetricLayout {
             .position(|d| d.scope == scope && d.name == name)
     }
 
+    /// The cost columns whose share of the total cost a summary reports with a standard error
+    /// (each is paired with the total cost, column 0): each phase's, then each model's when the
+    /// run has several (with one model its share is 1 exactly).
+    pub fn share_columns(&self) -> Vec<(Scope, usize)> {
+        let phases = (0..self.phases).map(|p| (Scope::Phase(p), self.phase_base(p)));
+        let models = (0..self.models)
+            .filter(|_| self.per_model)
+            .map(|m| (Scope::Model(m), self.model_base(m)));
+        phases.chain(models).collect()
+    }
+
+    /// Metrics recorded per phase: cost, calls, iterations and the kinds used.
+    fn phase_width(&self) -> usize {
+        3 + self.phase_kinds.len()
+    }
+
     fn model_base(&self, m: usize) -> usize {
         USAGE_METRICS.len() * (1 + m)
     }
 
     fn phase_base(&self, p: usize) -> usize {
         USAGE_METRICS.len() * (1 + if self.per_model { self.models } else { 0 })
-            + PHASE_METRICS.len() * p
+            + self.phase_width() * p
     }
 
     /// Fills `out` (of length [`MetricLayout::len`]) with a trial's metrics.
@@ -205,6 +249,8 @@ impl MetricLayout {
         for p in 0..self.phases {
             let mut phase_cost = 0.0;
             let mut phase_calls = 0.0;
+            // The phase's tokens of each kind over its models (integers, exact in f64).
+            let mut phase_tokens = [0.0; TokenKind::COUNT];
             for m in 0..self.models {
                 let cell = usage.cell_f64(p, m);
                 // Without price tiers (the common case) the cost is the base-rate product.
@@ -216,16 +262,22 @@ impl MetricLayout {
                 let calls = count_as_f64(usage.calls(p, m));
                 phase_cost += cost;
                 phase_calls += calls;
+                for (t, c) in phase_tokens.iter_mut().zip(&cell) {
+                    *t += c;
+                }
                 add_usage(&mut totals, cost, calls, &cell);
                 if self.per_model {
                     add_usage(usage_block(out, self.model_base(m)), cost, calls, &cell);
                 }
             }
             let pb = self.phase_base(p);
-            let phase: &mut [f64; 3] = (&mut out[pb..pb + PHASE_METRICS.len()])
-                .try_into()
-                .expect("three phase metrics");
-            *phase = [phase_cost, phase_calls, count_as_f64(usage.iterations(p))];
+            let phase = &mut out[pb..pb + self.phase_width()];
+            phase[0] = phase_cost;
+            phase[1] = phase_calls;
+            phase[2] = count_as_f64(usage.iterations(p));
+            for (slot, &kind) in phase[3..].iter_mut().zip(&self.phase_kinds) {
+                *slot = phase_tokens[kind];
+            }
         }
         *usage_block(out, 0) = totals;
         for &(slot, i) in &self.trial {

@@ -16,10 +16,10 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use super::metrics::{MetricLayout, trial_metrics_used};
+use super::metrics::{MetricLayout, Scope, trial_metrics_used};
 use super::seed::trial_rng;
 use crate::pricing::{PriceTable, TokenKind};
-use crate::stats::{Checkpoint, Moments, MomentsBlock, QuantileSketch};
+use crate::stats::{Checkpoint, CoMoments, Moments, MomentsBlock, QuantileSketch};
 use crate::workflow::{TrialUsage, Workflow};
 
 /// Trials per chunk: the unit of work and of ordered merging.
@@ -145,6 +145,9 @@ pub struct RunResult {
     pub cost_times_success: Moments,
     /// Moments of the success indicator.
     pub success_indicator: Moments,
+    /// The parts of the cost whose shares carry a standard error ([`MetricLayout::share_columns`]),
+    /// each with its co-moment with the total cost.
+    pub cost_comoments: Vec<(Scope, CoMoments)>,
     /// Convergence checkpoints of the cost, trials increasing; the last one is the whole run.
     pub convergence: Vec<Checkpoint>,
 }
@@ -153,6 +156,7 @@ struct ChunkOut {
     moments: Vec<Moments>,
     cost_times_success: Moments,
     success_indicator: Moments,
+    cost_comoments: Vec<CoMoments>,
     successes: u64,
     block: Option<TrialBlock>,
 }
@@ -215,6 +219,7 @@ pub fn run(
     )
     .with_trial_metrics(trial_metrics_used(workflow));
     let metrics = layout.len();
+    let share_columns = layout.share_columns();
     let want_rows = observer.wants_trials();
     let batch = (threads as u64 * CHUNKS_PER_THREAD).max(1);
 
@@ -228,6 +233,10 @@ pub fn run(
         successes: 0,
         cost_times_success: Moments::default(),
         success_indicator: Moments::default(),
+        cost_comoments: share_columns
+            .iter()
+            .map(|&(scope, _)| (scope, CoMoments::default()))
+            .collect(),
         convergence: Vec::new(),
     };
     let cost_index = 0;
@@ -237,6 +246,7 @@ pub fn run(
         .collect();
     let ctx = ChunkContext {
         active,
+        share_columns: share_columns.iter().map(|&(_, j)| j).collect(),
         workflow,
         prices,
         layout: &layout,
@@ -273,6 +283,9 @@ pub fn run(
             }
             result.cost_times_success.merge(&out.cost_times_success);
             result.success_indicator.merge(&out.success_indicator);
+            for ((_, a), b) in result.cost_comoments.iter_mut().zip(&out.cost_comoments) {
+                a.merge(b);
+            }
             result.successes += out.successes;
             if let Some(block) = &out.block {
                 observer.trials(block).map_err(EngineError::Observer)?;
@@ -333,6 +346,8 @@ struct ChunkContext<'a> {
     /// The metrics aggregated value by value (the others are zero by construction, counted in
     /// bulk).
     active: Vec<usize>,
+    /// The part-cost columns paired with the total cost (column 0) in co-moments.
+    share_columns: Vec<usize>,
     workflow: &'a Workflow,
     prices: &'a PriceTable,
     layout: &'a MetricLayout,
@@ -394,6 +409,11 @@ impl ChunkContext<'_> {
                 sketches[j].insert_repeated(0.0, n);
             }
         }
+        let cost_comoments = self
+            .share_columns
+            .iter()
+            .map(|&j| CoMoments::of_columns(rows, width, j, 0))
+            .collect();
         let mut moments = sums.finish();
         let cost_times_success = moments.pop().expect("cost x success column");
         let success_indicator = moments.pop().expect("success column");
@@ -401,6 +421,7 @@ impl ChunkContext<'_> {
             moments,
             cost_times_success,
             success_indicator,
+            cost_comoments,
             successes,
             block,
         }

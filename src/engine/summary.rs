@@ -2,15 +2,17 @@
 //!
 //! The JSON shape is stable (documented in the README): `scenario`, `trials`, `seed`,
 //! `success_rate {mean, se}`, `cost_per_success_usd {mean, se}`, `quantile_method`,
-//! `metrics {NAME: MetricSummary}`, `by_model {MODEL: {NAME: MetricSummary}}` and
-//! `by_phase {PHASE: {NAME: MetricSummary}}`. Nothing in it depends on threads or the clock.
+//! `metrics {NAME: MetricSummary}`, `by_model {MODEL: {NAME: MetricSummary}}`,
+//! `by_phase {PHASE: {NAME: MetricSummary}}` and `cost_shares {by_phase, by_model, by_phase_se,
+//! by_model_se}` (each share a ratio of means with its delta-method SE, see
+//! [`crate::stats::Share`]). Nothing in it depends on threads or the clock.
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::metrics::{MetricLayout, PHASE_METRICS, Scope, TRIAL_METRICS, USAGE_METRICS};
 use super::run::RunResult;
-use crate::stats::{ChunkSums, Estimate, MetricSummary, QuantileSketch, RELATIVE_ERROR};
+use crate::stats::{ChunkSums, Estimate, MetricSummary, QuantileSketch, RELATIVE_ERROR, Share};
 use crate::workflow::Workflow;
 
 /// A map that keeps its insertion order when serialised.
@@ -66,20 +68,80 @@ pub struct Summary {
     pub metrics: NamedMap<MetricSummary>,
     /// The same metrics for each model.
     pub by_model: NamedMap<NamedMap<MetricSummary>>,
-    /// Cost, calls and iterations of each phase.
+    /// Cost, calls, iterations and tokens of each kind of each phase.
     pub by_phase: NamedMap<NamedMap<MetricSummary>>,
     /// Each phase's and each model's share of the mean cost.
     pub cost_shares: CostShares,
 }
 
-/// Where the money goes: each part's mean cost divided by the mean total cost (a ratio of two
-/// means, each with the SE the summary gives; shares of phases add up to 1, as do models').
+/// Where the money goes: each part's mean cost divided by the mean total cost, a ratio
+/// estimator `Σ part / Σ total` with its delta-method standard error (shares of phases add up
+/// to 1, as do models').
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CostShares {
     /// Share of each phase, in phase order.
     pub by_phase: NamedMap<f64>,
     /// Share of each model, in model order.
     pub by_model: NamedMap<f64>,
+    /// Standard error of each phase's share, in phase order.
+    pub by_phase_se: NamedMap<f64>,
+    /// Standard error of each model's share, in model order (0 with a single model, whose
+    /// share is 1 exactly).
+    pub by_model_se: NamedMap<f64>,
+}
+
+impl CostShares {
+    /// The share of a phase with its standard error.
+    pub fn phase(&self, name: &str) -> Option<Share> {
+        Some(Share {
+            share: *self.by_phase.get(name)?,
+            se: *self.by_phase_se.get(name)?,
+        })
+    }
+
+    /// The share of a model with its standard error.
+    pub fn model(&self, name: &str) -> Option<Share> {
+        Some(Share {
+            share: *self.by_model.get(name)?,
+            se: *self.by_model_se.get(name)?,
+        })
+    }
+
+    /// The shares of a run: each part's cost moments against the total's, with their
+    /// co-moment.
+    fn new(workflow: &Workflow, result: &RunResult) -> CostShares {
+        let layout = &result.layout;
+        let moments = |scope| {
+            let i = layout
+                .index_of(scope, "cost_usd")
+                .expect("cost metric in the layout");
+            &result.moments[i]
+        };
+        let total = moments(Scope::Total);
+        let share = |scope| match result.cost_comoments.iter().find(|(s, _)| *s == scope) {
+            Some((_, co)) => Share::of(moments(scope), total, co),
+            // A single model: its cost is the total, trial by trial.
+            None => Share {
+                share: if total.mean > 0.0 { 1.0 } else { 0.0 },
+                se: 0.0,
+            },
+        };
+        let phases: Vec<(String, Share)> = (workflow.phase_names.iter().enumerate())
+            .map(|(p, name)| (name.clone(), share(Scope::Phase(p))))
+            .collect();
+        let models: Vec<(String, Share)> = (workflow.model_names.iter().enumerate())
+            .map(|(m, name)| (name.clone(), share(Scope::Model(m))))
+            .collect();
+        let pick = |parts: &[(String, Share)], f: fn(&Share) -> f64| {
+            NamedMap(parts.iter().map(|(n, s)| (n.clone(), f(s))).collect())
+        };
+        CostShares {
+            by_phase: pick(&phases, |s| s.share),
+            by_model: pick(&models, |s| s.share),
+            by_phase_se: pick(&phases, |s| s.se),
+            by_model_se: pick(&models, |s| s.se),
+        }
+    }
 }
 
 impl Summary {
@@ -157,36 +219,24 @@ impl Summary {
                     .phase_names
                     .iter()
                     .enumerate()
-                    .map(|(p, name)| (name.clone(), group(Scope::Phase(p), &PHASE_METRICS)))
-                    .collect(),
-            ),
-            cost_shares: CostShares {
-                by_phase: NamedMap(Vec::new()),
-                by_model: NamedMap(Vec::new()),
-            },
-        }
-        .with_cost_shares()
-    }
-
-    fn with_cost_shares(mut self) -> Summary {
-        let total = self.metric("cost_usd").map_or(0.0, |m| m.mean);
-        let share = |group: &NamedMap<NamedMap<MetricSummary>>| {
-            NamedMap(
-                group
-                    .0
-                    .iter()
-                    .map(|(name, m)| {
-                        let cost = m.get("cost_usd").map_or(0.0, |c| c.mean);
-                        (name.clone(), if total > 0.0 { cost / total } else { 0.0 })
+                    .map(|(p, name)| {
+                        // Token kinds the workflow never produces are not recorded per phase.
+                        let metrics = PHASE_METRICS
+                            .iter()
+                            .map(|&n| {
+                                let summary = match layout.index_of(Scope::Phase(p), n) {
+                                    Some(_) => metric(Scope::Phase(p), n),
+                                    None => zero(),
+                                };
+                                (n.to_string(), summary)
+                            })
+                            .collect();
+                        (name.clone(), NamedMap(metrics))
                     })
                     .collect(),
-            )
-        };
-        self.cost_shares = CostShares {
-            by_phase: share(&self.by_phase),
-            by_model: share(&self.by_model),
-        };
-        self
+            ),
+            cost_shares: CostShares::new(workflow, result),
+        }
     }
 
     /// A whole-trial metric by name.

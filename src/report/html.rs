@@ -5,7 +5,7 @@
 use super::charts::RenderedChart;
 use super::manifest::Manifest;
 use crate::engine::{NamedMap, Summary};
-use crate::stats::MetricSummary;
+use crate::stats::{MetricSummary, Share};
 
 /// What the page shows besides the summary.
 pub struct ReportPage<'a> {
@@ -80,26 +80,53 @@ fn count_se(v: f64) -> String {
     crate::report::charts::style::significant(v, 2)
 }
 
-fn breakdown_table(title: &str, group: &NamedMap<NamedMap<MetricSummary>>, total: f64) -> String {
+/// The token kinds shown in the breakdown tables: those some task used, with their headers.
+const TOKEN_COLUMNS: [(&str, &str); 6] = [
+    ("input_tokens", "input tok"),
+    ("output_tokens", "output tok"),
+    ("reasoning_tokens", "reasoning tok"),
+    ("cache_write_tokens", "cache write tok"),
+    ("cache_write_1h_tokens", "cache write 1h tok"),
+    ("cache_read_tokens", "cache read tok"),
+];
+
+/// A breakdown table (by phase or by model): mean cost ± SE, share of the mean cost ± SE, cost
+/// P90, calls and the mean tokens of each kind used in the run.
+fn breakdown_table(
+    title: &str,
+    group: &NamedMap<NamedMap<MetricSummary>>,
+    shares: impl Fn(&str) -> Option<Share>,
+    kinds: &[(&str, &str)],
+) -> String {
     let mut rows = String::new();
     for (name, metrics) in &group.0 {
-        let Some(cost) = metrics.get("cost_usd") else {
+        let (Some(cost), Some(share)) = (metrics.get("cost_usd"), shares(name)) else {
             continue;
         };
         let calls = metrics.get("calls").map_or(0.0, |c| c.mean);
-        let share = if total > 0.0 { cost.mean / total } else { 0.0 };
+        let tokens: String = kinds
+            .iter()
+            .map(|(key, _)| {
+                let m = metrics.get(key).map_or(0.0, |m| m.mean);
+                format!("<td>{}</td>", count(m))
+            })
+            .collect();
         rows.push_str(&format!(
-            "<tr><td>{}</td><td>{} ± {}</td><td>{:.1}%</td><td>{}</td><td>{:.2}</td></tr>",
+            "<tr><td>{}</td><td>{} ± {}</td><td>{}</td><td>{}</td><td>{:.2}</td>{tokens}</tr>",
             escape(name),
             usd(cost.mean),
             usd_se(cost.se),
-            100.0 * share,
+            super::table::percent_se(share.share, share.se),
             usd(cost.p90),
             calls
         ));
     }
+    let headers: String = kinds
+        .iter()
+        .map(|(_, header)| format!("<th>{header}</th>"))
+        .collect();
     format!(
-        "<h3>{}</h3><table><tr><th>{}</th><th>mean cost ± SE</th><th>share</th><th>cost P90</th><th>calls</th></tr>{rows}</table>",
+        "<h3>{}</h3><table><tr><th>{}</th><th>mean cost ± SE</th><th>share of cost ± SE</th><th>cost P90</th><th>calls</th>{headers}</tr>{rows}</table>",
         escape(title),
         escape(title.trim_start_matches("By ")),
     )
@@ -201,9 +228,26 @@ pub fn render(page: &ReportPage) -> String {
         ));
     }
     html.push_str("<h2>Breakdown</h2>\n");
-    let total = s.metric("cost_usd").map_or(0.0, |c| c.mean);
-    html.push_str(&breakdown_table("By phase", &s.by_phase, total));
-    html.push_str(&breakdown_table("By model", &s.by_model, total));
+    // Mean tokens per task of each kind some task used (the JSON has every kind).
+    let kinds: Vec<(&str, &str)> = TOKEN_COLUMNS
+        .into_iter()
+        .filter(|(key, _)| s.metric(key).is_some_and(|m| m.max > 0.0))
+        .collect();
+    html.push_str(&breakdown_table(
+        "By phase",
+        &s.by_phase,
+        |n| s.cost_shares.phase(n),
+        &kinds,
+    ));
+    html.push_str(&breakdown_table(
+        "By model",
+        &s.by_model,
+        |n| s.cost_shares.model(n),
+        &kinds,
+    ));
+    html.push_str(
+        "<p class=\"note\">Tokens are means per task. A share is the part's mean cost over the mean total cost; its standard error is the ratio estimator's (delta method).</p>\n",
+    );
     html.push_str(&format!(
         "<h2>Manifest</h2>\n<table><tr><td>tool</td><td>{} {}</td></tr><tr><td>scenario</td><td>{}</td></tr><tr><td>scenario SHA-256</td><td><code>{}</code></td></tr><tr><td>seed</td><td>{}</td></tr><tr><td>trials</td><td>{}</td></tr><tr><td>started</td><td>{}</td></tr></table>\n",
         escape(m.tool),

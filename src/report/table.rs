@@ -57,13 +57,27 @@ fn fixed(v: f64, decimals: usize) -> String {
     }
 }
 
-/// `part` as a percentage of `total` (0 when the total is 0).
-fn percent_of(part: f64, total: f64) -> f64 {
-    if total > 0.0 {
-        100.0 * part / total
+/// A share as `48.93% ± 0.12%`: the standard error (in percentage points) to two significant
+/// digits and the share to the same decimal place (one to three decimals).
+pub(crate) fn percent_se(share: f64, se: f64) -> String {
+    let (share, se) = (100.0 * share, 100.0 * se);
+    let decimals = if se > 0.0 && se.is_finite() {
+        (1 - se.log10().floor() as i32).clamp(1, 3) as usize
     } else {
-        0.0
-    }
+        1
+    };
+    format!("{share:.decimals$}% ± {se:.decimals$}%")
+}
+
+/// Mean prompt tokens (plain input, cache writes at both TTLs, cache reads) and mean output
+/// tokens (output and reasoning) of a group of metrics.
+fn prompt_and_output(metrics: &crate::engine::NamedMap<MetricSummary>) -> (f64, f64) {
+    let get = |k: &str| metrics.get(k).map_or(0.0, |m| m.mean);
+    let prompt = get("input_tokens")
+        + get("cache_write_tokens")
+        + get("cache_write_1h_tokens")
+        + get("cache_read_tokens");
+    (prompt, get("output_tokens") + get("reasoning_tokens"))
 }
 
 fn group_thousands(n: i64) -> String {
@@ -143,55 +157,72 @@ pub fn render(summary: &Summary) -> String {
             row(&mut out, label, m, key == "cost_usd");
         }
     }
-    let total_cost = summary.metric("cost_usd").map_or(0.0, |m| m.mean);
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "  {:<22} {:>22} {:>7} {:>11} {:>11} {:>11}",
-        "by phase", "cost mean ± SE", "share", "cost P90", "calls", "iterations"
+        "  {:<22} {:>22} {:>17} {:>11} {:>9} {:>11} {:>11} {:>13}",
+        "by phase",
+        "cost mean ± SE",
+        "share of cost",
+        "cost P90",
+        "calls",
+        "iterations",
+        "output tok",
+        "prompt tok"
     );
     for (name, metrics) in &summary.by_phase.0 {
-        let (Some(cost), Some(calls), Some(iters)) = (
+        let (Some(cost), Some(calls), Some(iters), Some(share)) = (
             metrics.get("cost_usd"),
             metrics.get("calls"),
             metrics.get("iterations"),
+            summary.cost_shares.phase(name),
         ) else {
             continue;
         };
-        let share = percent_of(cost.mean, total_cost);
+        let (prompt, output) = prompt_and_output(metrics);
         let _ = writeln!(
             out,
-            "  {name:<22} {:>22} {:>6.1}% {:>11} {:>11} {:>11}",
+            "  {name:<22} {:>22} {:>17} {:>11} {:>9} {:>11} {:>11} {:>13}",
             mean_se(cost.mean, cost.se, true),
-            share,
+            percent_se(share.share, share.se),
             num(cost.p90, true),
             num(calls.mean, false),
             num(iters.mean, false),
+            num(output, false),
+            num(prompt, false),
         );
     }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "  {:<22} {:>22} {:>7} {:>11} {:>13} {:>13}",
-        "by model", "cost mean ± SE", "share", "calls", "output tok", "prompt tok"
+        "  {:<22} {:>22} {:>17} {:>11} {:>9} {:>11} {:>11} {:>13}",
+        "by model",
+        "cost mean ± SE",
+        "share of cost",
+        "cost P90",
+        "calls",
+        "",
+        "output tok",
+        "prompt tok"
     );
     for (name, metrics) in &summary.by_model.0 {
-        let get = |k: &str| metrics.get(k).map_or(0.0, |m| m.mean);
-        let Some(cost) = metrics.get("cost_usd") else {
+        let (Some(cost), Some(calls), Some(share)) = (
+            metrics.get("cost_usd"),
+            metrics.get("calls"),
+            summary.cost_shares.model(name),
+        ) else {
             continue;
         };
-        let share = percent_of(cost.mean, total_cost);
-        let prompt = get("input_tokens")
-            + get("cache_write_tokens")
-            + get("cache_write_1h_tokens")
-            + get("cache_read_tokens");
+        let (prompt, output) = prompt_and_output(metrics);
         let _ = writeln!(
             out,
-            "  {name:<22} {:>22} {:>6.1}% {:>11} {:>13} {:>13}",
+            "  {name:<22} {:>22} {:>17} {:>11} {:>9} {:>11} {:>11} {:>13}",
             mean_se(cost.mean, cost.se, true),
-            share,
-            num(get("calls"), false),
-            num(get("output_tokens") + get("reasoning_tokens"), false),
+            percent_se(share.share, share.se),
+            num(cost.p90, true),
+            num(calls.mean, false),
+            "",
+            num(output, false),
             num(prompt, false),
         );
     }
@@ -218,6 +249,15 @@ mod tests {
         assert_eq!(mean_se(0.0104, 0.0, true), "$0.0104 ± 0");
         assert_eq!(mean_se(f64::NAN, f64::NAN, true), "n/a");
         assert_eq!(mean_se(3e297, 1e295, true), "$3.000e297 ± 1.000e295");
+    }
+
+    #[test]
+    fn shares_carry_the_precision_of_their_standard_error() {
+        assert_eq!(percent_se(0.641_23, 0.002_04), "64.12% ± 0.20%");
+        assert_eq!(percent_se(0.489_26, 0.000_54), "48.926% ± 0.054%");
+        assert_eq!(percent_se(0.3, 0.03), "30.0% ± 3.0%");
+        assert_eq!(percent_se(1.0, 0.0), "100.0% ± 0.0%");
+        assert_eq!(percent_se(0.5, 1e-9), "50.000% ± 0.000%");
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! Pure statistics: mergeable moments, a quantile sketch with a stated relative error, the
+//! Pure statistics: mergeable moments and co-moments (shares with their SE), a quantile sketch with a stated relative error, the
 //! summaries built from them, and maximum-likelihood fits. No I/O, no randomness, no knowledge
 //! of tokens.
 
+mod comoments;
 mod convergence;
 pub mod fit;
 mod moments;
@@ -9,6 +10,7 @@ mod sketch;
 pub mod special;
 mod summary;
 
+pub use comoments::{CoMoments, Share};
 pub use convergence::Checkpoint;
 pub use moments::{ChunkSums, Moments, MomentsBlock};
 pub use sketch::{QuantileSketch, RELATIVE_ERROR, SUB_BITS};
