@@ -97,6 +97,16 @@ pub const fn exp(x: f64) -> f64 {
     exp_edge(x)
 }
 
+/// [`exp`] without its range check, for arguments known to satisfy `|x| < 708` (the
+/// log-normal draws whose parameters bound them, see `Sampler`): the same bits as [`exp`]
+/// there, three instructions fewer per draw.
+#[inline(always)]
+pub(crate) const fn exp_in_range(x: f64) -> f64 {
+    debug_assert!(x.abs() < 708.0);
+    let (m, e) = reduce(x);
+    m * f64::from_bits(((e + 1023) as u64) << 52)
+}
+
 /// `e^x = m · 2^e` with `m` in about [0.7, 1.5): the range reduction and the polynomial.
 #[inline(always)]
 const fn reduce(x: f64) -> (f64, i64) {
@@ -153,6 +163,15 @@ mod tests {
             x += 0.000_917_3;
         }
         assert!(worst <= 3, "worst error {worst} ulp");
+    }
+
+    #[test]
+    fn the_unchecked_path_gives_the_same_bits() {
+        let mut x = -707.9;
+        while x < 707.9 {
+            assert_eq!(super::exp_in_range(x).to_bits(), exp(x).to_bits(), "{x}");
+            x += 0.013_7;
+        }
     }
 
     #[test]

@@ -20,6 +20,10 @@ use super::ln::ln;
 
 /// Right edge of the base strip (Marsaglia & Tsang's `r` for 256 layers).
 pub const R: f64 = 3.654_152_885_361_009;
+/// A bound on `|z|` for every draw of [`standard_normal`]: the rectangles and wedges stay
+/// within `R`, and the tail gives `R + a` with `a = −ln(U)/R <= 53 ln 2 / R` because `U` is at
+/// least 2^−53 (tested below).
+pub const MAX_ABS_DRAW: f64 = 14.0;
 /// Area of each layer (and of the base strip with the tail).
 const V: f64 = 0.004_928_673_233_99;
 const LAYERS: usize = 256;
@@ -150,6 +154,15 @@ mod tests {
         let base = R * F[1] + tail_area;
         assert!((base / V - 1.0).abs() < 1e-10, "base strip {base}");
         assert!((X[0] * F[1] / V - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn draws_stay_within_their_bound() {
+        // The smallest uniform open_unit returns is 2^-53.
+        let farthest_tail = R - ln(1.0 / 9_007_199_254_740_992.0) / R;
+        assert!(farthest_tail < MAX_ABS_DRAW, "{farthest_tail}");
+        // Rectangles and wedges of layers 1.. lie within X[1] = R.
+        const { assert!(X[1] == R && X[2] < R) };
     }
 
     #[test]

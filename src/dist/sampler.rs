@@ -20,10 +20,10 @@ use rand::{Rng, RngExt};
 use rand_distr::{Beta, Distribution, Gamma, Poisson};
 
 use super::count::Counting;
-use super::exp::exp;
+use super::exp::{exp, exp_in_range};
 use super::inversion::CdfTable;
 use super::ln::ln;
-use super::normal::standard_normal;
+use super::normal::{MAX_ABS_DRAW, standard_normal};
 use super::spec::{DistSpec, Family};
 
 /// The standard normal quantile at 0.9, used to turn a P50/P90 pair into a log-normal sigma.
@@ -89,7 +89,15 @@ enum Kind {
         mean: f64,
         sd: f64,
     },
+    /// `exp(mu + sigma z)` whose argument always lies in `|x| < 708` (see
+    /// [`Sampler::compile`]): drawn with the unchecked `exp`.
     LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
+    /// A log-normal whose parameters could take `exp` out of that range (a huge median or
+    /// sigma): drawn with the checked `exp`, out of line.
+    LogNormalWide {
         mu: f64,
         sigma: f64,
     },
@@ -505,6 +513,14 @@ impl Sampler {
                 }
             }
         };
+        // The inlined log-normal path skips exp's range check: only when |mu + sigma z| stays
+        // below 708 for every z the normal generator can return (with a margin for rounding).
+        let kind = match kind {
+            Kind::LogNormal { mu, sigma } if mu.abs() + MAX_ABS_DRAW * sigma >= 700.0 => {
+                Kind::LogNormalWide { mu, sigma }
+            }
+            other => other,
+        };
         let shift = finite("shift", spec.shift)?;
         if let Some(min) = spec.min {
             floor = finite("min", min)?;
@@ -567,7 +583,7 @@ impl Sampler {
     #[inline(always)]
     pub fn sample_raw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         if let Kind::LogNormal { mu, sigma } = self.kind {
-            return exp(mu + sigma * standard_normal(rng)) + self.shift;
+            return exp_in_range(mu + sigma * standard_normal(rng)) + self.shift;
         }
         self.sample_other(rng)
     }
@@ -596,7 +612,9 @@ impl Sampler {
                     break x;
                 }
             },
-            Kind::LogNormal { mu, sigma } => exp(mu + sigma * standard_normal(rng)),
+            Kind::LogNormal { mu, sigma } | Kind::LogNormalWide { mu, sigma } => {
+                exp(mu + sigma * standard_normal(rng))
+            }
             Kind::Gamma(g) => g.sample(rng),
             // Inversion: the draw is the number of CDF entries <= u.
             Kind::PoissonTable(table) => table.count_at_or_below(rng.random::<f64>()) as f64,
@@ -649,7 +667,7 @@ impl Sampler {
     #[inline(always)]
     pub fn sample_count<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
         if let Kind::LogNormal { mu, sigma } = self.kind {
-            let x = exp(mu + sigma * standard_normal(rng)) + self.shift;
+            let x = exp_in_range(mu + sigma * standard_normal(rng)) + self.shift;
             return self.counting.round(x);
         }
         self.sample_count_other(rng)
