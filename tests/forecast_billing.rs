@@ -366,3 +366,46 @@ fn memory_beyond_the_detail_trials_is_bills_and_inputs_only() {
         close(month.bill_mean_by_task[0], month.bill.mean, "usage by kind");
     }
 }
+
+#[test]
+fn named_schemes_leave_the_headline_bill_unchanged() {
+    // Schemes bill from their own stream: dropping them (as stress cases, sensitivity and
+    // sweeps do) leaves the headline bill bit-identical, on both aggregation paths.
+    let text = format!(
+        "{SMALL_ORG}\n[billing]\ndiscount = 0.1\n[billing.gpu]\ncompute_hours = {{ \
+         usd_per_unit_hour = 1, tokens_per_minute_per_unit = 20000, size_to_peak_percentile = 90 }}\n\
+         [billing.commit]\ncommitment = {{ commit_usd = 50, discount = 0.2 }}\n\
+         [billing.cents]\ntokens = {{ units = {{ usd_per_unit = 0.01 }} }}\n"
+    );
+    for sets in [&[][..], &["aggregation.exact_tasks_max=0"][..]] {
+        let f = load(&text, sets);
+        let lean = f.model.headline_only();
+        assert!(lean.schemes.is_empty());
+        let config = ForecastConfig {
+            trials: 200,
+            seed: 5,
+            threads: Some(2),
+        };
+        let full = simulate::run(&f.model, &config).unwrap();
+        let bare = simulate::run(&lean, &config).unwrap();
+        assert_eq!(full.bill, bare.bill, "{sets:?}");
+        assert_eq!(full.month_moments, bare.month_moments, "{sets:?}");
+    }
+    // A headline scheme is kept (and stays the headline).
+    let g = load(
+        &text.replace("discount = 0.1\n", "headline = \"commit\"\n"),
+        &[],
+    );
+    let lean = g.model.headline_only();
+    assert_eq!(lean.schemes.len(), 1);
+    assert_eq!(lean.schemes[0].name, "commit");
+    let config = ForecastConfig {
+        trials: 100,
+        seed: 5,
+        threads: Some(1),
+    };
+    assert_eq!(
+        simulate::run(&g.model, &config).unwrap().bill,
+        simulate::run(&lean, &config).unwrap().bill
+    );
+}

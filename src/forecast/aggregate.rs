@@ -237,9 +237,11 @@ impl TaskSums {
 /// quantity is the sum of the drawn tasks (their pool indices are pushed on `drawn` when
 /// given); beyond, cost and tokens are drawn as [`sum_tasks`] draws them and each extra
 /// quantity by its linear regression on the cost plus an independent normal residual (exact
-/// mean, variance and covariance with cost).
+/// mean, variance and covariance with cost), the residuals drawn from `extra_rng` (so `rng`
+/// is consumed exactly as [`sum_tasks`] consumes it).
 pub fn sum_tasks_full(
     rng: &mut TrialRng,
+    extra_rng: &mut TrialRng,
     pool: &TaskPool,
     n: u64,
     agg: &Aggregation,
@@ -276,7 +278,7 @@ pub fn sum_tasks_full(
         };
         let resid_var = (s.extra_var[e] - slope * s.extra_cov[e]).max(0.0) * nf;
         let noise = if resid_var > 0.0 {
-            Normal::new(0.0, resid_var.sqrt()).map_or(0.0, |d| d.sample(rng))
+            Normal::new(0.0, resid_var.sqrt()).map_or(0.0, |d| d.sample(extra_rng))
         } else {
             0.0
         };

@@ -287,6 +287,31 @@ impl ForecastModel {
         }
     }
 
+    /// The model with only what the headline bill needs: named schemes other than the
+    /// headline dropped, except seat plans (a seat plan on a small organisation simulates the
+    /// month user by user, which the headline's draws follow). Named schemes bill from a stream
+    /// of their own, so the headline bill is bit-identical (stress cases, sensitivity and sweeps
+    /// run this).
+    pub fn headline_only(&self) -> ForecastModel {
+        let mut out = self.clone();
+        let keep = |i: usize, s: &super::billing::ForecastScheme| {
+            self.headline == Headline::Scheme(i)
+                || matches!(s.scheme, crate::pricing::scheme::BillingScheme::Seats(_))
+        };
+        out.schemes = self
+            .schemes
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| keep(*i, s))
+            .map(|(_, s)| s.clone())
+            .collect();
+        if let Headline::Scheme(h) = self.headline {
+            let new = (0..h).filter(|&i| keep(i, &self.schemes[i])).count();
+            out.headline = Headline::Scheme(new);
+        }
+        out
+    }
+
     /// Indices of the uncertain inputs.
     pub fn uncertain_inputs(&self) -> Vec<ParamId> {
         (0..self.params.len())

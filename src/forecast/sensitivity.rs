@@ -125,7 +125,7 @@ pub fn analyse(
             quantile_sorted(&sorted, hi_q),
         );
         let pinned = |value: f64| -> Result<f64, EngineError> {
-            let mut model = f.model.clone();
+            let mut model = f.model.headline_only();
             model.params[j] = model.params[j].pinned(value);
             let run = simulate::run(&model, config)?;
             Ok(p90(&run.bill_total(range.clone())))

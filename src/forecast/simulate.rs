@@ -12,7 +12,7 @@ use super::aggregate::{
 use super::billing::{KindMonth, MonthWork, bill_month};
 use super::model::{ForecastModel, Headline, share_by_list};
 use super::pool::Extra;
-use crate::engine::{EngineError, trial_rng, worker_threads};
+use crate::engine::{EngineError, mix64, trial_rng, worker_threads};
 use crate::pricing::scheme::{BillingScheme, DemandProfile, SeatUsage, Sizing};
 use crate::stats::Moments;
 
@@ -146,6 +146,9 @@ impl BillDetails {
 /// units of month `m` cover that percentile of month `m`'s peak over the first this many
 /// trials (a plan made before the month, from the forecast itself).
 pub const SIZING_TRIALS: u64 = 2000;
+
+/// Salt of the named schemes' stream.
+const BILLING_SALT: u64 = 0x6269_6c6c_0000_0000;
 
 /// What a pass over trials is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -384,6 +387,9 @@ fn run_trials(
         out.inputs.extend_from_slice(&b.inputs);
         let inputs = &b.inputs;
         let mut rng = trial_rng(seed, index);
+        // Named schemes draw from a stream of their own, so that billing them (or not) leaves
+        // the usage and the basic bill's draws unchanged.
+        let mut bill_rng = trial_rng(mix64(seed ^ BILLING_SALT), index);
         let curve = model.curve(inputs);
         let share = inputs[model.active_share];
         let token_growth = 1.0 + inputs[model.token_drift];
@@ -424,8 +430,14 @@ fn run_trials(
                     {
                         let one_by_one = needs_drawn && count <= model.aggregation.exact_tasks_max;
                         let drawn = one_by_one.then_some(&mut k.drawn);
-                        let s =
-                            sum_tasks_full(&mut rng, &task.pool, count, &model.aggregation, drawn);
+                        let s = sum_tasks_full(
+                            &mut rng,
+                            &mut bill_rng,
+                            &task.pool,
+                            count,
+                            &model.aggregation,
+                            drawn,
+                        );
                         k.add(count, &s, one_by_one);
                         user.add(&s);
                     }
@@ -444,8 +456,14 @@ fn run_trials(
                     if needs_extras {
                         let one_by_one = needs_drawn && count <= model.aggregation.exact_tasks_max;
                         let drawn = one_by_one.then_some(&mut k.drawn);
-                        let s =
-                            sum_tasks_full(&mut rng, &task.pool, count, &model.aggregation, drawn);
+                        let s = sum_tasks_full(
+                            &mut rng,
+                            &mut bill_rng,
+                            &task.pool,
+                            count,
+                            &model.aggregation,
+                            drawn,
+                        );
                         k.add(count, &s, one_by_one);
                     } else {
                         let (cost, tokens) =
@@ -484,7 +502,7 @@ fn run_trials(
             };
             for (i, s) in model.schemes.iter().enumerate() {
                 let units = provisioned.get(i).and_then(|u| u.get(m)).copied();
-                let billed = bill_month(&mut rng, s, units, &work, &mut b.profile);
+                let billed = bill_month(&mut bill_rng, s, units, &work, &mut b.profile);
                 if pass == Pass::Peaks {
                     out.scheme_bill.push(b.profile.peak_tokens_per_minute());
                     continue;

@@ -104,7 +104,7 @@ pub fn run_all(
     let mut out = vec![result("base", base, base_run, Vec::new())];
     for i in 0..base.spec.stress.len() {
         let f = case_forecast(base, i, config.seed, config.threads)?;
-        let run = simulate::run(&f.model, config)?;
+        let run = simulate::run(&f.model.headline_only(), config)?;
         let set = stress_overrides(&base.spec, i)
             .into_iter()
             .map(|o| format!("{}={}", o.path, o.value))

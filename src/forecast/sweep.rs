@@ -86,7 +86,7 @@ pub fn run(
             value: v.clone(),
         }));
         let f = Forecast::load(file, &sets, seed_override, config.threads)?;
-        let run = simulate::run(&f.model, config)?;
+        let run = simulate::run(&f.model.headline_only(), config)?;
         let year1 = run.bill_total(year_range(1, run.months));
         out.push(SweepPoint {
             values,
