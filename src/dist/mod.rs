@@ -5,9 +5,11 @@
 
 mod count;
 mod exp;
+mod gamma;
 mod inversion;
 mod ln;
 mod normal;
+mod poisson;
 mod sampler;
 mod spec;
 

@@ -1,29 +1,30 @@
 //! Compiled samplers: validated parameters in the form the hot loop wants.
 //!
-//! Methods: normals by the ziggurat of `rand_distr` (truncation at 0 by rejection, only accepted
-//! when at least 1% of the mass is non-negative); log-normals as `exp(mu + sigma z)`; Poisson by
-//! inversion of a precomputed CDF table with a guide table (`super::inversion`) for means up to
-//! 64 and by `rand_distr`'s PTRS above; negative binomial as a gamma–Poisson mixture; geometric
-//! by inversion (`floor(ln U / ln(1 - p))`); triangular by inversion; PERT as a scaled beta;
-//! empirical by binary search in the cumulative weights.
+//! Methods: normals by the crate's portable ziggurat (truncation at 0 by rejection, only
+//! accepted when at least 1% of the mass is non-negative); log-normals as `exp(mu + sigma z)`;
+//! Poisson by inversion of a precomputed CDF table with a guide table (`super::inversion`) for
+//! means up to 64 and by PTRS above (`super::poisson`); gamma by Marsaglia–Tsang
+//! (`super::gamma`); negative binomial as a gamma–Poisson mixture; geometric by inversion
+//! (`floor(ln U / ln(1 - p))`); triangular by inversion; PERT as a scaled beta (a ratio of
+//! gammas); empirical by binary search in the cumulative weights.
 //!
-//! The log-normal parameters, the Poisson table and the geometric draws use the crate's portable
-//! `exp` and `ln` (`super::exp`, `super::ln`), never the platform's, so these families give the
-//! same bits on every machine; gamma, beta, negative binomial and Poisson means above 64 are
-//! `rand_distr`'s, which call the platform's libm.
+//! Every family uses only IEEE-754 arithmetic, `sqrt` and the crate's portable `exp` and `ln`
+//! (`super::exp`, `super::ln`), never the platform's libm, so a stream gives the same bits on
+//! every machine and libc.
 //!
 //! Integer quantities (token counts, repeat counts) are the draw plus `shift`, rounded to the
 //! nearest integer (halves away from zero), then clamped to `[min, max]`. Families whose draws
 //! are strictly positive (log-normal, gamma) never round to 0: their default `min` is 1.
 
 use rand::{Rng, RngExt};
-use rand_distr::{Beta, Distribution, Gamma, Poisson};
 
 use super::count::Counting;
 use super::exp::{exp, exp_in_range};
+use super::gamma::{BetaDraw, GammaDraw};
 use super::inversion::CdfTable;
 use super::ln::ln;
 use super::normal::{MAX_ABS_DRAW, standard_normal};
+use super::poisson::{Ptrs, sample_poisson};
 use super::spec::{DistSpec, Family};
 
 /// The standard normal quantile at 0.9, used to turn a P50/P90 pair into a log-normal sigma.
@@ -32,7 +33,7 @@ pub const Z90: f64 = 1.281_551_565_544_600_5;
 /// Largest magnitude of an integer bound: every integer up to 2^53 is exact in a double.
 const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 
-/// Largest Poisson mean accepted (far beyond any token count; `rand_distr` rejects larger).
+/// Largest Poisson mean accepted (far beyond any token count).
 const MAX_POISSON_MEAN: f64 = 1e12;
 
 /// Largest Poisson mean sampled from a precomputed CDF table.
@@ -101,10 +102,10 @@ enum Kind {
         mu: f64,
         sigma: f64,
     },
-    Gamma(Gamma<f64>),
+    Gamma(GammaDraw),
     PoissonTable(CdfTable),
-    PoissonLarge(Poisson<f64>),
-    NegativeBinomial(Gamma<f64>),
+    PoissonLarge(Ptrs),
+    NegativeBinomial(GammaDraw),
     Geometric {
         ln_q: f64,
     },
@@ -115,7 +116,7 @@ enum Kind {
         split: f64,
     },
     Pert {
-        beta: Beta<f64>,
+        beta: BetaDraw,
         min: f64,
         range: f64,
     },
@@ -359,9 +360,14 @@ impl Sampler {
                     let sd = positive("gamma.sd", b)?;
                     ((mean / sd).powi(2), sd * sd / mean)
                 };
-                Kind::Gamma(
-                    Gamma::new(shape, scale).map_err(|e| DistError::new("gamma", e.to_string()))?,
-                )
+                Kind::Gamma(GammaDraw::new(shape, scale).ok_or_else(|| {
+                    DistError::new(
+                        "gamma",
+                        format!(
+                            "expected a finite positive shape and scale, found {shape} and {scale}"
+                        ),
+                    )
+                })?)
             }
             Family::Poisson(p) => {
                 let mean = non_negative("poisson.mean", p.mean)?;
@@ -374,10 +380,7 @@ impl Sampler {
                 if mean <= POISSON_TABLE_MAX_MEAN {
                     Kind::PoissonTable(CdfTable::new(poisson_cdf_table(mean)))
                 } else {
-                    Kind::PoissonLarge(
-                        Poisson::new(mean)
-                            .map_err(|e| DistError::new("poisson.mean", e.to_string()))?,
-                    )
+                    Kind::PoissonLarge(Ptrs::new(mean))
                 }
             }
             Family::NegativeBinomial(n) => {
@@ -405,10 +408,15 @@ impl Sampler {
                     (r, r * (1.0 - p) / p)
                 };
                 // X | L ~ Poisson(L), L ~ Gamma(r, mean / r)  =>  X ~ NB(r, p = r / (r + mean)).
-                Kind::NegativeBinomial(
-                    Gamma::new(r, mean / r)
-                        .map_err(|e| DistError::new("negative_binomial", e.to_string()))?,
-                )
+                Kind::NegativeBinomial(GammaDraw::new(r, mean / r).ok_or_else(|| {
+                    DistError::new(
+                        "negative_binomial",
+                        format!(
+                            "expected a finite positive r and mean / r, found {r} and {}",
+                            mean / r
+                        ),
+                    )
+                })?)
             }
             Family::Geometric(g) => {
                 let given = given_names(&[("p", g.p), ("mean", g.mean)]);
@@ -451,8 +459,14 @@ impl Sampler {
                     let alpha = 1.0 + lambda * (mode - min) / range;
                     let beta = 1.0 + lambda * (max - mode) / range;
                     Kind::Pert {
-                        beta: Beta::new(alpha, beta)
-                            .map_err(|e| DistError::new("pert", e.to_string()))?,
+                        beta: BetaDraw::new(alpha, beta).ok_or_else(|| {
+                            DistError::new(
+                                "pert",
+                                format!(
+                                    "expected finite positive shapes, found {alpha} and {beta}"
+                                ),
+                            )
+                        })?,
                         min,
                         range,
                     }
@@ -710,14 +724,4 @@ fn poisson_cdf_table(mean: f64) -> Vec<f64> {
     // The table's last entry becomes +inf (CdfTable::new): it catches every u whatever the
     // rounding of the sum.
     cdf
-}
-
-fn sample_poisson<R: Rng + ?Sized>(lambda: f64, rng: &mut R) -> f64 {
-    if lambda <= 0.0 {
-        return 0.0;
-    }
-    match Poisson::new(lambda) {
-        Ok(p) => p.sample(rng),
-        Err(_) => lambda.round(),
-    }
 }
