@@ -12,14 +12,7 @@ use tokencast::report::summary_json;
 use tokencast::scenario::Scenario;
 use tokencast::workflow::TrialUsage;
 
-const KINDS: [&str; 6] = [
-    "input_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "cache_read_tokens",
-];
+use tokencast::engine::TOKEN_METRICS as KINDS;
 
 fn bundled(stem: &str) -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{stem}.toml"));

@@ -5,29 +5,19 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::{mean_se, quantile};
 
-use tokencast::forecast::{Forecast, ForecastConfig, ForecastRun, Override, simulate};
+use tokencast::forecast::{Forecast, ForecastConfig, ForecastRun, simulate};
 
-const DIR: &str = "tests/forecasts";
 /// The constant batch task: list 0.0105, batch 0.00525, 1500 tokens (500 output), one call.
 const LIST: f64 = 0.0105;
 
 fn load(text: &str, sets: &[&str]) -> Forecast {
-    let sets: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
-    Forecast::from_text("t.toml", "t", Path::new(DIR), text, &sets, None, Some(1))
-        .unwrap_or_else(|e| panic!("{e}"))
+    common::forecast::load(text, sets)
 }
 
 fn run(f: &Forecast, trials: u64, threads: usize) -> ForecastRun {
-    let config = ForecastConfig {
-        trials,
-        seed: 11,
-        threads: Some(threads),
-    };
-    simulate::run(&f.model, &config).unwrap()
+    common::forecast::run(f, trials, 11, threads)
 }
 
 /// 10 seats, all active, 40 tasks each a month; tokens +10% and prices -20% a month.

@@ -1,27 +1,22 @@
 //! Forecasts of deterministic organisations against hand-computed bills; adoption curves
 //! against their closed forms; drifts compounding; overrides; determinism across threads.
 
+mod common;
+
 use std::path::Path;
 
-use tokencast::forecast::{Forecast, ForecastConfig, Override, simulate};
+use tokencast::forecast::{Forecast, Override};
 
-const DIR: &str = "tests/forecasts";
+use common::forecast::DIR;
 /// Cost of the constant task: 1000 input tokens at $3/M plus 500 output tokens at $15/M.
 const TASK_COST: f64 = 0.0105;
 
 fn load(text: &str, sets: &[&str]) -> Forecast {
-    let sets: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
-    Forecast::from_text("t.toml", "t", Path::new(DIR), text, &sets, None, Some(1))
-        .unwrap_or_else(|e| panic!("{e}"))
+    common::forecast::load(text, sets)
 }
 
 fn run(f: &Forecast, trials: u64, threads: usize) -> tokencast::forecast::ForecastRun {
-    let config = ForecastConfig {
-        trials,
-        seed: 7,
-        threads: Some(threads),
-    };
-    simulate::run(&f.model, &config).unwrap()
+    common::forecast::run(f, trials, 7, threads)
 }
 
 const FIXED_ORG: &str = r#"

@@ -3,10 +3,8 @@
 use crate::pricing::{PriceTable, TokenKind};
 use crate::workflow::{TrialEvent, TrialUsage, Workflow, count_as_f64};
 
-/// The per-usage metrics, in order, with their JSON names (totals and per model).
-pub const USAGE_METRICS: [&str; 8] = [
-    "cost_usd",
-    "calls",
+/// The token metrics, one per token kind, in `TokenKind` order, with their JSON names.
+pub const TOKEN_METRICS: [&str; 6] = [
     "input_tokens",
     "output_tokens",
     "reasoning_tokens",
@@ -15,20 +13,26 @@ pub const USAGE_METRICS: [&str; 8] = [
     "cache_read_tokens",
 ];
 
+/// `head` followed by the token metrics.
+const fn then_tokens<const N: usize, const M: usize>(head: [&'static str; N]) -> [&'static str; M] {
+    assert!(N + TOKEN_METRICS.len() == M);
+    let mut out = [""; M];
+    let mut i = 0;
+    while i < M {
+        out[i] = if i < N { head[i] } else { TOKEN_METRICS[i - N] };
+        i += 1;
+    }
+    out
+}
+
+/// The per-usage metrics, in order, with their JSON names (totals and per model): cost, calls,
+/// then the tokens of each kind.
+pub const USAGE_METRICS: [&str; 8] = then_tokens(["cost_usd", "calls"]);
+
 /// The per-phase metrics, in order: cost, calls and iterations, then the phase's tokens of each
-/// kind over all models (the names and order of `USAGE_METRICS[2..]`). A run records the
-/// token metrics only for the kinds its workflow can produce (the others are 0 in every trial).
-pub const PHASE_METRICS: [&str; 9] = [
-    "cost_usd",
-    "calls",
-    "iterations",
-    "input_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "cache_read_tokens",
-];
+/// kind over all models (the names and order of [`TOKEN_METRICS`]). A run records the token
+/// metrics only for the kinds its workflow can produce (the others are 0 in every trial).
+pub const PHASE_METRICS: [&str; 9] = then_tokens(["cost_usd", "calls", "iterations"]);
 
 /// Whole-trial metrics of the agent mechanics: wall time, then a count per [`TrialEvent`] (in
 /// [`TrialEvent::ALL`] order). A run records only those its workflow can make non-zero.

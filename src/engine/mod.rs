@@ -10,7 +10,8 @@ mod seed;
 mod summary;
 
 pub use metrics::{
-    MetricDef, MetricLayout, PHASE_METRICS, Scope, TRIAL_METRICS, USAGE_METRICS, trial_metrics_used,
+    MetricDef, MetricLayout, PHASE_METRICS, Scope, TOKEN_METRICS, TRIAL_METRICS, USAGE_METRICS,
+    trial_metrics_used,
 };
 pub use period::{PeriodSimulator, Workload};
 pub use precision::{MIN_PRECISION_TRIALS, PrecisionTarget, StopAtPrecision};

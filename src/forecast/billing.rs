@@ -15,9 +15,11 @@
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::aggregate::{MonthUsage, TaskSums, translated_gamma};
+use super::aggregate::{MonthUsage, TaskSums, sum_tasks_full, translated_gamma};
+use super::model::Aggregation;
 use super::model::TaskMix;
 use super::pool::Extra;
+use super::pool::TaskPool;
 use super::seat_usage::excess_per_user;
 use crate::engine::TrialRng;
 use crate::pricing::scheme::{
@@ -128,6 +130,24 @@ impl KindMonth {
             self.undrawn += n;
             self.undrawn_sums.add(s);
         }
+    }
+
+    /// Sums `n` tasks of `pool` (one by one, keeping their indices, when `keep_drawn` and `n`
+    /// is small enough to sum exactly), adds them, and returns their sums.
+    pub fn sum_and_add(
+        &mut self,
+        rng: &mut TrialRng,
+        extra_rng: &mut TrialRng,
+        pool: &TaskPool,
+        n: u64,
+        agg: &Aggregation,
+        keep_drawn: bool,
+    ) -> TaskSums {
+        let one_by_one = keep_drawn && n <= agg.exact_tasks_max;
+        let drawn = one_by_one.then_some(&mut self.drawn);
+        let s = sum_tasks_full(rng, extra_rng, pool, n, agg, drawn);
+        self.add(n, &s, one_by_one);
+        s
     }
 }
 

@@ -6,9 +6,7 @@
 
 use rayon::prelude::*;
 
-use super::aggregate::{
-    MonthUsage, TaskSums, month_tasks, split, sum_tasks, sum_tasks_full, user_tasks,
-};
+use super::aggregate::{MonthUsage, TaskSums, month_tasks, split, sum_tasks, user_tasks};
 use super::billing::{KindMonth, MonthWork, bill_month};
 use super::model::{ForecastModel, Headline, share_by_list};
 use super::pool::Extra;
@@ -428,17 +426,14 @@ fn run_trials(
                         .zip(&b.user_counts)
                         .zip(b.kinds.iter_mut())
                     {
-                        let one_by_one = needs_drawn && count <= model.aggregation.exact_tasks_max;
-                        let drawn = one_by_one.then_some(&mut k.drawn);
-                        let s = sum_tasks_full(
+                        let s = k.sum_and_add(
                             &mut rng,
                             &mut bill_rng,
                             &task.pool,
                             count,
                             &model.aggregation,
-                            drawn,
+                            needs_drawn,
                         );
-                        k.add(count, &s, one_by_one);
                         user.add(&s);
                     }
                     b.users.push(SeatUsage {
@@ -454,17 +449,14 @@ fn run_trials(
                 for ((task, &count), k) in model.tasks.iter().zip(&b.counts).zip(b.kinds.iter_mut())
                 {
                     if needs_extras {
-                        let one_by_one = needs_drawn && count <= model.aggregation.exact_tasks_max;
-                        let drawn = one_by_one.then_some(&mut k.drawn);
-                        let s = sum_tasks_full(
+                        k.sum_and_add(
                             &mut rng,
                             &mut bill_rng,
                             &task.pool,
                             count,
                             &model.aggregation,
-                            drawn,
+                            needs_drawn,
                         );
-                        k.add(count, &s, one_by_one);
                     } else {
                         let (cost, tokens) =
                             sum_tasks(&mut rng, &task.pool, count, &model.aggregation);

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod forecast;
+
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// The standard normal distribution.
