@@ -14,7 +14,7 @@ use common::{mean_se, quantile};
 
 use rand_distr::{Distribution, Gamma, Poisson, StandardNormal};
 use tokencast::engine::trial_rng;
-use tokencast::forecast::{Forecast, ForecastConfig, Override, simulate};
+use tokencast::forecast::{Forecast, ForecastConfig, Override, Record, simulate};
 
 const ORG: &str = r#"
 [forecast]
@@ -132,6 +132,7 @@ fn aggregation_matches_brute_force_summation() {
             trials: TRIALS as u64,
             seed: 11,
             threads: None,
+            record: Record::EveryTrial,
         },
     )
     .unwrap();

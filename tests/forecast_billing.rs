@@ -7,7 +7,7 @@ mod common;
 
 use common::{mean_se, quantile};
 
-use tokencast::forecast::{Forecast, ForecastConfig, ForecastRun, simulate};
+use tokencast::forecast::{Forecast, ForecastConfig, ForecastRun, Record, simulate};
 
 /// The constant batch task: list 0.0105, batch 0.00525, 1500 tokens (500 output), one call.
 const LIST: f64 = 0.0105;
@@ -266,6 +266,7 @@ seats = {{ usd_per_seat = 20, allowance = {{ tokens = {allowance_tokens} }}, bey
         trials: TRIALS,
         seed,
         threads: None,
+        record: Record::EveryTrial,
     };
     let rb = simulate::run(&brute.model, &config(101)).unwrap();
     let ra = simulate::run(&approx.model, &config(202)).unwrap();
@@ -316,35 +317,38 @@ fn compute_sized_to_the_full_peak_never_spills_and_threads_do_not_matter() {
 }
 
 #[test]
-fn memory_beyond_the_detail_trials_is_bills_and_inputs_only() {
+fn memory_beyond_the_kept_trials_is_the_rank_correlation_sample_only() {
     use tokencast::forecast::simulate::DETAIL_TRIALS;
+    use tokencast::forecast::streams::SAMPLE_TRIALS;
     let f = load(FIXED_ORG, &[]);
     let small = run(&f, DETAIL_TRIALS + 100, 2);
     let large = run(&f, 2 * DETAIL_TRIALS + 200, 2);
-    // Accumulators (moments per month and kind, scheme details) do not grow with trials.
+    // Streamed accumulators (moments, histograms, budgets, scheme details) do not grow with
+    // trials (a fixed organisation: every series is one value, one histogram bucket).
     assert_eq!(small.memory_bytes().1, large.memory_bytes().1);
-    // Detail series stop at DETAIL_TRIALS; bills and inputs are kept for every trial.
+    // Every per-trial series, bills and inputs included, stops at DETAIL_TRIALS.
     let months = small.months;
+    let kept = DETAIL_TRIALS as usize;
     for r in [&small, &large] {
         assert_eq!(r.detail_trials, DETAIL_TRIALS);
-        assert_eq!(r.seats.len(), DETAIL_TRIALS as usize * months);
-        assert_eq!(
-            r.bill_by_kind.len(),
-            DETAIL_TRIALS as usize * months * r.kinds
-        );
-        assert_eq!(r.bill.len(), r.trials as usize * months);
-        assert_eq!(r.scheme_bill.len(), r.trials as usize * months * r.schemes);
+        assert_eq!(r.seats.len(), kept * months);
+        assert_eq!(r.bill_by_kind.len(), kept * months * r.kinds);
+        assert_eq!(r.bill.len(), kept * months);
+        assert_eq!(r.scheme_bill.len(), kept * months * r.schemes);
+        assert_eq!(r.inputs.len(), kept * r.input_count);
+        assert_eq!(r.sample.trials, r.trials.min(SAMPLE_TRIALS));
     }
+    // Below SAMPLE_TRIALS, each further trial keeps its inputs and yearly bills only.
     let per_trial = |r: &ForecastRun| r.memory_bytes().0 as f64;
     let growth = (per_trial(&large) - per_trial(&small)) / (DETAIL_TRIALS + 100) as f64;
-    let kept = 8.0 * (months * (1 + small.schemes) + small.input_count) as f64;
+    let sampled = 8.0 * (small.input_count + months.div_ceil(12)) as f64;
     assert!(
-        (growth - kept).abs() < 1e-9,
-        "{growth} bytes per trial, expected {kept}"
+        (growth - sampled).abs() < 1e-9,
+        "{growth} bytes per trial, expected {sampled}"
     );
     // The streamed moments cover every trial: the fixed organisation's exact figures.
     let s = tokencast::forecast::ForecastSummary::new(&f, &large);
-    assert_eq!(s.detail_percentile_trials, DETAIL_TRIALS);
+    assert_eq!(s.detail_percentile_trials, large.trials);
     for (m, month) in s.monthly.iter().enumerate() {
         close(month.tasks.mean, 400.0, "tasks");
         assert_eq!(month.tasks.se, 0.0);
@@ -375,6 +379,7 @@ fn named_schemes_leave_the_headline_bill_unchanged() {
             trials: 200,
             seed: 5,
             threads: Some(2),
+            record: Record::FirstTrials,
         };
         let full = simulate::run(&f.model, &config).unwrap();
         let bare = simulate::run(&lean, &config).unwrap();
@@ -393,6 +398,7 @@ fn named_schemes_leave_the_headline_bill_unchanged() {
         trials: 100,
         seed: 5,
         threads: Some(1),
+        record: Record::FirstTrials,
     };
     assert_eq!(
         simulate::run(&g.model, &config).unwrap().bill,

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use tokencast::forecast::{
-    Forecast, ForecastConfig, ForecastSummary, Override, sensitivity, simulate, stress,
+    Forecast, ForecastConfig, ForecastSummary, Override, Record, sensitivity, simulate, stress,
 };
 use tokencast::report::focus::{FOCUS_COLUMNS, focus_csv};
 
@@ -64,6 +64,7 @@ const CONFIG: ForecastConfig = ForecastConfig {
     trials: 2000,
     seed: 3,
     threads: Some(2),
+    record: Record::FirstTrials,
 };
 
 #[test]

@@ -81,6 +81,7 @@ impl ForecastCommon {
             trials: self.trials.unwrap_or_else(|| f.default_trials()),
             seed: self.seed.unwrap_or_else(|| f.default_seed()),
             threads: self.threads(),
+            record: forecast::Record::FirstTrials,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod seat_usage;
 pub mod sensitivity;
 pub mod simulate;
 pub mod spec;
+pub mod streams;
 pub mod stress;
 pub mod sweep;
 
@@ -29,7 +30,7 @@ pub use compile::{DEFAULT_POOL_SIZE, MAX_MONTHS};
 pub use model::{Factors, ForecastModel};
 pub use outcome::ForecastSummary;
 pub use overrides::{Override, OverrideError};
-pub use simulate::{ForecastConfig, ForecastRun};
+pub use simulate::{ForecastConfig, ForecastRun, Record};
 pub use spec::ForecastFile;
 
 use crate::scenario::ScenarioError;

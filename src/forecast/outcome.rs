@@ -1,14 +1,18 @@
 //! Summaries of a forecast run: per month the bill's distribution, cumulative spend, tokens,
 //! seats and tasks; per forecast year and over the horizon the total; budget checks.
 //!
-//! Percentiles are exact order statistics of the trials (nearest rank: the smallest value with
-//! at least `q·n` trials at or below it); means carry their standard error `sd/√n`; budget
-//! exceedance probabilities carry the binomial standard error.
+//! Every figure uses every trial, streamed ([`super::streams`]): means carry their standard
+//! error `sd/√n`; min and max are exact; percentiles are the nearest-rank order statistics (the
+//! smallest value with at least `q·n` trials at or below it) read from a log-linear histogram,
+//! within [`RELATIVE_ERROR`] of the exact value; budget exceedance probabilities are exact
+//! counts with their binomial standard error.
 
 use serde::Serialize;
 
 use super::Forecast;
-use super::simulate::{Detail, ForecastRun};
+use super::simulate::ForecastRun;
+use super::streams::{BudgetAccumulator, Series};
+use crate::stats::{DistAccumulator, RELATIVE_ERROR};
 
 /// The distribution of one quantity over trials.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -72,8 +76,8 @@ impl Dist {
         }
     }
 
-    /// The distribution of a detail series: mean, SE, SD, min and max from `all` (moments over
-    /// every trial), percentiles from `subset` (the first trials').
+    /// The distribution of a series kept for the first trials only: mean, SE, SD, min and max
+    /// from `all` (moments over every trial), percentiles from `subset` (the first trials').
     pub fn with_moments(subset: &[f64], all: &crate::stats::Moments) -> Dist {
         let n = all.n.max(1) as f64;
         let sd = all.variance().sqrt();
@@ -84,6 +88,28 @@ impl Dist {
             min: all.min,
             max: all.max,
             ..Dist::of(subset)
+        }
+    }
+
+    /// The distribution streamed into `acc`: exact mean, SE, SD, min and max; percentiles
+    /// within [`RELATIVE_ERROR`] (exact for a bucket holding one integer when `integers`).
+    pub fn streamed(acc: &DistAccumulator, integers: bool) -> Dist {
+        let m = &acc.moments;
+        let q = acc.quantiles(&[0.05, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99], integers);
+        let empty = m.n == 0;
+        Dist {
+            mean: m.mean,
+            se: m.se(),
+            sd: m.sd(),
+            min: if empty { f64::NAN } else { m.min },
+            p5: q[0],
+            p25: q[1],
+            p50: q[2],
+            p75: q[3],
+            p90: q[4],
+            p95: q[5],
+            p99: q[6],
+            max: if empty { f64::NAN } else { m.max },
         }
     }
 
@@ -117,6 +143,19 @@ pub struct BudgetCheck {
 }
 
 impl BudgetCheck {
+    /// The check streamed into `acc` (exact count; overrun moments over every trial).
+    pub fn streamed(acc: &BudgetAccumulator) -> BudgetCheck {
+        let n = acc.overrun.n.max(1) as f64;
+        let p = acc.over as f64 / n;
+        BudgetCheck {
+            budget: acc.budget,
+            p_exceed: p,
+            p_exceed_se: (p * (1.0 - p) / n).sqrt(),
+            expected_overrun: acc.overrun.mean,
+            expected_overrun_se: acc.overrun.se(),
+        }
+    }
+
     /// Checks `values` against `budget`.
     pub fn of(values: &[f64], budget: f64) -> BudgetCheck {
         let n = values.len().max(1) as f64;
@@ -247,9 +286,12 @@ pub struct ForecastSummary {
     pub schemes: Vec<super::scheme_outcome::SchemeSummary>,
     /// How percentiles are computed.
     pub quantile_method: &'static str,
-    /// Trials whose seats, active users, tasks, tokens, list cost and per-kind figures give
-    /// their percentiles (their means, SE, min and max use every trial; bills, cumulative
-    /// spend, yearly totals, budgets and sensitivity use every trial).
+    /// Largest relative distance between a reported percentile and the exact order statistic
+    /// of the trials (min, max, means and budget checks are exact).
+    pub percentile_relative_error: f64,
+    /// Trials whose seats, active users, tasks, tokens and list cost give their percentiles:
+    /// every trial (kept for compatibility; FOCUS per-kind percentiles use the first
+    /// `forecast::simulate::DETAIL_TRIALS`).
     pub detail_percentile_trials: u64,
     /// How sums of many tasks are computed.
     pub aggregation: AggregationInfo,
@@ -264,24 +306,22 @@ pub struct ForecastSummary {
 }
 
 /// Statement of the percentile method.
-pub const QUANTILE_METHOD: &str = "exact order statistics of the forecast trials (nearest rank)";
+pub const QUANTILE_METHOD: &str = "nearest-rank order statistics of every forecast trial, read \
+from a streamed log-linear histogram (memory does not grow with trials): within \
+percentile_relative_error of the exact value; min and max exact";
 
 impl ForecastSummary {
     /// Summarises a run of `forecast`.
     pub fn new(forecast: &Forecast, run: &ForecastRun) -> ForecastSummary {
         let model = &forecast.model;
         let months = run.months;
-        let trials = run.trials as usize;
-        let mut cumulative = vec![0.0; trials];
+        let streams = &run.streams;
         let mut monthly = Vec::with_capacity(months);
         for m in 0..months {
-            let bill = run.month_values(&run.bill, m);
-            for (c, b) in cumulative.iter_mut().zip(&bill) {
-                *c += b;
-            }
-            let mm = &run.month_moments[m];
-            let detail = |series: &[f64], d: Detail| {
-                Dist::with_moments(&run.month_values(series, m), &mm[d as usize])
+            let acc = &streams.monthly[m];
+            let dist = |s: Series| {
+                let integers = matches!(s, Series::Seats | Series::Active | Series::Tasks);
+                Dist::streamed(&acc[s as usize], integers)
             };
             let bill_mean_by_task = (0..run.kinds)
                 .map(|k| run.kind_moments[m * run.kinds + k][0].mean)
@@ -290,27 +330,26 @@ impl ForecastSummary {
                 month: m + 1,
                 period: model.start.plus(m as u32).to_string(),
                 working_days: model.working_days[m],
-                seats: detail(&run.seats, Detail::Seats),
-                active_users: detail(&run.active, Detail::Active),
-                tasks: detail(&run.tasks, Detail::Tasks),
-                tokens: detail(&run.tokens, Detail::Tokens),
-                list_cost: detail(&run.list_cost, Detail::ListCost),
-                bill: Dist::of(&bill),
-                cumulative_bill: Dist::of(&cumulative),
+                seats: dist(Series::Seats),
+                active_users: dist(Series::Active),
+                tasks: dist(Series::Tasks),
+                tokens: dist(Series::Tokens),
+                list_cost: dist(Series::ListCost),
+                bill: dist(Series::Bill),
+                cumulative_bill: dist(Series::Cumulative),
                 bill_mean_by_task,
-                fixed_charges_mean: mm[Detail::Fixed as usize].mean,
-                monthly_budget: model.budget.monthly.map(|b| BudgetCheck::of(&bill, b)),
+                fixed_charges_mean: acc[Series::Fixed as usize].moments.mean,
+                monthly_budget: streams.monthly_budget.get(m).map(BudgetCheck::streamed),
             });
         }
         let years = (0..months.div_ceil(12))
             .map(|y| {
-                let range = y * 12..((y + 1) * 12).min(months);
-                let totals = run.bill_total(range.clone());
+                let range = super::streams::year_months(y, months);
                 YearSummary {
                     year: y + 1,
                     months: [range.start + 1, range.end],
-                    bill: Dist::of(&totals),
-                    annual_budget: model.budget.annual.map(|b| BudgetCheck::of(&totals, b)),
+                    bill: Dist::streamed(&streams.yearly[y], false),
+                    annual_budget: streams.annual_budget.get(y).map(BudgetCheck::streamed),
                 }
             })
             .collect();
@@ -334,7 +373,8 @@ impl ForecastSummary {
             },
             schemes: super::scheme_outcome::summarise(model, run),
             quantile_method: QUANTILE_METHOD,
-            detail_percentile_trials: run.detail_trials,
+            percentile_relative_error: RELATIVE_ERROR,
+            detail_percentile_trials: run.trials,
             aggregation: AggregationInfo {
                 method: AGGREGATION_METHOD,
                 exact_users_max: model.aggregation.exact_users_max,
@@ -355,7 +395,7 @@ impl ForecastSummary {
                 .collect(),
             monthly,
             years,
-            total_bill: Dist::of(&run.bill_total(0..months)),
+            total_bill: Dist::streamed(&streams.total, false),
         }
     }
 }

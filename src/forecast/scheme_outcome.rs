@@ -1,5 +1,6 @@
 //! Per-scheme summaries of a forecast: each `[billing.NAME]` scheme's monthly bill
-//! distribution (exact order statistics over trials), its yearly and whole-horizon totals, and
+//! distribution (streamed over every trial, percentiles within the histogram's relative error),
+//! its yearly and whole-horizon totals, and
 //! the means of what the scheme did (fixed charges, overage, unused commitment, work not done,
 //! units, utilisation).
 
@@ -52,7 +53,7 @@ pub struct SchemeSummary {
 /// Summaries of every named scheme of a run.
 pub fn summarise(model: &ForecastModel, run: &ForecastRun) -> Vec<SchemeSummary> {
     let (months, n, trials) = (run.months, run.schemes, run.trials as usize);
-    let at = |t: usize, m: usize, s: usize| run.scheme_bill[(t * months + m) * n + s];
+    let streams = &run.streams;
     let per = |x: f64| x / trials.max(1) as f64;
     model
         .schemes
@@ -62,10 +63,9 @@ pub fn summarise(model: &ForecastModel, run: &ForecastRun) -> Vec<SchemeSummary>
             let monthly = (0..months)
                 .map(|m| {
                     let d = &run.scheme_details[m * n + s];
-                    let values: Vec<f64> = (0..trials).map(|t| at(t, m, s)).collect();
                     SchemeMonth {
                         month: m + 1,
-                        bill: Dist::of(&values),
+                        bill: Dist::streamed(&streams.scheme_monthly[m * n + s], false),
                         fixed_mean: per(d.fixed),
                         overage_mean: per(d.overage),
                         unused_commitment_mean: per(d.unused_commitment),
@@ -76,21 +76,15 @@ pub fn summarise(model: &ForecastModel, run: &ForecastRun) -> Vec<SchemeSummary>
                     }
                 })
                 .collect();
-            let total_over = |range: std::ops::Range<usize>| {
-                let totals: Vec<f64> = (0..trials)
-                    .map(|t| range.clone().map(|m| at(t, m, s)).sum())
-                    .collect();
-                Dist::of(&totals)
-            };
             SchemeSummary {
                 name: scheme.name.clone(),
                 kind: scheme.scheme.kind(),
                 headline: model.headline == Headline::Scheme(s),
                 monthly,
                 years: (0..months.div_ceil(12))
-                    .map(|y| total_over(y * 12..((y + 1) * 12).min(months)))
+                    .map(|y| Dist::streamed(&streams.scheme_yearly[y * n + s], false))
                     .collect(),
-                total: total_over(0..months),
+                total: Dist::streamed(&streams.scheme_total[s], false),
             }
         })
         .collect()

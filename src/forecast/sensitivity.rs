@@ -5,10 +5,14 @@
 //!   seed (common random numbers); the swing of the outcome's P90 between the two runs ranks
 //!   the inputs (the tornado);
 //! - **rank correlation**: Spearman's ρ between the input's draws and the outcome over the base
-//!   run's trials (ties get average ranks), with its approximate standard error
-//!   `(1 − ρ²)/√(n − 2)`.
+//!   run's first [`super::streams::SAMPLE_TRIALS`] trials (a deterministic sample kept per trial; ties get
+//!   average ranks), with its approximate standard error `(1 − ρ²)/√(K − 2)` (at most about
+//!   `1/√(K − 1)` ≈ 0.007 for K = 20,000).
 //!
-//! The outcome is the total bill of one forecast year (`[sensitivity] year`, default 1).
+//! The outcome is the total bill of one forecast year (`[sensitivity] year`, default 1); its
+//! P90 is read from the streamed histogram of every trial (within
+//! [`crate::stats::RELATIVE_ERROR`]). The low and high values of an input are the exact
+//! quantiles of its draws in the sample.
 
 use serde::Serialize;
 
@@ -47,6 +51,11 @@ pub struct Sensitivity {
     pub base_p90: f64,
     /// Quantiles used as low and high.
     pub low_high_quantiles: [f64; 2],
+    /// Trials whose (input, outcome) pairs give the rank correlations: the first
+    /// `min(trials, 20,000)`.
+    pub rank_correlation_trials: u64,
+    /// Largest standard error of a rank correlation from that many pairs, `1/√(K − 1)`.
+    pub rank_correlation_se_max: f64,
     /// Inputs by swing, largest first.
     pub inputs: Vec<InputEffect>,
 }
@@ -96,10 +105,9 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
     }
 }
 
-fn p90(values: &[f64]) -> f64 {
-    let mut s = values.to_vec();
-    s.sort_by(f64::total_cmp);
-    quantile_sorted(&s, 0.9)
+/// The P90 of year `y`'s (0-based) total bill over every trial of `run`.
+fn p90(run: &ForecastRun, y: usize) -> f64 {
+    run.streams.yearly[y].quantile(0.9, false)
 }
 
 /// Runs the analysis; `base_run` is the forecast's run with `config`.
@@ -111,13 +119,13 @@ pub fn analyse(
     let year = f.spec.sensitivity.year.unwrap_or(1);
     let [lo_q, hi_q] = f.spec.sensitivity.low_high.unwrap_or([0.1, 0.9]);
     let range = year_range(year, base_run.months);
-    let outcome = base_run.bill_total(range.clone());
-    let n = base_run.trials as usize;
+    let y = range.start / 12;
+    let sample = &base_run.sample;
+    let outcome = sample.year(y);
+    let n = sample.trials as usize;
     let mut inputs = Vec::new();
     for j in f.model.uncertain_inputs() {
-        let draws: Vec<f64> = (0..n)
-            .map(|t| base_run.inputs[t * base_run.input_count + j])
-            .collect();
+        let draws = sample.input(j);
         let mut sorted = draws.clone();
         sorted.sort_by(f64::total_cmp);
         let (low, high) = (
@@ -128,7 +136,7 @@ pub fn analyse(
             let mut model = f.model.headline_only();
             model.params[j] = model.params[j].pinned(value);
             let run = simulate::run(&model, config)?;
-            Ok(p90(&run.bill_total(range.clone())))
+            Ok(p90(&run, y))
         };
         let (p_low, p_high) = (pinned(low)?, pinned(high)?);
         let rho = spearman(&draws, &outcome);
@@ -150,8 +158,10 @@ pub fn analyse(
             range.start + 1,
             range.end
         ),
-        base_p90: p90(&outcome),
+        base_p90: p90(base_run, y),
         low_high_quantiles: [lo_q, hi_q],
+        rank_correlation_trials: sample.trials,
+        rank_correlation_se_max: 1.0 / ((sample.trials as f64 - 1.0).max(1.0)).sqrt(),
         inputs,
     })
 }

@@ -1,8 +1,11 @@
 //! Forecast trials: one trial is one possible future of the organisation, month by month.
 //!
 //! Trial `i` draws its inputs from per-input streams `(seed, input, i)` and everything else
-//! from `engine::trial_rng(seed, i)`; trials run in fixed chunks whose results are
-//! concatenated in trial order, so results are bit-identical at any thread count.
+//! from `engine::trial_rng(seed, i)`; trials run in fixed chunks of [`CHUNK`] trials, a window
+//! of chunks at a time in parallel, and each chunk is absorbed into the streamed summaries
+//! ([`super::streams`]) in trial order, so results are bit-identical at any thread count and
+//! memory does not grow with the trial count (unless every trial is recorded,
+//! [`Record::EveryTrial`]).
 
 use rayon::prelude::*;
 
@@ -10,12 +13,29 @@ use super::aggregate::{MonthUsage, TaskSums, month_tasks, split, sum_tasks, user
 use super::billing::{KindMonth, MonthWork, bill_month};
 use super::model::{ForecastModel, Headline, share_by_list};
 use super::pool::Extra;
+use super::streams::{RunStreams, TrialSample};
 use crate::engine::{EngineError, mix64, trial_rng, worker_threads};
 use crate::pricing::scheme::{BillingScheme, DemandProfile, SeatUsage, Sizing};
 use crate::stats::Moments;
 
 /// Trials per unit of parallel work.
-const CHUNK: u64 = 64;
+pub const CHUNK: u64 = 64;
+
+/// Chunks per worker thread run in parallel before they are absorbed in order (bounds the
+/// chunks held at once).
+const WINDOW_PER_THREAD: u64 = 8;
+
+/// Which trials a run keeps per trial (every summary is streamed whatever this says).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Record {
+    /// The first [`DETAIL_TRIALS`] trials (FOCUS per-kind percentiles, compute sizing): memory
+    /// does not grow beyond them.
+    #[default]
+    FirstTrials,
+    /// Every trial (memory grows with the trial count): for tests and analyses that ask for
+    /// per-trial values.
+    EveryTrial,
+}
 
 /// How to run a forecast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,14 +46,17 @@ pub struct ForecastConfig {
     pub seed: u64,
     /// Worker threads (`None`: one per core). Results do not depend on it.
     pub threads: Option<usize>,
+    /// Which trials are kept per trial.
+    pub record: Record,
 }
 
-/// A forecast run. Kept for every trial: the headline bill and each scheme's bill per month
-/// and the drawn inputs (exact percentiles, cumulative spend, yearly totals, budgets,
-/// sensitivity). Kept for the first [`DETAIL_TRIALS`] trials only (`detail_trials`): seats,
-/// active users, tasks, tokens, list cost, fixed charges and the per-kind series, whose
-/// moments over all trials are streamed into fixed-size per-month accumulators
-/// (`month_moments`, `kind_moments`). Per-trial values are laid out `[trial * months + month]`.
+/// A forecast run. Every summary is streamed over all trials into accumulators whose size does
+/// not grow with the trial count: `streams` (bills per month, cumulative, per year and over
+/// the horizon, per scheme, detail series, budgets), `month_moments`, `kind_moments`,
+/// `scheme_details`, and `sample` (inputs and yearly bills of the first
+/// [`super::streams::SAMPLE_TRIALS`] trials, for rank correlations). Per-trial series are kept
+/// for the first `detail_trials` trials: [`DETAIL_TRIALS`] by default, every trial with
+/// [`Record::EveryTrial`]. Per-trial values are laid out `[trial * months + month]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ForecastRun {
     /// Trials run.
@@ -44,8 +67,13 @@ pub struct ForecastRun {
     pub months: usize,
     /// Task kinds in the mix.
     pub kinds: usize,
-    /// Trials whose detail series are kept per trial: `min(trials, DETAIL_TRIALS)`.
+    /// Trials kept per trial: `min(trials, DETAIL_TRIALS)`, or every trial with
+    /// [`Record::EveryTrial`].
     pub detail_trials: u64,
+    /// Streamed summaries over every trial.
+    pub streams: RunStreams,
+    /// Inputs and yearly bills of the first trials, paired (rank correlations).
+    pub sample: TrialSample,
     /// Per month, moments over all trials of seats, active users, tasks, tokens, list cost and
     /// fixed charges (in [`Detail`] order).
     pub month_moments: Vec<[Moments; 6]>,
@@ -107,9 +135,9 @@ pub enum Detail {
     Fixed = 5,
 }
 
-/// Trials whose detail series (seats, tasks, tokens, list cost, fixed charges, per-kind
-/// figures) are kept per trial for their percentiles; beyond, only their moments are streamed,
-/// so memory per further trial is the bills and inputs alone.
+/// Trials kept per trial by default ([`Record::FirstTrials`]): every series (bills, scheme
+/// bills, inputs, seats, tasks, tokens, list cost, fixed charges, per-kind figures) of these
+/// trials; beyond them only streamed summaries grow nothing.
 pub const DETAIL_TRIALS: u64 = 2000;
 
 /// Sums over trials of what a scheme did in a month.
@@ -145,6 +173,9 @@ impl BillDetails {
 /// trials (a plan made before the month, from the forecast itself).
 pub const SIZING_TRIALS: u64 = 2000;
 
+// The sizing pilot reads per-trial peaks, kept for the first DETAIL_TRIALS trials.
+const _: () = assert!(SIZING_TRIALS <= DETAIL_TRIALS);
+
 /// Salt of the named schemes' stream.
 const BILLING_SALT: u64 = 0x6269_6c6c_0000_0000;
 
@@ -158,16 +189,16 @@ enum Pass {
 }
 
 impl ForecastRun {
-    /// Values of one per-trial series for month `m`, over the trials it holds (all trials for
-    /// bills, the first `detail_trials` for detail series).
+    /// Values of one per-trial series for month `m`, over the trials it holds (the first
+    /// `detail_trials`).
     pub fn month_values(&self, series: &[f64], m: usize) -> Vec<f64> {
         (0..series.len() / self.months.max(1))
             .map(|t| series[t * self.months + m])
             .collect()
     }
 
-    /// Bytes held by the per-trial vectors and the streamed accumulators: (per-trial,
-    /// accumulators).
+    /// Bytes held by the per-trial vectors (the first `detail_trials` trials, and the
+    /// sensitivity sample) and by the streamed accumulators: (per-trial, accumulators).
     pub fn memory_bytes(&self) -> (usize, usize) {
         let per_trial = [
             &self.seats,
@@ -185,16 +216,18 @@ impl ForecastRun {
         ]
         .iter()
         .map(|v| v.len() * 8)
-        .sum();
+        .sum::<usize>()
+            + (self.sample.inputs.len() + self.sample.year_bills.len()) * 8;
         let acc = self.month_moments.len() * std::mem::size_of::<[Moments; 6]>()
             + self.kind_moments.len() * std::mem::size_of::<[Moments; 3]>()
-            + self.scheme_details.len() * std::mem::size_of::<BillDetails>();
+            + self.scheme_details.len() * std::mem::size_of::<BillDetails>()
+            + self.streams.heap_bytes();
         (per_trial, acc)
     }
 
-    /// Each trial's bill summed over months `range`.
+    /// Each kept trial's (the first `detail_trials`) bill summed over months `range`.
     pub fn bill_total(&self, range: std::ops::Range<usize>) -> Vec<f64> {
-        (0..self.trials as usize)
+        (0..self.detail_trials as usize)
             .map(|t| {
                 self.bill[t * self.months + range.start..t * self.months + range.end]
                     .iter()
@@ -258,17 +291,11 @@ fn run_pass(
             threads,
             message: e.to_string(),
         })?;
-    let parts: Vec<ForecastRun> = pool.install(|| {
-        (0..chunks)
-            .into_par_iter()
-            .map(|c| {
-                let first = c * CHUNK;
-                let last = (first + CHUNK).min(trials);
-                run_trials(model, config.seed, first..last, pass, provisioned)
-            })
-            .collect()
-    });
     let schemes = model.schemes.len();
+    let kept = match config.record {
+        Record::FirstTrials => trials.min(DETAIL_TRIALS),
+        Record::EveryTrial => trials,
+    };
     let mut out = ForecastRun {
         trials,
         seed: config.seed,
@@ -276,13 +303,55 @@ fn run_pass(
         kinds: model.tasks.len(),
         input_count: model.params.len(),
         schemes,
-        detail_trials: trials.min(DETAIL_TRIALS),
+        detail_trials: kept,
         scheme_details: vec![BillDetails::default(); model.months() * schemes],
         month_moments: vec![empty_moments(); model.months()],
         kind_moments: vec![empty_moments(); model.months() * model.tasks.len()],
+        streams: RunStreams::new(
+            model.months(),
+            schemes,
+            model.budget.monthly,
+            model.budget.annual,
+        ),
         ..ForecastRun::default()
     };
-    for p in parts {
+    let window = threads as u64 * WINDOW_PER_THREAD;
+    let mut next = 0;
+    while next < chunks {
+        let end = (next + window).min(chunks);
+        let parts: Vec<ForecastRun> = pool.install(|| {
+            (next..end)
+                .into_par_iter()
+                .map(|c| {
+                    let first = c * CHUNK;
+                    let last = (first + CHUNK).min(trials);
+                    run_trials(model, config.seed, first..last, pass, provisioned)
+                })
+                .collect()
+        });
+        for (c, p) in (next..end).zip(parts) {
+            out.absorb(p, c * CHUNK, kept, pass);
+        }
+        next = end;
+    }
+    Ok(out)
+}
+
+impl ForecastRun {
+    /// Absorbs chunk `p` (every one of its trials recorded), whose first trial is `first`: its
+    /// accumulators are merged and its trials streamed (in trial order), and its trials below
+    /// `kept` are kept per trial.
+    fn absorb(&mut self, p: ForecastRun, first: u64, kept: u64, pass: Pass) {
+        let out = self;
+        if pass == Pass::Bill {
+            out.streams.absorb(&p);
+            out.sample.absorb(&p, first);
+        }
+        let n = kept.saturating_sub(first).min(CHUNK) as usize;
+        let (months, kinds, schemes) = (out.months, out.kinds, out.schemes);
+        let keep = |v: &mut Vec<f64>, from: &[f64], per_trial: usize| {
+            v.extend_from_slice(&from[..(n * per_trial).min(from.len())]);
+        };
         for (a, b) in out.month_moments.iter_mut().zip(&p.month_moments) {
             for (x, y) in a.iter_mut().zip(b) {
                 x.merge(y);
@@ -293,23 +362,22 @@ fn run_pass(
                 x.merge(y);
             }
         }
-        out.seats.extend(p.seats);
-        out.active.extend(p.active);
-        out.tasks.extend(p.tasks);
-        out.tokens.extend(p.tokens);
-        out.list_cost.extend(p.list_cost);
-        out.bill.extend(p.bill);
-        out.bill_by_kind.extend(p.bill_by_kind);
-        out.tokens_by_kind.extend(p.tokens_by_kind);
-        out.list_by_kind.extend(p.list_by_kind);
-        out.inputs.extend(p.inputs);
-        out.fixed_charges.extend(p.fixed_charges);
-        out.scheme_bill.extend(p.scheme_bill);
+        keep(&mut out.seats, &p.seats, months);
+        keep(&mut out.active, &p.active, months);
+        keep(&mut out.tasks, &p.tasks, months);
+        keep(&mut out.tokens, &p.tokens, months);
+        keep(&mut out.list_cost, &p.list_cost, months);
+        keep(&mut out.bill, &p.bill, months);
+        keep(&mut out.bill_by_kind, &p.bill_by_kind, months * kinds);
+        keep(&mut out.tokens_by_kind, &p.tokens_by_kind, months * kinds);
+        keep(&mut out.list_by_kind, &p.list_by_kind, months * kinds);
+        keep(&mut out.inputs, &p.inputs, out.input_count);
+        keep(&mut out.fixed_charges, &p.fixed_charges, months);
+        keep(&mut out.scheme_bill, &p.scheme_bill, months * schemes);
         for (a, b) in out.scheme_details.iter_mut().zip(&p.scheme_details) {
             a.add(b);
         }
     }
-    Ok(out)
 }
 
 /// Empty accumulators.
@@ -348,18 +416,21 @@ fn run_trials(
     let kinds = model.tasks.len();
     let schemes = model.schemes.len();
     let n = (range.end - range.start) as usize;
-    let nd = if range.start < DETAIL_TRIALS { n } else { 0 };
     let mut out = ForecastRun {
-        seats: Vec::with_capacity(nd * months),
-        active: Vec::with_capacity(nd * months),
-        tasks: Vec::with_capacity(nd * months),
-        tokens: Vec::with_capacity(nd * months),
-        list_cost: Vec::with_capacity(nd * months),
+        months,
+        kinds,
+        schemes,
+        input_count: model.params.len(),
+        seats: Vec::with_capacity(n * months),
+        active: Vec::with_capacity(n * months),
+        tasks: Vec::with_capacity(n * months),
+        tokens: Vec::with_capacity(n * months),
+        list_cost: Vec::with_capacity(n * months),
         bill: Vec::with_capacity(n * months),
-        fixed_charges: Vec::with_capacity(nd * months),
-        bill_by_kind: Vec::with_capacity(nd * months * kinds),
-        tokens_by_kind: Vec::with_capacity(nd * months * kinds),
-        list_by_kind: Vec::with_capacity(nd * months * kinds),
+        fixed_charges: Vec::with_capacity(n * months),
+        bill_by_kind: Vec::with_capacity(n * months * kinds),
+        tokens_by_kind: Vec::with_capacity(n * months * kinds),
+        list_by_kind: Vec::with_capacity(n * months * kinds),
         scheme_bill: Vec::with_capacity(n * months * schemes),
         scheme_details: vec![BillDetails::default(); months * schemes],
         month_moments: vec![empty_moments(); months],
@@ -392,7 +463,6 @@ fn run_trials(
         let share = inputs[model.active_share];
         let token_growth = 1.0 + inputs[model.token_drift];
         let price_growth = 1.0 + inputs[model.price_drift];
-        let detail = index < DETAIL_TRIALS;
         for m in 0..months {
             let seats = (curve.seats((m + 1) as f64) * f.seats).round().max(0.0);
             let active = (seats * share).round();
@@ -526,17 +596,15 @@ fn run_trials(
                 push(&mut acc[1], b.tokens_kind[k]);
                 push(&mut acc[2], b.list_kind[k]);
             }
-            if detail {
-                out.bill_by_kind.extend_from_slice(&b.bills);
-                out.tokens_by_kind.extend_from_slice(&b.tokens_kind);
-                out.list_by_kind.extend_from_slice(&b.list_kind);
-                out.seats.push(seats);
-                out.active.push(active);
-                out.tasks.push(total as f64);
-                out.tokens.push(tokens);
-                out.list_cost.push(list);
-                out.fixed_charges.push(fixed);
-            }
+            out.bill_by_kind.extend_from_slice(&b.bills);
+            out.tokens_by_kind.extend_from_slice(&b.tokens_kind);
+            out.list_by_kind.extend_from_slice(&b.list_kind);
+            out.seats.push(seats);
+            out.active.push(active);
+            out.tasks.push(total as f64);
+            out.tokens.push(tokens);
+            out.list_cost.push(list);
+            out.fixed_charges.push(fixed);
         }
     }
     out

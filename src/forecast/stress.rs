@@ -75,10 +75,7 @@ pub fn case_forecast(
 
 /// Summarises one run as a stress row.
 pub fn result(name: &str, f: &Forecast, run: &ForecastRun, set: Vec<String>) -> StressResult {
-    let months = run.months;
-    let years: Vec<Vec<f64>> = (0..months.div_ceil(12))
-        .map(|y| run.bill_total(y * 12..((y + 1) * 12).min(months)))
-        .collect();
+    let streams = &run.streams;
     StressResult {
         name: name.to_string(),
         seats_factor: f.model.factors.seats,
@@ -86,12 +83,17 @@ pub fn result(name: &str, f: &Forecast, run: &ForecastRun, set: Vec<String>) -> 
         prices_factor: f.model.factors.prices,
         tasks_factor: f.model.factors.tasks,
         set,
-        years: years.iter().map(|v| Dist::of(v)).collect(),
-        total: Dist::of(&run.bill_total(0..months)),
-        annual_budget: match f.model.budget.annual {
-            Some(b) => years.iter().map(|v| BudgetCheck::of(v, b)).collect(),
-            None => Vec::new(),
-        },
+        years: streams
+            .yearly
+            .iter()
+            .map(|y| Dist::streamed(y, false))
+            .collect(),
+        total: Dist::streamed(&streams.total, false),
+        annual_budget: streams
+            .annual_budget
+            .iter()
+            .map(BudgetCheck::streamed)
+            .collect(),
     }
 }
 

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::outcome::{BudgetCheck, Dist};
 use super::sensitivity::year_range;
 use super::simulate::{self, ForecastConfig};
+use super::streams::year_months;
 use super::stress::StressError;
 use super::{Forecast, Override, OverrideError};
 
@@ -87,12 +88,14 @@ pub fn run(
         }));
         let f = Forecast::load(file, &sets, seed_override, config.threads)?;
         let run = simulate::run(&f.model.headline_only(), config)?;
-        let year1 = run.bill_total(year_range(1, run.months));
+        // Year 1 is the first block of months the streams summarise.
+        debug_assert_eq!(year_range(1, run.months), year_months(0, run.months));
+        let streams = &run.streams;
         out.push(SweepPoint {
             values,
-            year1: Dist::of(&year1),
-            total: Dist::of(&run.bill_total(0..run.months)),
-            year1_budget: f.model.budget.annual.map(|b| BudgetCheck::of(&year1, b)),
+            year1: Dist::streamed(&streams.yearly[0], false),
+            total: Dist::streamed(&streams.total, false),
+            year1_budget: streams.annual_budget.first().map(BudgetCheck::streamed),
         });
     }
     Ok(out)

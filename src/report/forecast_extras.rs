@@ -138,6 +138,14 @@ pub fn sensitivity_table(s: &Sensitivity) -> String {
             format!("{:+.3} ± {:.3}", i.rank_correlation, i.rank_correlation_se)
         ));
     }
+    out.push_str(&format!(
+        "  rank correlations from the first {} trials' (input, outcome) pairs (SE at most {:.4});
+           P90s from every trial, within {:.3}% (histogram resolution)
+",
+        s.rank_correlation_trials,
+        s.rank_correlation_se_max,
+        100.0 * crate::stats::RELATIVE_ERROR
+    ));
     out
 }
 

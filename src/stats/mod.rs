@@ -4,6 +4,7 @@
 
 mod comoments;
 mod convergence;
+mod dist_accumulator;
 pub mod fit;
 mod moments;
 mod sketch;
@@ -12,6 +13,7 @@ mod summary;
 
 pub use comoments::{CoMoments, Share};
 pub use convergence::Checkpoint;
+pub use dist_accumulator::DistAccumulator;
 pub use moments::{ChunkSums, Moments, MomentsBlock};
 pub use sketch::{QuantileSketch, RELATIVE_ERROR, SUB_BITS};
 pub use summary::{

@@ -277,6 +277,11 @@ impl QuantileSketch {
             )
     }
 
+    /// Bytes held on the heap by the counters.
+    pub fn heap_bytes(&self) -> usize {
+        self.counts.capacity() * std::mem::size_of::<u64>()
+    }
+
     /// Number of non-empty buckets (a measure of the sketch's size).
     pub fn buckets(&self) -> usize {
         self.counts.iter().filter(|&&c| c > 0).count() + (self.zeros > 0) as usize

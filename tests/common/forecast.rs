@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use tokencast::forecast::{Forecast, ForecastConfig, ForecastRun, Override, simulate};
+use tokencast::forecast::{Forecast, ForecastConfig, ForecastRun, Override, Record, simulate};
 
 /// Where the test organisations' task files live.
 pub const DIR: &str = "tests/forecasts";
@@ -20,6 +20,7 @@ pub fn run(f: &Forecast, trials: u64, seed: u64, threads: usize) -> ForecastRun 
         trials,
         seed,
         threads: Some(threads),
+        record: Record::FirstTrials,
     };
     simulate::run(&f.model, &config).unwrap()
 }

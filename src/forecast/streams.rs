@@ -1,0 +1,271 @@
+//! Streamed summaries of a forecast run, whose memory does not grow with the trial count.
+//!
+//! Every series a summary reports — per month the bill, the cumulative bill, seats, active
+//! users, tasks, tokens, list cost and fixed charges; each named scheme's bill per month; the
+//! headline's and each scheme's total per forecast year and over the horizon — is streamed into
+//! a [`DistAccumulator`] (exact moments, min and max; percentiles from a log-linear histogram
+//! within [`crate::stats::RELATIVE_ERROR`]). Budget checks are streamed exactly: the count of
+//! trials above the budget and the moments of the overrun.
+//!
+//! Chunks of trials are absorbed in trial order, so the floating-point moments are
+//! bit-identical at any thread count (histogram counts merge exactly in any order).
+//!
+//! Rank correlations need each trial's inputs beside its outcome: [`TrialSample`] keeps them for
+//! the first [`SAMPLE_TRIALS`] trials (a deterministic sample: it does not depend on threads).
+
+use super::simulate::ForecastRun;
+use crate::stats::{DistAccumulator, Moments};
+
+/// Trials whose drawn inputs and yearly bills are kept for rank correlations (sensitivity):
+/// Spearman's ρ from this many pairs has a standard error of about `1/√(K − 1)` ≈ 0.0071.
+pub const SAMPLE_TRIALS: u64 = 20_000;
+
+/// A per-month series streamed into [`RunStreams::monthly`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Series {
+    /// The headline bill.
+    Bill = 0,
+    /// The headline bill from month 1 through this month.
+    Cumulative = 1,
+    /// Seats.
+    Seats = 2,
+    /// Active users.
+    Active = 3,
+    /// Tasks.
+    Tasks = 4,
+    /// Tokens.
+    Tokens = 5,
+    /// List cost.
+    ListCost = 6,
+    /// Fixed charges of the headline bill.
+    Fixed = 7,
+}
+
+/// Number of [`Series`].
+pub const SERIES: usize = 8;
+
+/// How often a budget was exceeded and by how much, counted exactly over every trial.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BudgetAccumulator {
+    /// The budget.
+    pub budget: f64,
+    /// Trials whose spend exceeded it.
+    pub over: u64,
+    /// Moments of the overrun `max(0, spend − budget)` over every trial.
+    pub overrun: Moments,
+}
+
+impl BudgetAccumulator {
+    fn new(budget: f64) -> Self {
+        BudgetAccumulator {
+            budget,
+            over: 0,
+            overrun: Moments::default(),
+        }
+    }
+
+    fn insert_block(&mut self, spend: &[f64], scratch: &mut Vec<f64>) {
+        self.over += spend.iter().filter(|&&v| v > self.budget).count() as u64;
+        scratch.clear();
+        scratch.extend(spend.iter().map(|&v| (v - self.budget).max(0.0)));
+        self.overrun.merge(&Moments::of(scratch));
+    }
+}
+
+/// The streamed summaries of a run (see the module documentation).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunStreams {
+    /// Per month, the [`Series`].
+    pub monthly: Vec<[DistAccumulator; SERIES]>,
+    /// Per month and named scheme (`[month * schemes + scheme]`), the scheme's bill.
+    pub scheme_monthly: Vec<DistAccumulator>,
+    /// Per forecast year (blocks of up to 12 months), the headline bill's total.
+    pub yearly: Vec<DistAccumulator>,
+    /// Per year and scheme (`[year * schemes + scheme]`), the scheme's total.
+    pub scheme_yearly: Vec<DistAccumulator>,
+    /// The headline bill over the horizon.
+    pub total: DistAccumulator,
+    /// Each scheme's bill over the horizon.
+    pub scheme_total: Vec<DistAccumulator>,
+    /// Per month, against the monthly budget (empty without one).
+    pub monthly_budget: Vec<BudgetAccumulator>,
+    /// Per year, against the annual budget (empty without one).
+    pub annual_budget: Vec<BudgetAccumulator>,
+}
+
+/// Months of forecast year `y` (0-based).
+pub fn year_months(y: usize, months: usize) -> std::ops::Range<usize> {
+    y * 12..((y + 1) * 12).min(months)
+}
+
+impl RunStreams {
+    /// Empty streams for `months` months and `schemes` named schemes, with the budgets to check.
+    pub fn new(months: usize, schemes: usize, monthly: Option<f64>, annual: Option<f64>) -> Self {
+        let years = months.div_ceil(12);
+        RunStreams {
+            monthly: vec![Default::default(); months],
+            scheme_monthly: vec![DistAccumulator::default(); months * schemes],
+            yearly: vec![DistAccumulator::default(); years],
+            scheme_yearly: vec![DistAccumulator::default(); years * schemes],
+            total: DistAccumulator::default(),
+            scheme_total: vec![DistAccumulator::default(); schemes],
+            monthly_budget: monthly
+                .map(|b| vec![BudgetAccumulator::new(b); months])
+                .unwrap_or_default(),
+            annual_budget: annual
+                .map(|b| vec![BudgetAccumulator::new(b); years])
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Absorbs one chunk of trials (every trial of `chunk` recorded per trial). Call in trial
+    /// order.
+    pub fn absorb(&mut self, chunk: &ForecastRun) {
+        let months = chunk.months;
+        let schemes = chunk.schemes;
+        let n = chunk.bill.len() / months.max(1);
+        if n == 0 {
+            return;
+        }
+        let mut values = Vec::with_capacity(n);
+        let mut scratch = Vec::with_capacity(n);
+        let mut cumulative = vec![0.0; n];
+        let per_trial: [(&[f64], Series); 6] = [
+            (&chunk.seats, Series::Seats),
+            (&chunk.active, Series::Active),
+            (&chunk.tasks, Series::Tasks),
+            (&chunk.tokens, Series::Tokens),
+            (&chunk.list_cost, Series::ListCost),
+            (&chunk.fixed_charges, Series::Fixed),
+        ];
+        for m in 0..months {
+            let acc = &mut self.monthly[m];
+            for (series, s) in per_trial {
+                values.clear();
+                values.extend((0..n).map(|t| series[t * months + m]));
+                acc[s as usize].insert_block(&values);
+            }
+            values.clear();
+            values.extend((0..n).map(|t| chunk.bill[t * months + m]));
+            acc[Series::Bill as usize].insert_block(&values);
+            if let Some(b) = self.monthly_budget.get_mut(m) {
+                b.insert_block(&values, &mut scratch);
+            }
+            for (c, b) in cumulative.iter_mut().zip(&values) {
+                *c += b;
+            }
+            acc[Series::Cumulative as usize].insert_block(&cumulative);
+            for s in 0..schemes {
+                values.clear();
+                values.extend((0..n).map(|t| chunk.scheme_bill[(t * months + m) * schemes + s]));
+                self.scheme_monthly[m * schemes + s].insert_block(&values);
+            }
+        }
+        for y in 0..self.yearly.len() {
+            let range = year_months(y, months);
+            values.clear();
+            values.extend((0..n).map(|t| total(&chunk.bill, t, months, range.clone())));
+            self.yearly[y].insert_block(&values);
+            if let Some(b) = self.annual_budget.get_mut(y) {
+                b.insert_block(&values, &mut scratch);
+            }
+            for s in 0..schemes {
+                values.clear();
+                values.extend((0..n).map(|t| scheme_total(chunk, t, s, range.clone())));
+                self.scheme_yearly[y * schemes + s].insert_block(&values);
+            }
+        }
+        values.clear();
+        values.extend((0..n).map(|t| total(&chunk.bill, t, months, 0..months)));
+        self.total.insert_block(&values);
+        for s in 0..schemes {
+            values.clear();
+            values.extend((0..n).map(|t| scheme_total(chunk, t, s, 0..months)));
+            self.scheme_total[s].insert_block(&values);
+        }
+    }
+
+    /// Bytes held on the heap by the accumulators.
+    pub fn heap_bytes(&self) -> usize {
+        let sketches: usize = self
+            .monthly
+            .iter()
+            .flatten()
+            .chain(&self.scheme_monthly)
+            .chain(&self.yearly)
+            .chain(&self.scheme_yearly)
+            .chain(std::iter::once(&self.total))
+            .chain(&self.scheme_total)
+            .map(|a| std::mem::size_of::<DistAccumulator>() + a.heap_bytes())
+            .sum();
+        sketches
+            + (self.monthly_budget.len() + self.annual_budget.len())
+                * std::mem::size_of::<BudgetAccumulator>()
+    }
+}
+
+/// Trial `t`'s headline bill summed over `range` (months in order, as
+/// [`ForecastRun::bill_total`]).
+fn total(bill: &[f64], t: usize, months: usize, range: std::ops::Range<usize>) -> f64 {
+    bill[t * months + range.start..t * months + range.end]
+        .iter()
+        .sum()
+}
+
+/// Trial `t`'s bill under scheme `s` summed over `range`.
+fn scheme_total(chunk: &ForecastRun, t: usize, s: usize, range: std::ops::Range<usize>) -> f64 {
+    let (months, schemes) = (chunk.months, chunk.schemes);
+    range
+        .map(|m| chunk.scheme_bill[(t * months + m) * schemes + s])
+        .sum()
+}
+
+/// Drawn inputs and yearly headline bills of the first [`SAMPLE_TRIALS`] trials, paired trial
+/// by trial (for rank correlations).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrialSample {
+    /// Trials held: `min(trials, SAMPLE_TRIALS)`.
+    pub trials: u64,
+    /// Inputs per trial.
+    pub input_count: usize,
+    /// Forecast years per trial.
+    pub years: usize,
+    /// Drawn inputs, `[trial * input_count + input]`.
+    pub inputs: Vec<f64>,
+    /// Each forecast year's total bill, `[trial * years + year]`.
+    pub year_bills: Vec<f64>,
+}
+
+impl TrialSample {
+    /// Absorbs one chunk of trials starting at trial `first`; call in trial order.
+    pub fn absorb(&mut self, chunk: &ForecastRun, first: u64) {
+        let months = chunk.months;
+        let n = (chunk.bill.len() / months.max(1)) as u64;
+        let keep = n.min(SAMPLE_TRIALS.saturating_sub(first)) as usize;
+        self.input_count = chunk.input_count;
+        self.years = months.div_ceil(12);
+        self.inputs
+            .extend_from_slice(&chunk.inputs[..keep * chunk.input_count]);
+        for t in 0..keep {
+            for y in 0..self.years {
+                self.year_bills
+                    .push(total(&chunk.bill, t, months, year_months(y, months)));
+            }
+        }
+        self.trials += keep as u64;
+    }
+
+    /// Input `j` of every sampled trial.
+    pub fn input(&self, j: usize) -> Vec<f64> {
+        (0..self.trials as usize)
+            .map(|t| self.inputs[t * self.input_count + j])
+            .collect()
+    }
+
+    /// Year `y`'s (0-based) total bill of every sampled trial.
+    pub fn year(&self, y: usize) -> Vec<f64> {
+        (0..self.trials as usize)
+            .map(|t| self.year_bills[t * self.years + y])
+            .collect()
+    }
+}
