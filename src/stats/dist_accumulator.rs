@@ -63,7 +63,8 @@ impl DistAccumulator {
 
     /// The nearest-rank `q`-quantiles (`0 ≤ q ≤ 1`): the order statistic of rank
     /// `max(1, ceil(q n))`, within [`RELATIVE_ERROR`] of it (in magnitude); with `integers`, a
-    /// histogram bucket holding a single integer reports it exactly. NaN when empty.
+    /// histogram bucket holding a single integer reports it exactly; ranks 1 and `n` are the
+    /// exact min and max. NaN when empty.
     pub fn quantiles(&self, qs: &[f64], integers: bool) -> Vec<f64> {
         let n = self.count();
         if n == 0 {
@@ -73,6 +74,12 @@ impl DistAccumulator {
         qs.iter()
             .map(|&q| {
                 let rank = ((q.clamp(0.0, 1.0) * n as f64).ceil() as u64).clamp(1, n);
+                if rank == 1 {
+                    return self.moments.min;
+                }
+                if rank == n {
+                    return self.moments.max;
+                }
                 let value = if rank <= negatives {
                     // The r-th smallest value is minus the (negatives − r + 1)-th smallest
                     // magnitude among the negatives.
@@ -153,7 +160,9 @@ mod tests {
         let mut all = DistAccumulator::default();
         all.insert_block(&[1.0, -2.0, 5.0]);
         all.insert_block(&[0.0, 7.5]);
-        assert_eq!(a, all);
+        assert_eq!(a.moments, all.moments);
+        let qs = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0];
+        assert_eq!(a.quantiles(&qs, false), all.quantiles(&qs, false));
         assert_eq!(a.quantile(0.2, true), -2.0);
         assert_eq!(a.quantile(0.4, true), 0.0);
         assert!(DistAccumulator::default().quantile(0.5, false).is_nan());
