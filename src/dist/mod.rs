@@ -3,6 +3,7 @@
 //! This layer knows nothing of scenarios or tokens: a spec is validated into a [`Sampler`], and
 //! a sampler draws reals or integers from any `rand` generator.
 
+mod binomial;
 mod count;
 mod exp;
 mod gamma;
@@ -13,9 +14,12 @@ mod poisson;
 mod sampler;
 mod spec;
 
+pub use binomial::sample_binomial;
 pub use exp::exp;
+pub use gamma::GammaDraw;
 pub use ln::ln;
 pub use normal::standard_normal;
+pub use poisson::sample_poisson;
 pub use sampler::{DistError, Sampler, Z90};
 pub use spec::{
     DistSpec, EmpiricalSpec, FAMILY_NAMES, Family, GammaSpec, GeometricSpec, LogNormalSpec,

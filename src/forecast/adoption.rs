@@ -7,7 +7,10 @@
 //!   the last point.
 //!
 //! `t` is the month number, 1 for the first forecast month. Seats are rounded to whole seats
-//! by the simulation, not here.
+//! by the simulation, not here. `exp` is the crate's portable one (`crate::dist::exp`), so the
+//! curves give the same bits on every machine.
+
+use crate::dist::exp;
 
 /// An adoption curve with its parameters drawn for one trial.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,9 +45,9 @@ impl Curve {
                 capacity,
                 midpoint,
                 rate,
-            } => capacity / (1.0 + (-rate * (t - midpoint)).exp()),
+            } => capacity / (1.0 + exp(-rate * (t - midpoint))),
             Curve::Bass { market, p, q } => {
-                let e = (-(p + q) * t).exp();
+                let e = exp(-(p + q) * t);
                 market * (1.0 - e) / (1.0 + (q / p) * e)
             }
             Curve::Table(points) => piecewise(points, t),

@@ -18,8 +18,12 @@
 //! normal residual, which keeps their mean, variance and correlation with cost.
 //!
 //! `tests/forecast_aggregation.rs` checks both against brute-force summation.
+//!
+//! Every draw goes through the crate's portable samplers (`crate::dist`: ziggurat normal,
+//! Marsaglia–Tsang gamma, inversion/PTRS Poisson, inversion/BTRS binomial, and its own `exp`),
+//! never the platform's libm, so a forecast gives the same bits on every machine.
 
-use rand_distr::{Binomial, Distribution, Gamma, Normal, Poisson, StandardNormal};
+use crate::dist::{GammaDraw, exp, sample_binomial, sample_poisson, standard_normal};
 
 use super::model::Aggregation;
 use super::pool::{Extra, TaskPool};
@@ -31,10 +35,10 @@ pub fn poisson(rng: &mut TrialRng, lambda: f64) -> u64 {
         return 0;
     }
     if lambda > 1e12 {
-        let z: f64 = StandardNormal.sample(rng);
+        let z = standard_normal(rng);
         return (lambda + lambda.sqrt() * z).round().max(0.0) as u64;
     }
-    Poisson::new(lambda).map_or(0, |p| p.sample(rng) as u64)
+    sample_poisson(lambda, rng) as u64
 }
 
 /// A gamma draw of shape `shape` and mean `mean` (0 when either is not positive).
@@ -42,7 +46,7 @@ fn gamma_with_mean(rng: &mut TrialRng, shape: f64, mean: f64) -> f64 {
     if !(shape > 0.0 && mean > 0.0) {
         return 0.0;
     }
-    Gamma::new(shape, mean / shape).map_or(mean, |g| g.sample(rng))
+    GammaDraw::new(shape, mean / shape).map_or(mean, |g| g.sample(rng))
 }
 
 /// A negative binomial draw by mean and dispersion `r` (Poisson when `r` is infinite).
@@ -90,7 +94,7 @@ impl MonthUsage {
         let m = self.days as f64 * self.per_day;
         let r = self.days as f64 * self.dispersion;
         let s2 = self.sigma * self.sigma;
-        let (e2, e3) = (s2.exp(), (3.0 * s2).exp());
+        let (e2, e3) = (exp(s2), exp(3.0 * s2));
         let inv_r = if r.is_infinite() { 0.0 } else { 1.0 / r };
         let k2 = m + m * m * e2 * inv_r + m * m * (e2 - 1.0);
         let mean_k3 = m + 3.0 * m * m * e2 * inv_r + 2.0 * m.powi(3) * e3 * inv_r * inv_r;
@@ -110,11 +114,10 @@ pub fn translated_gamma(rng: &mut TrialRng, mean: f64, var: f64, m3: f64) -> f64
     let skew = m3 / (var * sd);
     let shape = 4.0 / (skew * skew);
     let x = if shape.is_nan() || shape >= 1e8 {
-        let z: f64 = StandardNormal.sample(rng);
-        mean + sd * z
+        mean + sd * standard_normal(rng)
     } else {
         let scale = sd * skew.abs() / 2.0;
-        let g = Gamma::new(shape, scale).map_or(shape * scale, |g| g.sample(rng));
+        let g = GammaDraw::new(shape, scale).map_or(shape * scale, |g| g.sample(rng));
         mean + skew.signum() * (g - shape * scale)
     };
     x.max(0.0)
@@ -131,8 +134,8 @@ pub fn user_tasks(rng: &mut TrialRng, u: &MonthUsage) -> u64 {
         return (u.per_day * d).round() as u64;
     }
     let lambda = if u.sigma > 0.0 {
-        let z: f64 = StandardNormal.sample(rng);
-        (u.sigma * z - 0.5 * u.sigma * u.sigma).exp()
+        let z = standard_normal(rng);
+        exp(u.sigma * z - 0.5 * u.sigma * u.sigma)
     } else {
         1.0
     };
@@ -174,7 +177,7 @@ pub fn split(rng: &mut TrialRng, n: u64, weights: &[f64], out: &mut Vec<u64>) {
         } else if w >= mass {
             left
         } else {
-            Binomial::new(left, (w / mass).min(1.0)).map_or(0, |b| b.sample(rng))
+            sample_binomial(left, (w / mass).min(1.0), rng)
         };
         out.push(k);
         left -= k;
@@ -206,7 +209,7 @@ pub fn sum_tasks(rng: &mut TrialRng, pool: &TaskPool, n: u64, agg: &Aggregation)
         0.0
     };
     let resid_var = (s.var_tokens - slope * s.cov).max(0.0) * nf;
-    let noise = Normal::new(0.0, resid_var.sqrt()).map_or(0.0, |d| d.sample(rng));
+    let noise = resid_var.sqrt() * standard_normal(rng);
     let tokens = (nf * s.mean_tokens + slope * (cost - mean) + noise).max(0.0);
     (cost, tokens)
 }
@@ -278,7 +281,7 @@ pub fn sum_tasks_full(
         };
         let resid_var = (s.extra_var[e] - slope * s.extra_cov[e]).max(0.0) * nf;
         let noise = if resid_var > 0.0 {
-            Normal::new(0.0, resid_var.sqrt()).map_or(0.0, |d| d.sample(extra_rng))
+            resid_var.sqrt() * standard_normal(extra_rng)
         } else {
             0.0
         };

@@ -13,7 +13,6 @@
 //! is usage.
 
 use rand::RngExt;
-use rand_distr::{Distribution, StandardNormal};
 
 use super::aggregate::{MonthUsage, TaskSums, sum_tasks_full, translated_gamma};
 use super::model::Aggregation;
@@ -21,6 +20,7 @@ use super::model::TaskMix;
 use super::pool::Extra;
 use super::pool::TaskPool;
 use super::seat_usage::excess_per_user;
+use crate::dist::standard_normal;
 use crate::engine::TrialRng;
 use crate::pricing::scheme::{
     Allowance, Bill, BillingScheme, ComputeHoursScheme, DemandProfile, SeatUsage, SeatsScheme,
@@ -258,7 +258,7 @@ fn bill_seats_approx(
     }
     let (e1, e2) = excess_per_user(&work.usage, m1, m2, st.allowance_units());
     let n = work.usage.active as f64;
-    let z: f64 = StandardNormal.sample(rng);
+    let z = standard_normal(rng);
     let excess = (n * e1 + (n * (e2 - e1 * e1).max(0.0)).sqrt() * z).max(0.0);
     let list_per_unit = if m1 > 0.0 { list_mean / m1 } else { 0.0 };
     st.bill_excess(seats, excess, excess * list_per_unit, list)
