@@ -7,7 +7,7 @@ use assert_cmd::Command;
 use tokencast::forecast::{
     Forecast, ForecastConfig, ForecastSummary, Override, Record, sensitivity, simulate, stress,
 };
-use tokencast::report::focus::{FOCUS_COLUMNS, focus_csv};
+use tokencast::report::focus::{FOCUS_COLUMNS, FOCUS_SPEC_COLUMNS, FocusSchemes, focus_csv};
 
 const ORG: &str = r#"
 [forecast]
@@ -168,7 +168,7 @@ fn focus_has_seat_fees_and_commitments_as_purchases_adding_up_to_the_bill() {
         .unwrap_or_else(|e| panic!("{e}"));
         let run = simulate::run(&f.model, &CONFIG).unwrap();
         let summary = ForecastSummary::new(&f, &run);
-        let (sums, purchases) = focus_mean_sums(&focus_csv(&f, &run), 14);
+        let (sums, purchases) = focus_mean_sums(&focus_csv(&f, &run, FocusSchemes::All), 14);
         for (m, month) in summary.monthly.iter().enumerate() {
             // Mean rows are rounded to 6 decimals each.
             assert!(
@@ -193,7 +193,7 @@ fn focus_has_seat_fees_and_commitments_as_purchases_adding_up_to_the_bill() {
 fn focus_rows_have_the_columns_and_formats() {
     let f = load(&[]);
     let run = simulate::run(&f.model, &CONFIG).unwrap();
-    let text = focus_csv(&f, &run);
+    let text = focus_csv(&f, &run, FocusSchemes::All);
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(header, FOCUS_COLUMNS);
@@ -218,7 +218,7 @@ fn focus_rows_have_the_columns_and_formats() {
     ] {
         assert!(header.iter().any(|h| h == required), "{required}");
     }
-    for h in &header[21..] {
+    for h in &header[FOCUS_SPEC_COLUMNS..] {
         assert!(h.starts_with("x_"), "custom column {h}");
     }
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();

@@ -39,9 +39,14 @@ pub struct ForecastCommon {
 pub struct ForecastArgs {
     #[command(flatten)]
     pub common: ForecastCommon,
-    /// Also write focus.csv (FOCUS-format FinOps export).
+    /// Also write focus.csv (FOCUS 1.2 FinOps export; commitments amortised into the usage
+    /// they cover).
     #[arg(long)]
     pub focus: bool,
+    /// Which bills focus.csv holds: every billing scheme of the file (`all`, told apart by
+    /// x_BillingScheme) or the headline bill alone (`headline`).
+    #[arg(long, value_enum, default_value_t = FocusSchemesArg::All, value_name = "WHICH")]
+    pub focus_schemes: FocusSchemesArg,
     /// Also run the sensitivity analysis (two extra forecasts per uncertain input): table,
     /// sensitivity.csv and the tornado chart.
     #[arg(long)]
@@ -52,6 +57,24 @@ pub struct ForecastArgs {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+/// `--focus-schemes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FocusSchemesArg {
+    /// Every billing scheme.
+    All,
+    /// The headline bill alone.
+    Headline,
+}
+
+impl From<FocusSchemesArg> for report::focus::FocusSchemes {
+    fn from(a: FocusSchemesArg) -> Self {
+        match a {
+            FocusSchemesArg::All => report::focus::FocusSchemes::All,
+            FocusSchemesArg::Headline => report::focus::FocusSchemes::Headline,
+        }
+    }
 }
 
 pub(super) fn forecast_error(e: ForecastError) -> Failure {
@@ -115,7 +138,7 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
         .context("cannot draw the fan chart")?;
     files.extend(fan);
     if args.focus {
-        let text = report::focus::focus_csv(&f, &run);
+        let text = report::focus::focus_csv(&f, &run, args.focus_schemes.into());
         report::write_atomic(&out_dir.join("focus.csv"), text.as_bytes())
             .with_context(|| format!("cannot write {}", out_dir.join("focus.csv").display()))?;
         files.push("focus.csv".into());

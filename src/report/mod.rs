@@ -5,6 +5,7 @@ mod atomic;
 pub mod charts;
 pub mod compare;
 pub mod focus;
+pub mod focus_charges;
 pub mod forecast;
 pub mod forecast_extras;
 pub mod forecast_schemes;

@@ -1,0 +1,397 @@
+//! `focus.csv` with commitment amortisation: exact rows on a deterministic organisation, the
+//! FOCUS column rules on every row, and per month and scheme Σ EffectiveCost = Σ BilledCost =
+//! the scheme's mean bill.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use tokencast::forecast::{Forecast, ForecastRun, ForecastSummary};
+use tokencast::report::focus::{FOCUS_COLUMNS, FocusSchemes, focus_csv};
+
+/// 10 seats, all active, 40 tasks each a month (the constant batch task: list 0.0105, 1500
+/// tokens); tokens +10% and prices −20% a month: list cost 4.2 × 0.88^m in month m.
+const FIXED_ORG: &str = r#"
+[forecast]
+name = "fixed"
+start = "2027-01"
+months = 3
+[seats]
+table = [ { month = 1, seats = 10 } ]
+[usage]
+active_share = 1
+tasks_per_day = 2
+counts = "fixed"
+[calendar]
+working_days = 20
+[[tasks]]
+name = "a"
+scenario = "constant-batch-task.toml"
+weight = 1
+[drift]
+tokens_per_task = 0.1
+price = -0.2
+[billing]
+headline = "commit"
+[billing.api]
+tokens = { discount = 0.2 }
+[billing.commit]
+commitment = { commit_usd = 3.0, discount = 0.2 }
+[billing.gpu]
+compute_hours = { usd_per_unit_hour = 2, tokens_per_minute_per_unit = 1e6, units = 3 }
+[billing.seats]
+seats = { usd_per_seat = 20, allowance = { usd = 0.3 }, beyond = "api_prices" }
+[aggregation]
+pool_size = 16
+"#;
+
+/// A random organisation with every kind of scheme, a basic headline with a commitment and
+/// seat fees, and two task kinds.
+const RANDOM_ORG: &str = r#"
+[forecast]
+name = "random"
+start = "2027-11"
+months = 4
+[seats]
+logistic = { capacity = 60, midpoint = 2, rate = { uniform = { min = 0.4, max = 0.9 } } }
+[usage]
+active_share = { uniform = { min = 0.5, max = 0.9 } }
+tasks_per_day = 2
+dispersion = 2
+intensity_sigma = 0.5
+[[tasks]]
+name = "batch"
+scenario = "constant-batch-task.toml"
+weight = 1
+[[tasks]]
+name = "plain"
+scenario = "constant-task.toml"
+weight = 2
+[billing]
+commitment = { monthly = 3, discount = 0.2 }
+seat_fee = 1.5
+[billing.api]
+tokens = { discount = 0.1 }
+[billing.commit]
+commitment = { commit_usd = 4.0, discount = 0.25 }
+[billing.gpu]
+compute_hours = { usd_per_unit_hour = 0.001, tokens_per_minute_per_unit = 100, units = 2 }
+[billing.gpu_drop]
+compute_hours = { usd_per_unit_hour = 0.001, tokens_per_minute_per_unit = 100, units = 2, spill = "drop" }
+[billing.seats]
+seats = { usd_per_seat = 2, allowance = { usd = 0.2 }, beyond = "api_prices" }
+"#;
+
+/// The rows of a `focus.csv`, each as column name → cell.
+fn rows(text: &str) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, FOCUS_COLUMNS, "columns in the documented order");
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            header
+                .iter()
+                .cloned()
+                .zip(r.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn num(r: &BTreeMap<String, String>, c: &str) -> f64 {
+    r[c].parse()
+        .unwrap_or_else(|_| panic!("{c} = {:?} in {r:?}", r[c]))
+}
+
+fn close(a: f64, b: f64, what: &str) {
+    assert!(
+        (a - b).abs() <= 1e-5 * b.abs().max(1.0),
+        "{what}: {a} vs {b}"
+    );
+}
+
+/// Mean rows of `scheme` in the month starting `start`.
+fn mean_rows<'a>(
+    rows: &'a [BTreeMap<String, String>],
+    scheme: &str,
+    start: &str,
+) -> Vec<&'a BTreeMap<String, String>> {
+    rows.iter()
+        .filter(|r| {
+            r["x_Statistic"] == "mean"
+                && r["x_BillingScheme"] == scheme
+                && r["ChargePeriodStart"] == start
+        })
+        .collect()
+}
+
+/// Σ BilledCost and Σ EffectiveCost over rows.
+fn sums(rows: &[&BTreeMap<String, String>]) -> (f64, f64) {
+    rows.iter().fold((0.0, 0.0), |(b, e), r| {
+        (b + num(r, "BilledCost"), e + num(r, "EffectiveCost"))
+    })
+}
+
+/// The one row with this description fragment and status.
+fn find<'a>(
+    rows: &[&'a BTreeMap<String, String>],
+    category: &str,
+    status: &str,
+    description: &str,
+) -> Option<&'a BTreeMap<String, String>> {
+    let found: Vec<_> = rows
+        .iter()
+        .filter(|r| {
+            r["ChargeCategory"] == category
+                && r["CommitmentDiscountStatus"] == status
+                && r["ChargeDescription"].contains(description)
+        })
+        .collect();
+    assert!(found.len() <= 1, "{found:?}");
+    found.first().map(|r| **r)
+}
+
+fn run(text: &str, trials: u64) -> (Forecast, ForecastRun) {
+    let f = common::forecast::load(text, &[]);
+    let r = common::forecast::run(&f, trials, 5, 2);
+    (f, r)
+}
+
+#[test]
+fn commitments_are_amortised_exactly_on_a_fixed_organisation() {
+    let (f, r) = run(FIXED_ORG, 4);
+    let rows = rows(&focus_csv(&f, &r, FocusSchemes::All));
+    for m in 0..3 {
+        let start = format!("2027-{:02}-01T00:00:00Z", m + 1);
+        let list = 4.2 * 0.88f64.powi(m);
+        // Spend commitment C = 3 at 20% off covers 3.75 of list value.
+        let used = (list * 0.8).min(3.0);
+        let (unused, overage) = (3.0 - used, (list - 3.75).max(0.0));
+        // The headline: mean rows and, every trial being the same, percentile rows alike.
+        for stat in ["mean", "P50", "P90", "P99"] {
+            let c: Vec<_> = rows
+                .iter()
+                .filter(|x| {
+                    x["x_Statistic"] == stat
+                        && x["x_BillingScheme"] == "commit"
+                        && x["ChargePeriodStart"] == start
+                })
+                .collect();
+            let what = |s: &str| format!("commit month {m} {stat}: {s}");
+            let purchase = find(&c, "Purchase", "", "Committed spend").unwrap();
+            close(num(purchase, "BilledCost"), 3.0, &what("purchase billed"));
+            close(
+                num(purchase, "EffectiveCost"),
+                0.0,
+                &what("purchase effective"),
+            );
+            assert_eq!(
+                purchase["CommitmentDiscountId"],
+                "fixed/commit/committed-spend"
+            );
+            assert_eq!(purchase["CommitmentDiscountCategory"], "Spend");
+            assert_eq!(purchase["ConsumedQuantity"], "");
+            let covered = find(&c, "Usage", "Used", "covered").unwrap();
+            close(num(covered, "BilledCost"), 0.0, &what("covered billed"));
+            close(
+                num(covered, "EffectiveCost"),
+                used,
+                &what("covered effective"),
+            );
+            close(num(covered, "ListCost"), used / 0.8, &what("covered list"));
+            close(
+                num(covered, "ConsumedQuantity"),
+                600_000.0 * 1.1f64.powi(m) * (used / 0.8) / list,
+                &what("covered tokens"),
+            );
+            match find(&c, "Usage", "", "beyond the commitment") {
+                Some(o) => {
+                    close(num(o, "BilledCost"), overage, &what("overage billed"));
+                    close(num(o, "EffectiveCost"), overage, &what("overage effective"));
+                    assert_eq!(o["CommitmentDiscountId"], "");
+                }
+                None => assert_eq!(overage, 0.0, "{}", what("overage row missing")),
+            }
+            match find(&c, "Usage", "Unused", "unused") {
+                Some(u) => {
+                    close(num(u, "EffectiveCost"), unused, &what("unused"));
+                    assert_eq!(u["ConsumedQuantity"], "0");
+                }
+                None => assert_eq!(unused, 0.0, "{}", what("unused row missing")),
+            }
+            let (billed, effective) = sums(&c);
+            close(billed, 3.0 + overage, &what("Σ billed"));
+            close(effective, 3.0 + overage, &what("Σ effective"));
+        }
+        // Provisioned compute: 3 units × $2 × 730 h = 4380, used in proportion to the month's
+        // capacity tokens over 3 × 1e6 × 60 × 730.
+        let g = mean_rows(&rows, "gpu", &start);
+        let fixed = 4380.0;
+        let util = 600_000.0 * 1.1f64.powi(m) / (3.0 * 1e6 * 60.0 * 730.0);
+        let purchase = find(&g, "Purchase", "", "Provisioned capacity").unwrap();
+        close(
+            num(purchase, "EffectiveCost"),
+            0.0,
+            "gpu purchase effective",
+        );
+        close(
+            num(purchase, "CommitmentDiscountQuantity"),
+            2190.0,
+            "gpu unit-hours",
+        );
+        assert_eq!(purchase["CommitmentDiscountCategory"], "Usage");
+        let covered = find(&g, "Usage", "Used", "covered").unwrap();
+        close(num(covered, "EffectiveCost"), fixed * util, "gpu used");
+        close(num(covered, "ListCost"), list, "gpu covered list");
+        let unused = find(&g, "Usage", "Unused", "unused").unwrap();
+        close(
+            num(unused, "EffectiveCost"),
+            fixed * (1.0 - util),
+            "gpu unused",
+        );
+        let (billed, effective) = sums(&g);
+        close(billed, fixed, "gpu Σ billed");
+        close(effective, fixed, "gpu Σ effective");
+        // Non-commitment schemes: effective = billed on every row, no commitment columns.
+        for (scheme, bill) in [
+            ("api", 0.8 * list),
+            ("seats", 200.0 + 10.0 * (list / 10.0 - 0.3).max(0.0)),
+        ] {
+            let s = mean_rows(&rows, scheme, &start);
+            assert!(!s.is_empty());
+            for x in &s {
+                assert_eq!(x["EffectiveCost"], x["BilledCost"]);
+                assert_eq!(x["CommitmentDiscountId"], "");
+            }
+            let (billed, effective) = sums(&s);
+            close(billed, bill, scheme);
+            close(effective, bill, scheme);
+        }
+    }
+    // Only the headline has percentile rows; --focus-schemes headline keeps it alone.
+    assert!(
+        rows.iter()
+            .all(|x| x["x_Statistic"] == "mean" || x["x_BillingScheme"] == "commit")
+    );
+    let headline = self::rows(&focus_csv(&f, &r, FocusSchemes::Headline));
+    assert!(!headline.is_empty() && headline.iter().all(|x| x["x_BillingScheme"] == "commit"));
+}
+
+#[test]
+fn every_row_follows_the_focus_rules_and_amortisation_keeps_every_bill() {
+    let (f, r) = run(RANDOM_ORG, 600);
+    let summary = ForecastSummary::new(&f, &r);
+    let rows = rows(&focus_csv(&f, &r, FocusSchemes::All));
+    let iso = |s: &str| {
+        s.len() == 20
+            && s.ends_with("T00:00:00Z")
+            && s.as_bytes()[4] == b'-'
+            && s.as_bytes()[7] == b'-'
+    };
+    let plain = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.');
+    for x in &rows {
+        for c in [
+            "BillingPeriodStart",
+            "BillingPeriodEnd",
+            "ChargePeriodStart",
+            "ChargePeriodEnd",
+        ] {
+            assert!(iso(&x[c]), "{c}: {}", x[c]);
+        }
+        for c in [
+            "BilledCost",
+            "EffectiveCost",
+            "ListCost",
+            "ContractedCost",
+            "PricingQuantity",
+        ] {
+            assert!(plain(&x[c]), "{c} is not a plain decimal: {}", x[c]);
+        }
+        assert!(num(x, "ListCost") >= num(x, "ContractedCost"), "{x:?}");
+        assert_eq!(x["ChargeClass"], "");
+        assert_eq!(x["ServiceCategory"], "AI and Machine Learning");
+        let usage = x["ChargeCategory"] == "Usage";
+        assert!(usage || x["ChargeCategory"] == "Purchase");
+        let has_id = !x["CommitmentDiscountId"].is_empty();
+        // Status: null without an id, never null on usage rows with one, null on purchases.
+        match (has_id, usage) {
+            (false, _) => assert_eq!(x["CommitmentDiscountStatus"], ""),
+            (true, true) => {
+                assert!(["Used", "Unused"].contains(&x["CommitmentDiscountStatus"].as_str()))
+            }
+            (true, false) => assert_eq!(x["CommitmentDiscountStatus"], ""),
+        }
+        for c in [
+            "CommitmentDiscountName",
+            "CommitmentDiscountCategory",
+            "CommitmentDiscountType",
+            "CommitmentDiscountQuantity",
+            "CommitmentDiscountUnit",
+        ] {
+            assert_eq!(x[c].is_empty(), !has_id, "{c} in {x:?}");
+        }
+        // Consumed quantity: null off usage; 0 on unused commitment; else tokens.
+        match (usage, x["CommitmentDiscountStatus"].as_str()) {
+            (false, _) => assert!(x["ConsumedQuantity"].is_empty() && x["ConsumedUnit"].is_empty()),
+            (true, "Unused") => assert_eq!(x["ConsumedQuantity"], "0"),
+            (true, _) => {
+                assert!(plain(&x["ConsumedQuantity"]));
+                assert_eq!(x["ConsumedUnit"], "Tokens");
+            }
+        }
+        // A commitment's purchase is amortised; usage covered by it is not billed.
+        if has_id {
+            assert_eq!(num(x, "BilledCost") == 0.0, usage, "{x:?}");
+            if !usage {
+                assert_eq!(num(x, "EffectiveCost"), 0.0, "{x:?}");
+            }
+        }
+    }
+    let schemes = ["basic", "api", "commit", "gpu", "gpu_drop", "seats"];
+    let exported: std::collections::BTreeSet<&str> =
+        rows.iter().map(|x| x["x_BillingScheme"].as_str()).collect();
+    assert_eq!(exported, schemes.iter().copied().collect());
+    for (m, month) in summary.monthly.iter().enumerate() {
+        let start = &rows
+            .iter()
+            .map(|x| x["ChargePeriodStart"].clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .nth(m)
+            .unwrap();
+        for scheme in schemes {
+            let mean_bill = match scheme {
+                "basic" => month.bill.mean,
+                name => {
+                    let s = summary.schemes.iter().find(|s| s.name == name).unwrap();
+                    s.monthly[m].bill.mean
+                }
+            };
+            let (billed, effective) = sums(&mean_rows(&rows, scheme, start));
+            // Each row is rounded to 6 decimals.
+            let tol = 1e-5 + 1e-9 * mean_bill;
+            assert!(
+                (billed - mean_bill).abs() < tol,
+                "{scheme} month {m}: Σ billed {billed} vs {mean_bill}"
+            );
+            assert!(
+                (effective - mean_bill).abs() < tol,
+                "{scheme} month {m}: Σ effective {effective} vs {mean_bill}"
+            );
+        }
+        // The named spend commitment's unused row is its streamed mean unused commitment.
+        let s = summary.schemes.iter().find(|s| s.name == "commit").unwrap();
+        let unused = mean_rows(&rows, "commit", start)
+            .iter()
+            .filter(|x| x["CommitmentDiscountStatus"] == "Unused")
+            .map(|x| num(x, "EffectiveCost"))
+            .sum::<f64>();
+        assert!(
+            (unused - s.monthly[m].unused_commitment_mean).abs() < 1e-5,
+            "month {m}: {unused} vs {}",
+            s.monthly[m].unused_commitment_mean
+        );
+    }
+}
