@@ -364,14 +364,20 @@ fn memory_beyond_the_kept_trials_is_the_rank_correlation_sample_only() {
 #[test]
 fn named_schemes_leave_the_headline_bill_unchanged() {
     // Schemes bill from their own stream: dropping them (as stress cases, sensitivity and
-    // sweeps do) leaves the headline bill bit-identical, on both aggregation paths.
+    // sweeps do) leaves the headline bill bit-identical, on both aggregation paths, seat plans
+    // included (small months stay drawn user by user without the plan).
     let text = format!(
         "{SMALL_ORG}\n[billing]\ndiscount = 0.1\n[billing.gpu]\ncompute_hours = {{ \
          usd_per_unit_hour = 1, tokens_per_minute_per_unit = 20000, size_to_peak_percentile = 90 }}\n\
          [billing.commit]\ncommitment = {{ commit_usd = 50, discount = 0.2 }}\n\
-         [billing.cents]\ntokens = {{ units = {{ usd_per_unit = 0.01 }} }}\n"
+         [billing.cents]\ntokens = {{ units = {{ usd_per_unit = 0.01 }} }}\n\
+         [billing.plan]\nseats = {{ usd_per_seat = 20, allowance = {{ usd = 5 }}, beyond = \"api_prices\" }}\n"
     );
-    for sets in [&[][..], &["aggregation.exact_tasks_max=0"][..]] {
+    for sets in [
+        &[][..],
+        &["aggregation.exact_tasks_max=0"][..],
+        &["aggregation.exact_users_max=0"][..],
+    ] {
         let f = load(&text, sets);
         let lean = f.model.headline_only();
         assert!(lean.schemes.is_empty());
@@ -385,6 +391,8 @@ fn named_schemes_leave_the_headline_bill_unchanged() {
         let bare = simulate::run(&lean, &config).unwrap();
         assert_eq!(full.bill, bare.bill, "{sets:?}");
         assert_eq!(full.month_moments, bare.month_moments, "{sets:?}");
+        assert_eq!(full.streams.monthly, bare.streams.monthly, "{sets:?}");
+        assert_eq!(full.streams.yearly, bare.streams.yearly, "{sets:?}");
     }
     // A headline scheme is kept (and stays the headline).
     let g = load(

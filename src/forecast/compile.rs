@@ -398,6 +398,14 @@ pub fn compile(
         ));
     }
     let a = &file.aggregation;
+    let small_months = if schemes
+        .iter()
+        .any(|s| matches!(s.scheme, crate::pricing::scheme::BillingScheme::Seats(_)))
+    {
+        super::model::SmallMonths::UserByUser
+    } else {
+        super::model::SmallMonths::Total
+    };
     Ok(ForecastModel {
         start,
         working_days,
@@ -427,6 +435,7 @@ pub fn compile(
             exact_users_max: a.exact_users_max.unwrap_or(64),
             exact_tasks_max: a.exact_tasks_max.unwrap_or(256),
         },
+        small_months,
     })
 }
 

@@ -131,6 +131,16 @@ pub struct Aggregation {
     pub exact_tasks_max: u64,
 }
 
+/// How a month's task counts are drawn when it has at most `exact_users_max` active users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SmallMonths {
+    /// One draw of the month's total (no seat plan to bill).
+    #[default]
+    Total,
+    /// User by user, as a seat plan needs to bill each user's allowance.
+    UserByUser,
+}
+
 /// Which bill is the forecast's headline bill (budgets, stress cases, sensitivity, charts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Headline {
@@ -196,6 +206,9 @@ pub struct ForecastModel {
     pub factors: Factors,
     /// Aggregation thresholds.
     pub aggregation: Aggregation,
+    /// How small months are drawn: user by user when the file has a seat plan (kept when
+    /// [`ForecastModel::headline_only`] drops the plan, so the draws stay the same).
+    pub small_months: SmallMonths,
 }
 
 impl ForecastModel {
@@ -287,28 +300,20 @@ impl ForecastModel {
         }
     }
 
-    /// The model with only what the headline bill needs: named schemes other than the
-    /// headline dropped, except seat plans (a seat plan on a small organisation simulates the
-    /// month user by user, which the headline's draws follow). Named schemes bill from a stream
-    /// of their own, so the headline bill is bit-identical (stress cases, sensitivity and sweeps
-    /// run this).
+    /// The model with only what the headline bill needs: every named scheme but the headline
+    /// dropped. Named schemes bill from a stream of their own, and small months stay drawn user
+    /// by user if a seat plan asked for it ([`SmallMonths`]), so the headline bill is
+    /// bit-identical (stress cases, sensitivity and sweeps run this). Dropped seat plans no
+    /// longer cost their per-month quadrature on large organisations.
     pub fn headline_only(&self) -> ForecastModel {
         let mut out = self.clone();
-        let keep = |i: usize, s: &super::billing::ForecastScheme| {
-            self.headline == Headline::Scheme(i)
-                || matches!(s.scheme, crate::pricing::scheme::BillingScheme::Seats(_))
+        out.schemes = match self.headline {
+            Headline::Scheme(h) => {
+                out.headline = Headline::Scheme(0);
+                vec![self.schemes[h].clone()]
+            }
+            Headline::Basic => Vec::new(),
         };
-        out.schemes = self
-            .schemes
-            .iter()
-            .enumerate()
-            .filter(|(i, s)| keep(*i, s))
-            .map(|(_, s)| s.clone())
-            .collect();
-        if let Headline::Scheme(h) = self.headline {
-            let new = (0..h).filter(|&i| keep(i, &self.schemes[i])).count();
-            out.headline = Headline::Scheme(new);
-        }
         out
     }
 

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::aggregate::{MonthUsage, TaskSums, month_tasks, split, sum_tasks, user_tasks};
 use super::billing::{KindMonth, MonthWork, bill_month};
-use super::model::{ForecastModel, Headline, share_by_list};
+use super::model::{ForecastModel, Headline, SmallMonths, share_by_list};
 use super::pool::Extra;
 use super::streams::{RunStreams, TrialSample};
 use crate::engine::{EngineError, mix64, trial_rng, worker_threads};
@@ -442,10 +442,7 @@ fn run_trials(
         ..Buffers::default()
     };
     let needs_extras = !model.schemes.is_empty();
-    let needs_users = model
-        .schemes
-        .iter()
-        .any(|s| matches!(s.scheme, BillingScheme::Seats(_)));
+    let needs_users = model.small_months == SmallMonths::UserByUser;
     let needs_drawn = model
         .schemes
         .iter()
