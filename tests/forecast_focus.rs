@@ -395,3 +395,14 @@ fn every_row_follows_the_focus_rules_and_amortisation_keeps_every_bill() {
         );
     }
 }
+
+#[test]
+fn focus_csv_does_not_depend_on_threads() {
+    let f = common::forecast::load(RANDOM_ORG, &[]);
+    let one = common::forecast::run(&f, 300, 9, 1);
+    let three = common::forecast::run(&f, 300, 9, 3);
+    assert_eq!(
+        focus_csv(&f, &one, FocusSchemes::All),
+        focus_csv(&f, &three, FocusSchemes::All)
+    );
+}
