@@ -406,3 +406,52 @@ fn focus_csv_does_not_depend_on_threads() {
         focus_csv(&f, &three, FocusSchemes::All)
     );
 }
+
+#[test]
+fn the_cli_keeps_every_scheme_or_the_headline_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fixed.toml");
+    let task = format!(
+        "\"{}/tests/forecasts/constant-batch-task.toml\"",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::write(
+        &file,
+        FIXED_ORG.replace("\"constant-batch-task.toml\"", &task),
+    )
+    .unwrap();
+    let schemes_in = |which: &str| {
+        let out = dir.path().join(which);
+        let output = assert_cmd::Command::cargo_bin("tokencast")
+            .unwrap()
+            .args(["forecast", "--trials", "20", "--no-stress", "--focus"])
+            .args(["--focus-schemes", which, "--out"])
+            .arg(&out)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = std::fs::read_to_string(out.join("focus.csv")).unwrap();
+        rows(&text)
+            .iter()
+            .map(|r| r["x_BillingScheme"].clone())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    assert_eq!(
+        schemes_in("all"),
+        ["api", "commit", "gpu", "seats"].map(String::from).into()
+    );
+    assert_eq!(schemes_in("headline"), ["commit"].map(String::from).into());
+    // An unknown choice is bad input (exit 2).
+    let output = assert_cmd::Command::cargo_bin("tokencast")
+        .unwrap()
+        .args(["forecast", "--focus", "--focus-schemes", "some"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
