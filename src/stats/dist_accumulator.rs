@@ -71,28 +71,47 @@ impl DistAccumulator {
             return vec![f64::NAN; qs.len()];
         }
         let negatives = self.below_zero.count();
-        qs.iter()
-            .map(|&q| {
-                let rank = ((q.clamp(0.0, 1.0) * n as f64).ceil() as u64).clamp(1, n);
-                if rank == 1 {
-                    return self.moments.min;
-                }
-                if rank == n {
-                    return self.moments.max;
-                }
+        let ranks: Vec<u64> = qs
+            .iter()
+            .map(|&q| ((q.clamp(0.0, 1.0) * n as f64).ceil() as u64).clamp(1, n))
+            .collect();
+        // One pass over each sketch: the r-th smallest value is minus the (negatives − r + 1)-th
+        // smallest magnitude among the negatives, or the (r − negatives)-th value at or above 0.
+        let below: Vec<u64> = ranks
+            .iter()
+            .filter(|&&r| r <= negatives)
+            .map(|&r| negatives - r + 1)
+            .collect();
+        let above: Vec<u64> = ranks
+            .iter()
+            .filter(|&&r| r > negatives)
+            .map(|&r| r - negatives)
+            .collect();
+        let mut below = self
+            .below_zero
+            .values_at_ranks(&below, integers)
+            .into_iter();
+        let mut above = self
+            .at_or_above_zero
+            .values_at_ranks(&above, integers)
+            .into_iter();
+        ranks
+            .iter()
+            .map(|&rank| {
                 let value = if rank <= negatives {
-                    // The r-th smallest value is minus the (negatives − r + 1)-th smallest
-                    // magnitude among the negatives.
-                    self.below_zero
-                        .value_at_rank(negatives - rank + 1, integers)
-                        .map(|v| -v)
+                    below.next().flatten().map(|v| -v)
                 } else {
-                    self.at_or_above_zero
-                        .value_at_rank(rank - negatives, integers)
+                    above.next().flatten()
                 };
-                value
-                    .unwrap_or(f64::NAN)
-                    .clamp(self.moments.min, self.moments.max)
+                if rank == 1 {
+                    self.moments.min
+                } else if rank == n {
+                    self.moments.max
+                } else {
+                    value
+                        .unwrap_or(f64::NAN)
+                        .clamp(self.moments.min, self.moments.max)
+                }
             })
             .collect()
     }
