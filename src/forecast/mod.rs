@@ -23,6 +23,7 @@ pub mod spec;
 pub mod streams;
 pub mod stress;
 pub mod sweep;
+mod trial;
 
 use std::path::Path;
 

@@ -1,0 +1,247 @@
+//! One chunk of forecast trials, month by month: seats on the adoption curve, active users,
+//! task counts (user by user or as a month total), task sums by kind, drifts, the basic bill
+//! and every named scheme's bill. Every trial is recorded per trial; the caller
+//! ([`super::simulate`]) streams the chunk into its summaries in trial order.
+//!
+//! Trial `i` draws its inputs from per-input streams `(seed, input, i)`, its usage from
+//! `engine::trial_rng(seed, i)` and its named schemes' bills from a stream of their own, so that
+//! billing them (or not) leaves the usage and the basic bill's draws unchanged.
+
+use super::aggregate::{MonthUsage, TaskSums, month_tasks, split, sum_tasks, user_tasks};
+use super::billing::{KindMonth, MonthWork, bill_month};
+use super::model::{ForecastModel, Headline, SmallMonths, share_by_list};
+use super::pool::Extra;
+use super::simulate::{BillDetails, ForecastRun, Pass};
+use crate::engine::{mix64, trial_rng};
+use crate::pricing::scheme::{BillingScheme, DemandProfile, SeatUsage};
+use crate::stats::Moments;
+
+/// Salt of the named schemes' stream.
+const BILLING_SALT: u64 = 0x6269_6c6c_0000_0000;
+
+/// Empty accumulators.
+pub(super) fn empty_moments<const N: usize>() -> [Moments; N] {
+    std::array::from_fn(|_| Moments::default())
+}
+
+/// Adds one value to an accumulator.
+fn push(m: &mut Moments, x: f64) {
+    m.merge(&Moments::of(&[x]));
+}
+
+/// Reusable buffers of one worker.
+#[derive(Default)]
+struct Buffers {
+    inputs: Vec<f64>,
+    weights: Vec<f64>,
+    counts: Vec<u64>,
+    user_counts: Vec<u64>,
+    bills: Vec<f64>,
+    list_kind: Vec<f64>,
+    tokens_kind: Vec<f64>,
+    kinds: Vec<KindMonth>,
+    users: Vec<SeatUsage>,
+    profile: DemandProfile,
+}
+
+pub(super) fn run_trials(
+    model: &ForecastModel,
+    seed: u64,
+    range: std::ops::Range<u64>,
+    pass: Pass,
+    provisioned: &[Vec<u64>],
+) -> ForecastRun {
+    let months = model.months();
+    let kinds = model.tasks.len();
+    let schemes = model.schemes.len();
+    let n = (range.end - range.start) as usize;
+    let mut out = ForecastRun {
+        months,
+        kinds,
+        schemes,
+        input_count: model.params.len(),
+        seats: Vec::with_capacity(n * months),
+        active: Vec::with_capacity(n * months),
+        tasks: Vec::with_capacity(n * months),
+        tokens: Vec::with_capacity(n * months),
+        list_cost: Vec::with_capacity(n * months),
+        bill: Vec::with_capacity(n * months),
+        fixed_charges: Vec::with_capacity(n * months),
+        bill_by_kind: Vec::with_capacity(n * months * kinds),
+        tokens_by_kind: Vec::with_capacity(n * months * kinds),
+        list_by_kind: Vec::with_capacity(n * months * kinds),
+        scheme_bill: Vec::with_capacity(n * months * schemes),
+        scheme_details: vec![BillDetails::default(); months * schemes],
+        month_moments: vec![empty_moments(); months],
+        kind_moments: vec![empty_moments(); months * kinds],
+        ..ForecastRun::default()
+    };
+    let mut b = Buffers {
+        kinds: vec![KindMonth::default(); kinds],
+        ..Buffers::default()
+    };
+    let needs_extras = !model.schemes.is_empty();
+    let needs_users = model.small_months == SmallMonths::UserByUser;
+    let needs_drawn = model
+        .schemes
+        .iter()
+        .any(|s| matches!(s.scheme, BillingScheme::ComputeHours(_)));
+    let f = model.factors;
+    for index in range {
+        model.draw_inputs(seed, index, &mut b.inputs);
+        out.inputs.extend_from_slice(&b.inputs);
+        let inputs = &b.inputs;
+        let mut rng = trial_rng(seed, index);
+        // Named schemes draw from a stream of their own, so that billing them (or not) leaves
+        // the usage and the basic bill's draws unchanged.
+        let mut bill_rng = trial_rng(mix64(seed ^ BILLING_SALT), index);
+        let curve = model.curve(inputs);
+        let share = inputs[model.active_share];
+        let token_growth = 1.0 + inputs[model.token_drift];
+        let price_growth = 1.0 + inputs[model.price_drift];
+        for m in 0..months {
+            let seats = (curve.seats((m + 1) as f64) * f.seats).round().max(0.0);
+            let active = (seats * share).round();
+            let usage = MonthUsage {
+                active: active as u64,
+                days: model.working_days[m],
+                per_day: inputs[model.tasks_per_day] * f.tasks,
+                dispersion: inputs[model.dispersion],
+                sigma: inputs[model.intensity_sigma],
+                counts: model.counts,
+            };
+            model.mix_weights(inputs, m, &mut b.weights);
+            let token_mult = token_growth.powi(m as i32) * f.tokens;
+            let price_mult = price_growth.powi(m as i32) * f.prices;
+            for k in b.kinds.iter_mut() {
+                k.clear();
+            }
+            b.users.clear();
+            let per_user = needs_users && usage.active <= model.aggregation.exact_users_max;
+            let total = if per_user {
+                // Seat allowances: every active user's month, kind by kind.
+                let mut total = 0;
+                for _ in 0..usage.active {
+                    let n = user_tasks(&mut rng, &usage);
+                    total += n;
+                    split(&mut rng, n, &b.weights, &mut b.user_counts);
+                    let mut user = TaskSums::default();
+                    for ((task, &count), k) in model
+                        .tasks
+                        .iter()
+                        .zip(&b.user_counts)
+                        .zip(b.kinds.iter_mut())
+                    {
+                        let s = k.sum_and_add(
+                            &mut rng,
+                            &mut bill_rng,
+                            &task.pool,
+                            count,
+                            &model.aggregation,
+                            needs_drawn,
+                        );
+                        user.add(&s);
+                    }
+                    b.users.push(SeatUsage {
+                        tokens: user.tokens * token_mult,
+                        requests: user.extra[Extra::Calls as usize],
+                        list_usd: user.cost * token_mult * price_mult,
+                    });
+                }
+                total
+            } else {
+                let total = month_tasks(&mut rng, &usage, &model.aggregation);
+                split(&mut rng, total, &b.weights, &mut b.counts);
+                for ((task, &count), k) in model.tasks.iter().zip(&b.counts).zip(b.kinds.iter_mut())
+                {
+                    if needs_extras {
+                        k.sum_and_add(
+                            &mut rng,
+                            &mut bill_rng,
+                            &task.pool,
+                            count,
+                            &model.aggregation,
+                            needs_drawn,
+                        );
+                    } else {
+                        let (cost, tokens) =
+                            sum_tasks(&mut rng, &task.pool, count, &model.aggregation);
+                        let s = TaskSums {
+                            cost,
+                            tokens,
+                            ..TaskSums::default()
+                        };
+                        k.add(count, &s, false);
+                    }
+                }
+                total
+            };
+            b.list_kind.clear();
+            b.tokens_kind.clear();
+            for k in &b.kinds {
+                b.list_kind.push(k.sums.cost * token_mult * price_mult);
+                b.tokens_kind.push(k.sums.tokens * token_mult);
+            }
+            let list: f64 = b.list_kind.iter().sum();
+            let tokens: f64 = b.tokens_kind.iter().sum();
+            b.bills.clear();
+            b.bills.resize(kinds, 0.0);
+            let (mut bill, mut fixed) = model.bill_month(&b.list_kind, seats, &mut b.bills);
+            let work = MonthWork {
+                seats,
+                usage,
+                hours_per_day: model.hours_per_day,
+                token_mult,
+                price_mult,
+                tasks: &model.tasks,
+                kinds: &b.kinds,
+                weights: &b.weights,
+                per_user: per_user.then_some(&b.users[..]),
+            };
+            for (i, s) in model.schemes.iter().enumerate() {
+                let units = provisioned.get(i).and_then(|u| u.get(m)).copied();
+                let billed = bill_month(&mut bill_rng, s, units, &work, &mut b.profile);
+                if pass == Pass::Peaks {
+                    out.scheme_bill.push(b.profile.peak_tokens_per_minute());
+                    continue;
+                }
+                let scheme_fixed = s.fixed_charge(&billed);
+                out.scheme_bill.push(billed.total_usd);
+                out.scheme_details[m * schemes + i].add(&BillDetails {
+                    fixed: scheme_fixed,
+                    overage: billed.overage_usd,
+                    unused_commitment: billed.unused_commitment_usd,
+                    throttled_list: billed.throttled_list_usd,
+                    units: billed.units,
+                    utilisation: billed.utilisation,
+                });
+                if model.headline == Headline::Scheme(i) {
+                    bill = billed.total_usd;
+                    fixed = scheme_fixed;
+                    share_by_list(bill - fixed, &b.list_kind, &mut b.bills);
+                }
+            }
+            out.bill.push(bill);
+            let scalars = [seats, active, total as f64, tokens, list, fixed];
+            for (acc, &x) in out.month_moments[m].iter_mut().zip(&scalars) {
+                push(acc, x);
+            }
+            for k in 0..kinds {
+                let acc = &mut out.kind_moments[m * kinds + k];
+                push(&mut acc[0], b.bills[k]);
+                push(&mut acc[1], b.tokens_kind[k]);
+                push(&mut acc[2], b.list_kind[k]);
+            }
+            out.bill_by_kind.extend_from_slice(&b.bills);
+            out.tokens_by_kind.extend_from_slice(&b.tokens_kind);
+            out.list_by_kind.extend_from_slice(&b.list_kind);
+            out.seats.push(seats);
+            out.active.push(active);
+            out.tasks.push(total as f64);
+            out.tokens.push(tokens);
+            out.list_cost.push(list);
+            out.fixed_charges.push(fixed);
+        }
+    }
+    out
+}
