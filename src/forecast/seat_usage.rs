@@ -19,10 +19,17 @@
 use std::sync::OnceLock;
 
 use super::aggregate::{CountModel, MonthUsage};
+use crate::dist::{exp, ln};
 use crate::stats::special::gamma_p;
 
 /// Gauss–Hermite points.
 const NODES: usize = 24;
+
+/// `x^y` for `x > 0` from the crate's portable `exp` and `ln` (the platform's `powf` differs
+/// between libms).
+fn pow(x: f64, y: f64) -> f64 {
+    exp(y * ln(x))
+}
 
 /// Nodes `z` and weights (summing to 1) for `E[g(Z)]`, `Z` standard normal.
 fn hermite() -> &'static [(f64, f64); NODES] {
@@ -32,15 +39,14 @@ fn hermite() -> &'static [(f64, f64); NODES] {
         // points (Numerical Recipes, `gauher`), then z = √2 x and w / √π.
         let n = NODES;
         let mut out = [(0.0, 0.0); NODES];
-        let pim4 = std::f64::consts::PI.powf(-0.25);
+        let pim4 = pow(std::f64::consts::PI, -0.25);
         let mut z = 0.0f64;
         for i in 0..n.div_ceil(2) {
             z = match i {
                 0 => {
-                    (2.0 * n as f64 + 1.0).sqrt()
-                        - 1.85575 * (2.0 * n as f64 + 1.0).powf(-1.0 / 6.0)
+                    (2.0 * n as f64 + 1.0).sqrt() - 1.85575 * pow(2.0 * n as f64 + 1.0, -1.0 / 6.0)
                 }
-                1 => z - 1.14 * (n as f64).powf(0.426) / z,
+                1 => z - 1.14 * pow(n as f64, 0.426) / z,
                 2 => 1.86 * z - 0.86 * out[0].0,
                 3 => 1.91 * z - 0.91 * out[1].0,
                 _ => 2.0 * z - out[i - 2].0,
@@ -113,7 +119,7 @@ pub fn excess_per_user(u: &MonthUsage, m1: f64, m2: f64, limit: f64) -> (f64, f6
     let r = d * u.dispersion;
     let (mut e1, mut e2) = (0.0, 0.0);
     for &(z, w) in hermite() {
-        let lambda = (u.sigma * z - 0.5 * u.sigma * u.sigma).exp();
+        let lambda = exp(u.sigma * z - 0.5 * u.sigma * u.sigma);
         let a = d * u.per_day * lambda;
         let var_n = if r.is_infinite() { a } else { a + a * a / r };
         let (x1, x2) = gamma_excess(a * m1, a * task_var + var_n * m1 * m1, limit);
