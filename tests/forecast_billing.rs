@@ -317,6 +317,38 @@ fn compute_sized_to_the_full_peak_never_spills_and_threads_do_not_matter() {
 }
 
 #[test]
+fn compute_sizing_does_not_depend_on_schemes_that_draw_nothing_or_come_after() {
+    // Schemes bill in name order from one stream: token and commitment schemes draw nothing and
+    // schemes after the sized one cannot move its draws, so the sizing pilot skips them.
+    let gpu = "[billing.c_gpu]\ncompute_hours = { usd_per_unit_hour = 1, \
+               tokens_per_minute_per_unit = 20000, size_to_peak_percentile = 90 }\n";
+    // A seat plan after it (drawn user by user or, beyond exact_users_max, from the stream).
+    let plan = "[billing.d_plan]\nseats = { usd_per_seat = 20, allowance = { usd = 5 }, \
+                beyond = \"api_prices\" }\n";
+    let silent = "[billing.a_tokens]\ntokens = { discount = 0.2 }\n\
+                  [billing.b_commit]\ncommitment = { commit_usd = 50, discount = 0.2 }\n";
+    for sets in [&[][..], &["aggregation.exact_users_max=0"][..]] {
+        let alone = run(&load(&format!("{SMALL_ORG}{gpu}{plan}"), sets), 300, 2);
+        let all = run(
+            &load(&format!("{SMALL_ORG}{gpu}{plan}{silent}"), sets),
+            300,
+            2,
+        );
+        assert_eq!(alone.provisioned[0], all.provisioned[2], "{sets:?}");
+        assert!(alone.provisioned[0].iter().all(|&u| u > 0));
+        for m in 0..2 {
+            for t in 0..300 {
+                assert_eq!(
+                    scheme_bill(&alone, t, m, 0),
+                    scheme_bill(&all, t, m, 2),
+                    "{sets:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn memory_beyond_the_kept_trials_is_the_rank_correlation_sample_only() {
     use tokencast::forecast::simulate::DETAIL_TRIALS;
     use tokencast::forecast::streams::SAMPLE_TRIALS;

@@ -87,6 +87,7 @@ pub(super) fn run_trials(
         .iter()
         .any(|s| matches!(s.scheme, BillingScheme::ComputeHours(_)));
     let f = model.factors;
+    let peaks_needed = peaks_needed(model);
     for index in range {
         model.draw_inputs(seed, index, &mut b.inputs);
         out.inputs.extend_from_slice(&b.inputs);
@@ -199,6 +200,10 @@ pub(super) fn run_trials(
                 per_user: per_user.then_some(&b.users[..]),
             };
             for (i, s) in model.schemes.iter().enumerate() {
+                if pass == Pass::Peaks && !peaks_needed[i] {
+                    out.scheme_bill.push(0.0);
+                    continue;
+                }
                 let units = provisioned.get(i).and_then(|u| u.get(m)).copied();
                 let billed = bill_month(&mut bill_rng, s, units, &work, &mut b.profile);
                 if pass == Pass::Peaks {
@@ -244,4 +249,25 @@ pub(super) fn run_trials(
         }
     }
     out
+}
+
+/// Which schemes the sizing pilot ([`Pass::Peaks`]) must bill: the compute schemes sized to a
+/// peak percentile, and before the last of them every scheme that draws from the schemes'
+/// random stream (seat plans beyond `exact_users_max`, compute hours), so the sized schemes see
+/// the same draws as in the billing pass. Token and commitment schemes draw nothing; schemes
+/// after the last sized one cannot change its draws. The others' peaks are never read.
+fn peaks_needed(model: &ForecastModel) -> Vec<bool> {
+    let last_sized = model.schemes.iter().rposition(|s| s.sized_to_peak());
+    model
+        .schemes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| match last_sized {
+            Some(last) if i <= last => matches!(
+                s.scheme,
+                BillingScheme::Seats(_) | BillingScheme::ComputeHours(_)
+            ),
+            _ => false,
+        })
+        .collect()
 }
