@@ -21,7 +21,7 @@ use crate::workflow::{Caching, OnExhausted, Repeat, Step, When, Workflow};
 
 /// Runs one trial of `workflow`, appending its calls (task id `task`) to `calls`; returns
 /// whether the task succeeded.
-pub fn trace_trial<R: Rng + ?Sized>(
+pub fn trace_trial<R: Rng + Clone>(
     workflow: &Workflow,
     rng: &mut R,
     task: &str,

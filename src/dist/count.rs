@@ -3,17 +3,14 @@
 //! Two exact implementations of `clamp(round(x), floor, ceil)` with integer `floor <= ceil`:
 //! - [`Counting::Small`], for `ceil <= 2^51` (every count sampler of a scenario, whose counts
 //!   are capped far below): clamp first in the float domain (rounding is monotone and the
-//!   bounds are integers, so clamping before rounding gives the same result), then round by
-//!   adding 2^52: in `[2^52, 2^53)` doubles are spaced by 1, so the sum is the nearest integer
-//!   (ties to even) and its bit pattern counts up by one per integer. A tie that went down
-//!   (`x − nearest = 0.5`) is moved up. No float-to-int conversion and its saturation checks.
+//!   bounds are integers, so clamping before rounding gives the same result), then add the
+//!   largest double below 1/2 and truncate (see `round_small` for why that is exact).
 //! - [`Counting::Wide`], for any bounds: `x as i64` (saturating), a half-up correction, integer
 //!   clamps.
 //!
 //! Both avoid libm's `round` (a call on baseline x86-64) and data-dependent branches (a 50/50
 //! branch per draw mispredicts badly). NaN counts as 0, so it gives `max(floor, 0)`.
 
-const TWO52: f64 = 4_503_599_627_370_496.0;
 /// Largest upper clamp of the float-domain path: sums stay below 2^53.
 const SMALL_LIMIT: i64 = 1 << 51;
 
@@ -54,17 +51,26 @@ impl Counting {
     }
 }
 
+/// The largest double below 1/2.
+const JUST_BELOW_HALF: f64 = 0.499_999_999_999_999_94;
+
 /// `clamp(round(x), lo, hi)` for integers `0 <= lo <= hi <= 2^51` given as doubles.
+///
+/// For `0 <= c <= 2^51`, `trunc(c + JUST_BELOW_HALF)` (the sum rounded to a double) is
+/// `floor(c + 1/2)`, i.e. `c` rounded half up. With `n = floor(c + 1/2)`: `c` lies in
+/// `[n − 1/2, n + 1/2 − ulp(c)]` (ulp(c) <= 1/2 divides `n + 1/2`), so the exact sum lies in
+/// `[n − 2^−54, n + 1 − 2^−54 − ulp(c)]`. Its upper end is more than half an ulp of the sum
+/// below `n + 1` (for `c >= 1/2` the sum's ulp is at most twice c's; below, the sum is under 1
+/// where the spacing is 2^−53), so it never rounds up to `n + 1`; its lower end is within
+/// 2^−54 of `n`, at most half the spacing of doubles below an integer `n >= 1`, so it rounds
+/// to `n` or above. (Adding exactly 1/2 fails at 0.49999999999999994, whose sum rounds to 1.)
 #[inline(always)]
 fn round_small(x: f64, lo: f64, hi: f64) -> u64 {
     // Comparisons with NaN are false: NaN becomes `lo`.
     let c = if x > lo { x } else { lo };
     let c = if c < hi { c } else { hi };
-    let shifted = c + TWO52;
-    let nearest = shifted - TWO52;
-    // |c − nearest| <= 1/2 is a multiple of c's ulp: exact.
-    let tie_went_down = (c - nearest == 0.5) as u64;
-    (shifted.to_bits() - TWO52.to_bits()) + tie_went_down
+    // The sum lies in [0, 2^51 + 1): the conversion is exact truncation.
+    (c + JUST_BELOW_HALF) as i64 as u64
 }
 
 /// Rounds half away from zero for `x >= 0`, exactly as `f64::round` does, in the integer
@@ -145,6 +151,22 @@ mod tests {
         for i in 0..200_000 {
             xs.push(i as f64 * 0.25);
             xs.push((i as f64 * 0.731).exp2().min(1e30) * 1.000_01);
+        }
+        // Halves and their neighbours at every magnitude up to 2^52, and the largest doubles
+        // below each power of two.
+        for e in 0..53 {
+            for n in [1u64 << e, (1u64 << e) + 1, (1u64 << e) * 3 / 2 + 7] {
+                let n = n as f64;
+                for x in [n - 0.5, n + 0.5, n] {
+                    xs.extend([x, x.next_up(), x.next_down()]);
+                }
+            }
+            let power = (1u64 << e) as f64;
+            xs.extend([power.next_down(), (power - 0.5).next_down()]);
+        }
+        for i in 1..60 {
+            let x = 0.5f64.next_down() / f64::from(i);
+            xs.extend([x, x.next_up()]);
         }
         let bounds = [
             (0, 0),

@@ -99,6 +99,25 @@ pub fn standard_normal<G: Rng + ?Sized>(rng: &mut G) -> f64 {
     outside_rectangle(rng, i, x)
 }
 
+/// [`standard_normal`] for a generator the caller keeps in registers: the same draw (the same
+/// words of the stream, the same result), but the rare slow path runs on a copy of the
+/// generator that is written back afterwards. Passing the caller's generator itself to the
+/// out-of-line slow path would let its address escape, and the compiler would then keep its
+/// state in memory, with a load and a store of each word at every draw.
+#[inline(always)]
+pub fn standard_normal_local<G: Rng + Clone>(rng: &mut G) -> f64 {
+    let bits = rng.next_u64();
+    let i = (bits & 0xff) as usize;
+    let x = signed_unit(bits) * X[i];
+    if x.abs() < X[i + 1] {
+        return x;
+    }
+    let mut copy = rng.clone();
+    let z = outside_rectangle(&mut copy, i, x);
+    *rng = copy;
+    z
+}
+
 /// The slow paths: the base layer's tail, a layer's wedge, or a fresh try.
 #[cold]
 #[inline(never)]

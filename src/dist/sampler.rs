@@ -19,11 +19,11 @@
 use rand::{Rng, RngExt};
 
 use super::count::Counting;
-use super::exp::{exp, exp_in_range};
+use super::exp::{IN_RANGE, exp, exp_in_range};
 use super::gamma::{BetaDraw, GammaDraw};
 use super::inversion::CdfTable;
 use super::ln::ln;
-use super::normal::{MAX_ABS_DRAW, standard_normal};
+use super::normal::{MAX_ABS_DRAW, standard_normal, standard_normal_local};
 use super::poisson::{Ptrs, sample_poisson};
 use super::spec::{DistSpec, Family};
 
@@ -69,6 +69,10 @@ pub struct Sampler {
     count_ceil: i64,
     /// How `sample_count` rounds and clamps (derived from the two above).
     counting: Counting,
+    /// The count of a fixed value (derived from the kind and `counting`): `sample_count` returns
+    /// it without a call. A field of its own, tested after the log-normal's tag, so the
+    /// log-normal draw pays nothing for it.
+    fixed_count: Option<u64>,
 }
 
 /// The family and its parameters. `repr(u8)` gives the enum a tag byte of its own: without it
@@ -90,7 +94,7 @@ enum Kind {
         mean: f64,
         sd: f64,
     },
-    /// `exp(mu + sigma z)` whose argument always lies in `|x| < 708` (see
+    /// `exp(mu + sigma z)` whose argument always lies in `|x| < 600` (see
     /// [`Sampler::compile`]): drawn with the unchecked `exp`.
     LogNormal {
         mu: f64,
@@ -528,9 +532,10 @@ impl Sampler {
             }
         };
         // The inlined log-normal path skips exp's range check: only when |mu + sigma z| stays
-        // below 708 for every z the normal generator can return (with a margin for rounding).
+        // below exp_in_range's bound (600) for every z the normal generator can return (with a
+        // margin for rounding). Medians from e^-592 to e^592 with sigma below 1 qualify.
         let kind = match kind {
-            Kind::LogNormal { mu, sigma } if mu.abs() + MAX_ABS_DRAW * sigma >= 700.0 => {
+            Kind::LogNormal { mu, sigma } if mu.abs() + MAX_ABS_DRAW * sigma >= IN_RANGE - 8.0 => {
                 Kind::LogNormalWide { mu, sigma }
             }
             other => other,
@@ -564,7 +569,18 @@ impl Sampler {
             count_floor,
             count_ceil,
             counting: Counting::new(count_floor, count_ceil),
+            fixed_count: None,
         }
+        .with_fixed_count()
+    }
+
+    /// Sets `fixed_count` from the kind and the counting.
+    fn with_fixed_count(mut self) -> Sampler {
+        self.fixed_count = match self.kind {
+            Kind::Fixed(v) => Some(self.counting.round(v + self.shift)),
+            _ => None,
+        };
+        self
     }
 
     /// The same sampler with integer draws capped at `max` (a hard limit at run time, whatever
@@ -574,7 +590,7 @@ impl Sampler {
         self.count_ceil = self.count_ceil.min(max).max(self.count_floor.min(max));
         self.count_floor = self.count_floor.min(max);
         self.counting = Counting::new(self.count_floor, self.count_ceil);
-        self
+        self.with_fixed_count()
     }
 
     /// A sampler that always yields `value` (used for defaults).
@@ -677,14 +693,24 @@ impl Sampler {
     /// clamped to `[min, max]` and to at least 0.
     ///
     /// The log-normal path is inlined into every call site (a handful in the executor); the
-    /// other families make one call.
+    /// other families make one call. Out-of-line paths get a copy of the generator that is
+    /// written back after them, so a caller that owns its generator as a local keeps the
+    /// state in registers (the address of the caller's generator never escapes); the draws
+    /// are the same as with the generator itself.
     #[inline(always)]
-    pub fn sample_count<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+    pub fn sample_count<R: Rng + Clone>(&self, rng: &mut R) -> u64 {
         if let Kind::LogNormal { mu, sigma } = self.kind {
-            let x = exp_in_range(mu + sigma * standard_normal(rng)) + self.shift;
+            let x = exp_in_range(mu + sigma * standard_normal_local(rng)) + self.shift;
             return self.counting.round(x);
         }
-        self.sample_count_other(rng)
+        // A fixed count (a system prompt, a phase that runs once) draws nothing: no call.
+        if let Some(n) = self.fixed_count {
+            return n;
+        }
+        let mut copy = rng.clone();
+        let n = self.sample_count_other(&mut copy);
+        *rng = copy;
+        n
     }
 }
 

@@ -242,6 +242,16 @@ impl MetricLayout {
     #[inline]
     pub fn fill(&self, usage: &TrialUsage, prices: &PriceTable, out: &mut [f64]) {
         let tiered = usage.tier_count() > 1;
+        if !self.per_model && !tiered {
+            self.fill_one_model(usage, prices, out);
+        } else {
+            self.fill_general(usage, prices, out);
+        }
+    }
+
+    /// [`MetricLayout::fill`] for any number of models, with or without price tiers.
+    fn fill_general(&self, usage: &TrialUsage, prices: &PriceTable, out: &mut [f64]) {
+        let tiered = usage.tier_count() > 1;
         // Every slot is written once: sums build up in `totals` and in the per-model blocks,
         // which start from zero here.
         let mut totals = [0.0; USAGE_METRICS.len()];
@@ -281,6 +291,36 @@ impl MetricLayout {
             phase[2] = count_as_f64(usage.iterations(p));
             for (slot, &kind) in phase[3..].iter_mut().zip(&self.phase_kinds) {
                 *slot = phase_tokens[kind];
+            }
+        }
+        *usage_block(out, 0) = totals;
+        for &(slot, i) in &self.trial {
+            out[slot] = trial_metric(usage, i);
+        }
+    }
+}
+
+impl MetricLayout {
+    /// [`MetricLayout::fill`] for one model without price tiers (the common case), with the
+    /// same bits: a phase's sums over its single model are that model's values (`0.0 + x` is
+    /// `x` for the non-negative values here, and a cost is never −0), so they are written
+    /// straight from the cell, and there are no per-model blocks.
+    #[inline]
+    fn fill_one_model(&self, usage: &TrialUsage, prices: &PriceTable, out: &mut [f64]) {
+        let mut totals = [0.0; USAGE_METRICS.len()];
+        let width = self.phase_width();
+        for p in 0..self.phases {
+            let cell = usage.cell_f64(p, 0);
+            let cost = prices.cost_of_counts(0, &cell);
+            let calls = count_as_f64(usage.calls(p, 0));
+            add_usage(&mut totals, cost, calls, &cell);
+            let pb = self.phase_base(p);
+            let phase = &mut out[pb..pb + width];
+            phase[0] = cost;
+            phase[1] = calls;
+            phase[2] = count_as_f64(usage.iterations(p));
+            for (slot, &kind) in phase[3..].iter_mut().zip(&self.phase_kinds) {
+                *slot = cell[kind];
             }
         }
         *usage_block(out, 0) = totals;
@@ -342,5 +382,31 @@ mod tests {
         assert_eq!(get(Scope::Total, "calls"), 2.0);
         assert_eq!(get(Scope::Total, "output_tokens"), 1_000_000.0);
         assert_eq!(get(Scope::Model(0), "input_tokens"), 1_000_000.0);
+    }
+
+    #[test]
+    fn the_one_model_path_gives_the_general_bits() {
+        let prices = PriceTable::new(&[ModelPrices::new(3.0, 15.0, 3.75, 0.3)]);
+        let mut kinds = [true; TokenKind::COUNT];
+        kinds[TokenKind::Reasoning.index()] = false;
+        let layout = MetricLayout::new(1, 3, kinds);
+        let mut usage = TrialUsage::new(3, 1);
+        for (i, kind) in TokenKind::ALL.into_iter().enumerate() {
+            if kind != TokenKind::Reasoning {
+                usage.add_tokens(0, 0, kind, 1_234_567 * i as u64 + 89);
+                usage.add_tokens(2, 0, kind, 98_765 + i as u64);
+            }
+        }
+        usage.add_call(0, 0);
+        usage.add_call(2, 0);
+        usage.add_call(2, 0);
+        usage.add_iteration(2);
+        let mut fast = vec![f64::NAN; layout.len()];
+        let mut general = vec![f64::NAN; layout.len()];
+        layout.fill(&usage, &prices, &mut fast);
+        layout.fill_general(&usage, &prices, &mut general);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&fast), bits(&general));
+        assert!(fast.iter().all(|x| x.is_finite()), "every slot written");
     }
 }

@@ -401,7 +401,7 @@ impl ChunkContext<'_> {
         let mut sums = MomentsBlock::new(width);
         sums.push_rows(rows);
         for &j in &self.active {
-            sketches[j].insert_all(rows[j..].iter().step_by(width).copied());
+            sketches[j].insert_column(rows, j, width);
         }
         let n = last - first;
         for (j, def) in self.layout.defs.iter().enumerate() {

@@ -49,10 +49,15 @@ impl Workflow {
     /// A failed task may be re-run from scratch (cold context and cache) as
     /// [`Workflow::task_retry`] says; usage and time add up over the runs, and the last run
     /// decides success.
-    pub fn run_trial<R: Rng + ?Sized>(&self, rng: &mut R, usage: &mut TrialUsage) {
+    pub fn run_trial<R: Rng + Clone>(&self, rng: &mut R, usage: &mut TrialUsage) {
         usage.reset();
         if self.mechanics == Mechanics::Off {
-            let task = self.run_agent::<false, R>(0, 0.0, rng, usage);
+            // A local copy whose address never escapes (the samplers' out-of-line paths work on
+            // copies of their own): the generator's state stays in registers across the trial
+            // instead of a load and a store of each word per draw.
+            let mut local = rng.clone();
+            let task = self.run_agent::<false, R>(0, 0.0, &mut local, usage);
+            *rng = local;
             usage.success = !task.failed;
             return;
         }
@@ -82,7 +87,7 @@ impl Workflow {
     /// time, TTL, windows, failures, reasoning and escalation compile away, and the result is
     /// the same as with `M = true` (every one of them is a no-op then; a test checks it).
     #[inline]
-    fn run_agent<const M: bool, R: Rng + ?Sized>(
+    fn run_agent<const M: bool, R: Rng + Clone>(
         &self,
         agent: usize,
         start_s: f64,
@@ -166,7 +171,7 @@ impl Workflow {
     /// Inlined into its two call sites: an out-of-line call per iteration costs more than the
     /// steps of a short phase.
     #[inline(always)]
-    fn run_steps<const M: bool, R: Rng + ?Sized>(
+    fn run_steps<const M: bool, R: Rng + Clone>(
         &self,
         phase: usize,
         steps: &[Step],
@@ -221,7 +226,7 @@ impl Workflow {
     /// advance the clock.
     #[inline]
     #[allow(clippy::too_many_arguments)]
-    fn call<R: Rng + ?Sized>(
+    fn call<R: Rng + Clone>(
         &self,
         phase: usize,
         model: usize,
@@ -264,7 +269,7 @@ impl Workflow {
     /// minimum cacheable prompt, so it records the two or three kinds a call can produce
     /// straight into its usage cell. Gives what [`Workflow::call`] gives when nothing is on.
     #[inline(always)]
-    fn call_plain<R: Rng + ?Sized>(
+    fn call_plain<R: Rng + Clone>(
         &self,
         phase: usize,
         model: usize,
@@ -332,7 +337,7 @@ impl Workflow {
     /// compaction is on and due, then check the window. Returns whether the call may go on.
     #[cold]
     #[inline(never)]
-    fn make_room<R: Rng + ?Sized>(
+    fn make_room<R: Rng + Clone>(
         &self,
         model: usize,
         state: &mut AgentState,
@@ -369,7 +374,7 @@ impl Workflow {
     /// Draws the failed attempts before a call succeeds. Returns false (and stops the agent)
     /// when every attempt failed.
     #[inline(never)]
-    fn failed_attempts<R: Rng + ?Sized>(
+    fn failed_attempts<R: Rng + Clone>(
         &self,
         failures: super::CallFailures,
         phase: usize,
@@ -401,7 +406,7 @@ impl Workflow {
     /// Runs `count` instances of a sub-agent in parallel from the parent's clock; each returns
     /// its summary to the parent's context; the parent waits for the slowest.
     #[inline(never)]
-    fn run_subagents<R: Rng + ?Sized>(
+    fn run_subagents<R: Rng + Clone>(
         &self,
         agent: usize,
         count: &Sampler,
