@@ -126,21 +126,16 @@ const fn scaled_table() -> [u64; 64] {
 #[inline(always)]
 pub(crate) const fn exp_in_range(x: f64) -> f64 {
     debug_assert!(x.abs() < IN_RANGE);
-    let shifted = x * N_OVER_LN2 + SHIFTER;
-    let kf = shifted - SHIFTER;
-    let r = (x - kf * LN2_64_HI) - kf * LN2_64_LO;
-    let k = (shifted.to_bits() as i64).wrapping_sub(SHIFTER.to_bits() as i64);
+    let (p, k) = reduce_poly(x);
     let j = (k & 63) as usize;
-    let r2 = r * r;
-    let q = (0.5 + r * (1.0 / 6.0)) + r2 * (1.0 / 24.0 + r * (1.0 / 120.0));
-    let p = r + r2 * q;
     let s = f64::from_bits(SCALED_TABLE[j].wrapping_add((k as u64) << 46));
     s + s * p
 }
 
-/// `e^x = m · 2^e` with `m` in about [0.7, 1.5): the range reduction and the polynomial.
+/// The range reduction and the polynomial shared by [`exp`] and [`exp_in_range`]:
+/// `e^x = 2^(k/64) · (1 + p)` with `k` the nearest multiple index and `|p|` below 0.0055.
 #[inline(always)]
-const fn reduce(x: f64) -> (f64, i64) {
+const fn reduce_poly(x: f64) -> (f64, i64) {
     // x = (64 e + j) ln2/64 + r with |r| <= ln2/128. For |x| < 746, `shifted` lies in
     // [2^52, 2^53), where the spacing of doubles is 1: it is SHIFTER + k exactly, so k is the
     // difference of the bit patterns (no float-to-int conversion and its saturation checks).
@@ -148,13 +143,18 @@ const fn reduce(x: f64) -> (f64, i64) {
     let kf = shifted - SHIFTER;
     let r = (x - kf * LN2_64_HI) - kf * LN2_64_LO;
     let k = (shifted.to_bits() as i64).wrapping_sub(SHIFTER.to_bits() as i64);
-    let j = (k & 63) as usize;
     // e^r - 1 by its degree-5 Taylor polynomial (|r| <= 0.0055: truncation below 4e-17, a
     // sixth of an ulp), in Estrin form.
     let r2 = r * r;
     let q = (0.5 + r * (1.0 / 6.0)) + r2 * (1.0 / 24.0 + r * (1.0 / 120.0));
-    let p = r + r2 * q;
-    let t = f64::from_bits(TABLE[j]);
+    (r + r2 * q, k)
+}
+
+/// `e^x = m · 2^e` with `m` in about [0.7, 1.5): the range reduction and the polynomial.
+#[inline(always)]
+const fn reduce(x: f64) -> (f64, i64) {
+    let (p, k) = reduce_poly(x);
+    let t = f64::from_bits(TABLE[(k & 63) as usize]);
     (t + t * p, k >> 6)
 }
 
