@@ -50,7 +50,7 @@ pub struct ForecastConfig {
 
 /// A forecast run. Every summary is streamed over all trials into accumulators whose size does
 /// not grow with the trial count: `streams` (bills per month, cumulative, per year and over
-/// the horizon, per scheme, detail series, budgets), `month_moments`, `kind_moments`,
+/// the horizon, per scheme, detail series, budgets), `kind_moments`,
 /// `scheme_details`, and `sample` (inputs and yearly bills of the first
 /// [`super::streams::SAMPLE_TRIALS`] trials, for rank correlations). Per-trial series are kept
 /// for the first `detail_trials` trials: [`DETAIL_TRIALS`] by default, every trial with
@@ -72,9 +72,6 @@ pub struct ForecastRun {
     pub streams: RunStreams,
     /// Inputs and yearly bills of the first trials, paired (rank correlations).
     pub sample: TrialSample,
-    /// Per month, moments over all trials of seats, active users, tasks, tokens, list cost and
-    /// fixed charges (in [`Detail`] order).
-    pub month_moments: Vec<[Moments; 6]>,
     /// Per month and kind (`[month * kinds + kind]`), moments over all trials of the usage
     /// bill, tokens and list cost.
     pub kind_moments: Vec<[Moments; 3]>,
@@ -114,23 +111,6 @@ pub struct ForecastRun {
     /// Per scheme, the units provisioned each month (compute hours sized to a peak
     /// percentile; empty for other schemes).
     pub provisioned: Vec<Vec<u64>>,
-}
-
-/// The detail series with moments in [`ForecastRun::month_moments`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Detail {
-    /// Seats.
-    Seats = 0,
-    /// Active users.
-    Active = 1,
-    /// Tasks.
-    Tasks = 2,
-    /// Tokens.
-    Tokens = 3,
-    /// List cost.
-    ListCost = 4,
-    /// Fixed charges of the headline bill.
-    Fixed = 5,
 }
 
 /// Trials kept per trial by default ([`Record::FirstTrials`]): every series (bills, scheme
@@ -213,8 +193,7 @@ impl ForecastRun {
         .map(|v| v.len() * 8)
         .sum::<usize>()
             + (self.sample.inputs.len() + self.sample.year_bills.len()) * 8;
-        let acc = self.month_moments.len() * std::mem::size_of::<[Moments; 6]>()
-            + self.kind_moments.len() * std::mem::size_of::<[Moments; 3]>()
+        let acc = self.kind_moments.len() * std::mem::size_of::<[Moments; 3]>()
             + self.scheme_details.len() * std::mem::size_of::<BillDetails>()
             + self.streams.heap_bytes();
         (per_trial, acc)
@@ -300,7 +279,6 @@ fn run_pass(
         schemes,
         detail_trials: kept,
         scheme_details: vec![BillDetails::default(); model.months() * schemes],
-        month_moments: vec![empty_moments(); model.months()],
         kind_moments: vec![empty_moments(); model.months() * model.tasks.len()],
         streams: RunStreams::new(
             model.months(),
@@ -347,11 +325,6 @@ impl ForecastRun {
         let keep = |v: &mut Vec<f64>, from: &[f64], per_trial: usize| {
             v.extend_from_slice(&from[..(n * per_trial).min(from.len())]);
         };
-        for (a, b) in out.month_moments.iter_mut().zip(&p.month_moments) {
-            for (x, y) in a.iter_mut().zip(b) {
-                x.merge(y);
-            }
-        }
         for (a, b) in out.kind_moments.iter_mut().zip(&p.kind_moments) {
             for (x, y) in a.iter_mut().zip(b) {
                 x.merge(y);

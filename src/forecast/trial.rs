@@ -72,7 +72,6 @@ pub(super) fn run_trials(
         list_by_kind: Vec::with_capacity(n * months * kinds),
         scheme_bill: Vec::with_capacity(n * months * schemes),
         scheme_details: vec![BillDetails::default(); months * schemes],
-        month_moments: vec![empty_moments(); months],
         kind_moments: vec![empty_moments(); months * kinds],
         ..ForecastRun::default()
     };
@@ -227,10 +226,6 @@ pub(super) fn run_trials(
                 }
             }
             out.bill.push(bill);
-            let scalars = [seats, active, total as f64, tokens, list, fixed];
-            for (acc, &x) in out.month_moments[m].iter_mut().zip(&scalars) {
-                push(acc, x);
-            }
             for k in 0..kinds {
                 let acc = &mut out.kind_moments[m * kinds + k];
                 push(&mut acc[0], b.bills[k]);

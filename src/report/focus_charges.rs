@@ -17,7 +17,8 @@
 //! among kinds by list cost (mean list shares: per-kind utilisation is not tracked).
 
 use crate::forecast::model::Headline;
-use crate::forecast::simulate::{Detail, ForecastRun};
+use crate::forecast::simulate::ForecastRun;
+use crate::forecast::streams::Series;
 use crate::forecast::{Forecast, ForecastModel};
 use crate::pricing::scheme::{BillingScheme, Spill};
 
@@ -185,11 +186,11 @@ pub fn mean_split(f: &Forecast, run: &ForecastRun, s: ExportedScheme, m: usize) 
         }
         _ => {
             out.billed = (0..kinds).map(|k| km(k, 0)).collect();
-            let fixed = run.month_moments[m][Detail::Fixed as usize].mean;
+            let fixed = run.streams.monthly[m][Series::Fixed as usize].moments.mean;
             (out.billed.iter().sum::<f64>(), fixed)
         }
     };
-    let seats_mean = run.month_moments[m][Detail::Seats as usize].mean;
+    let seats_mean = run.streams.monthly[m][Series::Seats as usize].moments.mean;
     match s {
         ExportedScheme::Basic => {
             if model.seat_fee > 0.0 {
