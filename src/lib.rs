@@ -8,6 +8,7 @@ pub mod calibrate;
 pub mod dist;
 pub mod engine;
 pub mod forecast;
+pub mod gates;
 pub mod pricing;
 pub mod report;
 pub mod scenario;

@@ -2,6 +2,7 @@
 //! 2 bad input (a scenario or an argument).
 
 mod calibrate;
+mod check;
 mod compare;
 mod explain;
 mod explain_forecast;
@@ -59,6 +60,9 @@ enum Command {
     Calibrate(calibrate::CalibrateArgs),
     /// Price the same simulated periods under every billing scheme of a scenario.
     Compare(compare::CompareArgs),
+    /// Check spend gates (e.g. 'p95(cost_usd) <= 2.00') with their Monte Carlo uncertainty:
+    /// exit 0 when all hold, 3 when one fails or stays undecided, 2 for bad input.
+    Check(check::CheckArgs),
 }
 
 /// What `run` prints on stdout.
@@ -150,16 +154,19 @@ pub fn main(cli: Cli) -> Result<(), Failure> {
             if tokencast::forecast::is_forecast_text(&text) {
                 let f = tokencast::forecast::Forecast::load(&scenario, &[], None, None)
                     .map_err(forecast::forecast_error)?;
-                return print_stdout(&explain_forecast::explain(&f));
+                let gates = file_gates(&scenario, &text, tokencast::gates::FileKind::Forecast)?;
+                return print_stdout(&(explain_forecast::explain(&f) + &gates));
             }
             let catalog = prices::load_catalog(prices.as_deref())?;
             let s = Scenario::load_with_catalog(&scenario, &catalog).map_err(bad_input)?;
-            print_stdout(&explain::explain(&s))
+            let gates = file_gates(&scenario, &text, tokencast::gates::FileKind::Task)?;
+            print_stdout(&(explain::explain(&s) + &gates))
         }
         Command::Prices(args) => print_stdout(&prices::render(&args)?),
         Command::Forecast(args) => forecast::run(args),
         Command::Sweep(args) => forecast::sweep(args),
         Command::Compare(args) => print_stdout(&compare::run(args)?),
+        Command::Check(args) => check::run(args),
     }
 }
 
@@ -374,6 +381,27 @@ fn previous_run_files(dir: &Path) -> Vec<String> {
             })
         })
         .unwrap_or_default()
+}
+
+/// The file's `[gates]`, checked, as `validate` lists them (empty when it has none).
+fn file_gates(
+    path: &Path,
+    text: &str,
+    kind: tokencast::gates::FileKind,
+) -> Result<String, Failure> {
+    let gates = tokencast::gates::gates_in_file(&path.display().to_string(), text, kind)
+        .map_err(bad_input)?;
+    if gates.is_empty() {
+        return Ok(String::new());
+    }
+    let mut out = format!(
+        "\nGates (`tokencast check {}` tests them):\n",
+        path.display()
+    );
+    for g in &gates {
+        out.push_str(&format!("  - {}\n", g.text));
+    }
+    Ok(out)
 }
 
 /// Prints a line on stderr; a closed stderr is not worth failing for.

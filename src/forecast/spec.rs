@@ -43,6 +43,9 @@ pub struct ForecastFile {
     /// How sums of many tasks are computed.
     #[serde(default)]
     pub aggregation: AggregationSpec,
+    /// Gates that `tokencast check` tests.
+    #[serde(default)]
+    pub gates: crate::scenario::spec::GatesSpec,
 }
 
 /// `[forecast]`.

@@ -31,6 +31,20 @@ pub struct ScenarioFile {
     /// Billing schemes by name (for `compare`).
     #[serde(default)]
     pub billing: BTreeMap<String, BillingSpec>,
+    /// Gates that `tokencast check` tests (see [`GatesSpec`]).
+    #[serde(default)]
+    pub gates: GatesSpec,
+}
+
+/// `[gates]`: statements about the cost distribution that `tokencast check` requires to hold,
+/// written as on its command line (`"p95(cost_usd) <= 2.00"`); shared by task scenarios and
+/// forecasts.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatesSpec {
+    /// The gates.
+    #[serde(default)]
+    pub require: Vec<String>,
 }
 
 /// `[workflows.NAME]`: a sub-agent: its own model, starting context and phases.

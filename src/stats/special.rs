@@ -90,6 +90,31 @@ pub fn normal_cdf(z: f64) -> f64 {
     0.5 * erfc(-z / std::f64::consts::SQRT_2)
 }
 
+/// The standard normal quantile `Φ⁻¹(p)` for `0 < p < 1` (±∞ at 0 and 1), by bisection on
+/// [`normal_cdf`] over `[−40, 40]` (80 halvings): as accurate as `Φ` (about 1e-6 in `z`
+/// near the centre), and the same bits on every machine, since `Φ` is the crate's own.
+pub fn normal_quantile(p: f64) -> f64 {
+    if p.is_nan() {
+        return f64::NAN;
+    }
+    if p <= 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if p >= 1.0 {
+        return f64::INFINITY;
+    }
+    let (mut lo, mut hi) = (-40.0_f64, 40.0_f64);
+    for _ in 0..80 {
+        let mid = 0.5 * (lo + hi);
+        if normal_cdf(mid) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
 /// The regularised lower incomplete gamma function `P(a, x)` for `a > 0`, `x ≥ 0`.
 pub fn gamma_p(a: f64, x: f64) -> f64 {
     if x <= 0.0 {
@@ -179,6 +204,11 @@ mod tests {
         assert!((gamma_p(1.0, 0.7) - (1.0 - (-0.7f64).exp())).abs() < 1e-13);
         assert!((gamma_p(3.0, 2.0) - (1.0 - 5.0 * (-2.0f64).exp())).abs() < 1e-13);
         assert!((gamma_p(3.0, 9.0) - (1.0 - (-9.0f64).exp() * (1.0 + 9.0 + 40.5))).abs() < 1e-13);
+        // Φ⁻¹ inverts Φ: the 97.5% point is 1.95996; the 99.5% point 2.57583.
+        assert!((normal_quantile(0.975) - 1.959_964).abs() < 1e-5);
+        assert!((normal_quantile(0.995) - 2.575_829).abs() < 1e-5);
+        assert!(normal_quantile(0.5).abs() < 1e-6);
+        assert_eq!(normal_quantile(0.0), f64::NEG_INFINITY);
         // Q(1.36) ≈ 0.049 (the classic 5% critical value).
         assert!((kolmogorov_tail(1.358) - 0.05).abs() < 1e-3);
     }
