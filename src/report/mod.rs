@@ -10,21 +10,25 @@ pub mod forecast;
 pub mod forecast_extras;
 pub mod forecast_schemes;
 mod html;
+pub mod interrupt;
 mod manifest;
 mod run_charts;
+pub mod run_dir;
+pub mod run_files;
 mod table;
 mod trials_csv;
 
 use std::io;
 use std::path::Path;
 
-pub use atomic::{AtomicFile, write_atomic};
+pub use atomic::{AtomicFile, NotARegularFile, check_output_file, write_atomic};
 pub use html::{ReportPage, escape as html_escape, render as render_html};
 pub use manifest::{Manifest, iso8601_utc, sha256_hex};
 pub use run_charts::{
     LONG_TAIL_RATIO, RunChartData, cost_breakdown, cost_convergence, cost_exceedance,
     cost_histogram, cost_scale, render_run_charts,
 };
+pub use run_dir::{Published, RunDir, RunDirError};
 pub use table::render as render_table;
 pub use trials_csv::TrialCsvWriter;
 
