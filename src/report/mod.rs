@@ -4,6 +4,7 @@
 mod atomic;
 pub mod charts;
 pub mod compare;
+mod dir_lock;
 pub mod focus;
 pub mod focus_charges;
 pub mod forecast;

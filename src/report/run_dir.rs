@@ -28,6 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::atomic::{NotARegularFile, TEMP_SUFFIX, check_output_file, non_regular_kind};
+use super::dir_lock::DirLock;
 use super::{Manifest, interrupt, iso8601_utc, write_atomic};
 
 /// The lock file inside an output directory; it holds the pid of the last run that locked it.
@@ -101,7 +102,7 @@ impl RunDirError {
     }
 }
 
-fn io_error<'a>(
+pub(crate) fn io_error<'a>(
     action: &'static str,
     path: &'a Path,
 ) -> impl FnOnce(io::Error) -> RunDirError + 'a {
@@ -157,7 +158,13 @@ impl RunDir {
                 .map_err(io_error("cannot create the output directory", out))?,
         }
         let lock = DirLock::acquire(out)?;
-        let leftovers = remove_leftovers(out)?;
+        // Without a lock (a file system that has none), a staging directory may be a live
+        // run's: leave them.
+        let leftovers = if lock.is_held() {
+            remove_leftovers(out)?
+        } else {
+            Vec::new()
+        };
         let started = SystemTime::now();
         let staging = out.join(format!(
             "{STAGING_PREFIX}{}-{}",
@@ -419,67 +426,6 @@ fn sync_dir(dir: &Path) {
 
 #[cfg(not(unix))]
 fn sync_dir(_dir: &Path) {}
-
-/// The advisory lock on an output directory, held while the value lives.
-#[derive(Debug)]
-struct DirLock {
-    _file: Option<File>,
-}
-
-impl DirLock {
-    #[cfg(unix)]
-    fn acquire(dir: &Path) -> Result<DirLock, RunDirError> {
-        use rustix::fs::{FlockOperation, flock};
-        use rustix::io::Errno;
-        use std::io::{Read, Seek};
-
-        let path = dir.join(LOCK_FILE);
-        check_output_file(&path)?;
-        let mut file = fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io_error("cannot open the lock file", &path))?;
-        match flock(&file, FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => {}
-            Err(Errno::WOULDBLOCK) => {
-                let mut read_pid = || {
-                    let mut text = String::new();
-                    file.rewind().ok()?;
-                    file.read_to_string(&mut text).ok()?;
-                    text.trim().parse::<u32>().ok()
-                };
-                // The holder may be between truncating the file and writing its pid.
-                let pid = read_pid().or_else(|| {
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                    read_pid()
-                });
-                return Err(RunDirError::Locked {
-                    dir: dir.to_path_buf(),
-                    pid,
-                });
-            }
-            // A file system without locks (some network mounts): go on unlocked; the check
-            // for a newer manifest at publication still guards the directory.
-            Err(Errno::NOLCK | Errno::NOTSUP) => {
-                return Ok(DirLock { _file: None });
-            }
-            Err(e) => return Err(io_error("cannot lock", &path)(e.into())),
-        }
-        file.set_len(0)
-            .and_then(|()| file.rewind())
-            .and_then(|()| writeln!(file, "{}", std::process::id()))
-            .map_err(io_error("cannot write", &path))?;
-        Ok(DirLock { _file: Some(file) })
-    }
-
-    #[cfg(not(unix))]
-    fn acquire(_dir: &Path) -> Result<DirLock, RunDirError> {
-        Ok(DirLock { _file: None })
-    }
-}
 
 #[cfg(test)]
 mod tests {
