@@ -118,3 +118,24 @@ fn a_sweep_of_one_value_per_param_writes_its_chart() {
         assert!(svg.contains("<circle"), "the single point is drawn");
     }
 }
+
+#[test]
+fn a_compare_of_one_period_draws_each_bill_as_a_dot() {
+    let tmp = tempfile::tempdir().unwrap();
+    tokencast()
+        .args([
+            "compare",
+            "scenarios/pricing-comparison.toml",
+            "-n",
+            "1",
+            "--no-sweep",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let files = manifest_files(tmp.path());
+    assert!(files.iter().any(|f| f == "compare_cdf.svg"), "{files:?}");
+    let svg = fs::read_to_string(tmp.path().join("compare_cdf.svg")).unwrap();
+    assert!(svg.contains("<circle"), "one period's bill is a dot");
+}

@@ -387,17 +387,21 @@ fn fewer_outputs_remove_the_previous_runs_extra_files() {
     assert!(!run_out.join("trials.csv").exists());
     assert!(!run_out.join("cost_histogram.png").exists());
 
-    // compare without its break-even sweep, after a run with it.
+    // compare without its break-even sweep, after a run with it (a small sweep: 2 points).
+    let scenario = tmp.path().join("pricing.toml");
+    let text = fs::read_to_string(root().join("scenarios/pricing-comparison.toml")).unwrap();
+    let small = text.replace("points = 16, periods = 100", "points = 2, periods = 4");
+    assert_ne!(
+        small, text,
+        "the bundled sweep line changed; update this test"
+    );
+    fs::write(&scenario, small).unwrap();
     let cmp = tmp.path().join("compare");
     let compare = |extra: &[&str]| {
         tokencast()
-            .args([
-                "compare",
-                "scenarios/pricing-comparison.toml",
-                "-n",
-                "40",
-                "--out",
-            ])
+            .arg("compare")
+            .arg(&scenario)
+            .args(["-n", "40", "--out"])
             .arg(&cmp)
             .args(extra)
             .assert()

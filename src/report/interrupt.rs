@@ -88,7 +88,7 @@ fn install_handler() -> io::Result<()> {
                     "SIGTERM"
                 };
                 let note = if removed > 0 {
-                    "; removed this run's temporary files, the output directory keeps the previous run"
+                    "; removed this run's temporary files: the output directory is as it was before the run"
                 } else {
                     ""
                 };
