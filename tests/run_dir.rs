@@ -68,27 +68,36 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-/// Starts a long run (per-trial rows: the temporary trials.csv grows for minutes) into `out`.
-fn start_long_run(out: &Path) -> Child {
-    Process::new(env!("CARGO_BIN_EXE_tokencast"))
-        .current_dir(root())
-        .args([
-            "run",
-            REFERENCE,
-            "--trials",
-            "200000000",
-            "--per-trial",
-            "--no-charts",
-            "--quiet",
-            "--threads",
-            "1",
-            "--out",
-        ])
+/// Starts a long run into `out` (minutes, unless interrupted); with per-trial rows, the
+/// temporary trials.csv grows all along.
+fn start_long_run(out: &Path, rows: Rows) -> Child {
+    let mut cmd = Process::new(env!("CARGO_BIN_EXE_tokencast"));
+    cmd.current_dir(root()).args([
+        "run",
+        REFERENCE,
+        "--trials",
+        "200000000",
+        "--no-charts",
+        "--quiet",
+        "--threads",
+        "1",
+    ]);
+    if rows == Rows::PerTrial {
+        cmd.arg("--per-trial");
+    }
+    cmd.arg("--out")
         .arg(out)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts")
+}
+
+/// Whether a long run writes trials.csv.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    PerTrial,
+    None,
 }
 
 /// Waits until `ready` holds (checked every 20 ms), at most 60 s.
@@ -150,7 +159,7 @@ fn interrupted_mid_write_leaves_the_previous_run(signal_name: &str, code: i32) {
     assert_one_run(&out);
     let before = snapshot(&out);
 
-    let mut child = start_long_run(&out);
+    let mut child = start_long_run(&out, Rows::PerTrial);
     // Mid-write: the new trials.csv has passed 1 MB in the staging directory.
     wait_for("the temporary trials.csv", || {
         temp_csv_bytes(&out) > 1 << 20
@@ -187,7 +196,7 @@ fn a_killed_runs_leftovers_are_removed_by_the_next_run() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     small_run(&out);
-    let mut child = start_long_run(&out);
+    let mut child = start_long_run(&out, Rows::PerTrial);
     wait_for("the temporary trials.csv", || {
         temp_csv_bytes(&out) > 1 << 20
     });
@@ -225,7 +234,7 @@ fn a_killed_runs_leftovers_are_removed_by_the_next_run() {
 fn a_second_run_into_a_locked_directory_exits_1_naming_the_holder() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let mut child = start_long_run(&out);
+    let mut child = start_long_run(&out, Rows::None);
     let pid = child.id().to_string();
     wait_for("the lock", || {
         fs::read_to_string(out.join(".lock")).is_ok_and(|t| t.trim() == pid)
