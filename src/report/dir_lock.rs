@@ -27,6 +27,7 @@ impl DirLock {
         use rustix::io::Errno;
         use std::fs;
         use std::io::{Read, Seek, Write};
+        use std::os::unix::fs::OpenOptionsExt;
 
         let path = dir.join(LOCK_FILE);
         check_output_file(&path)?;
@@ -35,6 +36,8 @@ impl DirLock {
             .write(true)
             .create(true)
             .truncate(false)
+            // A symbolic link put there after the check is not followed either.
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
             .open(&path)
             .map_err(io_error("cannot open the lock file", &path))?;
         match flock(&file, FlockOperation::NonBlockingLockExclusive) {

@@ -559,6 +559,23 @@ mod tests {
         assert_eq!(names(&out), [".lock", "summary.json"]);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_file_that_is_a_symlink_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("elsewhere");
+        fs::write(&target, b"keep").unwrap();
+        let out = tmp.path().join("out");
+        fs::create_dir(&out).unwrap();
+        std::os::unix::fs::symlink(&target, out.join(LOCK_FILE)).unwrap();
+        let e = RunDir::open(&out).unwrap_err();
+        assert!(
+            e.is_bad_input() && e.to_string().contains("symbolic link"),
+            "{e}"
+        );
+        assert_eq!(fs::read(&target).unwrap(), b"keep");
+    }
+
     #[test]
     fn an_out_path_that_is_a_file_is_refused() {
         let tmp = tempfile::tempdir().unwrap();
