@@ -1,5 +1,7 @@
 //! Reports: the table on stdout, `summary.json`, `manifest.json` and `trials.csv`, all written
-//! atomically. This layer formats numbers; it never makes them.
+//! atomically, into an output directory that holds one run at a time ([`run_dir::RunDir`]:
+//! staged, published with the manifest last, locked while a run writes it). This layer formats
+//! numbers; it never makes them.
 
 mod atomic;
 pub mod charts;
