@@ -130,6 +130,7 @@ fn exceedance_renders() {
                 label: "P90".into(),
                 value: 0.23,
             }],
+            note: None,
         },
         &["Probability of exceeding (%)", "P90 $0.23"],
     );

@@ -314,12 +314,13 @@ fn a_second_run_replaces_the_summary_and_leaves_no_temporary_files() {
     names.sort();
     let leftovers: Vec<&String> = names
         .iter()
-        .filter(|n| n.starts_with('.') || n.ends_with(".tmp"))
+        .filter(|n| (n.starts_with('.') && *n != ".lock") || n.ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     assert_eq!(
         names,
         [
+            ".lock",
             "cost_breakdown.png",
             "cost_breakdown.svg",
             "cost_convergence.png",
@@ -349,7 +350,7 @@ fn a_second_run_replaces_the_summary_and_leaves_no_temporary_files() {
 }
 
 #[test]
-fn an_output_path_that_is_a_file_is_a_runtime_failure() {
+fn an_output_path_that_is_a_file_is_bad_input() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("not-a-dir");
     fs::write(&file, "x").unwrap();
@@ -357,9 +358,10 @@ fn an_output_path_that_is_a_file_is_a_runtime_failure() {
         .args(["run", REFERENCE, "--trials", "100", "--quiet", "--out"])
         .arg(&file)
         .assert()
-        .code(1)
+        .code(2)
         .stdout(predicate::str::is_empty())
         .stderr(predicate::str::contains(file.display().to_string()))
+        .stderr(predicate::str::contains("expected a directory"))
         .stderr(predicate::str::contains("panicked").not());
     assert_eq!(
         fs::read_to_string(&file).unwrap(),

@@ -8,14 +8,14 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::ValueEnum;
 
-use super::{Failure, bad_input, print_stdout, warn};
+use super::{Failure, bad_input, note_removed, open_run_dir, print_stdout, warn};
 use tokencast::calibrate::{
     self, CalibrateError, CalibrateOptions, Calibration, ColumnMap, FittedModel, LogFormat, Prices,
     Quantity,
 };
 use tokencast::engine::RunConfig;
 use tokencast::report::{
-    self,
+    self, Manifest,
     charts::{self, CdfOverlay, CdfSeries, QqChart, Scale, Unit},
 };
 
@@ -86,6 +86,8 @@ pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
             args.holdout
         )));
     }
+    // Before any work: the scenario file replaces only a regular file (or nothing).
+    report::check_output_file(&args.out).map_err(bad_input)?;
     let columns = match &args.columns {
         Some(text) => {
             ColumnMap::parse(text).map_err(|e| bad_input(anyhow::anyhow!("--columns: {e}")))?
@@ -144,13 +146,13 @@ pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the directory {}", dir.display()))?;
     }
+    let clock = std::time::Instant::now();
+    let run_dir = open_run_dir(&report_dir)?;
     report::write_atomic(&args.out, result.scenario_text.as_bytes())
         .with_context(|| format!("cannot write {}", args.out.display()))?;
-    std::fs::create_dir_all(&report_dir)
-        .with_context(|| format!("cannot create the directory {}", report_dir.display()))?;
     let json = serde_json::to_string_pretty(&result).context("cannot serialise the report")?;
-    report::write_atomic(&report_dir.join("calibration.json"), json.as_bytes())
-        .context("cannot write calibration.json")?;
+    run_dir.stage_file("calibration.json", json.as_bytes())?;
+    let mut files = vec!["calibration.json".to_string(), "manifest.json".to_string()];
     if let Some(bt) = &result.backtest {
         let qq = QqChart {
             stem: "qq".into(),
@@ -178,12 +180,36 @@ pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
                 },
             ],
         };
-        charts::write_chart(&report_dir, &qq).context("cannot draw the QQ chart")?;
+        files.extend(
+            charts::write_chart(run_dir.staging(), &qq).context("cannot draw the QQ chart")?,
+        );
         // A single held-out task has no curve to draw; the QQ chart still shows it.
         if bt.held_out_cdf.len() >= 2 {
-            charts::write_chart(&report_dir, &cdf).context("cannot draw the CDF chart")?;
+            files.extend(
+                charts::write_chart(run_dir.staging(), &cdf)
+                    .context("cannot draw the CDF chart")?,
+            );
         }
     }
+    let mut manifest = Manifest {
+        tool: "tokencast",
+        version: env!("CARGO_PKG_VERSION"),
+        scenario_path: args.out.display().to_string(),
+        scenario_name: options.name.clone(),
+        scenario_sha256: report::sha256_hex(&result.scenario_text),
+        scenario_text: result.scenario_text.clone(),
+        seed: args.seed,
+        trials: args.trials,
+        threads: tokencast::engine::worker_threads(
+            options.run.threads,
+            args.trials.div_ceil(tokencast::engine::CHUNK_TRIALS),
+        ),
+        started_at: report::iso8601_utc(run_dir.started()),
+        wall_time_seconds: clock.elapsed().as_secs_f64(),
+        files,
+    };
+    let published = run_dir.publish(&mut manifest)?;
+    note_removed(&report_dir, &published);
     print_stdout(&render(&result, &args.out, &report_dir))
 }
 

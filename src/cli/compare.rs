@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use anyhow::{Context, anyhow};
 
 use tokencast::engine::compare::{self, CompareSetup};
-use tokencast::report;
+use tokencast::report::{self, Manifest};
 use tokencast::scenario::Scenario;
 
-use super::{Failure, Format, bad_input, default_out_dir, prices};
+use super::{Failure, Format, bad_input, default_out_dir, note_removed, open_run_dir, prices};
 
 /// Arguments of `compare`.
 #[derive(Debug, clap::Args)]
@@ -53,8 +53,8 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.scenario));
-    std::fs::create_dir_all(&out_dir)
-        .with_context(|| format!("cannot create the output directory {}", out_dir.display()))?;
+    let clock = std::time::Instant::now();
+    let run_dir = open_run_dir(&out_dir)?;
     let setup = CompareSetup {
         workflow: &scenario.workflow,
         prices: &scenario.prices,
@@ -72,12 +72,33 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
     let seed = args.seed.unwrap_or_else(|| scenario.default_seed());
     let result = compare::compare(&setup, periods, seed, args.threads.map(|t| t as usize))
         .context("the comparison failed")?;
-    let mut files = report::compare::write_files(&out_dir, &result)
+    let mut files = report::compare::write_files(run_dir.staging(), &result)
         .with_context(|| format!("cannot write into {}", out_dir.display()))?;
     files.extend(
-        report::compare::write_charts(&out_dir, &result)
+        report::compare::write_charts(run_dir.staging(), &result)
             .map_err(|e| anyhow!("cannot write the charts: {e}"))?,
     );
+    files.push("manifest.json".into());
+    let mut manifest = Manifest {
+        tool: "tokencast",
+        version: env!("CARGO_PKG_VERSION"),
+        scenario_path: args.scenario.display().to_string(),
+        scenario_name: scenario.name.clone(),
+        scenario_sha256: report::sha256_hex(&scenario.text),
+        scenario_text: scenario.text.clone(),
+        seed,
+        trials: periods,
+        threads: tokencast::engine::worker_threads(
+            args.threads.map(|t| t as usize),
+            periods.div_ceil(16),
+        ),
+        started_at: report::iso8601_utc(run_dir.started()),
+        wall_time_seconds: clock.elapsed().as_secs_f64(),
+        files,
+    };
+    let published = run_dir.publish(&mut manifest)?;
+    note_removed(&out_dir, &published);
+    let files = published.files;
     Ok(match args.format {
         Format::Json => report::compare::to_json(&result),
         Format::Table => {

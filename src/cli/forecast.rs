@@ -1,16 +1,19 @@
 //! `tokencast forecast` and `tokencast sweep`: thin shells over `tokencast::forecast`.
 
 use std::path::PathBuf;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use anyhow::Context;
 
 use tokencast::forecast::{
     self, Forecast, ForecastConfig, ForecastError, ForecastSummary, Override,
 };
-use tokencast::report::{self, Manifest};
+use tokencast::report::{self, Manifest, RunDir};
 
-use super::{Failure, Format, bad_input, default_out_dir, print_stdout};
+use super::{
+    Failure, Format, bad_input, default_out_dir, dir_failure, note_removed, open_run_dir,
+    print_stdout,
+};
 
 /// Options shared by `forecast` and `sweep`.
 #[derive(Debug, clap::Args)]
@@ -108,39 +111,62 @@ impl ForecastCommon {
         }
     }
 
-    pub(super) fn out_dir(&self) -> Result<PathBuf, Failure> {
-        let dir = self
-            .out
+    pub(super) fn out_dir(&self) -> PathBuf {
+        self.out
             .clone()
-            .unwrap_or_else(|| default_out_dir(&self.scenario));
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
-        drop(
-            report::AtomicFile::create(&dir.join("summary.json"))
-                .with_context(|| format!("cannot write into {}", dir.display()))?,
-        );
-        Ok(dir)
+            .unwrap_or_else(|| default_out_dir(&self.scenario))
+    }
+
+    /// The output directory, locked for this run, its files staged inside it.
+    pub(super) fn open_out_dir(&self) -> Result<(PathBuf, RunDir), Failure> {
+        let dir = self.out_dir();
+        let run_dir = open_run_dir(&dir)?;
+        Ok((dir, run_dir))
+    }
+
+    /// The manifest of a forecast or a sweep of this file (`files` in listing order).
+    fn manifest(
+        &self,
+        f: &Forecast,
+        config: &ForecastConfig,
+        run_dir: &RunDir,
+        wall: f64,
+        files: Vec<String>,
+    ) -> Manifest {
+        Manifest {
+            tool: "tokencast",
+            version: env!("CARGO_PKG_VERSION"),
+            scenario_path: self.scenario.display().to_string(),
+            scenario_name: f.name.clone(),
+            scenario_sha256: report::sha256_hex(&f.text),
+            scenario_text: f.text.clone(),
+            seed: config.seed,
+            trials: config.trials,
+            threads: tokencast::engine::worker_threads(config.threads, config.trials.div_ceil(64)),
+            started_at: report::iso8601_utc(run_dir.started()),
+            wall_time_seconds: wall,
+            files,
+        }
     }
 }
 
 pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
     let clock = Instant::now();
-    let started_at = SystemTime::now();
     let f = args.common.load(&[])?;
     let config = args.common.config(&f);
-    let out_dir = args.common.out_dir()?;
+    let (out_dir, run_dir) = args.common.open_out_dir()?;
+    let staging = run_dir.staging();
     let run = forecast::simulate::run(&f.model, &config).context("the forecast failed")?;
     let summary = ForecastSummary::new(&f, &run);
-    let mut files = report::forecast::write_forecast(&out_dir, &summary)
+    let mut files = report::forecast::write_forecast(staging, &summary)
         .with_context(|| format!("cannot write into {}", out_dir.display()))?;
     let mut extra_text = String::new();
-    let fan = report::forecast_extras::write_fan_chart(&out_dir, &summary)
+    let fan = report::forecast_extras::write_fan_chart(staging, &summary)
         .context("cannot draw the fan chart")?;
     files.extend(fan);
     if args.focus {
         let text = report::focus::focus_csv(&f, &run, args.focus_schemes.into());
-        report::write_atomic(&out_dir.join("focus.csv"), text.as_bytes())
-            .with_context(|| format!("cannot write {}", out_dir.join("focus.csv").display()))?;
+        run_dir.stage_file("focus.csv", text.as_bytes())?;
         files.push("focus.csv".into());
     }
     if !args.no_stress && !f.spec.stress.is_empty() {
@@ -152,13 +178,11 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
         extra_text.push_str(&report::forecast_extras::stress_table(&rows));
         let mut json = serde_json::to_string_pretty(&rows).context("cannot serialise")?;
         json.push('\n');
-        report::write_atomic(&out_dir.join("stress.json"), json.as_bytes())
-            .context("cannot write stress.json")?;
-        report::write_atomic(
-            &out_dir.join("stress.csv"),
+        run_dir.stage_file("stress.json", json.as_bytes())?;
+        run_dir.stage_file(
+            "stress.csv",
             report::forecast_extras::stress_csv(&rows).as_bytes(),
-        )
-        .context("cannot write stress.csv")?;
+        )?;
         files.extend(["stress.json".to_string(), "stress.csv".to_string()]);
     }
     if args.sensitivity {
@@ -168,42 +192,27 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
         extra_text.push_str(&report::forecast_extras::sensitivity_table(&s));
         let mut json = serde_json::to_string_pretty(&s).context("cannot serialise")?;
         json.push('\n');
-        report::write_atomic(&out_dir.join("sensitivity.json"), json.as_bytes())
-            .context("cannot write sensitivity.json")?;
-        report::write_atomic(
-            &out_dir.join("sensitivity.csv"),
+        run_dir.stage_file("sensitivity.json", json.as_bytes())?;
+        run_dir.stage_file(
+            "sensitivity.csv",
             report::forecast_extras::sensitivity_csv(&s).as_bytes(),
-        )
-        .context("cannot write sensitivity.csv")?;
+        )?;
         files.extend([
             "sensitivity.json".to_string(),
             "sensitivity.csv".to_string(),
         ]);
         if !s.inputs.is_empty() {
             let t =
-                report::charts::write_chart(&out_dir, &report::forecast_extras::tornado_chart(&s))
+                report::charts::write_chart(staging, &report::forecast_extras::tornado_chart(&s))
                     .context("cannot draw the tornado chart")?;
             files.extend(t);
         }
     }
     let wall = clock.elapsed().as_secs_f64();
     files.push("manifest.json".into());
-    let manifest = Manifest {
-        tool: "tokencast",
-        version: env!("CARGO_PKG_VERSION"),
-        scenario_path: args.common.scenario.display().to_string(),
-        scenario_name: f.name.clone(),
-        scenario_sha256: report::sha256_hex(&f.text),
-        scenario_text: f.text.clone(),
-        seed: config.seed,
-        trials: config.trials,
-        threads: tokencast::engine::worker_threads(config.threads, config.trials.div_ceil(64)),
-        started_at: report::iso8601_utc(started_at),
-        wall_time_seconds: wall,
-        files,
-    };
-    report::write_manifest(&out_dir, &manifest)
-        .with_context(|| format!("cannot write {}", out_dir.join("manifest.json").display()))?;
+    let mut manifest = args.common.manifest(&f, &config, &run_dir, wall, files);
+    let published = run_dir.publish(&mut manifest).map_err(dir_failure)?;
+    note_removed(&out_dir, &published);
     match args.format {
         Format::Json => print_stdout(&report::forecast::forecast_json(&summary)),
         Format::Table => {
@@ -251,9 +260,10 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
             value: a.values[0].clone(),
         })
         .collect();
+    let clock = Instant::now();
     let f = args.common.load(&first)?;
     let config = args.common.config(&f);
-    let out_dir = args.common.out_dir()?;
+    let (out_dir, run_dir) = args.common.open_out_dir()?;
     let base = args.common.overrides()?;
     let points = forecast::sweep::run(
         &args.common.scenario,
@@ -267,13 +277,21 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
         other => Failure::from(anyhow::Error::new(other).context("the sweep failed")),
     })?;
     let csv = report::forecast_extras::sweep_csv(&axes, &points);
-    report::write_atomic(&out_dir.join("sweep.csv"), csv.as_bytes())
-        .context("cannot write sweep.csv")?;
+    run_dir.stage_file("sweep.csv", csv.as_bytes())?;
+    let mut files = vec!["sweep.csv".to_string()];
     let mut note = format!("wrote {}", out_dir.join("sweep.csv").display());
     if let Some(chart) = report::forecast_extras::sweep_chart(&axes, &points) {
-        report::charts::write_chart(&out_dir, &chart).context("cannot draw the sweep chart")?;
+        files.extend(
+            report::charts::write_chart(run_dir.staging(), &chart)
+                .context("cannot draw the sweep chart")?,
+        );
         note.push_str(" and sweep.png / sweep.svg");
     }
+    files.push("manifest.json".into());
+    let wall = clock.elapsed().as_secs_f64();
+    let mut manifest = args.common.manifest(&f, &config, &run_dir, wall, files);
+    let published = run_dir.publish(&mut manifest).map_err(dir_failure)?;
+    note_removed(&out_dir, &published);
     print_stdout(&format!(
         "{csv}\n{} trials per point, seed {}; {note}\n",
         config.trials, config.seed

@@ -12,13 +12,14 @@ mod progress;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use tokencast::engine::{self, CHUNK_TRIALS, RunConfig};
-use tokencast::report::{self, Manifest, TrialCsvWriter};
+use tokencast::report::run_files::{PublishError, RunFiles};
+use tokencast::report::{self, Published, RunDir, RunDirError, TrialCsvWriter};
 use tokencast::scenario::Scenario;
 
 const EXAMPLES: &str = "\
@@ -116,13 +117,6 @@ struct RunArgs {
 /// Most trials a `--precision` run makes when `--trials` is not given.
 const PRECISION_MAX_TRIALS: u64 = 100_000_000;
 
-/// Whether to draw charts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Charts {
-    Draw,
-    Skip,
-}
-
 /// An error with its exit code.
 pub struct Failure {
     /// 1 for runtime failures, 2 for bad input.
@@ -133,7 +127,26 @@ pub struct Failure {
 
 impl From<anyhow::Error> for Failure {
     fn from(error: anyhow::Error) -> Self {
-        Failure { code: 1, error }
+        // Refusing to replace something that is not a regular file is the user's input.
+        let refused = error.chain().any(|c| {
+            c.downcast_ref::<report::NotARegularFile>().is_some()
+                || c.downcast_ref::<RunDirError>()
+                    .is_some_and(RunDirError::is_bad_input)
+                || c.downcast_ref::<io::Error>().is_some_and(|e| {
+                    e.get_ref()
+                        .is_some_and(|i| i.downcast_ref::<report::NotARegularFile>().is_some())
+                })
+        });
+        Failure {
+            code: if refused { 2 } else { 1 },
+            error,
+        }
+    }
+}
+
+impl From<RunDirError> for Failure {
+    fn from(e: RunDirError) -> Self {
+        dir_failure(e)
     }
 }
 
@@ -183,9 +196,9 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         None => None,
     };
     let charts = if args.no_charts {
-        Charts::Skip
+        report::run_files::Charts::Skip
     } else {
-        Charts::Draw
+        report::run_files::Charts::Draw
     };
     let default_trials = match precision {
         Some(_) => PRECISION_MAX_TRIALS,
@@ -201,22 +214,12 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.scenario));
-    std::fs::create_dir_all(&out_dir)
-        .with_context(|| format!("cannot create the output directory {}", out_dir.display()))?;
-    // Find out now, not after a long run, whether results can be written there: start the
-    // summary's replacement file (dropped unused, it leaves nothing behind).
-    drop(
-        report::AtomicFile::create(&out_dir.join("summary.json"))
-            .with_context(|| format!("cannot write into {}", out_dir.display()))?,
-    );
-    // Did the previous run in this directory write a trials.csv? Only then is one ours to
-    // remove when this run writes none.
-    let earlier_files = previous_run_files(&out_dir);
-    let earlier_csv = earlier_files.iter().any(|f| f == "trials.csv");
+    // Locked, cleaned of a killed run's leftovers and writable before a long run starts.
+    let run_dir = open_run_dir(&out_dir)?;
 
     let show_progress = !args.quiet && io::stderr().is_terminal() && config.trials >= 200_000;
     let csv = if args.per_trial {
-        let path = out_dir.join("trials.csv");
+        let path = run_dir.staging().join("trials.csv");
         Some(
             TrialCsvWriter::create(&path, &scenario.workflow.model_names)
                 .with_context(|| format!("cannot write {}", path.display()))?,
@@ -226,7 +229,6 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     };
     let mut observer = progress::CliObserver::new(show_progress, config.trials, csv);
 
-    let started_at = SystemTime::now();
     let clock = Instant::now();
     let (simulation, precision_note) = match precision {
         None => (
@@ -265,83 +267,28 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     let csv = observer.finish();
     let trials_run = summary.trials;
 
-    let rendered = match charts {
-        Charts::Draw => report::render_run_charts(&report::RunChartData {
+    if let Some(csv) = csv {
+        csv.commit().context("cannot write trials.csv")?;
+    }
+    let published = report::run_files::publish_run(
+        run_dir,
+        &RunFiles {
+            scenario_path: args.scenario.display().to_string(),
+            scenario_name: &scenario.name,
+            scenario_text: &scenario.text,
+            description: scenario.spec.scenario.description.as_deref().unwrap_or(""),
             summary,
             result: &simulation.result,
             prices: &scenario.price_table(),
-        })
-        .context("cannot draw the charts")?,
-        Charts::Skip => Vec::new(),
-    };
-    let mut files = vec!["summary.json".to_string(), "manifest.json".to_string()];
-    if csv.is_some() {
-        files.push("trials.csv".into());
-    }
-    for chart in &rendered {
-        files.push(format!("{}.png", chart.stem));
-        files.push(format!("{}.svg", chart.stem));
-    }
-    files.push("report.html".into());
-    let manifest = Manifest {
-        tool: "tokencast",
-        version: env!("CARGO_PKG_VERSION"),
-        scenario_path: args.scenario.display().to_string(),
-        scenario_name: scenario.name.clone(),
-        scenario_sha256: report::sha256_hex(&scenario.text),
-        scenario_text: scenario.text.clone(),
-        seed: config.seed,
-        trials: trials_run,
-        threads,
-        started_at: report::iso8601_utc(started_at),
-        wall_time_seconds: wall,
-        files,
-    };
-    // Each file is replaced atomically; together they are replaced summary first, then the
-    // per-trial rows, then the manifest, which lists what belongs to this run.
-    report::write_summary(&out_dir, summary)
-        .with_context(|| format!("cannot write {}", out_dir.join("summary.json").display()))?;
-    let csv_path = out_dir.join("trials.csv");
-    match csv {
-        Some(csv) => csv.commit().context("cannot write trials.csv")?,
-        None if earlier_csv && csv_path.exists() => {
-            // The earlier run's rows would sit beside a summary they do not match.
-            std::fs::remove_file(&csv_path)
-                .with_context(|| format!("cannot remove the stale {}", csv_path.display()))?;
-            warn(&format!(
-                "note: removed {} written by an earlier run (it does not match this one)",
-                csv_path.display()
-            ));
-        }
-        None => {}
-    }
-    for chart in &rendered {
-        chart.write(&out_dir).context("cannot write the charts")?;
-    }
-    // Charts an earlier run wrote and this one did not (--no-charts) would not match it.
-    for stale in earlier_files
-        .iter()
-        .filter(|f| f.ends_with(".png") || f.ends_with(".svg"))
-        .filter(|f| !manifest.files.contains(f) && !f.contains('/'))
-    {
-        let path = out_dir.join(stale);
-        if path.exists() {
-            std::fs::remove_file(&path)
-                .with_context(|| format!("cannot remove the stale {}", path.display()))?;
-        }
-    }
-    let page = report::render_html(&report::ReportPage {
-        description: scenario.spec.scenario.description.as_deref().unwrap_or(""),
-        summary,
-        manifest: &manifest,
-        charts: &rendered,
-        trials_note: precision_note.clone(),
-    });
-    let page_path = out_dir.join("report.html");
-    report::write_atomic(&page_path, page.as_bytes())
-        .with_context(|| format!("cannot write {}", page_path.display()))?;
-    report::write_manifest(&out_dir, &manifest)
-        .with_context(|| format!("cannot write {}", out_dir.join("manifest.json").display()))?;
+            charts,
+            trials_note: precision_note.clone(),
+            seed: config.seed,
+            threads,
+            wall_time_seconds: wall,
+        },
+    )
+    .map_err(publish_failure)?;
+    note_removed(&out_dir, &published);
 
     match args.format {
         Format::Json => {
@@ -367,20 +314,47 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     }
 }
 
-/// The files `dir/manifest.json` (a previous run's) lists; none when there is no manifest.
-fn previous_run_files(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("manifest.json"))
-        .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .and_then(|m| {
-            m.get("files")?.as_array().map(|files| {
-                files
-                    .iter()
-                    .filter_map(|f| f.as_str().map(str::to_string))
-                    .collect()
-            })
-        })
-        .unwrap_or_default()
+/// Opens an output directory for one run (locked, leftovers of a killed run removed); says
+/// what it removed.
+pub(crate) fn open_run_dir(dir: &Path) -> Result<RunDir, Failure> {
+    let run_dir = RunDir::open(dir).map_err(dir_failure)?;
+    if !run_dir.leftovers().is_empty() {
+        warn(&format!(
+            "note: removed what an interrupted run left in {}: {}",
+            dir.display(),
+            run_dir.leftovers().join(", ")
+        ));
+    }
+    Ok(run_dir)
+}
+
+/// Says which files of the previous run were removed because this run did not write them.
+pub(crate) fn note_removed(dir: &Path, published: &Published) {
+    if !published.removed.is_empty() {
+        warn(&format!(
+            "note: removed {} of an earlier run in {} (this run did not write them)",
+            published.removed.join(", "),
+            dir.display()
+        ));
+    }
+}
+
+/// Exit code 2 for a path the user gave that cannot take the files, 1 otherwise.
+pub(crate) fn dir_failure(e: RunDirError) -> Failure {
+    Failure {
+        code: if e.is_bad_input() { 2 } else { 1 },
+        error: e.into(),
+    }
+}
+
+pub(crate) fn publish_failure(e: PublishError) -> Failure {
+    match e {
+        PublishError::Dir(e) => dir_failure(e),
+        e @ PublishError::Chart(_) => Failure {
+            code: 1,
+            error: e.into(),
+        },
+    }
 }
 
 /// The file's `[gates]`, checked, as `validate` lists them (empty when it has none).

@@ -229,7 +229,7 @@ pub fn write_charts(dir: &Path, c: &Comparison) -> Result<Vec<String>, ChartErro
                     .collect(),
             }
         })
-        .filter(|s| s.points.len() >= 2)
+        .filter(|s| !s.points.is_empty())
         .collect::<Vec<_>>();
     let mut files = Vec::new();
     if !series.is_empty() {

@@ -1,30 +1,37 @@
 //! Reports: the table on stdout, `summary.json`, `manifest.json` and `trials.csv`, all written
-//! atomically. This layer formats numbers; it never makes them.
+//! atomically, into an output directory that holds one run at a time ([`run_dir::RunDir`]:
+//! staged, published with the manifest last, locked while a run writes it). This layer formats
+//! numbers; it never makes them.
 
 mod atomic;
 pub mod charts;
 pub mod compare;
+mod dir_lock;
 pub mod focus;
 pub mod focus_charges;
 pub mod forecast;
 pub mod forecast_extras;
 pub mod forecast_schemes;
 mod html;
+pub mod interrupt;
 mod manifest;
 mod run_charts;
+pub mod run_dir;
+pub mod run_files;
 mod table;
 mod trials_csv;
 
 use std::io;
 use std::path::Path;
 
-pub use atomic::{AtomicFile, write_atomic};
+pub use atomic::{AtomicFile, NotARegularFile, check_output_file, write_atomic};
 pub use html::{ReportPage, escape as html_escape, render as render_html};
 pub use manifest::{Manifest, iso8601_utc, sha256_hex};
 pub use run_charts::{
     LONG_TAIL_RATIO, RunChartData, cost_breakdown, cost_convergence, cost_exceedance,
     cost_histogram, cost_scale, render_run_charts,
 };
+pub use run_dir::{Published, RunDir, RunDirError};
 pub use table::render as render_table;
 pub use trials_csv::TrialCsvWriter;
 

@@ -176,6 +176,31 @@ pub fn cost_exceedance(cost: &MetricSummary, sketch: &QuantileSketch) -> Exceeda
         }
         points.push((x, above as f64 / n as f64));
     }
+    // Every trial cost the same (no spread, or a single trial): P(cost > x) is 1 below the
+    // smallest cost, which is all a logarithmic probability axis can show here; the note says
+    // where the curve drops to 0.
+    let mut markers = percentile_markers(cost);
+    let mut note = None;
+    if points.len() < 2 {
+        let left = if cost.min > 0.0 {
+            0.5 * cost.min
+        } else {
+            super::charts::style::padded(cost.min, cost.min, scale).0
+        };
+        points = vec![(left, 1.0), (cost.min, 1.0)];
+        markers.clear();
+        note = Some(if n == 1 {
+            format!("a single trial, which cost {}", Unit::Usd.format(cost.min))
+        } else if cost.max == cost.min {
+            format!("every trial cost {}", Unit::Usd.format(cost.min))
+        } else {
+            format!(
+                "every trial cost from {} to {}",
+                Unit::Usd.format(cost.min),
+                Unit::Usd.format(cost.max)
+            )
+        });
+    }
     Exceedance {
         stem: "cost_exceedance".into(),
         title: "Probability that a task costs more than x".into(),
@@ -184,7 +209,8 @@ pub fn cost_exceedance(cost: &MetricSummary, sketch: &QuantileSketch) -> Exceeda
         x_scale: scale,
         points,
         resolution: 1.0 / n as f64,
-        markers: percentile_markers(cost),
+        markers,
+        note,
     }
 }
 

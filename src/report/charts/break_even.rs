@@ -90,8 +90,9 @@ impl Chart for BreakEven {
     }
 
     fn validate(&self) -> Result<(), String> {
-        if self.lines.is_empty() || self.lines.iter().any(|l| l.points.len() < 2) {
-            return Err("expected at least one line of at least 2 points".into());
+        // A line of one point (a sweep of one value) is drawn as a dot.
+        if self.lines.is_empty() || self.lines.iter().any(|l| l.points.is_empty()) {
+            return Err("expected at least one line, each of at least 1 point".into());
         }
         for l in &self.lines {
             all_finite(l.points.iter().flat_map(|(x, y)| [x, y]))?;
@@ -163,6 +164,9 @@ impl PlotBody for BreakEven {
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
                 });
+            if let [point] = line.points[..] {
+                chart.draw_series(std::iter::once(Circle::new(point, 6, colour.filled())))?;
+            }
         }
         for (x, y, _, _) in self.crossings() {
             chart.draw_series(std::iter::once(Circle::new(
@@ -183,6 +187,42 @@ impl PlotBody for BreakEven {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_of_one_point_are_drawn_as_dots() {
+        let chart = BreakEven {
+            stem: "one".into(),
+            title: "A sweep of one value".into(),
+            x_description: "Share".into(),
+            x_unit: Unit::Count,
+            y_description: "Cost".into(),
+            y_unit: Unit::Usd,
+            lines: vec![
+                CostLine {
+                    name: "mean".into(),
+                    points: vec![(0.5, 1_000.0)],
+                    band: Vec::new(),
+                },
+                CostLine {
+                    name: "P90".into(),
+                    points: vec![(0.5, 1_500.0)],
+                    band: Vec::new(),
+                },
+            ],
+        };
+        assert!(chart.crossings().is_empty());
+        let svg = crate::report::charts::render_svg(&chart).unwrap();
+        assert_eq!(svg.matches("<circle").count(), 2, "one dot per line");
+        let empty = BreakEven {
+            lines: vec![CostLine {
+                name: "none".into(),
+                points: Vec::new(),
+                band: Vec::new(),
+            }],
+            ..chart
+        };
+        assert!(crate::report::charts::render_svg(&empty).is_err());
+    }
 
     #[test]
     fn two_lines_cross_where_their_costs_are_equal() {

@@ -41,8 +41,9 @@ impl Chart for CdfOverlay {
     }
 
     fn validate(&self) -> Result<(), String> {
-        if self.series.is_empty() || self.series.iter().any(|s| s.points.len() < 2) {
-            return Err("expected at least one series of at least 2 points".into());
+        // A series of one point (one simulated period) is drawn as a dot.
+        if self.series.is_empty() || self.series.iter().any(|s| s.points.is_empty()) {
+            return Err("expected at least one series, each of at least 1 point".into());
         }
         for s in &self.series {
             all_finite(s.points.iter().flat_map(|(x, p)| [x, p]))?;
@@ -112,6 +113,9 @@ impl PlotBody for CdfOverlay {
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
                 });
+            if let [point] = s.points[..] {
+                chart.draw_series(std::iter::once(Circle::new(point, 6, colour.filled())))?;
+            }
         }
         axes::legend(chart)
     }

@@ -159,6 +159,18 @@ impl PlotBody for PanelSeries {
             ))?
             .label("estimate")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style::PRIMARY));
+        // A single checkpoint (a run of few trials) has no line: a dot with its interval.
+        if let [(x, lo, mid, hi)] = self.points[..] {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x, lo), (x, hi)],
+                band.stroke_width(8),
+            )))?;
+            chart.draw_series(std::iter::once(Circle::new(
+                (x, mid),
+                5,
+                style::PRIMARY.filled(),
+            )))?;
+        }
         if let Some(last) = self.points.last() {
             let x0 = self.points.first().map_or(last.0, |p| p.0);
             chart

@@ -30,6 +30,8 @@ pub struct Exceedance {
     pub resolution: f64,
     /// Costs to mark, e.g. P90 and P99 (drawn at the probability the curve has there).
     pub markers: Vec<Marker>,
+    /// A note after the title, e.g. that every trial cost the same.
+    pub note: Option<String>,
 }
 
 impl Chart for Exceedance {
@@ -73,7 +75,10 @@ impl Chart for Exceedance {
             .fold(1.0, f64::min)
             .min(self.resolution);
         let frame = Frame {
-            title: self.title.clone(),
+            title: match &self.note {
+                Some(note) => format!("{} — {note}", self.title),
+                None => self.title.clone(),
+            },
             x: Axis {
                 range: style::padded(lo, hi, self.x_scale),
                 scale: self.x_scale,
