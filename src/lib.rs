@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod calibrate;
+pub mod diff;
 pub mod dist;
 pub mod engine;
 pub mod forecast;

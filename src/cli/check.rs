@@ -15,7 +15,7 @@ use tokencast::gates::{
 };
 use tokencast::scenario::Scenario;
 
-use super::{Failure, Format, bad_input, prices, print_stdout};
+use super::{Failure, Format, bad_input, dollars as money, prices, print_stdout};
 
 /// Exit code of a check whose gates do not all hold.
 pub const GATE_FAILED: i32 = 3;
@@ -290,17 +290,6 @@ fn formatter(gate: &Gate) -> fn(f64) -> String {
         (Target::Metric(_), _) => count,
         _ => money,
     }
-}
-
-fn money(v: f64) -> String {
-    if !v.is_finite() {
-        return "n/a".into();
-    }
-    if v.abs() < 100.0 {
-        let digits = if v.abs() < 1.0 { 4 } else { 2 };
-        return format!("${v:.digits$}");
-    }
-    format!("${}", tokencast::report::forecast::money(v))
 }
 
 fn count(v: f64) -> String {

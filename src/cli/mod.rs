@@ -4,6 +4,7 @@
 mod calibrate;
 mod check;
 mod compare;
+mod diff;
 mod explain;
 mod explain_forecast;
 mod forecast;
@@ -64,6 +65,10 @@ enum Command {
     /// Check spend gates (e.g. 'p95(cost_usd) <= 2.00') with their Monte Carlo uncertainty:
     /// exit 0 when all hold, 3 when one fails or stays undecided, 2 for bad input.
     Check(check::CheckArgs),
+    /// What a change to a scenario or forecast does to its cost: both files on common random
+    /// numbers, side by side and as the paired difference, with the parameters that changed
+    /// (table, JSON, or markdown for a pull-request comment).
+    Diff(diff::DiffArgs),
 }
 
 /// What `run` prints on stdout.
@@ -180,6 +185,7 @@ pub fn main(cli: Cli) -> Result<(), Failure> {
         Command::Sweep(args) => forecast::sweep(args),
         Command::Compare(args) => print_stdout(&compare::run(args)?),
         Command::Check(args) => check::run(args),
+        Command::Diff(args) => diff::run(args),
     }
 }
 
@@ -376,6 +382,19 @@ fn file_gates(
         out.push_str(&format!("  - {}\n", g.text));
     }
     Ok(out)
+}
+
+/// Dollars as people read them: `$0.2231` below $1, `$12.50` below $100, then whole dollars
+/// with thousands separators (`$1,681,356`).
+pub(crate) fn dollars(v: f64) -> String {
+    if !v.is_finite() {
+        return "n/a".into();
+    }
+    if v.abs() < 100.0 {
+        let digits = if v.abs() < 1.0 { 4 } else { 2 };
+        return format!("${v:.digits$}");
+    }
+    format!("${}", report::forecast::money(v))
 }
 
 /// Prints a line on stderr; a closed stderr is not worth failing for.
