@@ -21,6 +21,12 @@ use crate::scenario::{FieldPath, Scenario, ScenarioError, did_you_mean};
 
 /// Most months a forecast may span.
 pub const MAX_MONTHS: u32 = 120;
+
+/// Largest budget a forecast takes (USD): a quadrillion, far above any organisation's.
+pub const MAX_BUDGET: f64 = 1e15;
+
+/// Largest multiplier a stress case applies (seats, tokens per task, prices, tasks per day).
+pub const MAX_STRESS_FACTOR: f64 = 1000.0;
 /// Most seats a curve may reach.
 pub const MAX_SEATS: f64 = 1e8;
 /// Default tasks pre-simulated per task scenario.
@@ -375,12 +381,38 @@ pub fn compile(
         ("annual", file.budget.annual),
     ] {
         if let Some(v) = v
-            && !(v.is_finite() && v > 0.0)
+            && !(v.is_finite() && v > 0.0 && v <= MAX_BUDGET)
         {
             return Err(err(
                 root.key("budget").key(key),
-                format!("expected a budget above 0, found {v}"),
+                format!(
+                    "expected a budget above 0 and at most {} (USD), found {}",
+                    crate::scenario::number(MAX_BUDGET),
+                    crate::scenario::number(v)
+                ),
             ));
+        }
+    }
+    for (i, case) in file.stress.iter().enumerate() {
+        for (key, v) in [
+            ("seats", case.seats),
+            ("tokens_per_task", case.tokens_per_task),
+            ("prices", case.prices),
+            ("tasks_per_day", case.tasks_per_day),
+        ] {
+            if let Some(v) = v
+                && !(v.is_finite() && v > 0.0 && v <= MAX_STRESS_FACTOR)
+            {
+                return Err(source.error_at(
+                    root.key("stress").index(i).key(key),
+                    format!(
+                        "stress case `{}`: expected a multiplier above 0 and at most {MAX_STRESS_FACTOR}, found {}",
+                        case.name,
+                        crate::scenario::number(v)
+                    ),
+                    Some("a multiplier scales the base case: 2 doubles it, 0.7 is 30% less".into()),
+                ));
+            }
         }
     }
     if file.sensitivity.year == Some(0) {

@@ -27,15 +27,15 @@ mod trial;
 
 use std::path::Path;
 
-pub use compile::{DEFAULT_POOL_SIZE, MAX_MONTHS};
+pub use compile::{DEFAULT_POOL_SIZE, MAX_BUDGET, MAX_MONTHS, MAX_STRESS_FACTOR};
 pub use model::{Factors, ForecastModel};
 pub use outcome::ForecastSummary;
 pub use overrides::{Override, OverrideError};
 pub use simulate::{ForecastConfig, ForecastRun, Record};
 pub use spec::ForecastFile;
 
-use crate::scenario::ScenarioError;
 use crate::scenario::parse::Source;
+use crate::scenario::{FieldPath, ScenarioError};
 
 /// Default forecast trials.
 pub const DEFAULT_TRIALS: u64 = 10_000;
@@ -98,8 +98,71 @@ impl Forecast {
         Forecast::from_text(&origin, &stem, dir, &text, overrides, seed, threads)
     }
 
-    /// Compiles a forecast from its text; task scenarios are found relative to `dir`.
+    /// Compiles a forecast from its text; task scenarios are found relative to `dir`. Every
+    /// stress case is compiled too, so a case that cannot run is reported (at its place in the
+    /// file) before anything runs.
     pub fn from_text(
+        origin: &str,
+        default_name: &str,
+        dir: &Path,
+        text: &str,
+        overrides: &[Override],
+        seed: Option<u64>,
+        threads: Option<usize>,
+    ) -> Result<Forecast, ForecastError> {
+        let f = Self::compile_text(origin, default_name, dir, text, overrides, seed, threads)?;
+        let source = Source::new(origin, &f.text);
+        let seed = seed.or(f.spec.forecast.seed).unwrap_or(1);
+        for (i, case) in f.spec.stress.iter().enumerate() {
+            let sets = stress_overrides(&f.spec, i);
+            if sets.is_empty() {
+                continue;
+            }
+            let at_case = |key: Option<&str>, message: String, help: Option<String>| {
+                let mut path = FieldPath::default().key("stress").index(i).key("set");
+                if let Some(k) = key {
+                    path = path.key(k);
+                }
+                ForecastError::Scenario(source.error_at(
+                    path,
+                    format!("stress case `{}`: {message}", case.name),
+                    help,
+                ))
+            };
+            let stressed = overrides::apply(&f.text, &sets)
+                .map_err(|e| at_case(Some(&e.path), e.message, e.help))?;
+            let s = Source::new(origin, &stressed);
+            let checked = s.parse_as::<ForecastFile>().and_then(|spec| {
+                compile_billing::check_keys(&stressed, &s)?;
+                compile::compile(&spec, &s, dir, seed, threads).map(|_| ())
+            });
+            if let Err(e) = checked {
+                let Some(d) = e.diagnostic() else {
+                    return Err(ForecastError::Scenario(e));
+                };
+                let at = d.path.to_string();
+                let set = sets.iter().find(|o| {
+                    at == o.path
+                        || at.starts_with(&format!("{}.", o.path))
+                        || at.starts_with(&format!("{}[", o.path))
+                        || (o.path.starts_with(&at) && !at.is_empty())
+                });
+                return Err(match set {
+                    Some(o) => at_case(
+                        Some(&o.path),
+                        format!("setting `{}` = {}: {at}: {}", o.path, o.value, d.message),
+                        d.help.clone(),
+                    ),
+                    None => at_case(None, format!("{at}: {}", d.message), d.help.clone()),
+                });
+            }
+        }
+        Ok(f)
+    }
+
+    /// [`Forecast::from_text`] without compiling the stress cases (a stress case's own model
+    /// is made this way, from the checked base).
+    pub(crate) fn compile_text(
         origin: &str,
         default_name: &str,
         dir: &Path,
@@ -117,19 +180,6 @@ impl Forecast {
         let seed = seed.or(spec.forecast.seed).unwrap_or(1);
         let model = compile::compile(&spec, &source, dir, seed, threads)
             .map_err(|e| blame_override(e, overrides))?;
-        // Stress cases' overrides must apply and validate too, before anything runs.
-        for (i, case) in spec.stress.iter().enumerate() {
-            let sets = stress_overrides(&spec, i);
-            if sets.is_empty() {
-                continue;
-            }
-            let stressed = overrides::apply(&text, &sets).map_err(|e| OverrideError {
-                path: format!("stress[{i}] ({}): {}", case.name, e.path),
-                ..e
-            })?;
-            let s = Source::new(origin, &stressed);
-            let _: ForecastFile = s.parse_as().map_err(|e| blame_override(e, &sets))?;
-        }
         let name = spec
             .forecast
             .name

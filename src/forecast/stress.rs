@@ -54,7 +54,7 @@ pub fn case_forecast(
     let mut f = if sets.is_empty() {
         base.clone()
     } else {
-        Forecast::from_text(
+        Forecast::compile_text(
             &base.origin,
             &base.name,
             &base.dir,

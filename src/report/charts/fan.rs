@@ -8,6 +8,9 @@ use plotters::prelude::*;
 use super::style::{self, Unit};
 use super::{Chart, DrawResult, all_finite};
 
+/// A budget above this many times the highest P95 is named in the title, not drawn.
+pub const BUDGET_HEADROOM: f64 = 4.0;
+
 /// The percentiles of one period's value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FanPeriod {
@@ -75,15 +78,25 @@ impl Chart for FanChart {
         DB::ErrorType: 'static,
     {
         let n = self.periods.len();
-        let top = self
-            .periods
-            .iter()
-            .map(|p| p.p95)
-            .chain(self.budget)
-            .fold(0.0, f64::max);
+        let data_top = self.periods.iter().map(|p| p.p95).fold(0.0, f64::max);
+        // A budget far above every band (more than BUDGET_HEADROOM times the highest P95) is
+        // named in the title instead of stretching the axis until the bands are flat lines
+        // (or, for a budget near f64::MAX, until the axis is infinite).
+        let (budget, title) = match self.budget {
+            Some(b) if data_top > 0.0 && b > BUDGET_HEADROOM * data_top => (
+                None,
+                format!(
+                    "{} (budget {} is far above)",
+                    self.title,
+                    self.unit.format(b)
+                ),
+            ),
+            other => (other, self.title.clone()),
+        };
+        let top = budget.into_iter().fold(data_top, f64::max);
         let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
         let mut chart = ChartBuilder::on(area)
-            .caption(&self.title, style::title_font().color(&style::INK))
+            .caption(&title, style::title_font().color(&style::INK))
             .margin(16)
             .x_label_area_size(56)
             .y_label_area_size(84)
@@ -141,7 +154,7 @@ impl Chart for FanChart {
             .legend(|(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], style::PRIMARY.stroke_width(3))
             });
-        if let Some(budget) = self.budget {
+        if let Some(budget) = budget {
             chart
                 .draw_series(DashedLineSeries::new(
                     [(-0.5, budget), (n as f64 - 0.5, budget)],
