@@ -10,6 +10,7 @@ pub mod dist;
 pub mod engine;
 pub mod forecast;
 pub mod gates;
+pub mod input;
 pub mod pricing;
 pub mod report;
 pub mod scenario;

@@ -166,3 +166,66 @@ fn a_budget_near_the_largest_double_is_rejected_and_a_huge_one_does_not_stretch_
     let svg = std::fs::read_to_string(out.path().join("forecast_fan.svg")).unwrap();
     assert!(svg.contains("is far above"), "the title names the budget");
 }
+
+#[test]
+fn special_files_are_refused_at_once_never_read() {
+    // Item 13: `validate /dev/zero` never returned (or read until out of memory); a FIFO
+    // blocked.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("scenario.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    let mut paths = vec![
+        (dir.path().to_path_buf(), "a directory"),
+        ("/dev/zero".into(), "a character device"),
+    ];
+    if made.is_ok_and(|s| s.success()) {
+        paths.push((fifo, "a FIFO"));
+    }
+    for (path, kind) in &paths {
+        for verb in ["validate", "run", "forecast", "check", "calibrate"] {
+            let mut cmd = tokencast();
+            cmd.arg(verb).arg(path);
+            if verb == "calibrate" {
+                cmd.arg("-o").arg(dir.path().join("fit.toml"));
+            }
+            cmd.timeout(std::time::Duration::from_secs(20))
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains(format!(
+                    "not a regular file but {kind}"
+                )));
+        }
+    }
+}
+
+#[test]
+fn an_oversized_file_is_refused_and_a_bad_byte_is_placed() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    std::fs::write(
+        &big,
+        vec![b'#'; (tokencast::input::MAX_SCENARIO_BYTES + 1) as usize],
+    )
+    .unwrap();
+    tokencast()
+        .args(["validate"])
+        .arg(&big)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("more than the 16777216 bytes"));
+    // Item 11 (non-UTF-8): the line and column of the first bad byte.
+    let bad = dir.path().join("bad.toml");
+    let mut text = std::fs::read("scenarios/reference-coding-task.toml").unwrap();
+    text.splice(0..0, b"# caf\xe9 latin-1\n".iter().copied());
+    std::fs::write(&bad, text).unwrap();
+    for verb in ["validate", "run", "check"] {
+        tokencast()
+            .arg(verb)
+            .arg(&bad)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "bad.toml:1:6: not UTF-8 text: byte 0xE9",
+            ));
+    }
+}

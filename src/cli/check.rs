@@ -112,8 +112,8 @@ enum Loaded {
 
 pub(super) fn run(args: CheckArgs) -> Result<(), Failure> {
     let file = args.file.display().to_string();
-    let text = std::fs::read_to_string(&args.file)
-        .map_err(|e| bad_input(anyhow!("{file}: cannot read the file: {e}")))?;
+    let text = tokencast::input::read_text(&args.file, tokencast::input::MAX_SCENARIO_BYTES)
+        .map_err(bad_input)?;
     let kind = if forecast::is_forecast_text(&text) {
         FileKind::Forecast
     } else {

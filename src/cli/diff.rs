@@ -105,8 +105,7 @@ impl Observer for Costs {
 }
 
 fn read(path: &Path) -> Result<String, Failure> {
-    std::fs::read_to_string(path)
-        .map_err(|e| bad_input(anyhow!("{}: cannot read the file: {e}", path.display())))
+    tokencast::input::read_text(path, tokencast::input::MAX_SCENARIO_BYTES).map_err(bad_input)
 }
 
 pub(super) fn run(args: DiffArgs) -> Result<(), Failure> {
@@ -252,7 +251,8 @@ fn diff_forecasts(args: &DiffArgs, threads: Option<usize>) -> Result<DiffReport,
     let mut task_changes = Vec::new();
     for (i, (tb, th)) in base.spec.tasks.iter().zip(&head.spec.tasks).enumerate() {
         let (pb, ph) = (base.dir.join(&tb.scenario), head.dir.join(&th.scenario));
-        if let (Ok(b), Ok(h)) = (std::fs::read_to_string(&pb), std::fs::read_to_string(&ph)) {
+        let read = |p: &Path| tokencast::input::read_text(p, tokencast::input::MAX_SCENARIO_BYTES);
+        if let (Ok(b), Ok(h)) = (read(&pb), read(&ph)) {
             let changes = file_changes(&b, &h).map_err(|e| bad_input(anyhow!(e)))?;
             if !changes.is_empty() {
                 task_changes.push(TaskFileChanges {

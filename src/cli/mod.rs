@@ -168,7 +168,8 @@ pub fn main(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Validate { scenario, prices } => {
-            let text = std::fs::read_to_string(&scenario).unwrap_or_default();
+            let text = tokencast::input::read_text(&scenario, tokencast::input::MAX_SCENARIO_BYTES)
+                .map_err(bad_input)?;
             if tokencast::forecast::is_forecast_text(&text) {
                 let f = tokencast::forecast::Forecast::load(&scenario, &[], None, None)
                     .map_err(forecast::forecast_error)?;

@@ -28,8 +28,8 @@ pub fn load_catalog(file: Option<&Path>) -> Result<PriceCatalog, Failure> {
     let mut catalog = PriceCatalog::bundled();
     if let Some(path) = file {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| bad_input(anyhow!("{origin}: cannot read the price file: {e}")))?;
+        let text = tokencast::input::read_text(path, tokencast::input::MAX_PRICE_FILE_BYTES)
+            .map_err(|e| bad_input(anyhow!("cannot read the price file: {e}")))?;
         let extra = if path.extension().is_some_and(|e| e == "toml") {
             PriceCatalog::from_toml(&origin, &text)
         } else {

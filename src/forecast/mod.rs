@@ -86,10 +86,8 @@ impl Forecast {
         threads: Option<usize>,
     ) -> Result<Forecast, ForecastError> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
-            file: origin.clone(),
-            message: e.to_string(),
-        })?;
+        let text = crate::input::read_text(path, crate::input::MAX_SCENARIO_BYTES)
+            .map_err(ScenarioError::from)?;
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())

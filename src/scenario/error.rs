@@ -143,6 +143,41 @@ impl ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
+impl From<crate::input::InputError> for ScenarioError {
+    /// A file that cannot be read: a bad byte is placed at its line and column like any other
+    /// content error; the rest (not a regular file, too large, the system's error) are I/O.
+    fn from(e: crate::input::InputError) -> Self {
+        match e {
+            crate::input::InputError::NotUtf8 {
+                file,
+                line,
+                column,
+                byte,
+            } => ScenarioError::Invalid(Box::new(Diagnostic {
+                file,
+                location: Some(Location {
+                    line,
+                    column,
+                    width: 1,
+                    source_line: String::new(),
+                }),
+                path: FieldPath::default(),
+                message: format!("not UTF-8 text: byte 0x{byte:02X}"),
+                help: Some("save the file as UTF-8".into()),
+            })),
+            other => ScenarioError::Io {
+                message: other.reason(),
+                file: match other {
+                    crate::input::InputError::NotAFile { file, .. }
+                    | crate::input::InputError::TooLarge { file, .. }
+                    | crate::input::InputError::NotUtf8 { file, .. }
+                    | crate::input::InputError::Io { file, .. } => file,
+                },
+            },
+        }
+    }
+}
+
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -59,10 +59,7 @@ impl Scenario {
         catalog: &PriceCatalog,
     ) -> Result<Scenario, ScenarioError> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
-            file: origin.clone(),
-            message: e.to_string(),
-        })?;
+        let text = crate::input::read_text(path, crate::input::MAX_SCENARIO_BYTES)?;
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())

@@ -152,15 +152,20 @@ pub enum ImportError {
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<String, ImportError> {
-    std::fs::read_to_string(path).map_err(|e| ImportError::Io {
+    crate::input::read_text(path, crate::input::MAX_LOG_BYTES).map_err(|e| ImportError::Io {
         file: path.display().to_string(),
-        message: e.to_string(),
+        message: e.reason(),
     })
 }
 
 /// The first line of a file (a CSV header).
 pub(crate) fn read_header_line(path: &Path) -> Result<String, ImportError> {
     use std::io::BufRead;
+    // Refuse a FIFO or a device before opening it (opening a FIFO blocks).
+    crate::input::regular_file_size(path).map_err(|e| ImportError::Io {
+        file: path.display().to_string(),
+        message: e.reason(),
+    })?;
     let file = std::fs::File::open(path).map_err(|e| ImportError::Io {
         file: path.display().to_string(),
         message: e.to_string(),
