@@ -46,6 +46,26 @@ pub fn explain_unknown_key(raw: &str) -> Option<(String, Option<String>)> {
     None
 }
 
+/// At most `max` characters of `text`, with an ellipsis when cut, and control characters
+/// escaped: safe to print in a message whatever the input held.
+pub fn clip(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .take(max)
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    if text.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
 /// Names in backticks, separated by commas: `` `a`, `b` ``.
 pub fn backticked<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     names

@@ -229,3 +229,122 @@ fn an_oversized_file_is_refused_and_a_bad_byte_is_placed() {
             ));
     }
 }
+
+/// A per-task CSV: 40 ordinary tasks, then `extra` rows, with `eol` line endings.
+fn task_csv(dir: &std::path::Path, name: &str, extra: &[&str], eol: &str) -> std::path::PathBuf {
+    let mut rows =
+        vec!["task_id,model,input_tokens,output_tokens,calls,cost_usd,success".to_string()];
+    for i in 0..40u64 {
+        rows.push(format!(
+            "t{i},sonnet,{},{},{},{:.4},true",
+            20_000 + 997 * i,
+            800 + 37 * i,
+            5 + i % 7,
+            0.1 + 0.003 * i as f64
+        ));
+    }
+    rows.extend(extra.iter().map(|r| r.to_string()));
+    let path = dir.join(name);
+    std::fs::write(&path, rows.join(eol) + eol).unwrap();
+    path
+}
+
+#[test]
+fn calibrate_bounds_every_count_it_imports_and_numbers_crlf_lines_right() {
+    let dir = tempfile::tempdir().unwrap();
+    // Item 16: calls = 1e18 aborted (an 8e18-byte allocation); 1e8 took 23 s and 786 MB.
+    // Item 9: token counts no scenario accepts were imported, then the fit failed at the end.
+    // Item 20: costs of 1e308 fitted every price to 0 silently.
+    let extra = [
+        "huge-calls,sonnet,1000,100,1000000000000000000,0.1,true",
+        "many-calls,sonnet,1000,100,100000000,0.1,true",
+        "huge-tokens,sonnet,200000000,100,3,0.1,true",
+        "huge-cost,sonnet,1000,100,3,1e308,true",
+    ];
+    for (eol, name) in [("\n", "lf.csv"), ("\r\n", "crlf.csv")] {
+        // Item 21: CRLF files (Python's csv default) were numbered one line too low.
+        let path = task_csv(dir.path(), name, &extra, eol);
+        tokencast()
+            .arg("calibrate")
+            .arg(&path)
+            .arg("-o")
+            .arg(dir.path().join("fit.toml"))
+            .arg("--report")
+            .arg(dir.path().join("report"))
+            .args(["-n", "2000"])
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(format!(
+                "{name}:42: calls: 1000000000000000000 is above the 1000000 calls per task"
+            )))
+            .stderr(predicate::str::contains(format!(
+                "{name}:43: calls: 100000000 is above"
+            )))
+            .stderr(predicate::str::contains(format!(
+                "{name}:44: input: 200000000 is above the 100000000 tokens"
+            )))
+            .stderr(predicate::str::contains(format!(
+                "{name}:45: cost: 1e308 is above the 1e9 USD"
+            )));
+    }
+}
+
+#[test]
+fn calibrate_never_points_at_a_report_it_did_not_write() {
+    // Item 21: "all listed in …/calibration.json" was printed, then "no tasks to fit", and
+    // the file was never written.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = vec!["task_id,model,input_tokens,output_tokens".to_string()];
+    rows.extend((0..30).map(|i| format!("t{i},sonnet,abc,1")));
+    let path = dir.path().join("bad.csv");
+    std::fs::write(&path, rows.join("\n")).unwrap();
+    tokencast()
+        .arg("calibrate")
+        .arg(&path)
+        .arg("-o")
+        .arg(dir.path().join("fit.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "skipped 10 more malformed lines\n",
+        ))
+        .stderr(predicate::str::contains("all listed in").not())
+        .stderr(predicate::str::contains("no tasks to fit"));
+}
+
+#[test]
+fn calibrate_takes_a_session_whose_timestamps_mix_numbers_and_strings() {
+    // Item 15: such a session panicked (exit 101) in the sort of its calls.
+    let dir = tempfile::tempdir().unwrap();
+    let sample = std::fs::read_to_string("examples/calibrate/sample-claude-code.jsonl").unwrap();
+    let mixed: String = sample
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let l = if i % 3 == 0 {
+                // A number where the format has a string.
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                let mut v = v;
+                v["timestamp"] = serde_json::json!(1_700_000_000 + i);
+                v.to_string()
+            } else {
+                l.to_string()
+            };
+            l + "\n"
+        })
+        .collect();
+    let path = dir.path().join("mixed.jsonl");
+    std::fs::write(&path, mixed).unwrap();
+    tokencast()
+        .arg("calibrate")
+        .arg(&path)
+        .args(["--price", "sonnet=3,15,3.75,0.3"])
+        .arg("-o")
+        .arg(dir.path().join("fit.toml"))
+        .arg("--report")
+        .arg(dir.path().join("report"))
+        .args(["-n", "2000"])
+        .assert()
+        .success();
+}

@@ -149,6 +149,14 @@ pub fn prices_from_costs(rows: &[([u64; 4], f64)]) -> Option<(Prices, PriceOrigi
         }
     }
     let beta = solve(a)?;
+    // Costs so large that the sums overflow (1e308 per record) give no rates: never read them
+    // as 0 (every price fitted to 0, silently), nor accept rates no scenario would.
+    if beta
+        .iter()
+        .any(|b| !b.is_finite() || *b > crate::scenario::MAX_PRICE_PER_MTOK)
+    {
+        return None;
+    }
     let mut rate = [0.0f64; 4];
     for (i, &k) in used.iter().enumerate() {
         rate[k] = beta[i].max(0.0);
@@ -202,6 +210,16 @@ fn solve(mut a: Vec<Vec<f64>>) -> Option<Vec<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overflowing_costs_recover_no_prices() {
+        // Issue 20 item 20: costs of 1e308 fitted every price to 0 and calibrate exited 0.
+        let rows = vec![([1000, 100, 0, 0], 1e308), ([2000, 300, 0, 0], 1e308)];
+        assert!(prices_from_costs(&rows).is_none());
+        let rows = vec![([1_000_000, 0, 0, 0], 3.0), ([0, 1_000_000, 0, 0], 15.0)];
+        let (p, _) = prices_from_costs(&rows).unwrap();
+        assert!((p.input - 3.0).abs() < 1e-9 && (p.output - 15.0).abs() < 1e-9);
+    }
 
     #[test]
     fn list_prices_come_back_from_costs() {

@@ -53,11 +53,13 @@ pub fn group_calls(calls: Vec<CallRecord>) -> Vec<Task> {
     by_task
         .into_iter()
         .map(|(id, mut calls)| {
-            // Stable: equal or missing timestamps keep the file order.
-            calls.sort_by(|a, b| match (&a.timestamp, &b.timestamp) {
-                (Some(x), Some(y)) => x.cmp(y),
-                _ => std::cmp::Ordering::Equal,
-            });
+            // By timestamp when every call has one (stable: equal ones keep the file order);
+            // a task with any call lacking one (or giving a number, not a string) keeps the
+            // file order whole. Comparing only the calls that have one is no total order,
+            // which the sort may reject with a panic.
+            if calls.iter().all(|c| c.timestamp.is_some()) {
+                calls.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
+            }
             Task { id, calls }
         })
         .collect()
@@ -93,6 +95,34 @@ pub fn side(task_id: &str, seed: u64, share: f64) -> Side {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calls_with_and_without_timestamps_keep_the_file_order_without_a_panic() {
+        // Issue 20 item 15: a session whose timestamps mixed strings and numbers panicked
+        // ("comparison function does not correctly implement a total order").
+        let call = |t: Option<&str>, output: u64| CallRecord {
+            task: "t".into(),
+            timestamp: t.map(str::to_string),
+            model: "m".into(),
+            input: 0,
+            output,
+            cache_read: 0,
+            cache_write: 0,
+            cost: None,
+            success: None,
+        };
+        let mut calls = Vec::new();
+        for i in 0..64u64 {
+            let t = format!("2026-01-01T00:00:{:02}Z", 59 - i % 60);
+            calls.push(call(if i % 3 == 0 { None } else { Some(&t) }, i));
+        }
+        let tasks = group_calls(calls);
+        let outputs: Vec<u64> = tasks[0].calls.iter().map(|c| c.output).collect();
+        assert_eq!(outputs, (0..64).collect::<Vec<_>>());
+        // With every timestamp present they sort.
+        let tasks = group_calls(vec![call(Some("b"), 1), call(Some("a"), 2)]);
+        assert_eq!(tasks[0].calls[0].output, 2);
+    }
 
     #[test]
     fn split_is_deterministic_and_near_its_share() {

@@ -121,13 +121,9 @@ pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
     for line in import.malformed.iter().take(SHOWN_MALFORMED) {
         warn(&format!("skipped {line}"));
     }
-    if import.malformed.len() > SHOWN_MALFORMED {
-        warn(&format!(
-            "skipped {} more malformed lines (all listed in {})",
-            import.malformed.len() - SHOWN_MALFORMED,
-            report_dir.join("calibration.json").display()
-        ));
-    }
+    // The rest are listed in calibration.json, which only a calibration that succeeds writes:
+    // say where they are once it is written, and how many there were if it is not.
+    let more_malformed = import.malformed.len().saturating_sub(SHOWN_MALFORMED);
     let options = CalibrateOptions {
         name: stem,
         holdout: args.holdout,
@@ -140,7 +136,12 @@ pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
         prices,
         catalog: Some(super::prices::load_catalog(args.catalog.as_deref())?),
     };
-    let result = calibrate::calibrate(logs, import, &options).map_err(classify)?;
+    let result = calibrate::calibrate(logs, import, &options).map_err(|e| {
+        if more_malformed > 0 {
+            warn(&format!("skipped {more_malformed} more malformed lines"));
+        }
+        classify(e)
+    })?;
 
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
@@ -210,6 +211,12 @@ pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
     };
     let published = run_dir.publish(&mut manifest)?;
     note_removed(&report_dir, &published);
+    if more_malformed > 0 {
+        warn(&format!(
+            "skipped {more_malformed} more malformed lines (all listed in {})",
+            report_dir.join("calibration.json").display()
+        ));
+    }
     print_stdout(&render(&result, &args.out, &report_dir))
 }
 

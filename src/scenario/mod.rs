@@ -13,8 +13,8 @@ use std::path::Path;
 
 pub use billing::{Billing, DEFAULT_PERIODS};
 pub use compile::{
-    COMPACTION_PHASE, MAX_LOOP_ATTEMPTS, MAX_REPEAT_COUNT, MAX_SUBAGENTS_PER_STEP,
-    MAX_TOKENS_PER_DRAW,
+    COMPACTION_PHASE, MAX_LOOP_ATTEMPTS, MAX_PRICE_PER_MTOK, MAX_REPEAT_COUNT,
+    MAX_SUBAGENTS_PER_STEP, MAX_TOKENS_PER_DRAW,
 };
 pub use error::{Diagnostic, FieldPath, Location, ScenarioError, Segment, did_you_mean, number};
 pub use mechanics::{MAX_CONTEXT_WINDOW, MAX_RETRIES, MAX_TTFT_S};

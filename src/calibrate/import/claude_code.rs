@@ -109,9 +109,15 @@ fn classify(value: &Value) -> Result<Line, String> {
     let count = |key: &str, required: bool| -> Result<u64, String> {
         match usage.get(key) {
             None | Some(Value::Null) if !required => Ok(0),
-            Some(v) => v.as_u64().ok_or_else(|| {
-                format!("message.usage.{key}: expected a non-negative integer, found {v}")
-            }),
+            Some(v) => v
+                .as_u64()
+                .ok_or_else(|| {
+                    format!(
+                        "message.usage.{key}: expected a non-negative integer, found {}",
+                        crate::text::clip(&v.to_string(), 40)
+                    )
+                })
+                .and_then(|n| super::check_count(&format!("message.usage.{key}"), n)),
             None => Err(format!(
                 "message.usage.{key}: expected a non-negative integer, found nothing"
             )),

@@ -35,12 +35,12 @@ pub(super) fn import_rows<T>(
         let row = match row {
             Ok(row) => row,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| line_at(&text, p.byte()));
                 report.malformed(&file, line, format!("unreadable CSV record: {e}"));
                 continue;
             }
         };
-        let line = row.position().map_or(0, |p| p.line());
+        let line = row.position().map_or(0, |p| line_at(&text, p.byte()));
         match parse_row(&row, &idx) {
             Ok(record) => {
                 report.records += 1;
@@ -50,4 +50,31 @@ pub(super) fn import_rows<T>(
         }
     }
     Ok((records, report))
+}
+
+/// The 1-based line of byte `offset`, counting `\n` (the csv crate's own line count is one
+/// low in files with CRLF line endings, what Python's csv module writes by default).
+fn line_at(text: &str, offset: u64) -> u64 {
+    let mut end = (offset as usize).min(text.len());
+    // With CRLF endings the reader places a record at the `\n` of the `\r\n` before it.
+    if text.as_bytes().get(end) == Some(&b'\n') {
+        end += 1;
+    }
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lines_are_counted_alike_with_lf_and_crlf() {
+        assert_eq!(super::line_at("a\nb\nc", 4), 3);
+        assert_eq!(super::line_at("a\r\nb\r\nc", 6), 3);
+        // A record placed at the `\n` of the CRLF before it.
+        assert_eq!(super::line_at("a\r\nb\r\nc", 5), 3);
+        assert_eq!(super::line_at("abc", 0), 1);
+    }
 }

@@ -186,32 +186,70 @@ pub(crate) fn parse_success(text: &str) -> Result<bool, String> {
         "true" | "yes" | "1" | "pass" | "passed" | "success" | "ok" => Ok(true),
         "false" | "no" | "0" | "fail" | "failed" | "failure" => Ok(false),
         other => Err(format!(
-            "expected a success flag (true/false, yes/no, 1/0), found `{other}`"
+            "expected a success flag (true/false, yes/no, 1/0), found `{}`",
+            crate::text::clip(other, 40)
         )),
     }
 }
 
-/// Parses a token count: a non-negative integer (a trailing `.0` is accepted).
+/// Most calls one imported task may have: far above any agent task, and a bound on the work
+/// and memory the fits spend on a count.
+pub const MAX_CALLS_PER_TASK: u64 = 1_000_000;
+
+/// Parses a token count: a non-negative integer (a trailing `.0` is accepted) of at most
+/// [`crate::scenario::MAX_TOKENS_PER_DRAW`], the most a scenario's draw may hold, so that no
+/// count is imported that the fitted scenario would then reject.
 pub(crate) fn parse_tokens(field: &str, text: &str) -> Result<u64, String> {
     let t = text.trim();
-    if let Ok(v) = t.parse::<u64>() {
-        return Ok(v);
-    }
-    match t.parse::<f64>() {
-        Ok(v) if v >= 0.0 && v.fract() == 0.0 && v < 1e15 => Ok(v as u64),
-        _ => Err(format!(
-            "{field}: expected a non-negative whole number of tokens, found `{t}`"
+    let v = match t.parse::<u64>() {
+        Ok(v) => Some(v),
+        Err(_) => match t.parse::<f64>() {
+            Ok(v) if v >= 0.0 && v.fract() == 0.0 && v < 1.8e19 => Some(v as u64),
+            _ => None,
+        },
+    };
+    let what = if field == "calls" { "calls" } else { "tokens" };
+    match v {
+        None => Err(format!(
+            "{field}: expected a non-negative whole number of {what}, found `{}`",
+            crate::text::clip(t, 40)
         )),
+        Some(v) => check_count(field, v),
     }
 }
 
-/// Parses a cost in USD: a finite non-negative number.
+/// A count within the bounds of its field: calls per task at most [`MAX_CALLS_PER_TASK`],
+/// tokens at most [`crate::scenario::MAX_TOKENS_PER_DRAW`].
+pub(crate) fn check_count(field: &str, v: u64) -> Result<u64, String> {
+    let (max, what) = if field == "calls" {
+        (MAX_CALLS_PER_TASK, "calls per task")
+    } else {
+        (
+            crate::scenario::MAX_TOKENS_PER_DRAW,
+            "tokens (the most a scenario's draw may hold)",
+        )
+    };
+    if v > max {
+        return Err(format!("{field}: {v} is above the {max} {what}"));
+    }
+    Ok(v)
+}
+
+/// Largest cost one imported record may have (USD): far above any call or task.
+pub const MAX_RECORD_COST_USD: f64 = 1e9;
+
+/// Parses a cost in USD: a finite non-negative number of at most [`MAX_RECORD_COST_USD`].
 pub(crate) fn parse_cost(field: &str, text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > MAX_RECORD_COST_USD => Err(format!(
+            "{field}: {} is above the {} USD one record may cost",
+            crate::scenario::number(v),
+            crate::scenario::number(MAX_RECORD_COST_USD)
+        )),
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
         _ => Err(format!(
             "{field}: expected a non-negative cost in USD, found `{}`",
-            text.trim()
+            crate::text::clip(text.trim(), 40)
         )),
     }
 }
