@@ -66,6 +66,25 @@ pub fn clip(text: &str, max: usize) -> String {
     out
 }
 
+/// A whole number with thousands separators (`300,068,000,000`), rounded.
+pub fn thousands(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let digits = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0.0 && digits != "0" {
+        out.insert(0, '-');
+    }
+    out
+}
+
 /// Names in backticks, separated by commas: `` `a`, `b` ``.
 pub fn backticked<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     names
@@ -78,6 +97,13 @@ pub fn backticked<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(300_068_000_000.0), "300,068,000,000");
+        assert_eq!(thousands(999.4), "999");
+        assert_eq!(thousands(-1234.0), "-1,234");
+    }
 
     #[test]
     fn an_unknown_key_is_explained_with_the_closest_candidate() {

@@ -348,3 +348,47 @@ fn calibrate_takes_a_session_whose_timestamps_mix_numbers_and_strings() {
         .assert()
         .success();
 }
+
+#[test]
+fn compare_states_its_work_bound_and_refuses_beyond_it() {
+    // Item 17: `seats = 1000000`, `tasks_per_seat = 100000` grew memory by 0.5 GB/s until
+    // killed; both values were inside the documented limits.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/pricing-comparison.toml").unwrap();
+    let big = text
+        .replacen("seats = 200\n", "seats = 1000000\n", 1)
+        .replacen("tasks_per_seat = 150 ", "tasks_per_seat = 100000 ", 1);
+    assert_ne!(big, text);
+    let path = dir.path().join("big.toml");
+    std::fs::write(&path, big).unwrap();
+    for verb in ["validate", "compare"] {
+        tokencast()
+            .arg(verb)
+            .arg(&path)
+            .timeout(std::time::Duration::from_secs(20))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "big.toml:52:18: workload.tasks_per_seat",
+            ))
+            .stderr(predicate::str::contains(
+                "about 100,000,000,000 tasks on average",
+            ));
+    }
+    // The bundled comparison with ten million periods: refused before it starts.
+    tokencast()
+        .args([
+            "compare",
+            "scenarios/pricing-comparison.toml",
+            "--periods",
+            "10000000",
+            "-o",
+        ])
+        .arg(dir.path().join("out"))
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "would simulate about 300,068,000,000 tasks (200 seats, 10,000,000 periods",
+        ));
+}

@@ -18,6 +18,14 @@ use crate::pricing::scheme::{
 /// Default simulated periods for `compare`.
 pub const DEFAULT_PERIODS: u64 = 1000;
 
+/// Most tasks one simulated period may hold on average (seats × tasks per seat): `compare`
+/// keeps a period's tasks in memory (16 bytes each) to order them in time.
+pub const MAX_TASKS_PER_PERIOD: f64 = 10_000_000.0;
+
+/// Most tasks one `compare` may simulate in all (periods and sweep): about a quarter of an
+/// hour on two cores at a few million tasks a second.
+pub const MAX_COMPARE_TASKS: f64 = 2e9;
+
 /// The compiled `[workload]` and `[billing]` of a scenario.
 #[derive(Debug, Clone)]
 pub struct Billing {
@@ -33,6 +41,46 @@ pub struct Billing {
     pub sweep: Vec<f64>,
     /// Periods per sweep point.
     pub sweep_periods: u64,
+}
+
+impl Billing {
+    /// Expected tasks a comparison of `periods` periods simulates, the sweep included when
+    /// `with_sweep`.
+    pub fn expected_tasks(&self, periods: u64, with_sweep: bool) -> f64 {
+        let seats = f64::from(self.workload.seats);
+        let sweep: f64 = if with_sweep {
+            self.sweep.iter().sum::<f64>() * self.sweep_periods as f64
+        } else {
+            0.0
+        };
+        seats * (self.workload.tasks_per_seat * periods as f64 + sweep)
+    }
+
+    /// Checks the work of a comparison of `periods` periods against [`MAX_COMPARE_TASKS`]:
+    /// the message names the figure and what to lower.
+    pub fn check_work(&self, periods: u64, with_sweep: bool) -> Result<(), String> {
+        let tasks = self.expected_tasks(periods, with_sweep);
+        if tasks > MAX_COMPARE_TASKS {
+            return Err(format!(
+                "this comparison would simulate about {} tasks ({} seats, {} periods{}), more than the {} a comparison may: lower the seats, tasks_per_seat, periods{}",
+                crate::text::thousands(tasks),
+                crate::text::thousands(f64::from(self.workload.seats)),
+                crate::text::thousands(periods as f64),
+                if with_sweep {
+                    " and the break-even sweep"
+                } else {
+                    ""
+                },
+                crate::text::thousands(MAX_COMPARE_TASKS),
+                if with_sweep {
+                    " or the sweep (--no-sweep skips it)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Compiles the billing part of a file (`None` when it has neither section).
@@ -92,7 +140,7 @@ pub(crate) fn compile(
         source,
         10_000_000,
     )?;
-    let (sweep, sweep_periods) = match &spec.sweep {
+    let (sweep, sweep_periods): (Vec<f64>, u64) = match &spec.sweep {
         Some(s) => {
             let sp = path.key("sweep");
             if !(s.min.is_finite() && s.max.is_finite() && s.min >= 0.0 && s.max > s.min) {
@@ -123,14 +171,39 @@ pub(crate) fn compile(
             (grid.iter().map(|f| f * m).collect(), (periods / 4).max(100))
         }
     };
-    Ok(Some(Billing {
+    let busiest = sweep
+        .iter()
+        .copied()
+        .fold(workload.tasks_per_seat, f64::max)
+        * f64::from(workload.seats);
+    if busiest > MAX_TASKS_PER_PERIOD {
+        return Err(source.error_at(
+            path.key("tasks_per_seat"),
+            format!(
+                "a period would hold about {} tasks on average (seats × tasks per seat{}), more than the {} a period may",
+                crate::text::thousands(busiest),
+                if spec.sweep.is_some() || busiest > workload.tasks_per_seat * f64::from(workload.seats) {
+                    ", at the busiest sweep point"
+                } else {
+                    ""
+                },
+                crate::text::thousands(MAX_TASKS_PER_PERIOD)
+            ),
+            Some("compare simulates every task of every period: lower the seats or tasks per seat".into()),
+        ));
+    }
+    let billing = Billing {
         workload,
         schemes,
         baseline,
         periods,
         sweep,
         sweep_periods,
-    }))
+    };
+    billing
+        .check_work(periods, true)
+        .map_err(|m| source.error_at(path.key("periods"), m, None))?;
+    Ok(Some(billing))
 }
 
 fn positive(
