@@ -392,3 +392,44 @@ fn compare_states_its_work_bound_and_refuses_beyond_it() {
             "would simulate about 300,068,000,000 tasks (200 seats, 10,000,000 periods",
         ));
 }
+
+#[test]
+fn names_are_bounded_and_free_of_control_characters() {
+    // Item 12: a 5 MB phase name made a 15 MB summary.json; names with escape characters were
+    // printed raw to the terminal.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/reference-coding-task.toml").unwrap();
+    assert!(text.contains("name = \"explore\""));
+    for (tag, name, message) in [
+        (
+            "long",
+            "x".repeat(5_000_000),
+            "expected at most 200 characters, found 5000000",
+        ),
+        (
+            "escape",
+            "ex\\u001b[2Jplore".to_string(),
+            "expected text without control characters, found \\u{1b}",
+        ),
+    ] {
+        let path = dir.path().join(format!("{tag}.toml"));
+        std::fs::write(
+            &path,
+            text.replacen("name = \"explore\"", &format!("name = \"{name}\""), 1),
+        )
+        .unwrap();
+        let out = tokencast().arg("validate").arg(&path).output().unwrap();
+        assert!(
+            out.stderr.len() < 2_000,
+            "the message quotes at most a window of the line"
+        );
+        tokencast()
+            .arg("validate")
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("{tag}.toml:")))
+            .stderr(predicate::str::contains("phases[0].name"))
+            .stderr(predicate::str::contains(message));
+    }
+}

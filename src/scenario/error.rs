@@ -201,15 +201,30 @@ impl fmt::Display for Diagnostic {
         f.write_str(&self.message)?;
         if let Some(loc) = &self.location {
             let gutter = loc.line.to_string().len();
+            // A window of at most SHOWN_LINE characters around the column, so that a line of
+            // megabytes is not copied into the message.
+            let chars: Vec<char> = loc.source_line.chars().collect();
+            let start = if chars.len() > SHOWN_LINE {
+                (loc.column - 1)
+                    .saturating_sub(SHOWN_LINE / 3)
+                    .min(chars.len() - SHOWN_LINE)
+            } else {
+                0
+            };
+            let end = (start + SHOWN_LINE).min(chars.len());
+            let lead = if start > 0 { "…" } else { "" };
+            let trail = if end < chars.len() { "…" } else { "" };
+            let shown: String = chars[start..end].iter().collect();
+            let caret_at = loc.column - 1 - start.min(loc.column - 1) + lead.chars().count();
+            let width = loc.width.min(end.saturating_sub(loc.column - 1).max(1));
             write!(
                 f,
-                "\n{:gutter$} |\n{} | {}\n{:gutter$} | {}{}",
+                "\n{:gutter$} |\n{} | {lead}{shown}{trail}\n{:gutter$} | {}{}",
                 "",
                 loc.line,
-                loc.source_line,
                 "",
-                " ".repeat(loc.column - 1),
-                "^".repeat(loc.width),
+                " ".repeat(caret_at),
+                "^".repeat(width),
             )?;
         }
         if let Some(help) = &self.help {
@@ -218,6 +233,9 @@ impl fmt::Display for Diagnostic {
         Ok(())
     }
 }
+
+/// Most characters of a source line a message shows.
+const SHOWN_LINE: usize = 160;
 
 /// A number as a message shows it: plain when moderate, in scientific notation when huge or
 /// tiny (so `1e300` is not printed with 300 digits).

@@ -6,6 +6,24 @@ use super::error::{Diagnostic, FieldPath, Location, ScenarioError, Segment};
 use super::spec::ScenarioFile;
 use crate::text::explain_unknown_key;
 
+/// A string of the document: its text, field path, span, and its key when it is one.
+type FoundString<'v> = (
+    &'v str,
+    FieldPath,
+    Option<Range<usize>>,
+    Option<&'v toml_edit::Key>,
+);
+
+/// Most characters of a name, a key or any string value but a description.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Most characters of a `description`, `notes` or `source` (prose, which may also hold line
+/// breaks and tabs).
+pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
+
+/// The keys whose strings are prose.
+const PROSE_KEYS: [&str; 3] = ["description", "notes", "source"];
+
 /// The text of a scenario with what is needed to point at its parts.
 pub struct Source<'a> {
     /// File name as shown in messages.
@@ -37,6 +55,9 @@ impl<'a> Source<'a> {
             Ok(d) => d,
             Err(e) => return Err(self.toml_error(&e, FieldPath::default())),
         };
+        if let Some(doc) = &self.doc {
+            self.check_strings(doc.as_item(), &FieldPath::default())?;
+        }
         serde_path_to_error::deserialize(deserializer).map_err(|e| {
             let path = convert_path(e.path());
             self.toml_error(e.inner(), path)
@@ -93,6 +114,95 @@ impl<'a> Source<'a> {
             message,
             help,
         }))
+    }
+
+    /// Every key and string of the document within [`MAX_NAME_CHARS`] (prose — a
+    /// `description`, `notes`, `source` — within [`MAX_DESCRIPTION_CHARS`]) and free of control
+    /// characters (prose may hold line breaks and tabs): names are printed in tables, charts
+    /// and terminals.
+    fn check_strings(&self, item: &toml_edit::Item, path: &FieldPath) -> Result<(), ScenarioError> {
+        let check =
+            |text: &str, path: &FieldPath, span: Option<Range<usize>>, description: bool| {
+                let max = if description {
+                    MAX_DESCRIPTION_CHARS
+                } else {
+                    MAX_NAME_CHARS
+                };
+                let count = text.chars().count();
+                let message = if count > max {
+                    Some(format!("expected at most {max} characters, found {count}"))
+                } else {
+                    text.chars()
+                        .find(|&c| {
+                            c.is_control()
+                                && !(description && (c == '\n' || c == '\t' || c == '\r'))
+                        })
+                        .map(|c| {
+                            format!(
+                                "expected text without control characters, found {}",
+                                c.escape_default()
+                            )
+                        })
+                };
+                match message {
+                    None => Ok(()),
+                    Some(message) => Err(ScenarioError::Invalid(Box::new(Diagnostic {
+                        file: self.file.to_string(),
+                        location: span.map(|s| Location::from_span(self.text, s)),
+                        path: path.clone(),
+                        message,
+                        help: None,
+                    }))),
+                }
+            };
+        fn value_strings<'v>(
+            v: &'v toml_edit::Value,
+            path: FieldPath,
+            out: &mut Vec<FoundString<'v>>,
+        ) {
+            match v {
+                toml_edit::Value::String(s) => out.push((s.value(), path, s.span(), None)),
+                toml_edit::Value::Array(a) => {
+                    for (i, x) in a.iter().enumerate() {
+                        value_strings(x, path.index(i), out);
+                    }
+                }
+                toml_edit::Value::InlineTable(t) => {
+                    for (k, x) in t.iter() {
+                        if let Some((key, _)) = t.get_key_value(k) {
+                            out.push((key.get(), path.key(k), key.span(), Some(key)));
+                        }
+                        value_strings(x, path.key(k), out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut strings = Vec::new();
+        match item {
+            toml_edit::Item::Table(t) => {
+                for (k, x) in t.iter() {
+                    let p = path.key(k);
+                    if let Some((key, _)) = t.get_key_value(k) {
+                        check(key.get(), &p, key.span(), false)?;
+                    }
+                    self.check_strings(x, &p)?;
+                }
+            }
+            toml_edit::Item::ArrayOfTables(a) => {
+                for (i, t) in a.iter().enumerate() {
+                    self.check_strings(&toml_edit::Item::Table(t.clone()), &path.index(i))?;
+                }
+            }
+            toml_edit::Item::Value(v) => value_strings(v, path.clone(), &mut strings),
+            toml_edit::Item::None => {}
+        }
+        for (text, p, span, key) in strings {
+            let description = key.is_none()
+                && matches!(p.0.last(), Some(Segment::Key(k)) if PROSE_KEYS.contains(&k.as_str()));
+            check(text, &p, span, description)?;
+        }
+        Ok(())
     }
 
     /// The span of the key `key` in the table at exactly `path`, if both exist.
