@@ -104,15 +104,7 @@ pub fn money(v: f64) -> String {
     if v.abs() < 100.0 {
         return format!("{v:.2}");
     }
-    let s = format!("{:.0}", v.abs());
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < 0.0 { format!("-{out}") } else { out }
+    crate::text::thousands(v)
 }
 
 fn budget_text(b: &BudgetCheck) -> String {
