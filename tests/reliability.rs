@@ -433,3 +433,53 @@ fn names_are_bounded_and_free_of_control_characters() {
             .stderr(predicate::str::contains(message));
     }
 }
+
+#[test]
+fn huge_integers_deep_nesting_and_catalog_prices_are_placed_at_their_line_and_column() {
+    // Item 11: integers of 2^63 and more, out-of-range prices of a `--prices` TOML catalog and
+    // 200-level nesting (a bare "recursion limit") were rejected without a line and column.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/reference-coding-task.toml").unwrap();
+    let big = dir.path().join("big.toml");
+    std::fs::write(
+        &big,
+        text.replacen("output = 15.00", "output = 9223372036854775808", 1),
+    )
+    .unwrap();
+    tokencast()
+        .arg("validate")
+        .arg(&big)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "big.toml:25:10: models.sonnet.output",
+        ));
+    let deep = dir.path().join("deep.toml");
+    std::fs::write(
+        &deep,
+        format!("a = {}1{}\n", "{ b = ".repeat(200), " }".repeat(200)),
+    )
+    .unwrap();
+    tokencast()
+        .arg("validate")
+        .arg(&deep)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("deep.toml:1:"))
+        .stderr(predicate::str::contains("nested too deeply"));
+    let catalog = dir.path().join("catalog.toml");
+    std::fs::write(
+        &catalog,
+        "[models.\"my-model\"]\ninput = 3.0\noutput = 15.0\nbatch = { input = 1.5, output = 7.5 }\ntiers = [{ above = 200000, input = -6.0, output = 22.5 }]\n",
+    )
+    .unwrap();
+    tokencast()
+        .arg("prices")
+        .arg("--prices")
+        .arg(&catalog)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "catalog.toml:5:36: models.my-model.tiers[0].input",
+        ));
+}

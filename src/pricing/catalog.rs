@@ -300,19 +300,68 @@ impl PriceCatalog {
             message,
         };
         let file = parse_catalog_file(origin, text)?;
+        let doc = toml_edit::Document::parse(text).ok();
+        // `origin:line:column` of a key path, when the document has it.
+        let at = |keys: &[&str], index: Option<usize>| -> String {
+            let Some(doc) = &doc else {
+                return origin.to_string();
+            };
+            let mut item = doc.as_item();
+            for (i, k) in keys.iter().enumerate() {
+                let next = if i == 2 && index.is_some() {
+                    item.get(*k).and_then(|t| t.get(index.unwrap_or(0)))
+                } else {
+                    item.get(*k)
+                };
+                match next {
+                    Some(n) => item = n,
+                    None => break,
+                }
+            }
+            match item.span() {
+                Some(span) => {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+                        .chars()
+                        .count()
+                        + 1;
+                    format!("{origin}:{line}:{column}")
+                }
+                None => origin.to_string(),
+            }
+        };
         for (name, entry) in &file.models {
-            let sets = std::iter::once(&entry.rates)
-                .chain(entry.batch.iter())
-                .chain(entry.tiers.iter().map(|t| &t.rates));
-            for set in sets {
+            let sets = std::iter::once(("", None, &entry.rates))
+                .chain(entry.batch.iter().map(|b| ("batch", None, b)))
+                .chain(
+                    entry
+                        .tiers
+                        .iter()
+                        .enumerate()
+                        .map(|(i, t)| ("tiers", Some(i), &t.rates)),
+                );
+            for (table, index, set) in sets {
                 for (kind, v) in TokenKind::ALL.iter().zip(set.to_array()) {
                     if let Some(v) = v
                         && !(v.is_finite() && (0.0..=1e6).contains(&v))
                     {
-                        return Err(err(format!(
-                            "models.{name}.{}: expected a price from 0 to 1e6 USD per million tokens, found {v}",
-                            kind.name()
-                        )));
+                        let keys: Vec<&str> = ["models", name.as_str(), table, kind.name()]
+                            .into_iter()
+                            .filter(|k| !k.is_empty())
+                            .collect();
+                        let shown = match index {
+                            Some(i) => format!("models.{name}.tiers[{i}].{}", kind.name()),
+                            None => keys[1..]
+                                .iter()
+                                .fold(String::from("models"), |a, k| a + "." + k),
+                        };
+                        return Err(CatalogError {
+                            origin: at(&keys, index),
+                            message: format!(
+                                "{shown}: expected a price from 0 to 1e6 USD per million tokens, found {v}"
+                            ),
+                        });
                     }
                 }
             }

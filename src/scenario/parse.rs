@@ -30,7 +30,7 @@ pub struct Source<'a> {
     pub file: &'a str,
     /// The whole text.
     pub text: &'a str,
-    doc: Option<toml_edit::Document<&'a str>>,
+    doc: Option<toml_edit::Document<std::borrow::Cow<'a, str>>>,
 }
 
 impl<'a> Source<'a> {
@@ -39,7 +39,9 @@ impl<'a> Source<'a> {
         Source {
             file,
             text,
-            doc: toml_edit::Document::parse(text).ok(),
+            doc: toml_edit::Document::parse(std::borrow::Cow::Borrowed(text))
+                .ok()
+                .or_else(|| spans_only_document(text)),
         }
     }
 
@@ -241,6 +243,39 @@ impl<'a> Source<'a> {
     }
 }
 
+/// A document to find spans in when the text itself does not parse as one: integers beyond 64
+/// bits (which the deserializer reads, and then rejects with a field path) are replaced by
+/// float literals of the same length, so every span stays where it was.
+fn spans_only_document(text: &str) -> Option<toml_edit::Document<std::borrow::Cow<'_, str>>> {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        if bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) {
+            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'_') {
+                i += 1;
+            }
+            let run = &text[start..i];
+            let after = bytes.get(i).copied();
+            if run.len() >= 19 && !matches!(after, Some(b'.' | b'e' | b'E')) {
+                out.push_str("1.");
+                out.push_str(&"0".repeat(run.len() - 2));
+            } else {
+                out.push_str(run);
+            }
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    if out == text {
+        return None;
+    }
+    toml_edit::Document::parse(std::borrow::Cow::Owned(out)).ok()
+}
+
 fn convert_path(path: &serde_path_to_error::Path) -> FieldPath {
     use serde_path_to_error::Segment as S;
     FieldPath(
@@ -272,6 +307,12 @@ fn offending_key(raw: &str) -> Option<&str> {
 fn explain_serde_message(raw: &str) -> (String, Option<String>) {
     if let Some(explained) = explain_unknown_key(raw) {
         return explained;
+    }
+    if raw.starts_with("cannot recurse further") {
+        return (
+            "tables or arrays nested too deeply: expected the few levels a scenario uses".into(),
+            None,
+        );
     }
     if let Some(rest) = raw.strip_prefix("wanted exactly 1 element, ") {
         let found = match rest.strip_prefix("found ") {
