@@ -483,3 +483,31 @@ fn huge_integers_deep_nesting_and_catalog_prices_are_placed_at_their_line_and_co
             "catalog.toml:5:36: models.my-model.tiers[0].input",
         ));
 }
+
+#[test]
+fn a_token_count_past_64_bits_stops_the_run_instead_of_saturating() {
+    // Item 3: a long enough task reported input_tokens = 2^64 − 1 and a cost 10% low, exit 0.
+    // Seven phases of 100,000 iterations, each adding 10^8 tokens of tool output: the prompts
+    // re-send about 2.4e19 tokens in all.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "[models.m]\ninput = 3.0\noutput = 15.0\n\n[agent]\ncaching = \"off\"\nsystem_prompt = 1000\n",
+    );
+    for i in 0..7 {
+        text.push_str(&format!(
+            "\n[[phases]]\nname = \"p{i}\"\nrepeat = 100000\nsteps = [ {{ tool = {{ tokens = 100000000 }} }}, {{ call = {{ output = 1 }} }} ]\n"
+        ));
+    }
+    let path = dir.path().join("overflow.toml");
+    std::fs::write(&path, text).unwrap();
+    tokencast()
+        .args(["run", "-n", "1", "--no-charts", "-o"])
+        .arg(dir.path().join("out"))
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "trial 0 consumed more than 2^64 input_tokens",
+        ));
+    assert!(!dir.path().join("out/summary.json").exists());
+}

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use super::metrics::{MetricLayout, Scope, trial_metrics_used};
+use super::metrics::{MetricLayout, Scope, TOKEN_METRICS, trial_metrics_used};
 use super::seed::trial_rng;
 use crate::pricing::{PriceTable, TokenKind};
 use crate::stats::{Checkpoint, CoMoments, Moments, MomentsBlock, QuantileSketch};
@@ -55,7 +55,21 @@ pub enum EngineError {
     /// Zero trials were asked for.
     #[error("expected at least 1 trial, found 0")]
     NoTrials,
+    /// A trial's token count passed what 64-bit counters hold: the counts would be wrong.
+    #[error(
+        "trial {trial} consumed more than 2^64 {metric} (about 1.8e19): a count that large cannot be kept exactly, so the run stops rather than report a saturated, wrong figure; the scenario's repeats, loops or sub-agents multiply to an astronomical number of calls"
+    )]
+    CountOverflow {
+        /// The first trial (by index) that overflowed.
+        trial: u64,
+        /// The token metric.
+        metric: &'static str,
+    },
 }
+
+/// Token counts at or above this (2^64 as a double, what a saturated 64-bit counter reads as)
+/// are not exact.
+const COUNT_LIMIT: f64 = 18_446_744_073_709_551_616.0;
 
 /// Per-trial rows of one chunk, in trial order, for per-trial output.
 #[derive(Debug, Clone, Default)]
@@ -159,6 +173,8 @@ struct ChunkOut {
     cost_comoments: Vec<CoMoments>,
     successes: u64,
     block: Option<TrialBlock>,
+    /// The first trial of the chunk whose token count passed [`COUNT_LIMIT`], and the metric.
+    overflow: Option<(u64, &'static str)>,
 }
 
 /// Most worker threads per core: more only add memory (each worker keeps its own sketches)
@@ -253,6 +269,10 @@ pub fn run(
         seed: config.seed,
         trials: config.trials,
         want_rows,
+        token_columns: TOKEN_METRICS
+            .iter()
+            .filter_map(|&name| layout.index_of(Scope::Total, name).map(|j| (j, name)))
+            .collect(),
     };
 
     // Sketches hold integer counts, so each worker keeps its own set for the whole run and they
@@ -278,6 +298,9 @@ pub fn run(
                 .collect()
         });
         for out in outs {
+            if let Some((trial, metric)) = out.overflow {
+                return Err(EngineError::CountOverflow { trial, metric });
+            }
             for (a, b) in result.moments.iter_mut().zip(&out.moments) {
                 a.merge(b);
             }
@@ -354,6 +377,8 @@ struct ChunkContext<'a> {
     seed: u64,
     trials: u64,
     want_rows: bool,
+    /// The whole-trial token metrics' columns, with their names (checked for overflow).
+    token_columns: Vec<(usize, &'static str)>,
 }
 
 impl ChunkContext<'_> {
@@ -415,6 +440,17 @@ impl ChunkContext<'_> {
             .map(|&j| CoMoments::of_columns(rows, width, j, 0))
             .collect();
         let mut moments = sums.finish();
+        // A saturated counter reads 2^64: the column's exact maximum finds it at no cost per
+        // trial; only then are the rows scanned for the first such trial.
+        let overflow = self
+            .token_columns
+            .iter()
+            .find(|&&(j, _)| moments[j].max >= COUNT_LIMIT)
+            .and_then(|&(j, name)| {
+                rows.chunks_exact(width)
+                    .position(|row| row[j] >= COUNT_LIMIT)
+                    .map(|i| (first + i as u64, name))
+            });
         let cost_times_success = moments.pop().expect("cost x success column");
         let success_indicator = moments.pop().expect("success column");
         ChunkOut {
@@ -424,6 +460,7 @@ impl ChunkContext<'_> {
             cost_comoments,
             successes,
             block,
+            overflow,
         }
     }
 }
