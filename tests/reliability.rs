@@ -511,3 +511,51 @@ fn a_token_count_past_64_bits_stops_the_run_instead_of_saturating() {
         ));
     assert!(!dir.path().join("out/summary.json").exists());
 }
+
+#[test]
+fn every_command_states_its_most_trials() {
+    // Item 7 (in part): `run --trials 1e15` was accepted.
+    for (verb, file, flag, max) in [
+        (
+            "run",
+            "scenarios/reference-coding-task.toml",
+            "-n",
+            "10000000000",
+        ),
+        ("forecast", ORG, "-n", "10000000"),
+        (
+            "compare",
+            "scenarios/pricing-comparison.toml",
+            "-n",
+            "10000000",
+        ),
+        (
+            "check",
+            "scenarios/reference-coding-task.toml",
+            "-n",
+            "100000000",
+        ),
+    ] {
+        tokencast()
+            .args([verb, file, flag, "1000000000000000"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("is not in 1..={max}")));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/reference-coding-task.toml").unwrap();
+    let path = dir.path().join("many.toml");
+    std::fs::write(
+        &path,
+        text.replacen("trials = 100000\n", "trials = 1000000000000000\n", 1),
+    )
+    .unwrap();
+    tokencast()
+        .arg("validate")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "scenario.trials: expected 1 to 10,000,000,000 trials, found 1,000,000,000,000,000",
+        ));
+}

@@ -84,8 +84,9 @@ pub(crate) enum Format {
 struct RunArgs {
     /// The scenario file (TOML).
     scenario: PathBuf,
-    /// Number of trials (default: the scenario's [scenario] trials, else 100000).
-    #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..))]
+    /// Number of trials (default: the scenario's [scenario] trials, else 100000; at most
+    /// 10,000,000,000).
+    #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..=tokencast::scenario::MAX_TRIALS))]
     trials: Option<u64>,
     /// Seed (default: the scenario's [scenario] seed, else 1).
     #[arg(long, short = 's')]

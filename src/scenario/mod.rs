@@ -25,6 +25,9 @@ use crate::workflow::Workflow;
 
 /// Default number of trials when neither the file nor the command line gives one.
 pub const DEFAULT_TRIALS: u64 = 100_000;
+/// Most trials one run of a task scenario makes (`[scenario] trials`, `run --trials`): ten
+/// billion, about an hour on two cores at the engine's 3 million trials a second per core.
+pub const MAX_TRIALS: u64 = 10_000_000_000;
 /// Default seed when neither the file nor the command line gives one.
 pub const DEFAULT_SEED: u64 = 1;
 
@@ -86,10 +89,16 @@ impl Scenario {
     ) -> Result<Scenario, ScenarioError> {
         let source = parse::Source::new(origin, &text);
         let spec = source.parse()?;
-        if let Some(0) = spec.scenario.trials {
+        if let Some(n) = spec.scenario.trials
+            && !(1..=MAX_TRIALS).contains(&n)
+        {
             return Err(source.error_at(
                 FieldPath::default().key("scenario").key("trials"),
-                "expected at least 1 trial, found 0".into(),
+                format!(
+                    "expected 1 to {} trials, found {}",
+                    crate::text::thousands(MAX_TRIALS as f64),
+                    crate::text::thousands(n as f64)
+                ),
                 None,
             ));
         }
