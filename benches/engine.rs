@@ -2,7 +2,7 @@
 //! aggregation) on one thread and on all threads, and the bare per-trial executor.
 //!
 //! `cargo bench --bench engine`; criterion reports time per iteration and, through
-//! `Throughput::Elements`, trials per second. The README records the figures.
+//! `Throughput::Elements`, trials per second. docs/guide/performance.md records the figures.
 
 use std::hint::black_box;
 use std::path::Path;

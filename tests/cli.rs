@@ -290,6 +290,42 @@ fn help_shows_examples() {
     }
 }
 
+/// Every `--help` points to the user guide, and every guide page it names exists.
+#[test]
+fn help_points_to_the_user_guide_pages_that_exist() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let verbs = [
+        "run",
+        "validate",
+        "prices",
+        "forecast",
+        "sweep",
+        "calibrate",
+        "compare",
+        "check",
+        "diff",
+    ];
+    let mut helps = vec![vec!["--help"]];
+    helps.extend(verbs.iter().map(|v| vec![*v, "--help"]));
+    for args in helps {
+        let out = tokencast().args(&args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let pages: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ','))
+            .filter(|w| w.starts_with("docs/guide/"))
+            .map(|w| w.trim_end_matches(['.', ':', ';']))
+            .collect();
+        assert!(
+            !pages.is_empty(),
+            "{args:?} --help names no guide page:\n{text}"
+        );
+        for page in pages {
+            assert!(root.join(page).is_file(), "{args:?}: {page} does not exist");
+        }
+    }
+}
+
 #[test]
 fn a_second_run_replaces_the_summary_and_leaves_no_temporary_files() {
     let tmp = tempfile::tempdir().unwrap();

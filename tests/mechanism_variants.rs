@@ -1,4 +1,4 @@
-//! The mechanism variants behind the README's "Agent mechanics" table
+//! The mechanism variants behind the "Agent mechanics" table of docs/guide/mechanics.md
 //! (`scenarios/mechanisms/*.toml`): each is the reference scenario plus one mechanism. Every
 //! file must load and validate; each must switch its mechanism on (the mechanism's own metric is
 //! non-zero); and where the mechanism has a neutral setting that draws no extra random numbers,
@@ -81,8 +81,9 @@ fn every_variant_loads_and_the_table_has_one_per_row() {
         "time",
     ];
     assert_eq!(stems, expected);
-    // Each variant's header says what differs from the reference; the README table links them.
-    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    // Each variant's header says what differs from the reference; the guide's table links them.
+    let readme = std::fs::read_to_string(root().join("docs/guide/mechanics.md"))
+        .expect("docs/guide/mechanics.md");
     for stem in expected {
         let text = variant_text(stem);
         assert!(
@@ -91,7 +92,7 @@ fn every_variant_loads_and_the_table_has_one_per_row() {
         );
         assert!(
             readme.contains(&format!("mechanisms/{stem}.toml")),
-            "{stem}: not in the README's table"
+            "{stem}: not in the table of docs/guide/mechanics.md"
         );
     }
 }

@@ -1,5 +1,5 @@
 //! Writes a fitted model as a commented scenario file in the format `tokencast run` reads
-//! (README "Scenario files"). The text is loaded back by the caller before it is written out,
+//! (docs/guide/scenarios.md). The text is loaded back by the caller before it is written out,
 //! so a file that would not run is never produced.
 
 use std::collections::BTreeMap;

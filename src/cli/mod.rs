@@ -29,11 +29,25 @@ Examples:
   tokencast run scenarios/reference-coding-task.toml --trials 1000000 --seed 7 --per-trial
   tokencast run scenarios/reference-coding-task.toml --format json > summary.json
   tokencast run scenarios/reference-coding-task.toml --precision 0.005
-  tokencast validate scenarios/reference-coding-task.toml";
+  tokencast validate scenarios/reference-coding-task.toml
+
+User guide: docs/guide/run.md (options), docs/guide/outputs.md (every output file).";
+
+/// The top-level help's epilogue: examples of every verb and where the user guide is.
+const GUIDE: &str = "\
+Examples:
+  tokencast run scenarios/reference-coding-task.toml
+  tokencast forecast scenarios/org-forecast.toml
+  tokencast compare scenarios/pricing-comparison.toml
+  tokencast validate scenarios/org-forecast.toml
+
+User guide: docs/guide/README.md in the tokencast repository, one page per topic: every key of
+a scenario (scenarios.md) and a forecast (forecast.md), every output file (outputs.md), the
+methods and how exact they are (methods.md), errors and exit codes (reliability.md).";
 
 /// Monte Carlo forecasts of what AI coding agents cost.
 #[derive(Debug, Parser)]
-#[command(name = "tokencast", version, about, after_help = EXAMPLES)]
+#[command(name = "tokencast", version, about, after_help = GUIDE)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -45,6 +59,9 @@ enum Command {
     #[command(after_help = EXAMPLES)]
     Run(RunArgs),
     /// Check a scenario and explain what it models, without running it.
+    #[command(
+        after_help = "User guide: docs/guide/scenarios.md (task scenarios), docs/guide/forecast.md (forecasts)."
+    )]
     Validate {
         /// The scenario or forecast file (TOML).
         scenario: PathBuf,
@@ -53,21 +70,32 @@ enum Command {
         prices: Option<PathBuf>,
     },
     /// List the price catalog (USD per million tokens), or show one model in full.
+    #[command(after_help = "User guide: docs/guide/prices.md.")]
     Prices(prices::PricesArgs),
     /// Forecast an organisation's agent spend over months.
+    #[command(
+        after_help = "User guide: docs/guide/forecast.md (the file, every output, the methods)."
+    )]
     Forecast(forecast::ForecastArgs),
     /// Run a forecast over a grid of one or two parameters (CSV and chart).
+    #[command(after_help = "User guide: docs/guide/forecast.md (sweep.csv and sweep.png).")]
     Sweep(forecast::SweepArgs),
     /// Fit a scenario to usage logs and back-test it on held-out tasks.
+    #[command(after_help = "User guide: docs/guide/calibrate.md.")]
     Calibrate(calibrate::CalibrateArgs),
     /// Price the same simulated periods under every billing scheme of a scenario.
+    #[command(
+        after_help = "User guide: docs/guide/compare.md ([workload], every [billing.NAME] kind, the files)."
+    )]
     Compare(compare::CompareArgs),
     /// Check spend gates (e.g. 'p95(cost_usd) <= 2.00') with their Monte Carlo uncertainty:
     /// exit 0 when all hold, 3 when one fails or stays undecided, 2 for bad input.
+    #[command(after_help = "User guide: docs/guide/check-and-diff.md.")]
     Check(check::CheckArgs),
     /// What a change to a scenario or forecast does to its cost: both files on common random
     /// numbers, side by side and as the paired difference, with the parameters that changed
     /// (table, JSON, or markdown for a pull-request comment).
+    #[command(after_help = "User guide: docs/guide/check-and-diff.md.")]
     Diff(diff::DiffArgs),
 }
 

@@ -1,6 +1,6 @@
 //! The one serialisable result of a run that every writer reads.
 //!
-//! The JSON shape is stable (documented in the README): `scenario`, `trials`, `seed`,
+//! The JSON shape is stable (documented in docs/guide/outputs.md): `scenario`, `trials`, `seed`,
 //! `success_rate {mean, se}`, `cost_per_success_usd {mean, se}`, `quantile_method`,
 //! `metrics {NAME: MetricSummary}`, `by_model {MODEL: {NAME: MetricSummary}}`,
 //! `by_phase {PHASE: {NAME: MetricSummary}}` and `cost_shares {by_phase, by_model, by_phase_se,

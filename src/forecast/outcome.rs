@@ -259,7 +259,7 @@ tokens by linear regression on cost";
 pub const AGGREGATION_VALIDATION: &str = "tests/forecast_aggregation.rs: against brute-force \
 per-user, per-day, per-task summation on a small organisation, the monthly and total bill's \
 mean agrees within 4 standard errors and P90 and P99 within 4 binomial standard errors of \
-their ranks (README, 'Forecasting a year of agent spend')";
+their ranks (docs/guide/methods.md)";
 
 /// Everything `summary.json` holds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
