@@ -8,6 +8,7 @@ pub mod calibrate;
 pub mod diff;
 pub mod dist;
 pub mod engine;
+pub mod file_kind;
 pub mod forecast;
 pub mod gates;
 pub mod input;

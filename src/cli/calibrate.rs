@@ -86,6 +86,9 @@ pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
             args.holdout
         )));
     }
+    for log in &args.logs {
+        super::expect_file(log, super::takes::LOG, "tokencast calibrate", "usage logs")?;
+    }
     // Before any work: the scenario file replaces only a regular file (or nothing).
     report::check_output_file(&args.out).map_err(bad_input)?;
     let columns = match &args.columns {

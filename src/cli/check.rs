@@ -111,6 +111,12 @@ enum Loaded {
 }
 
 pub(super) fn run(args: CheckArgs) -> Result<(), Failure> {
+    super::expect_file(
+        &args.file,
+        super::takes::TASK_OR_FORECAST,
+        "tokencast check",
+        "a task scenario or a forecast",
+    )?;
     let file = args.file.display().to_string();
     let text = tokencast::input::read_text(&args.file, tokencast::input::MAX_SCENARIO_BYTES)
         .map_err(bad_input)?;

@@ -41,6 +41,12 @@ pub struct CompareArgs {
 
 /// Runs `compare`: prints the table (or JSON) and writes the files.
 pub fn run(args: CompareArgs) -> Result<String, Failure> {
+    super::expect_file(
+        &args.scenario,
+        super::takes::COMPARISON,
+        "tokencast compare",
+        "a task scenario with [workload] and [billing.NAME] schemes",
+    )?;
     let catalog = prices::load_catalog(args.prices.as_deref())?;
     let scenario = Scenario::load_with_catalog(&args.scenario, &catalog).map_err(bad_input)?;
     let billing = scenario.billing.as_ref().ok_or_else(|| {

@@ -109,6 +109,14 @@ fn read(path: &Path) -> Result<String, Failure> {
 }
 
 pub(super) fn run(args: DiffArgs) -> Result<(), Failure> {
+    for file in [&args.base, &args.head] {
+        super::expect_file(
+            file,
+            super::takes::TASK_OR_FORECAST,
+            "tokencast diff",
+            "two task scenarios or two forecasts",
+        )?;
+    }
     let (base_text, head_text) = (read(&args.base)?, read(&args.head)?);
     let base_is_forecast = forecast::is_forecast_text(&base_text);
     if base_is_forecast != forecast::is_forecast_text(&head_text) {

@@ -151,6 +151,12 @@ impl ForecastCommon {
 }
 
 pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
+    super::expect_file(
+        &args.common.scenario,
+        super::takes::FORECAST,
+        "tokencast forecast",
+        "a forecast",
+    )?;
     let clock = Instant::now();
     let f = args.common.load(&[])?;
     let config = args.common.config(&f);
@@ -241,6 +247,12 @@ pub struct SweepArgs {
 }
 
 pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
+    super::expect_file(
+        &args.common.scenario,
+        super::takes::FORECAST,
+        "tokencast sweep",
+        "a forecast",
+    )?;
     if args.params.len() > 2 {
         return Err(bad_input(anyhow::anyhow!(
             "expected one or two --param, found {}",

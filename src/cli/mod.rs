@@ -184,6 +184,46 @@ impl From<RunDirError> for Failure {
     }
 }
 
+/// What a command takes, for [`expect_file`].
+pub(crate) mod takes {
+    use tokencast::file_kind::FileKind::{self, *};
+    /// A task scenario (with or without a billing comparison).
+    pub const TASK: &[FileKind] = &[TaskScenario, BillingComparison];
+    /// A task scenario or a forecast.
+    pub const TASK_OR_FORECAST: &[FileKind] = &[TaskScenario, BillingComparison, Forecast];
+    /// A forecast.
+    pub const FORECAST: &[FileKind] = &[Forecast];
+    /// A task scenario with `[workload]` and `[billing.NAME]`.
+    pub const COMPARISON: &[FileKind] = &[BillingComparison];
+    /// A price file.
+    pub const PRICES: &[FileKind] = &[PriceCatalog, PriceMap];
+    /// A usage log.
+    pub const LOG: &[FileKind] = &[UsageLog];
+}
+
+/// Refuses, with exit 2 and one line naming the command to use, a file whose kind the command
+/// does not take. A file that cannot be read or whose kind is unknown passes: the command's
+/// own loader reports it.
+pub(crate) fn expect_file(
+    path: &Path,
+    accepted: &[tokencast::file_kind::FileKind],
+    command: &'static str,
+    takes: &'static str,
+) -> Result<(), Failure> {
+    use tokencast::file_kind::{FileKind, detect};
+    let is_log_name = matches!(detect(path, ""), FileKind::UsageLog);
+    let kind_ok = if is_log_name {
+        // Logs are not read twice (they may be large): their extension says what they are.
+        tokencast::file_kind::expect_kind(path, "", accepted, command, takes)
+    } else {
+        match tokencast::input::read_text(path, tokencast::input::MAX_PRICE_FILE_BYTES) {
+            Ok(text) => tokencast::file_kind::expect_kind(path, &text, accepted, command, takes),
+            Err(_) => return Ok(()),
+        }
+    };
+    kind_ok.map(|_| ()).map_err(bad_input)
+}
+
 fn bad_input(e: impl Into<anyhow::Error>) -> Failure {
     Failure {
         code: 2,
@@ -197,6 +237,12 @@ pub fn main(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Validate { scenario, prices } => {
+            expect_file(
+                &scenario,
+                takes::TASK_OR_FORECAST,
+                "tokencast validate",
+                "a task scenario or a forecast",
+            )?;
             let text = tokencast::input::read_text(&scenario, tokencast::input::MAX_SCENARIO_BYTES)
                 .map_err(bad_input)?;
             if tokencast::forecast::is_forecast_text(&text) {
@@ -220,6 +266,12 @@ pub fn main(cli: Cli) -> Result<(), Failure> {
 }
 
 fn run(args: RunArgs) -> Result<(), Failure> {
+    expect_file(
+        &args.scenario,
+        takes::TASK,
+        "tokencast run",
+        "a task scenario",
+    )?;
     let catalog = prices::load_catalog(args.prices.as_deref())?;
     let scenario = Scenario::load_with_catalog(&args.scenario, &catalog).map_err(bad_input)?;
     let precision = match args.precision {

@@ -30,6 +30,14 @@ pub fn load_catalog(file: Option<&Path>) -> Result<PriceCatalog, Failure> {
         let origin = path.display().to_string();
         let text = tokencast::input::read_text(path, tokencast::input::MAX_PRICE_FILE_BYTES)
             .map_err(|e| bad_input(anyhow!("cannot read the price file: {e}")))?;
+        tokencast::file_kind::expect_kind(
+            path,
+            &text,
+            super::takes::PRICES,
+            "--prices",
+            "a price file (a LiteLLM-style JSON map or a TOML catalog)",
+        )
+        .map_err(bad_input)?;
         let extra = if path.extension().is_some_and(|e| e == "toml") {
             PriceCatalog::from_toml(&origin, &text)
         } else {
