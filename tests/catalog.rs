@@ -225,3 +225,33 @@ fn a_typo_in_a_model_entry_names_its_line_and_the_closest_key() {
     assert!(err.starts_with("c.toml:2:1: models.m"), "{err}");
     assert!(err.contains("did you mean `input`?"), "{err}");
 }
+
+#[test]
+fn a_partial_model_name_shows_the_entries_it_matches() {
+    let prices = |name: &str| {
+        let out = Command::cargo_bin("tokencast")
+            .unwrap()
+            .args(["prices", name])
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    // One match: that model in full.
+    let (code, text) = prices("sonnet");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.starts_with("`sonnet` matches one model:"), "{text}");
+    assert!(text.contains("claude-sonnet-4-5  (anthropic)"), "{text}");
+    assert!(text.contains("source  "), "{text}");
+    // Words in any spelling: `opus 4.5` finds claude-opus-4-5 alone.
+    let (_, text) = prices("Opus 4.5");
+    assert!(text.contains("claude-opus-4-5  (anthropic)"), "{text}");
+    // Several matches: the listing of those, and only those.
+    let (code, text) = prices("claude");
+    assert_eq!(code, Some(0));
+    assert!(text.starts_with("No model is named `claude`;"), "{text}");
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("claude-")).collect();
+    assert!(rows.len() >= 4, "{text}");
+    assert!(!text.contains("gpt-5"), "{text}");
+    // No match at all: exit 2, as before.
+    assert_eq!(prices("no-such-model").0, Some(2));
+}

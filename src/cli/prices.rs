@@ -56,6 +56,9 @@ pub fn render(args: &PricesArgs) -> Result<String, Failure> {
         None => Ok(render_list(&catalog)),
         Some(name) => match catalog.get(name) {
             Some(entry) => Ok(render_entry(name, entry)),
+            None if !catalog.matching(name).is_empty() => {
+                Ok(render_matches(&catalog, name, &catalog.matching(name)))
+            }
             None => {
                 let hint = did_you_mean(name, catalog.names())
                     .map(|s| format!("; did you mean `{s}`?"))
@@ -66,6 +69,29 @@ pub fn render(args: &PricesArgs) -> Result<String, Failure> {
             }
         },
     }
+}
+
+/// A partial name: the one entry it matches in full, or the list of those it matches.
+fn render_matches(catalog: &PriceCatalog, query: &str, names: &[&str]) -> String {
+    if let [name] = names
+        && let Some(entry) = catalog.get(name)
+    {
+        return format!(
+            "`{query}` matches one model:\n\n{}",
+            render_entry(name, entry)
+        );
+    }
+    let subset = PriceCatalog {
+        entries: names
+            .iter()
+            .filter_map(|n| catalog.get(n).map(|e| (n.to_string(), e.clone())))
+            .collect(),
+    };
+    format!(
+        "No model is named `{query}`; {} match it (give a full name for sources, tiers and batch rates):\n\n{}",
+        names.len(),
+        render_list(&subset)
+    )
 }
 
 fn rate(v: Option<f64>) -> String {

@@ -388,4 +388,47 @@ impl PriceCatalog {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.entries.keys().map(String::as_str)
     }
+
+    /// Names a partial query matches, in order: every word of the query (split at anything
+    /// but a letter or digit) is found, case-insensitively, in the name with its separators
+    /// removed. `sonnet` finds `claude-sonnet-4-5`; `sonnet 4.5` and `sonnet45` too.
+    pub fn matching(&self, query: &str) -> Vec<&str> {
+        let squash = |s: &str| -> String {
+            s.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+                .collect()
+        };
+        let words: Vec<String> = query
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(squash)
+            .collect();
+        if words.is_empty() {
+            return Vec::new();
+        }
+        self.names()
+            .filter(|name| {
+                let name = squash(name);
+                words.iter().all(|w| name.contains(w.as_str()))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_names_match_by_words_whatever_the_separators() {
+        let c = PriceCatalog::bundled();
+        assert_eq!(c.matching("sonnet"), vec!["claude-sonnet-4-5"]);
+        assert_eq!(c.matching("SONNET 4.5"), vec!["claude-sonnet-4-5"]);
+        assert_eq!(c.matching("sonnet45"), vec!["claude-sonnet-4-5"]);
+        let opus = c.matching("opus");
+        assert!(opus.contains(&"claude-opus-4-5") && opus.contains(&"claude-opus-4-1"));
+        assert!(c.matching("no-such").is_empty());
+        assert!(c.matching("--").is_empty());
+    }
 }
