@@ -389,7 +389,11 @@ fn memory_beyond_the_kept_trials_is_the_rank_correlation_sample_only() {
             600_000.0 * 1.1f64.powi(m as i32),
             "tokens",
         );
-        close(month.bill_mean_by_task[0], month.bill.mean, "usage by kind");
+        close(
+            month.bill_by_task.0[0].1.mean,
+            month.bill.mean,
+            "usage by kind",
+        );
     }
 }
 

@@ -177,7 +177,7 @@ fn focus_has_seat_fees_and_commitments_as_purchases_adding_up_to_the_bill() {
                 sums[m],
                 month.bill.mean
             );
-            assert!((sums[m][1] - month.fixed_charges_mean).abs() < 1e-4);
+            assert!((sums[m][1] - month.fixed_charges.mean).abs() < 1e-4);
         }
         for e in &expected {
             assert_eq!(

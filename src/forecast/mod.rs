@@ -20,6 +20,7 @@ pub mod seat_usage;
 pub mod sensitivity;
 pub mod simulate;
 pub mod spec;
+pub mod spend_split;
 pub mod streams;
 pub mod stress;
 pub mod sweep;

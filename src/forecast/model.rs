@@ -252,6 +252,19 @@ impl ForecastModel {
         self.working_days.len()
     }
 
+    /// How people name forecast year `y` (0-based): see [`super::outcome::YearSummary::label`].
+    pub fn year_label(&self, y: usize) -> String {
+        format!("year {}", y + 1)
+    }
+
+    /// The forecast years as month ranges (0-based, end exclusive), in order.
+    pub fn years(&self) -> Vec<std::ops::Range<usize>> {
+        let months = self.months();
+        (0..months.div_ceil(12))
+            .map(|y| super::streams::year_months(y, months))
+            .collect()
+    }
+
     /// Draws every input of trial `index`. Input `j` has its own stream from
     /// `(seed, j, index)`, so pinning one input (sensitivity, stress) leaves every other
     /// input's draws unchanged: common random numbers.

@@ -10,8 +10,11 @@
 use serde::Serialize;
 
 use super::Forecast;
+use super::model::ForecastModel;
 use super::simulate::ForecastRun;
+use super::spend_split::SpendSplit;
 use super::streams::{BudgetAccumulator, Series};
+use crate::engine::NamedMap;
 use crate::stats::{DistAccumulator, RELATIVE_ERROR};
 
 /// The distribution of one quantity over trials.
@@ -196,11 +199,14 @@ pub struct MonthSummary {
     pub bill: Dist,
     /// The bill from month 1 through this month.
     pub cumulative_bill: Dist,
-    /// Mean usage charges by task kind, in mix order (fixed charges are not attributed to a
-    /// kind: `bill = Σ bill_mean_by_task + fixed_charges_mean`).
-    pub bill_mean_by_task: Vec<f64>,
-    /// Mean fixed charges of the headline bill (seat fees, commitment, reserved compute).
-    pub fixed_charges_mean: f64,
+    /// The usage charges of each task kind, by name, in mix order (fixed charges belong to no
+    /// kind: for every trial `bill = Σ bill_by_task + fixed_charges`, so the means add up).
+    pub bill_by_task: NamedMap<Dist>,
+    /// The usage charges of each model, by name, in order of first appearance in the mix
+    /// (`bill = Σ bill_by_model + fixed_charges`; see `spend_split_method`).
+    pub bill_by_model: NamedMap<Dist>,
+    /// The headline bill's fixed charges (seat fees, commitment, reserved compute).
+    pub fixed_charges: Dist,
     /// Against the monthly budget, if one is set.
     pub monthly_budget: Option<BudgetCheck>,
 }
@@ -210,10 +216,22 @@ pub struct MonthSummary {
 pub struct YearSummary {
     /// Year number, 1-based.
     pub year: usize,
+    /// How people name it: `2027` (a calendar year), `FY2028` (a fiscal year, named after
+    /// the calendar year it ends in) or `year 1` (twelve months from a start that is not a
+    /// fiscal year's).
+    pub label: String,
     /// First and last month numbers.
     pub months: [usize; 2],
+    /// First and last calendar months, `YYYY-MM`.
+    pub periods: [String; 2],
     /// The year's total bill.
     pub bill: Dist,
+    /// The year's usage charges of each task kind (`bill = Σ bill_by_task + fixed_charges`).
+    pub bill_by_task: NamedMap<Dist>,
+    /// The year's usage charges of each model (`bill = Σ bill_by_model + fixed_charges`).
+    pub bill_by_model: NamedMap<Dist>,
+    /// The year's fixed charges.
+    pub fixed_charges: Dist,
     /// Against the annual budget, if one is set.
     pub annual_budget: Option<BudgetCheck>,
 }
@@ -295,6 +313,8 @@ pub struct ForecastSummary {
     pub detail_percentile_trials: u64,
     /// How sums of many tasks are computed.
     pub aggregation: AggregationInfo,
+    /// How the bill is split by task kind and by model (`bill_by_task`, `bill_by_model`).
+    pub spend_split_method: &'static str,
     /// The task mix.
     pub tasks: Vec<TaskSummary>,
     /// Month by month.
@@ -323,9 +343,7 @@ impl ForecastSummary {
                 let integers = matches!(s, Series::Seats | Series::Active | Series::Tasks);
                 Dist::streamed(&acc[s as usize], integers)
             };
-            let bill_mean_by_task = (0..run.kinds)
-                .map(|k| run.kind_moments[m * run.kinds + k][0].mean)
-                .collect();
+            let split = &run.split;
             monthly.push(MonthSummary {
                 month: m + 1,
                 period: model.start.plus(m as u32).to_string(),
@@ -337,8 +355,9 @@ impl ForecastSummary {
                 list_cost: dist(Series::ListCost),
                 bill: dist(Series::Bill),
                 cumulative_bill: dist(Series::Cumulative),
-                bill_mean_by_task,
-                fixed_charges_mean: acc[Series::Fixed as usize].moments.mean,
+                bill_by_task: task_parts(model, &split.task_monthly[m * split.kinds..]),
+                bill_by_model: model_parts(split, &split.model_monthly[m * split.models.len()..]),
+                fixed_charges: dist(Series::Fixed),
                 monthly_budget: streams.monthly_budget.get(m).map(BudgetCheck::streamed),
             });
         }
@@ -347,8 +366,19 @@ impl ForecastSummary {
                 let range = super::streams::year_months(y, months);
                 YearSummary {
                     year: y + 1,
+                    label: model.year_label(y),
                     months: [range.start + 1, range.end],
+                    periods: [
+                        model.start.plus(range.start as u32).to_string(),
+                        model.start.plus(range.end as u32 - 1).to_string(),
+                    ],
                     bill: Dist::streamed(&streams.yearly[y], false),
+                    bill_by_task: task_parts(model, &run.split.task_yearly[y * run.split.kinds..]),
+                    bill_by_model: model_parts(
+                        &run.split,
+                        &run.split.model_yearly[y * run.split.models.len()..],
+                    ),
+                    fixed_charges: Dist::streamed(&run.split.fixed_yearly[y], false),
                     annual_budget: streams.annual_budget.get(y).map(BudgetCheck::streamed),
                 }
             })
@@ -381,6 +411,7 @@ impl ForecastSummary {
                 exact_tasks_max: model.aggregation.exact_tasks_max,
                 validation: AGGREGATION_VALIDATION,
             },
+            spend_split_method: super::spend_split::SPLIT_METHOD,
             tasks: model
                 .tasks
                 .iter()
@@ -398,6 +429,30 @@ impl ForecastSummary {
             total_bill: Dist::streamed(&streams.total, false),
         }
     }
+}
+
+/// Each task kind's distribution, by name, from the kinds' accumulators starting at `accs[0]`.
+fn task_parts(model: &ForecastModel, accs: &[DistAccumulator]) -> NamedMap<Dist> {
+    NamedMap(
+        model
+            .tasks
+            .iter()
+            .zip(accs)
+            .map(|(t, a)| (t.name.clone(), Dist::streamed(a, false)))
+            .collect(),
+    )
+}
+
+/// Each model's distribution, by name, from the models' accumulators starting at `accs[0]`.
+fn model_parts(split: &SpendSplit, accs: &[DistAccumulator]) -> NamedMap<Dist> {
+    NamedMap(
+        split
+            .models
+            .iter()
+            .zip(accs)
+            .map(|(name, a)| (name.clone(), Dist::streamed(a, false)))
+            .collect(),
+    )
 }
 
 #[cfg(test)]

@@ -5,8 +5,15 @@
 //!
 //! The pool is a finite sample of the task distribution; its mean carries a standard error
 //! (reported as `mean_cost_se`) that forecast trials cannot reduce.
+//!
+//! The pool also keeps, per model of the task scenario, the mean list cost and tokens of each
+//! kind per task ([`ModelMeans`], from the engine's per-model metrics): what splitting a task
+//! kind's bill by model (and FOCUS SKUs by model and token kind) needs.
 
-use crate::engine::{self, EngineError, Observer, RunConfig, TrialBlock, TrialRng};
+use crate::engine::{
+    self, EngineError, Observer, RunConfig, RunResult, Scope, TrialBlock, TrialRng,
+};
+use crate::pricing::TokenKind;
 use crate::scenario::Scenario;
 
 /// Tasks pre-simulated from one task scenario: list cost and total tokens of each, and what
@@ -21,6 +28,44 @@ pub struct TaskPool {
     pub extra: Vec<f64>,
     /// Moments of cost and tokens.
     pub stats: PoolStats,
+    /// Per model of the task scenario (in its model order), the mean list cost and tokens per
+    /// task over the pool (empty for pools made from bare samples).
+    pub models: Vec<ModelMeans>,
+}
+
+/// One model's mean usage per task of a pool.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelMeans {
+    /// The model's name in the task scenario (`[models.NAME]`).
+    pub name: String,
+    /// Mean list cost per task on this model (price tiers included).
+    pub cost: f64,
+    /// Mean tokens per task on this model, by [`TokenKind::index`].
+    pub tokens: [f64; TokenKind::COUNT],
+}
+
+impl ModelMeans {
+    /// Each model's means from an engine run of `scenario`.
+    fn of_run(scenario: &Scenario, result: &RunResult) -> Vec<ModelMeans> {
+        let mean = |scope: Scope, name: &str| {
+            result
+                .layout
+                .index_of(scope, name)
+                .map_or(0.0, |i| result.moments[i].mean)
+        };
+        scenario
+            .workflow
+            .model_names
+            .iter()
+            .enumerate()
+            .map(|(m, name)| ModelMeans {
+                name: name.clone(),
+                cost: mean(Scope::Model(m), "cost_usd"),
+                tokens: TokenKind::ALL
+                    .map(|k| mean(Scope::Model(m), &format!("{}_tokens", k.name()))),
+            })
+            .collect()
+    }
 }
 
 /// Quantities of a task that some billing schemes need besides its list cost and tokens.
@@ -123,6 +168,7 @@ impl TaskPool {
             tokens,
             extra,
             stats,
+            models: Vec::new(),
         }
     }
 
@@ -149,12 +195,10 @@ impl TaskPool {
             seed,
             threads,
         };
-        engine::run(&scenario.workflow, &prices, &config, &mut collect)?;
-        Ok(TaskPool::with_extras(
-            collect.cost,
-            collect.tokens,
-            collect.extra,
-        ))
+        let result = engine::run(&scenario.workflow, &prices, &config, &mut collect)?;
+        let mut pool = TaskPool::with_extras(collect.cost, collect.tokens, collect.extra);
+        pool.models = ModelMeans::of_run(scenario, &result);
+        Ok(pool)
     }
 
     /// Number of tasks in the pool.

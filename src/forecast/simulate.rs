@@ -10,6 +10,7 @@
 use rayon::prelude::*;
 
 use super::model::ForecastModel;
+use super::spend_split::SpendSplit;
 use super::streams::{RunStreams, TrialSample};
 use super::trial::{empty_moments, run_trials};
 use crate::engine::{EngineError, worker_threads};
@@ -70,6 +71,8 @@ pub struct ForecastRun {
     pub detail_trials: u64,
     /// Streamed summaries over every trial.
     pub streams: RunStreams,
+    /// The bill by task kind and by model, streamed over every trial.
+    pub split: SpendSplit,
     /// Inputs and yearly bills of the first trials, paired (rank correlations).
     pub sample: TrialSample,
     /// Per month and kind (`[month * kinds + kind]`), moments over all trials of the usage
@@ -195,7 +198,8 @@ impl ForecastRun {
             + (self.sample.inputs.len() + self.sample.year_bills.len()) * 8;
         let acc = self.kind_moments.len() * std::mem::size_of::<[Moments; 3]>()
             + self.scheme_details.len() * std::mem::size_of::<BillDetails>()
-            + self.streams.heap_bytes();
+            + self.streams.heap_bytes()
+            + self.split.heap_bytes();
         (per_trial, acc)
     }
 
@@ -286,6 +290,7 @@ fn run_pass(
             model.budget.monthly,
             model.budget.annual,
         ),
+        split: SpendSplit::new(model, &model.years()),
         ..ForecastRun::default()
     };
     let window = threads as u64 * WINDOW_PER_THREAD;
@@ -318,6 +323,7 @@ impl ForecastRun {
         let out = self;
         if pass == Pass::Bill {
             out.streams.absorb(&p);
+            out.split.absorb(&p);
             out.sample.absorb(&p, first);
         }
         let n = kept.saturating_sub(first).min(CHUNK) as usize;

@@ -4,6 +4,7 @@ use std::io;
 use std::path::Path;
 
 use super::atomic::write_atomic;
+use super::forecast_split::{SplitBy, split_csv, split_table};
 use crate::forecast::ForecastSummary;
 use crate::forecast::outcome::{BudgetCheck, Dist};
 
@@ -82,12 +83,18 @@ pub fn forecast_json(summary: &ForecastSummary) -> String {
     s
 }
 
-/// Writes `summary.json`, `monthly.csv` and (with `[billing.NAME]` schemes) `schemes.csv`
-/// into `dir`, atomically; returns the file names written.
+/// Writes `summary.json`, `monthly.csv`, `monthly_by_model.csv`, `monthly_by_task.csv` and
+/// (with `[billing.NAME]` schemes) `schemes.csv` into `dir`, atomically; returns the file
+/// names written.
 pub fn write_forecast(dir: &Path, summary: &ForecastSummary) -> io::Result<Vec<String>> {
     write_atomic(&dir.join("summary.json"), forecast_json(summary).as_bytes())?;
     write_atomic(&dir.join("monthly.csv"), monthly_csv(summary).as_bytes())?;
     let mut files = vec!["summary.json".to_string(), "monthly.csv".to_string()];
+    for by in [SplitBy::Model, SplitBy::Task] {
+        let name = by.names().1;
+        write_atomic(&dir.join(name), split_csv(summary, by).as_bytes())?;
+        files.push(name.into());
+    }
     if !summary.schemes.is_empty() {
         let csv = super::forecast_schemes::schemes_csv(summary);
         write_atomic(&dir.join("schemes.csv"), csv.as_bytes())?;
@@ -199,6 +206,8 @@ pub fn render_forecast_table(s: &ForecastSummary) -> String {
         money(s.total_bill.p90),
         money(s.total_bill.p99)
     ));
+    out.push_str(&split_table(s, SplitBy::Model));
+    out.push_str(&split_table(s, SplitBy::Task));
     out.push_str(&super::forecast_schemes::schemes_table(s));
     out.push_str(&format!(
         "\n  Every figure uses all {} trials, streamed: percentiles are within {:.3}% of the exact\n  \

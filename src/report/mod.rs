@@ -12,6 +12,7 @@ pub mod focus_charges;
 pub mod forecast;
 pub mod forecast_extras;
 pub mod forecast_schemes;
+pub mod forecast_split;
 mod html;
 pub mod interrupt;
 mod manifest;
