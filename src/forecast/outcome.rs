@@ -268,8 +268,8 @@ pub struct AggregationInfo {
 
 /// Method statement of the aggregation.
 pub const AGGREGATION_METHOD: &str = "task counts: per-user negative binomial draws up to \
-exact_users_max active users, else a negative binomial moment-matched to the month's exact \
-mean and variance; costs: task-by-task sums of pool draws up to exact_tasks_max tasks of a \
+exact_users_max active users, else a translated gamma matching the month's exact mean, variance \
+and third central moment, rounded; costs: task-by-task sums of pool draws up to exact_tasks_max tasks of a \
 kind, else a translated gamma matching the sum's exact mean, variance and skewness, with \
 tokens by linear regression on cost";
 
