@@ -67,6 +67,14 @@ const SAMPLE: &str = r#"{
     "cache_creation_input_token_cost_above_1hr_above_200k_tokens": 1.2e-05,
     "input_cost_per_token_batches": 1.5e-06,
     "output_cost_per_token_batches": 7.5e-06,
+    "cache_read_input_token_cost_batches": 1.5e-07,
+    "cache_creation_input_token_cost_batches": 1.875e-06,
+    "input_cost_per_token_priority": 6e-06,
+    "output_cost_per_token_priority": 3e-05,
+    "input_cost_per_token_flex": 1.5e-06,
+    "input_cost_per_token_above_200k_tokens_batches": 3e-06,
+    "provider_specific_entry": { "us": 1.1 },
+    "input_cost_per_audio_token": 0.0,
     "litellm_provider": "anthropic",
     "supports_vision": true,
     "search_context_cost_per_query": { "search_context_size_low": 0.01 },
@@ -102,7 +110,26 @@ fn litellm_import_reads_every_documented_key_and_tolerates_the_rest() {
     assert_eq!(t.rates.cache_write_1h, Some(12.0));
     let b = e.batch.as_ref().expect("batch rates");
     assert_eq!((b.input, b.output), (Some(1.5), Some(7.5)));
+    assert_eq!((b.cache_read, b.cache_write), (Some(0.15), Some(1.875)));
     assert_eq!(e.provider, "anthropic");
+    // Priced keys it cannot bill are named in the notes, never dropped silently; a zero rate
+    // and keys that are not prices are not listed.
+    for named in [
+        "the priority service tier (2 rates)",
+        "the flex service tier (1 rate)",
+        "`input_cost_per_token_above_200k_tokens_batches`",
+        "`provider_specific_entry`",
+        "`search_context_cost_per_query`",
+    ] {
+        assert!(e.notes.contains(named), "{named} not in: {}", e.notes);
+    }
+    for quiet in [
+        "input_cost_per_audio_token",
+        "supports_vision",
+        "a_key_from_the_future",
+    ] {
+        assert!(!e.notes.contains(quiet), "{quiet} in: {}", e.notes);
+    }
 }
 
 #[test]
@@ -254,4 +281,55 @@ fn a_partial_model_name_shows_the_entries_it_matches() {
     assert!(!text.contains("gpt-5"), "{text}");
     // No match at all: exit 2, as before.
     assert_eq!(prices("no-such-model").0, Some(2));
+}
+
+#[test]
+fn a_batch_share_bills_catalog_batch_rates_and_names_a_model_without_them() {
+    let billing = "[workload]\nseats = 10\ntasks_per_seat = 5\n[billing.batchy]\ntokens = { batch_share = 0.5 }\n";
+    // Anthropic's, OpenAI's and Google's current models carry their batch rates (issue 19).
+    for model in [
+        "claude-opus-4-5",
+        "claude-sonnet-4-5",
+        "claude-haiku-4-5",
+        "gpt-5",
+        "gpt-5-mini",
+        "gpt-5-nano",
+        "gemini-2-5-pro",
+        "gemini-2-5-flash",
+    ] {
+        let c = PriceCatalog::bundled();
+        let e = c.get(model).expect("in the catalog");
+        let b = e
+            .batch
+            .as_ref()
+            .unwrap_or_else(|| panic!("{model}: batch rates"));
+        // Every vendor above bills batch input and output at half the list rate.
+        assert_eq!(
+            b.input,
+            e.rates.input.map(|r| r / 2.0),
+            "{model} batch input"
+        );
+        assert_eq!(
+            b.output,
+            e.rates.output.map(|r| r / 2.0),
+            "{model} batch output"
+        );
+        assert!(e.source.contains("batch: "), "{model}: batch source");
+    }
+    let s = scenario(&format!(
+        "[models.m]\ncatalog = \"claude-sonnet-4-5\"\n{billing}"
+    ))
+    .expect("Sonnet 4.5 has batch rates");
+    assert_eq!(s.prices[0].batch_per_mtok.map(|b| b[0]), Some(1.5));
+    // DeepSeek states none: the message names the model that lacks them.
+    let err = scenario(&format!(
+        "[models.ds]\ncatalog = \"deepseek-chat\"\ncache_write = 0.28\n{billing}"
+    ))
+    .unwrap_err();
+    assert!(
+        err.contains(
+            "expected batch rates for every model to bill a batch share of 0.5, found none for `ds`"
+        ),
+        "{err}"
+    );
 }

@@ -246,6 +246,7 @@ pub fn compile(
     }
     let mut tasks: Vec<TaskMix> = Vec::new();
     let mut prices = Vec::new();
+    let mut model_names = Vec::new();
     for (i, t) in file.tasks.iter().enumerate() {
         let path = root.key("tasks").index(i);
         if !(t.weight.is_finite() && t.weight > 0.0) {
@@ -265,6 +266,13 @@ pub fn compile(
             other => other,
         })?;
         prices.extend(scenario.prices.iter().cloned());
+        model_names.extend(
+            scenario
+                .workflow
+                .model_names
+                .iter()
+                .map(|m| format!("{m}` of `{}", t.scenario)),
+        );
         let name = t.name.clone().unwrap_or_else(|| scenario.name.clone());
         if tasks.iter().any(|x| x.name == name) {
             return Err(err(
@@ -368,7 +376,8 @@ pub fn compile(
             format!("expected a fee from 0 to 1000000 per seat and month, found {seat_fee}"),
         ));
     }
-    let (schemes, headline) = super::compile_billing::compile(file, source, &prices, &tasks)?;
+    let (schemes, headline) =
+        super::compile_billing::compile(file, source, &prices, &model_names, &tasks)?;
     let hours_per_day = file.calendar.hours_per_day.unwrap_or(8);
     if !(1..=24).contains(&hours_per_day) {
         return Err(err(

@@ -42,12 +42,14 @@ pub fn compile(
     file: &ForecastFile,
     source: &Source,
     prices: &[ModelPrices],
+    model_names: &[String],
     tasks: &[TaskMix],
 ) -> Result<(Vec<ForecastScheme>, Headline), ScenarioError> {
     let path = FieldPath::default().key("billing");
     let mut schemes = Vec::new();
     for (name, spec) in &file.billing.schemes {
-        let scheme = crate::scenario::billing::scheme(spec, &path.key(name), source, prices)?;
+        let scheme =
+            crate::scenario::billing::scheme(spec, &path.key(name), source, prices, model_names)?;
         schemes.push(ForecastScheme::new(name.clone(), scheme, tasks));
     }
     let b = &file.billing;

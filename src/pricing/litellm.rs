@@ -10,10 +10,14 @@
 //! | `cache_read_input_token_cost` | cache read |
 //! | `cache_creation_input_token_cost` | cache write (5 min) |
 //! | `cache_creation_input_token_cost_above_1hr` | cache write (1 h) |
-//! | `input_cost_per_token_batches`, `output_cost_per_token_batches` | batch input, output |
+//! | `<any of the above>_batches` | the batch-API rate of that kind |
 //! | `<any of the above>_above_<N>k_tokens` | the rate of the tier above N × 1000 prompt tokens |
 //!
 //! Entries without both an input and an output rate (images, audio, embeddings) are skipped.
+//! Nothing priced is dropped silently: every other key of an entry that names a cost (the
+//! `_priority` and `_flex` service tiers, tiered batch rates, audio and image rates, per-query
+//! search fees, `provider_specific_entry` multipliers) is listed in the entry's notes as not
+//! imported, so `tokencast prices MODEL` shows it.
 //! Per-token rates are converted to per-million by shifting the decimal exponent of their
 //! shortest decimal form, so 3e-06 becomes exactly 3 (not 2.9999999999999996).
 
@@ -96,22 +100,31 @@ pub fn parse(origin: &str, text: &str) -> Result<PriceCatalog, CatalogError> {
             continue;
         }
         let mut batch = RateSet::default();
-        if let Some(v) = rate("input_cost_per_token_batches")? {
-            batch.set(TokenKind::Input, v);
-        }
-        if let Some(v) = rate("output_cost_per_token_batches")? {
-            batch.set(TokenKind::Output, v);
+        for (key, kind) in BASE_KEYS {
+            if let Some(v) = rate(&format!("{key}_batches"))? {
+                batch.set(kind, v);
+            }
         }
         let mut tiers: BTreeMap<u64, RateSet> = BTreeMap::new();
+        let mut left_out = Vec::new();
         for key in fields.keys() {
-            let Some((base, thousands)) = tier_key(key) else {
+            let base = BASE_KEYS.iter().any(|(k, _)| k == key)
+                || key
+                    .strip_suffix("_batches")
+                    .is_some_and(|b| BASE_KEYS.iter().any(|(k, _)| *k == b));
+            if base {
                 continue;
-            };
-            let Some((_, kind)) = BASE_KEYS.iter().find(|(k, _)| *k == base) else {
-                continue;
-            };
-            if let Some(v) = rate(key)? {
-                tiers.entry(thousands * 1000).or_default().set(*kind, v);
+            }
+            let tier = tier_key(key)
+                .and_then(|(b, n)| BASE_KEYS.iter().find(|(k, _)| *k == b).map(|x| (x.1, n)));
+            match tier {
+                Some((kind, thousands)) => {
+                    if let Some(v) = rate(key)? {
+                        tiers.entry(thousands * 1000).or_default().set(kind, v);
+                    }
+                }
+                None if is_priced(key, &fields[key]) => left_out.push(key.as_str()),
+                None => {}
             }
         }
         let entry = CatalogEntry {
@@ -122,9 +135,13 @@ pub fn parse(origin: &str, text: &str) -> Result<PriceCatalog, CatalogError> {
                 .to_string(),
             as_of: String::new(),
             source: origin.to_string(),
-            notes: "imported from a LiteLLM price map".into(),
+            notes: import_notes(&left_out),
             rates,
-            batch: (batch.input.is_some() || batch.output.is_some()).then_some(batch),
+            batch: batch
+                .to_array()
+                .iter()
+                .any(Option::is_some)
+                .then_some(batch),
             tiers: tiers
                 .into_iter()
                 .map(|(above, rates)| CatalogTier { above, rates })
@@ -133,6 +150,53 @@ pub fn parse(origin: &str, text: &str) -> Result<PriceCatalog, CatalogError> {
         entries.insert(name.clone(), entry);
     }
     Ok(PriceCatalog { entries })
+}
+
+/// Whether a LiteLLM key the import does not read still states a price: a non-zero cost
+/// (a number, or an object holding one) or a provider's multipliers.
+fn is_priced(key: &str, value: &Value) -> bool {
+    fn non_zero(v: &Value) -> bool {
+        match v {
+            Value::Number(n) => n.as_f64().is_some_and(|x| x != 0.0),
+            Value::Object(m) => m.values().any(non_zero),
+            _ => false,
+        }
+    }
+    (key.contains("cost") && non_zero(value)) || key == "provider_specific_entry"
+}
+
+/// The notes of an imported entry: where it comes from and which priced keys were left out.
+fn import_notes(left_out: &[&str]) -> String {
+    if left_out.is_empty() {
+        return "imported from a LiteLLM price map".into();
+    }
+    let tier = |suffix: &str| left_out.iter().filter(|k| k.ends_with(suffix)).count();
+    let (priority, flex) = (tier("_priority"), tier("_flex"));
+    let mut parts = Vec::new();
+    let rates = |n: usize| {
+        if n == 1 {
+            "1 rate".to_string()
+        } else {
+            format!("{n} rates")
+        }
+    };
+    if priority > 0 {
+        parts.push(format!("the priority service tier ({})", rates(priority)));
+    }
+    if flex > 0 {
+        parts.push(format!("the flex service tier ({})", rates(flex)));
+    }
+    parts.extend(
+        left_out
+            .iter()
+            .filter(|k| !k.ends_with("_priority") && !k.ends_with("_flex"))
+            .map(|k| format!("`{k}`")),
+    );
+    format!(
+        "imported from a LiteLLM price map; not imported (tokencast bills standard-tier text \
+         tokens; give other charges inline or in your billing terms): {}",
+        parts.join(", ")
+    )
 }
 
 /// Splits `input_cost_per_token_above_200k_tokens` into (`input_cost_per_token`, 200).

@@ -88,6 +88,7 @@ pub(crate) fn compile(
     file: &ScenarioFile,
     source: &Source,
     prices: &[ModelPrices],
+    model_names: &[String],
 ) -> Result<Option<Billing>, ScenarioError> {
     let root = FieldPath::default();
     let (spec, path) = match (&file.workload, file.billing.is_empty()) {
@@ -112,7 +113,7 @@ pub(crate) fn compile(
     let mut schemes = Vec::new();
     for (name, b) in &file.billing {
         let p = root.key("billing").key(name);
-        let scheme = scheme(b, &p, source, prices)?;
+        let scheme = scheme(b, &p, source, prices, model_names)?;
         schemes.push(NamedScheme {
             name: name.clone(),
             scheme,
@@ -276,6 +277,7 @@ pub(crate) fn scheme(
     path: &FieldPath,
     source: &Source,
     prices: &[ModelPrices],
+    model_names: &[String],
 ) -> Result<BillingScheme, ScenarioError> {
     let located = |kind: &str, e: SchemeError| {
         let SchemeError::OutOfRange {
@@ -317,11 +319,27 @@ pub(crate) fn scheme(
                 }),
             };
             let share = t.batch_share.unwrap_or(0.0);
-            if share > 0.0 && prices.iter().any(|p| p.batch_per_mtok.is_none()) {
+            let without: Vec<&str> = prices
+                .iter()
+                .zip(model_names)
+                .filter(|(p, _)| p.batch_per_mtok.is_none())
+                .map(|(_, n)| n.as_str())
+                .collect();
+            if share > 0.0 && !without.is_empty() {
+                let named = without
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 return Err(source.error_at(
                     path.key("tokens").key("batch_share"),
-                    format!("expected batch rates for every model to bill a batch share of {share}, found a model without any"),
-                    Some("give the model `batch = { input = ..., output = ... }` or take it from a catalog entry with batch rates".into()),
+                    format!(
+                        "expected batch rates for every model to bill a batch share of {share}, found none for {named}"
+                    ),
+                    Some(format!(
+                        "give {} `batch = {{ input = ..., output = ... }}` or take it from a catalog entry with batch rates (`tokencast prices` lists them in batch_in/batch_out)",
+                        if without.len() == 1 { "that model" } else { "each of them" }
+                    )),
                 ));
             }
             TokensScheme::new(t.discount.unwrap_or(0.0), share, units)

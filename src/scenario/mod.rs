@@ -103,7 +103,7 @@ impl Scenario {
             ));
         }
         let (workflow, prices) = compile::compile(&spec, &source, catalog)?;
-        let billing = billing::compile(&spec, &source, &prices)?;
+        let billing = billing::compile(&spec, &source, &prices, &workflow.model_names)?;
         let name = spec
             .scenario
             .name
