@@ -7,7 +7,16 @@ use assert_cmd::Command;
 use tokencast::forecast::{
     Forecast, ForecastConfig, ForecastSummary, Override, Record, sensitivity, simulate, stress,
 };
-use tokencast::report::focus::{FOCUS_COLUMNS, FOCUS_SPEC_COLUMNS, FocusSchemes, focus_csv};
+use tokencast::report::focus::{FOCUS_COLUMNS, FOCUS_SPEC_COLUMNS, FocusSchemes, focus_files};
+
+/// `focus.csv`: the headline bill's mean.
+fn focus_csv(f: &Forecast, run: &tokencast::forecast::ForecastRun) -> String {
+    focus_files(f, run, FocusSchemes::Headline, &[])
+        .into_iter()
+        .find(|x| x.name == "focus.csv")
+        .expect("focus.csv")
+        .text
+}
 
 const ORG: &str = r#"
 [forecast]
@@ -105,8 +114,8 @@ fn sensitivity_ranks_the_uncertain_inputs() {
     assert!(s.inputs[0].swing >= s.inputs[1].swing);
 }
 
-/// Mean rows of `focus.csv` by month: (usage, purchase) sums of BilledCost, and purchase rows'
-/// descriptions.
+/// Mean rows of `focus.csv` by month: (usage, fixed charges) sums of BilledCost, and the fixed
+/// charges' descriptions (seat fees are recurring usage, commitments purchases).
 fn focus_mean_sums(text: &str, months: usize) -> (Vec<[f64; 2]>, Vec<String>) {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
@@ -129,6 +138,11 @@ fn focus_mean_sums(text: &str, months: usize) -> (Vec<[f64; 2]>, Vec<String>) {
                 assert!(!r[col("ConsumedQuantity")].is_empty());
                 sums[m][0] += billed;
             }
+            ("Usage", "Recurring") => {
+                assert_eq!(&r[col("ConsumedUnit")], "Seats");
+                sums[m][1] += billed;
+                purchases.push(r[col("ChargeDescription")].to_string());
+            }
             ("Purchase", "Recurring") => {
                 assert!(r[col("ConsumedQuantity")].is_empty() && r[col("ConsumedUnit")].is_empty());
                 sums[m][1] += billed;
@@ -141,7 +155,7 @@ fn focus_mean_sums(text: &str, months: usize) -> (Vec<[f64; 2]>, Vec<String>) {
 }
 
 #[test]
-fn focus_has_seat_fees_and_commitments_as_purchases_adding_up_to_the_bill() {
+fn focus_has_seat_fees_and_commitments_as_fixed_charges_adding_up_to_the_bill() {
     let cases = [
         (
             "discount = 0.2",
@@ -168,7 +182,7 @@ fn focus_has_seat_fees_and_commitments_as_purchases_adding_up_to_the_bill() {
         .unwrap_or_else(|e| panic!("{e}"));
         let run = simulate::run(&f.model, &CONFIG).unwrap();
         let summary = ForecastSummary::new(&f, &run);
-        let (sums, purchases) = focus_mean_sums(&focus_csv(&f, &run, FocusSchemes::All), 14);
+        let (sums, purchases) = focus_mean_sums(&focus_csv(&f, &run), 14);
         for (m, month) in summary.monthly.iter().enumerate() {
             // Mean rows are rounded to 6 decimals each.
             assert!(
@@ -193,7 +207,7 @@ fn focus_has_seat_fees_and_commitments_as_purchases_adding_up_to_the_bill() {
 fn focus_rows_have_the_columns_and_formats() {
     let f = load(&[]);
     let run = simulate::run(&f.model, &CONFIG).unwrap();
-    let text = focus_csv(&f, &run, FocusSchemes::All);
+    let text = focus_csv(&f, &run);
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(header, FOCUS_COLUMNS);
@@ -223,8 +237,8 @@ fn focus_rows_have_the_columns_and_formats() {
     }
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    // 14 months x 2 task kinds x 4 statistics.
-    assert_eq!(rows.len(), 14 * 2 * 4);
+    // 14 months x 2 task kinds: focus.csv holds one bill, the mean.
+    assert_eq!(rows.len(), 14 * 2);
     let iso = |s: &str| {
         s.len() == 20
             && s.ends_with("T00:00:00Z")
@@ -431,7 +445,7 @@ fn validate_explains_a_forecast_without_running_it() {
         "seat_plan (seats): $19 per seat with $25 of list-price usage each",
         "committed (commitment)",
         "provisioned (compute_hours): units for the P95 peak working hour",
-        "budget: monthly $80000, annual $800000",
+        "budget: monthly $50000, annual $500000",
         "no move to Sonnet: drift.mix_shift[0].max = 0.0",
         "ok: the forecast is valid",
     ] {

@@ -42,14 +42,19 @@ pub struct ForecastCommon {
 pub struct ForecastArgs {
     #[command(flatten)]
     pub common: ForecastCommon,
-    /// Also write focus.csv (FOCUS 1.2 FinOps export; commitments amortised into the usage
-    /// they cover).
+    /// Also write the FOCUS 1.2 export for FinOps tools: focus.csv, the headline bill's mean
+    /// (one bill per file: summing BilledCost gives the forecast's mean bill; commitments
+    /// amortised into the usage they cover).
     #[arg(long)]
     pub focus: bool,
-    /// Which bills focus.csv holds: every billing scheme of the file (`all`, told apart by
-    /// x_BillingScheme) or the headline bill alone (`headline`).
-    #[arg(long, value_enum, default_value_t = FocusSchemesArg::All, value_name = "WHICH")]
+    /// With --focus: `all` also writes every other billing scheme's mean, each in a file of its
+    /// own (focus-<scheme>.csv); `headline` (the default) the headline bill alone.
+    #[arg(long, value_enum, default_value_t = FocusSchemesArg::Headline, value_name = "WHICH")]
     pub focus_schemes: FocusSchemesArg,
+    /// With --focus: also write the headline bill's percentile splits, each in a file of its
+    /// own (focus-p50.csv, focus-p90.csv, focus-p99.csv); repeat or separate with commas.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "STAT")]
+    pub focus_statistic: Vec<FocusStatisticArg>,
     /// Also run the sensitivity analysis (two extra forecasts per uncertain input): table,
     /// sensitivity.csv and the tornado chart.
     #[arg(long)]
@@ -69,6 +74,30 @@ pub enum FocusSchemesArg {
     All,
     /// The headline bill alone.
     Headline,
+}
+
+/// `--focus-statistic`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FocusStatisticArg {
+    /// The mean (focus.csv, always written).
+    Mean,
+    /// Median.
+    P50,
+    /// 90th percentile.
+    P90,
+    /// 99th percentile.
+    P99,
+}
+
+impl From<FocusStatisticArg> for report::focus::FocusStatistic {
+    fn from(a: FocusStatisticArg) -> Self {
+        match a {
+            FocusStatisticArg::Mean => report::focus::FocusStatistic::Mean,
+            FocusStatisticArg::P50 => report::focus::FocusStatistic::P50,
+            FocusStatisticArg::P90 => report::focus::FocusStatistic::P90,
+            FocusStatisticArg::P99 => report::focus::FocusStatistic::P99,
+        }
+    }
 }
 
 impl From<FocusSchemesArg> for report::focus::FocusSchemes {
@@ -151,6 +180,14 @@ impl ForecastCommon {
 }
 
 pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
+    if !args.focus
+        && (args.focus_schemes != FocusSchemesArg::Headline || !args.focus_statistic.is_empty())
+    {
+        return Err(bad_input(anyhow::anyhow!(
+            "--focus-schemes and --focus-statistic choose the FOCUS files, which only --focus \
+             writes: add --focus"
+        )));
+    }
     super::expect_file(
         &args.common.scenario,
         super::takes::FORECAST,
@@ -171,9 +208,22 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
         .context("cannot draw the fan chart")?;
     files.extend(fan);
     if args.focus {
-        let text = report::focus::focus_csv(&f, &run, args.focus_schemes.into());
-        run_dir.stage_file("focus.csv", text.as_bytes())?;
-        files.push("focus.csv".into());
+        let statistics: Vec<report::focus::FocusStatistic> =
+            args.focus_statistic.iter().map(|&s| s.into()).collect();
+        let written = report::focus::focus_files(&f, &run, args.focus_schemes.into(), &statistics);
+        for st in &statistics {
+            if !written.iter().any(|w| w.statistic == *st) {
+                eprintln!(
+                    "note: no FOCUS file for the headline's {}: its scheme (provisioned \
+                     compute) keeps no per-trial split",
+                    st.label()
+                );
+            }
+        }
+        for file in written {
+            run_dir.stage_file(&file.name, file.text.as_bytes())?;
+            files.push(file.name);
+        }
     }
     if !args.no_stress && !f.spec.stress.is_empty() {
         let rows = forecast::stress::run_all(&f, &run, &config).map_err(|e| match e {

@@ -46,6 +46,21 @@ pub struct ForecastFile {
     /// Gates that `tokencast check` tests.
     #[serde(default)]
     pub gates: crate::scenario::spec::GatesSpec,
+    /// Who the FOCUS export bills (`--focus`).
+    #[serde(default)]
+    pub focus: FocusSpec,
+}
+
+/// `[focus]`: the billing account and service the FOCUS export names.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FocusSpec {
+    /// `BillingAccountId` (default: `forecast/<forecast name>`).
+    pub billing_account_id: Option<String>,
+    /// `BillingAccountName` (default: the forecast's name).
+    pub billing_account_name: Option<String>,
+    /// `ServiceName` (default: `AI coding agents`).
+    pub service_name: Option<String>,
 }
 
 /// `[forecast]`.

@@ -1,36 +1,43 @@
-//! `focus.csv`: the forecast in the column layout of the FinOps Open Cost and Usage
-//! Specification (FOCUS) 1.2 (<https://focus.finops.org>; `CommitmentDiscountQuantity` and
-//! `CommitmentDiscountUnit` since 1.1), so a forecast loads into FinOps tools beside actual
-//! bills.
+//! The FOCUS export: the forecast in the column layout of the FinOps Open Cost and Usage
+//! Specification (FOCUS) 1.2 (<https://focus.finops.org>), so a forecast loads into FinOps
+//! tools beside actual bills. Checked with the FinOps Foundation's validator (FOCUS 1.2 rules):
+//! no rule fails on the bundled forecast's files; `tests/forecast_focus.rs` holds the rules that
+//! apply as our own tests.
 //!
-//! Exported: every billing scheme of the forecast ([`FocusSchemes::All`], the default: the
-//! basic form when it is the headline, then each `[billing.NAME]`), or the headline alone
-//! ([`FocusSchemes::Headline`]), told apart by `x_BillingScheme`. Per month and scheme, rows
-//! for the statistic `x_Statistic` = `mean` (the mean over every trial: these rows add up); for
-//! the headline also `P50`, `P90`, `P99` (each row that statistic of its own amount over the
-//! first `detail_trials` trials: percentile rows do not add up; not for provisioned compute,
-//! whose per-trial utilisation is not kept). The split of a month is
-//! [`super::focus_charges`]'s.
+//! **One bill per file.** A FinOps tool sums `BilledCost` over a file, so each file holds exactly
+//! one bill: `focus.csv` the headline scheme's mean (summing it gives the forecast's mean bill,
+//! month by month and overall); `focus-p50.csv`, `focus-p90.csv`, `focus-p99.csv` the headline's
+//! percentile splits when asked for ([`FocusStatistic`]); `focus-<scheme>.csv` the mean of each
+//! other scheme with [`FocusSchemes::All`]. A percentile file is each month's row-by-row
+//! percentile over the first `detail_trials` trials: its rows do not add up to that percentile
+//! of the bill (percentiles do not add), which its descriptions and `x_Statistic` say.
 //!
-//! Rows, following the spec's column rules:
+//! Rows, following the spec's column rules (the split of a month is
+//! [`super::focus_charges`]'s):
 //! - **usage billed** per task kind: `Usage`, `Usage-Based`, `PricingCategory` `Standard`,
 //!   `BilledCost` = `EffectiveCost` = `ContractedCost` = the usage charge after discounts,
-//!   `ListCost` its list value, tokens as `ConsumedQuantity`, priced per `1M Tokens`;
-//! - **purchases** (seat fees, a seat subscription, a spend commitment, provisioned capacity):
-//!   `Purchase`, `Recurring`, no consumed quantity (null, as FOCUS requires for non-usage
-//!   rows). A commitment's purchase has `EffectiveCost` 0 (its cost is amortised into the rows
-//!   below) and the `CommitmentDiscount*` columns, status null; other purchases have
-//!   `EffectiveCost` = `BilledCost`;
-//! - **covered usage** per task kind (commitment-based schemes): `Usage`, `PricingCategory`
-//!   `Committed`, `BilledCost` 0, `EffectiveCost` its amortised share of the commitment,
-//!   `ListCost` = `ContractedCost` its list value (the contracted price excludes commitment
-//!   discounts), `CommitmentDiscountStatus` `Used`;
+//!   `ListCost` its list value, tokens as `ConsumedQuantity` (`Tokens`), priced per
+//!   `1000000 Tokens`;
+//! - **seat fees** (a per-seat fee, a seat subscription): `Usage`, `Recurring`, the seats as
+//!   `ConsumedQuantity` (`Seats`), `EffectiveCost` = `BilledCost` (the month's seats are used in
+//!   that month; FOCUS asks `EffectiveCost` 0 only of purchases that cover future charges);
+//! - **commitment purchases** (a spend commitment, provisioned capacity): `Purchase`,
+//!   `Recurring`, no consumed quantity (null, as FOCUS requires for non-usage rows),
+//!   `EffectiveCost` 0 (the purchase covers the month's usage: its cost is amortised into the
+//!   rows below) and the `CommitmentDiscount*` columns, status null;
+//! - **covered usage** per task kind: `Usage`, `PricingCategory` `Committed`, `BilledCost` 0,
+//!   `EffectiveCost` its amortised share of the commitment, `ListCost` = `ContractedCost` its
+//!   list value (the contracted price excludes commitment discounts),
+//!   `CommitmentDiscountStatus` `Used`;
 //! - **unused commitment**: `Usage`, `BilledCost` 0, `EffectiveCost` the unused amortised
 //!   amount, `ListCost` = `ContractedCost` = `ConsumedQuantity` = 0 (FOCUS: 0 for unused
 //!   rows), `CommitmentDiscountStatus` `Unused`.
 //!
-//! So per month and scheme, over the mean rows, Σ `EffectiveCost` = Σ `BilledCost` = the
-//! scheme's mean bill (amortisation moves cost between rows). `CommitmentDiscountId` is
+//! So per month, over a mean file, Σ `EffectiveCost` = Σ `BilledCost` = the scheme's mean bill
+//! (amortisation moves cost between rows). `BillingAccountId`/`BillingAccountName` and
+//! `ServiceName` come from `[focus]` (defaults `forecast/<name>`, the forecast's name and
+//! `AI coding agents`); `ServiceCategory` is `AI and Machine Learning`, `ServiceSubcategory`
+//! `Generative AI`; `InvoiceId` is null (a forecast is not invoiced). `CommitmentDiscountId` is
 //! `<scenario>/<scheme>/<type>`; `CommitmentDiscountCategory` `Spend` (committed spend, unit the
 //! billing currency) or `Usage` (provisioned capacity, unit `Unit-Hours`). Empty cells are
 //! nulls. Dates are UTC ISO 8601 with `Z`, periods are [start, end) of the calendar month;
@@ -44,6 +51,8 @@ use crate::forecast::{Forecast, ForecastRun};
 
 /// The columns in order: FOCUS columns first, then the `x_` custom columns.
 pub const FOCUS_COLUMNS: &[&str] = &[
+    "BillingAccountId",
+    "BillingAccountName",
     "BillingPeriodStart",
     "BillingPeriodEnd",
     "ChargePeriodStart",
@@ -71,9 +80,11 @@ pub const FOCUS_COLUMNS: &[&str] = &[
     "CommitmentDiscountUnit",
     "ServiceName",
     "ServiceCategory",
+    "ServiceSubcategory",
     "ProviderName",
     "PublisherName",
     "InvoiceIssuerName",
+    "InvoiceId",
     "x_Statistic",
     "x_TaskKind",
     "x_BillingScheme",
@@ -83,20 +94,79 @@ pub const FOCUS_COLUMNS: &[&str] = &[
 ];
 
 /// Number of FOCUS (non-`x_`) columns at the start of [`FOCUS_COLUMNS`].
-pub const FOCUS_SPEC_COLUMNS: usize = 30;
+pub const FOCUS_SPEC_COLUMNS: usize = 34;
 
-/// Which schemes `focus.csv` holds.
+/// Which schemes the export covers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum FocusSchemes {
-    /// Every scheme of the forecast (the basic form if it is the headline, and every
-    /// `[billing.NAME]`).
-    #[default]
+    /// Every scheme of the forecast: the headline in `focus.csv`, each other one in
+    /// `focus-<scheme>.csv`.
     All,
     /// The headline bill alone.
+    #[default]
     Headline,
 }
 
-const PERCENTILES: [(&str, &str); 3] = [("P50", "p50"), ("P90", "p90"), ("P99", "p99")];
+/// A statistic of the headline bill that gets a file of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FocusStatistic {
+    /// The mean over every trial (`focus.csv`, always written).
+    Mean,
+    /// Median.
+    P50,
+    /// 90th percentile.
+    P90,
+    /// 99th percentile.
+    P99,
+}
+
+impl FocusStatistic {
+    /// `x_Statistic` and the word in descriptions.
+    pub fn label(self) -> &'static str {
+        match self {
+            FocusStatistic::Mean => "mean",
+            FocusStatistic::P50 => "P50",
+            FocusStatistic::P90 => "P90",
+            FocusStatistic::P99 => "P99",
+        }
+    }
+
+    /// The key of [`percentile_split`].
+    fn key(self) -> &'static str {
+        match self {
+            FocusStatistic::Mean => "mean",
+            FocusStatistic::P50 => "p50",
+            FocusStatistic::P90 => "p90",
+            FocusStatistic::P99 => "p99",
+        }
+    }
+}
+
+/// One file of the export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FocusFile {
+    /// File name: `focus.csv`, `focus-p90.csv`, `focus-<scheme>.csv`.
+    pub name: String,
+    /// The scheme it bills (`x_BillingScheme`).
+    pub scheme: String,
+    /// Its statistic.
+    pub statistic: FocusStatistic,
+    /// CSV text.
+    pub text: String,
+}
+
+/// A scheme's name as a file-name part: letters, digits, `-` and `_` kept, anything else `_`.
+fn file_part(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
 
 fn quote(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
@@ -111,6 +181,10 @@ pub fn decimal(v: f64, places: usize) -> String {
     let v = if v == 0.0 { 0.0 } else { v };
     format!("{v:.places$}")
 }
+
+/// `PricingUnit` of token rows: rates are per million tokens (FOCUS unit format
+/// `<quantity> <units>`).
+pub const TOKEN_UNIT: &str = "1000000 Tokens";
 
 /// A commitment's identity in one scheme.
 struct CommitmentRef {
@@ -131,15 +205,18 @@ struct Row<'a> {
     pricing_category: &'static str,
     /// Billed, effective, list, contracted.
     costs: [f64; 4],
-    consumed: Option<f64>,
+    /// Consumed quantity and unit (null on purchases).
+    consumed: Option<(f64, &'static str)>,
     pricing: (f64, &'a str),
     commitment: CommitmentCells<'a>,
-    service: String,
     kind: &'a str,
 }
 
 /// What every row of one scheme, month and statistic shares.
 struct Context<'a> {
+    account_id: &'a str,
+    account_name: &'a str,
+    service: &'a str,
     start: String,
     end: String,
     currency: &'a str,
@@ -155,7 +232,7 @@ struct Context<'a> {
 impl Context<'_> {
     fn write(&self, r: &Row, out: &mut String) {
         let (consumed_quantity, consumed_unit) = match r.consumed {
-            Some(c) => (decimal(c, 0), "Tokens".to_string()),
+            Some((c, unit)) => (decimal(c, 0), unit.to_string()),
             None => (String::new(), String::new()),
         };
         let (cid, cname, ccat, ctype, cstatus, cqty, cunit) = match r.commitment {
@@ -172,6 +249,8 @@ impl Context<'_> {
         };
         let [billed, effective, list, contracted] = r.costs;
         let cells = [
+            quote(self.account_id),
+            quote(self.account_name),
             self.start.clone(),
             self.end.clone(),
             self.start.clone(),
@@ -197,11 +276,13 @@ impl Context<'_> {
             cstatus,
             cqty,
             cunit,
-            quote(&r.service),
+            quote(self.service),
             "AI and Machine Learning".into(),
+            "Generative AI".into(),
             quote(self.provider),
             quote(self.publisher),
             quote(self.provider),
+            String::new(),
             self.statistic.into(),
             quote(r.kind),
             quote(self.scheme),
@@ -224,7 +305,6 @@ fn split_rows<'a>(
 ) -> Vec<Row<'a>> {
     let mut rows = Vec::new();
     for (k, task) in f.model.tasks.iter().enumerate() {
-        let service = format!("Coding agent: {}", task.name);
         if let Some(c) = commitment {
             let tokens = split.covered_tokens[k];
             rows.push(Row {
@@ -241,10 +321,9 @@ fn split_rows<'a>(
                     split.covered_list[k],
                     split.covered_list[k],
                 ],
-                consumed: Some(tokens),
-                pricing: (tokens / 1e6, "1M Tokens"),
+                consumed: Some((tokens, "Tokens")),
+                pricing: (tokens / 1e6, TOKEN_UNIT),
                 commitment: Some((c, Some("Used"), split.covered[k] * c.terms.quantity_per_usd)),
-                service: service.clone(),
                 kind: &task.name,
             });
         }
@@ -267,32 +346,41 @@ fn split_rows<'a>(
             ),
             pricing_category: "Standard",
             costs: [billed, billed, split.billed_list[k].max(billed), billed],
-            consumed: Some(tokens),
-            pricing: (tokens / 1e6, "1M Tokens"),
+            consumed: Some((tokens, "Tokens")),
+            pricing: (tokens / 1e6, TOKEN_UNIT),
             commitment: None,
-            service,
             kind: &task.name,
         });
     }
     for p in &split.purchases {
         let c = commitment.filter(|_| p.commitment);
-        rows.push(Row {
-            category: "Purchase",
-            frequency: "Recurring",
-            description: format!("Forecast {label} of {}, {period}", p.description),
-            pricing_category: "Standard",
-            costs: [
-                p.amount,
-                if c.is_some() { 0.0 } else { p.amount },
-                p.amount,
-                p.amount,
-            ],
-            consumed: None,
-            pricing: (p.quantity, p.unit),
-            commitment: c.map(|c| (c, None, p.amount * c.terms.quantity_per_usd)),
-            service: format!("Coding agents: {}", p.description),
-            kind: "",
-        });
+        if let Some(c) = c {
+            rows.push(Row {
+                category: "Purchase",
+                frequency: "Recurring",
+                description: format!("Forecast {label} of {}, {period}", p.description),
+                pricing_category: "Standard",
+                costs: [p.amount, 0.0, p.amount, p.amount],
+                consumed: None,
+                pricing: (p.quantity, p.unit),
+                commitment: Some((c, None, p.amount * c.terms.quantity_per_usd)),
+                kind: "",
+            });
+        } else {
+            // A fee for the month's seats, used in that month: usage, not a purchase of
+            // future charges.
+            rows.push(Row {
+                category: "Usage",
+                frequency: "Recurring",
+                description: format!("Forecast {label} of {}, {period}", p.description),
+                pricing_category: "Standard",
+                costs: [p.amount; 4],
+                consumed: Some((p.quantity, p.unit)),
+                pricing: (p.quantity, p.unit),
+                commitment: None,
+                kind: "",
+            });
+        }
     }
     // An unused part within rounding of nothing (the mean's identities in floating point) is
     // no row.
@@ -311,86 +399,142 @@ fn split_rows<'a>(
             description: format!("Forecast {label} of {} left unused, {period}", c.name),
             pricing_category: "Committed",
             costs: [0.0, split.unused, 0.0, 0.0],
-            consumed: Some(0.0),
-            pricing: (0.0, "1M Tokens"),
+            consumed: Some((0.0, "Tokens")),
+            pricing: (0.0, TOKEN_UNIT),
             commitment: Some((c, Some("Unused"), split.unused * c.terms.quantity_per_usd)),
-            service: format!("Coding agents: {}", c.terms.label),
             kind: "",
         });
     }
     rows
 }
 
-/// `focus.csv` as text, with the schemes `which` selects.
-pub fn focus_csv(f: &Forecast, run: &ForecastRun, which: FocusSchemes) -> String {
+/// Every file of the export: the headline's mean (`focus.csv`), the headline's `statistics`
+/// other than the mean, and with [`FocusSchemes::All`] every other scheme's mean.
+pub fn focus_files(
+    f: &Forecast,
+    run: &ForecastRun,
+    which: FocusSchemes,
+    statistics: &[FocusStatistic],
+) -> Vec<FocusFile> {
     let model = &f.model;
     let meta = &f.spec.forecast;
+    let focus = &f.spec.focus;
     let currency = meta.currency.clone().unwrap_or_else(|| "USD".into());
     let provider = meta
         .provider
         .clone()
         .unwrap_or_else(|| "unspecified".into());
     let publisher = meta.publisher.clone().unwrap_or_else(|| provider.clone());
-    let schemes: Vec<ExportedScheme> = exported_schemes(model)
-        .into_iter()
-        .filter(|s| which == FocusSchemes::All || s.is_headline(model))
-        .collect();
-    let names: Vec<String> = schemes.iter().map(|s| s.name(model)).collect();
-    let commitments: Vec<Option<CommitmentRef>> = schemes
-        .iter()
-        .zip(&names)
-        .map(|(s, name)| {
-            s.commitment(f).map(|terms| CommitmentRef {
-                id: format!(
-                    "{}/{name}/{}",
-                    f.name,
-                    terms.label.to_lowercase().replace(' ', "-")
-                ),
-                name: format!("{} ({name})", terms.label),
-                terms,
-            })
-        })
-        .collect();
-    let mut out = FOCUS_COLUMNS.join(",");
-    out.push('\n');
+    let account_id = focus
+        .billing_account_id
+        .clone()
+        .unwrap_or_else(|| format!("forecast/{}", f.name));
+    let account_name = focus
+        .billing_account_name
+        .clone()
+        .unwrap_or_else(|| f.name.clone());
+    let service = focus
+        .service_name
+        .clone()
+        .unwrap_or_else(|| "AI coding agents".into());
+    let mut wanted: Vec<(ExportedScheme, FocusStatistic)> = Vec::new();
+    let schemes = exported_schemes(model);
+    if let Some(&h) = schemes.iter().find(|s| s.is_headline(model)) {
+        wanted.push((h, FocusStatistic::Mean));
+        let mut extra: Vec<FocusStatistic> = statistics
+            .iter()
+            .copied()
+            .filter(|s| *s != FocusStatistic::Mean)
+            .collect();
+        extra.sort();
+        extra.dedup();
+        wanted.extend(extra.into_iter().map(|s| (h, s)));
+    }
+    if which == FocusSchemes::All {
+        wanted.extend(
+            schemes
+                .iter()
+                .filter(|s| !s.is_headline(model))
+                .map(|&s| (s, FocusStatistic::Mean)),
+        );
+    }
     let detail = run.detail_trials as usize;
-    for m in 0..run.months {
-        let period = model.start.plus(m as u32);
-        let label_period = period.to_string();
-        for ((s, name), commitment) in schemes.iter().zip(&names).zip(&commitments) {
-            let ctx = |statistic| Context {
+    let mut files: Vec<FocusFile> = Vec::new();
+    for (s, statistic) in wanted {
+        let name = s.name(model);
+        let commitment = s.commitment(f).map(|terms| CommitmentRef {
+            id: format!(
+                "{}/{name}/{}",
+                f.name,
+                terms.label.to_lowercase().replace(' ', "-")
+            ),
+            name: format!("{} ({name})", terms.label),
+            terms,
+        });
+        let mut out = FOCUS_COLUMNS.join(",");
+        out.push('\n');
+        let label = statistic.label();
+        for m in 0..run.months {
+            let period = model.start.plus(m as u32);
+            let c = Context {
+                account_id: &account_id,
+                account_name: &account_name,
+                service: &service,
                 start: period.start_iso(),
                 end: period.plus(1).start_iso(),
                 currency: &currency,
                 provider: &provider,
                 publisher: &publisher,
-                statistic,
-                scheme: name,
+                statistic: label,
+                scheme: &name,
                 scenario: &f.name,
                 trials: run.trials.to_string(),
                 seed: run.seed.to_string(),
             };
-            let mean = mean_split(f, run, *s, m);
-            let c = ctx("mean");
-            for r in split_rows(f, &mean, commitment.as_ref(), "mean", &label_period) {
+            let split = match statistic {
+                FocusStatistic::Mean => mean_split(f, run, s, m),
+                _ => {
+                    let per_trial: Option<Vec<MonthSplit>> =
+                        (0..detail).map(|t| trial_split(f, run, m, t)).collect();
+                    // Provisioned compute keeps no per-trial utilisation: no percentile file.
+                    let Some(per_trial) = per_trial else { break };
+                    percentile_split(&per_trial, statistic.key())
+                }
+            };
+            for r in split_rows(f, &split, commitment.as_ref(), label, &period.to_string()) {
                 c.write(&r, &mut out);
             }
-            if !s.is_headline(model) {
-                continue;
-            }
-            let per_trial: Option<Vec<MonthSplit>> =
-                (0..detail).map(|t| trial_split(f, run, m, t)).collect();
-            let Some(per_trial) = per_trial else { continue };
-            for (label, key) in PERCENTILES {
-                let split = percentile_split(&per_trial, key);
-                let c = ctx(label);
-                for r in split_rows(f, &split, commitment.as_ref(), label, &label_period) {
-                    c.write(&r, &mut out);
+        }
+        let file = match (s.is_headline(model), statistic) {
+            (true, FocusStatistic::Mean) => "focus.csv".to_string(),
+            (true, st) => format!("focus-{}.csv", st.key()),
+            (false, _) => {
+                // Never two files of one name (a scheme called `p90`, or two names that differ
+                // only in characters a file name cannot hold).
+                let base = format!("focus-{}", file_part(&name));
+                let taken = |n: &str| {
+                    files.iter().any(|x| x.name == n)
+                        || ["focus-p50.csv", "focus-p90.csv", "focus-p99.csv"].contains(&n)
+                };
+                let mut n = format!("{base}.csv");
+                let mut k = 2;
+                while taken(&n) {
+                    n = format!("{base}-{k}.csv");
+                    k += 1;
                 }
+                n
             }
+        };
+        if out.lines().count() > 1 {
+            files.push(FocusFile {
+                name: file,
+                scheme: name,
+                statistic,
+                text: out,
+            });
         }
     }
-    out
+    files
 }
 
 #[cfg(test)]
