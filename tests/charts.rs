@@ -280,7 +280,7 @@ fn fan_chart_renders_with_budget() {
             unit: Unit::Usd,
             x_description: "Month".into(),
             periods,
-            budget: Some(3000.0),
+            budget: vec![3000.0; 12],
         },
         &["P5–P95", "median", "budget $3000", "Monthly bill ($)"],
     );
@@ -312,7 +312,7 @@ fn bad_data_is_an_error_not_a_panic() {
             p75: 1.0,
             p95: 1.0,
         }],
-        budget: None,
+        budget: Vec::new(),
     };
     assert!(charts::render_svg(&fan).is_err());
 }

@@ -241,8 +241,7 @@ fn diff_forecasts(args: &DiffArgs, threads: Option<usize>) -> Result<DiffReport,
         &totals(&rh, 0..months),
         seed,
     )];
-    for y in 0..months.div_ceil(12) {
-        let range = forecast::streams::year_months(y, months);
+    for (y, range) in base.model.years().into_iter().enumerate() {
         quantities.push(compare_quantity(
             &format!(
                 "bill of forecast year {} ({} to {})",

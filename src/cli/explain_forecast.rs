@@ -105,11 +105,39 @@ pub fn explain(f: &Forecast) -> String {
     billing(f, &mut out);
     let b = &model.budget;
     if b.monthly.is_some() || b.annual.is_some() {
+        // One amount when every month (year) has the same, else the list.
+        let amounts = |v: &[f64]| {
+            if v.windows(2).all(|w| w[0] == w[1]) {
+                v.first().map_or("none".into(), |x| format!("${x}"))
+            } else {
+                let list: Vec<String> = v.iter().map(|x| format!("${x}")).collect();
+                format!("[{}]", list.join(", "))
+            }
+        };
+        let fiscal = &model.fiscal;
+        let years: Vec<String> = fiscal
+            .years
+            .iter()
+            .zip(&fiscal.labels)
+            .map(|(r, l)| {
+                format!(
+                    "{l} {} to {}",
+                    model.start.plus(r.start as u32),
+                    model.start.plus(r.end as u32 - 1)
+                )
+            })
+            .collect();
         let _ = writeln!(
             out,
-            "\nbudget: monthly {}, annual {} (each forecast year)",
-            b.monthly.map_or("none".into(), |v| format!("${v}")),
-            b.annual.map_or("none".into(), |v| format!("${v}"))
+            "\nbudget: monthly {}{}, annual {} (each forecast year: {})",
+            b.monthly.as_deref().map_or("none".into(), amounts),
+            match b.monthly_form {
+                tokencast::forecast::model::MonthlyBudgetForm::PerQuarter => " (by fiscal quarter)",
+                tokencast::forecast::model::MonthlyBudgetForm::PerMonth => " (by month)",
+                _ => "",
+            },
+            b.annual.as_deref().map_or("none".into(), amounts),
+            years.join("; ")
         );
     }
     if !spec.stress.is_empty() {

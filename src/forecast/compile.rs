@@ -10,7 +10,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use super::aggregate::CountModel;
 use super::calendar::YearMonth;
 use super::model::{
-    Aggregation, Budget, Factors, ForecastModel, MixShift, Param, ParamId, SeatModel, TaskMix,
+    Aggregation, Factors, ForecastModel, MixShift, Param, ParamId, SeatModel, TaskMix,
 };
 use super::pool::TaskPool;
 use super::spec::{CountModelSpec, ForecastFile, SeatsSpec, WorkingDaysSpec};
@@ -385,23 +385,7 @@ pub fn compile(
             format!("expected 1 to 24 working hours a day, found {hours_per_day}"),
         ));
     }
-    for (key, v) in [
-        ("monthly", file.budget.monthly),
-        ("annual", file.budget.annual),
-    ] {
-        if let Some(v) = v
-            && !(v.is_finite() && v > 0.0 && v <= MAX_BUDGET)
-        {
-            return Err(err(
-                root.key("budget").key(key),
-                format!(
-                    "expected a budget above 0 and at most {} (USD), found {}",
-                    crate::scenario::number(MAX_BUDGET),
-                    crate::scenario::number(v)
-                ),
-            ));
-        }
-    }
+    let (budget, fiscal) = super::compile_budget::compile(file, source, start, months)?;
     for (i, case) in file.stress.iter().enumerate() {
         for (key, v) in [
             ("seats", case.seats),
@@ -467,10 +451,8 @@ pub fn compile(
         schemes,
         headline,
         hours_per_day,
-        budget: Budget {
-            monthly: file.budget.monthly,
-            annual: file.budget.annual,
-        },
+        budget,
+        fiscal,
         factors: Factors::default(),
         aggregation: Aggregation {
             exact_users_max: a.exact_users_max.unwrap_or(64),

@@ -8,9 +8,12 @@
 pub mod adoption;
 pub mod aggregate;
 pub mod billing;
+pub mod budget_outcome;
 pub mod calendar;
 mod compile;
 mod compile_billing;
+mod compile_budget;
+pub mod fiscal;
 pub mod model;
 pub mod outcome;
 pub mod overrides;

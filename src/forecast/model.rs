@@ -150,13 +150,29 @@ pub enum Headline {
     Scheme(usize),
 }
 
-/// Budgets.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// How the monthly budget was given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MonthlyBudgetForm {
+    /// No monthly budget.
+    #[default]
+    None,
+    /// One number for every month.
+    Flat,
+    /// One number per forecast month.
+    PerMonth,
+    /// One number per fiscal quarter (the budget of each of its months).
+    PerQuarter,
+}
+
+/// Budgets, laid out per month and per forecast year.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Budget {
-    /// Per month.
-    pub monthly: Option<f64>,
-    /// Per forecast year.
-    pub annual: Option<f64>,
+    /// Each forecast month's budget.
+    pub monthly: Option<Vec<f64>>,
+    /// How it was given.
+    pub monthly_form: MonthlyBudgetForm,
+    /// Each forecast year's budget (the years of [`ForecastModel::fiscal`]).
+    pub annual: Option<Vec<f64>>,
 }
 
 /// A compiled forecast.
@@ -202,6 +218,8 @@ pub struct ForecastModel {
     pub hours_per_day: u32,
     /// Budgets.
     pub budget: Budget,
+    /// The forecast years (fiscal years from `[budget] fiscal_year_start`).
+    pub fiscal: super::fiscal::FiscalYears,
     /// Multipliers (1 unless a stress case or sweep sets them).
     pub factors: Factors,
     /// Aggregation thresholds.
@@ -254,15 +272,12 @@ impl ForecastModel {
 
     /// How people name forecast year `y` (0-based): see [`super::outcome::YearSummary::label`].
     pub fn year_label(&self, y: usize) -> String {
-        format!("year {}", y + 1)
+        self.fiscal.labels[y].clone()
     }
 
     /// The forecast years as month ranges (0-based, end exclusive), in order.
     pub fn years(&self) -> Vec<std::ops::Range<usize>> {
-        let months = self.months();
-        (0..months.div_ceil(12))
-            .map(|y| super::streams::year_months(y, months))
-            .collect()
+        self.fiscal.years.clone()
     }
 
     /// Draws every input of trial `index`. Input `j` has its own stream from

@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use super::Forecast;
+use super::budget_outcome::{BudgetExhaustion, BudgetSummary, Probability};
 use super::model::ForecastModel;
 use super::simulate::ForecastRun;
 use super::spend_split::SpendSplit;
@@ -232,8 +233,16 @@ pub struct YearSummary {
     pub bill_by_model: NamedMap<Dist>,
     /// The year's fixed charges.
     pub fixed_charges: Dist,
+    /// Whether the forecast covers fewer than the year's twelve months (a fiscal year cut by
+    /// the start or the end of the horizon; its annual budget is not prorated).
+    pub partial: bool,
     /// Against the annual budget, if one is set.
     pub annual_budget: Option<BudgetCheck>,
+    /// When year-to-date spend first passes the annual budget, if one is set.
+    pub annual_budget_exhaustion: Option<BudgetExhaustion>,
+    /// Probability that at least one month of the year passes its monthly budget, if one is
+    /// set.
+    pub p_any_month_over_budget: Option<Probability>,
 }
 
 /// A task scenario of the mix and its pool.
@@ -319,8 +328,10 @@ pub struct ForecastSummary {
     pub tasks: Vec<TaskSummary>,
     /// Month by month.
     pub monthly: Vec<MonthSummary>,
-    /// Forecast year by year.
+    /// Forecast year by year (fiscal years, see `budget.fiscal_year_start`).
     pub years: Vec<YearSummary>,
+    /// The budgets as set, and what holds over the whole horizon.
+    pub budget: BudgetSummary,
     /// The whole horizon's bill.
     pub total_bill: Dist,
 }
@@ -361,9 +372,12 @@ impl ForecastSummary {
                 monthly_budget: streams.monthly_budget.get(m).map(BudgetCheck::streamed),
             });
         }
-        let years = (0..months.div_ceil(12))
+        let periods: Vec<String> = (0..months)
+            .map(|m| model.start.plus(m as u32).to_string())
+            .collect();
+        let years = (0..streams.years.len())
             .map(|y| {
-                let range = super::streams::year_months(y, months);
+                let range = streams.years[y].clone();
                 YearSummary {
                     year: y + 1,
                     label: model.year_label(y),
@@ -379,7 +393,16 @@ impl ForecastSummary {
                         &run.split.model_yearly[y * run.split.models.len()..],
                     ),
                     fixed_charges: Dist::streamed(&run.split.fixed_yearly[y], false),
+                    partial: range.len() < 12,
                     annual_budget: streams.annual_budget.get(y).map(BudgetCheck::streamed),
+                    annual_budget_exhaustion: streams
+                        .exhaustion
+                        .get(y)
+                        .map(|e| BudgetExhaustion::of(e, &periods[range.clone()])),
+                    p_any_month_over_budget: streams
+                        .any_month_over_by_year
+                        .get(y)
+                        .map(|&c| Probability::of(c, run.trials)),
                 }
             })
             .collect();
@@ -426,6 +449,7 @@ impl ForecastSummary {
                 .collect(),
             monthly,
             years,
+            budget: BudgetSummary::new(model, streams, run.trials),
             total_bill: Dist::streamed(&streams.total, false),
         }
     }

@@ -60,11 +60,10 @@ pub struct Sensitivity {
     pub inputs: Vec<InputEffect>,
 }
 
-/// Months of forecast year `year` (1-based), clipped to the horizon.
-pub fn year_range(year: u32, months: usize) -> std::ops::Range<usize> {
-    let last_year_start = months.saturating_sub(1) / 12 * 12;
-    let start = ((year.max(1) - 1) as usize * 12).min(last_year_start);
-    start..(start + 12).min(months)
+/// The index (0-based) of forecast year `year` (1-based) among `years` years, clipped to the
+/// last.
+pub fn year_index(year: u32, years: usize) -> usize {
+    (year.max(1) as usize - 1).min(years.saturating_sub(1))
 }
 
 /// Ranks (1-based, ties averaged).
@@ -118,8 +117,8 @@ pub fn analyse(
 ) -> Result<Sensitivity, EngineError> {
     let year = f.spec.sensitivity.year.unwrap_or(1);
     let [lo_q, hi_q] = f.spec.sensitivity.low_high.unwrap_or([0.1, 0.9]);
-    let range = year_range(year, base_run.months);
-    let y = range.start / 12;
+    let y = year_index(year, base_run.streams.years.len());
+    let range = base_run.streams.years[y].clone();
     let sample = &base_run.sample;
     let outcome = sample.year(y);
     let n = sample.trials as usize;
@@ -154,7 +153,11 @@ pub fn analyse(
     inputs.sort_by(|a, b| b.swing.total_cmp(&a.swing));
     Ok(Sensitivity {
         outcome: format!(
-            "total bill of forecast year {year} (months {}–{})",
+            "total bill of {} (months {}–{})",
+            match f.model.year_label(y) {
+                l if l.starts_with("year") => format!("forecast {l}"),
+                l => l,
+            },
             range.start + 1,
             range.end
         ),
@@ -178,8 +181,8 @@ mod tests {
         assert!((spearman(&x, &y) - 1.0).abs() < 1e-12);
         let z = [5.0, 4.0, 3.0, 2.0, 1.0];
         assert!((spearman(&x, &z) + 1.0).abs() < 1e-12);
-        assert_eq!(year_range(2, 24), 12..24);
-        assert_eq!(year_range(3, 24), 12..24);
-        assert_eq!(year_range(1, 6), 0..6);
+        assert_eq!(year_index(2, 2), 1);
+        assert_eq!(year_index(3, 2), 1);
+        assert_eq!(year_index(1, 1), 0);
     }
 }

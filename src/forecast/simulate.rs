@@ -287,8 +287,9 @@ fn run_pass(
         streams: RunStreams::new(
             model.months(),
             schemes,
-            model.budget.monthly,
-            model.budget.annual,
+            &model.years(),
+            model.budget.monthly.as_deref(),
+            model.budget.annual.as_deref(),
         ),
         split: SpendSplit::new(model, &model.years()),
         ..ForecastRun::default()
@@ -324,7 +325,7 @@ impl ForecastRun {
         if pass == Pass::Bill {
             out.streams.absorb(&p);
             out.split.absorb(&p);
-            out.sample.absorb(&p, first);
+            out.sample.absorb(&p, first, &out.streams.years);
         }
         let n = kept.saturating_sub(first).min(CHUNK) as usize;
         let (months, kinds, schemes) = (out.months, out.kinds, out.schemes);

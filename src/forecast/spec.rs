@@ -259,14 +259,18 @@ pub struct CommitmentSpec {
     pub discount: f64,
 }
 
-/// `[budget]`.
+/// `[budget]` (checked and compiled by `compile_budget`, which places every error).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetSpec {
-    /// Budget per month.
-    pub monthly: Option<f64>,
-    /// Budget per forecast year (each block of 12 months).
-    pub annual: Option<f64>,
+    /// Budget per month: a number (every month), an array (one per forecast month) or
+    /// `{ by_quarter = [...] }` (the monthly budget in each fiscal quarter).
+    pub monthly: Option<toml::Value>,
+    /// Budget per forecast year: a number (every year) or an array (one per year).
+    pub annual: Option<toml::Value>,
+    /// The month fiscal years start in: 1–12 or a name such as `"April"` (default: the
+    /// forecast's first month).
+    pub fiscal_year_start: Option<toml::Value>,
 }
 
 /// `[[stress]]`: a named what-if.

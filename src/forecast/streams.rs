@@ -72,9 +72,39 @@ impl BudgetAccumulator {
     }
 }
 
+/// When cumulative spend within a year first passes the year's budget, counted exactly over
+/// every trial: per month of the year, the trials whose year-to-date spend passes the budget
+/// in that month for the first time; and the trials in which it never does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExhaustionAccumulator {
+    /// The year's budget.
+    pub budget: f64,
+    /// Per month of the year (in order), trials first over the budget in that month.
+    pub first_over: Vec<u64>,
+    /// Trials never over the budget within the year.
+    pub never: u64,
+}
+
+impl ExhaustionAccumulator {
+    fn new(budget: f64, months: usize) -> Self {
+        ExhaustionAccumulator {
+            budget,
+            first_over: vec![0; months],
+            never: 0,
+        }
+    }
+
+    /// Trials counted.
+    pub fn trials(&self) -> u64 {
+        self.never + self.first_over.iter().sum::<u64>()
+    }
+}
+
 /// The streamed summaries of a run (see the module documentation).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunStreams {
+    /// The forecast years (month ranges) `yearly` and the annual checks use.
+    pub years: Vec<std::ops::Range<usize>>,
     /// Per month, the [`Series`].
     pub monthly: Vec<[DistAccumulator; SERIES]>,
     /// Per month and named scheme (`[month * schemes + scheme]`), the scheme's bill.
@@ -91,30 +121,60 @@ pub struct RunStreams {
     pub monthly_budget: Vec<BudgetAccumulator>,
     /// Per year, against the annual budget (empty without one).
     pub annual_budget: Vec<BudgetAccumulator>,
+    /// Per year, the month the year-to-date spend first passes the annual budget (empty
+    /// without one).
+    pub exhaustion: Vec<ExhaustionAccumulator>,
+    /// Per year, trials with at least one month over its monthly budget (empty without one).
+    pub any_month_over_by_year: Vec<u64>,
+    /// Trials with at least one month of the horizon over its monthly budget (0 without one).
+    pub any_month_over: u64,
 }
 
-/// Months of forecast year `y` (0-based).
+/// Months of the `y`-th block of twelve months from the start (0-based): the forecast years
+/// when no fiscal year start is set.
 pub fn year_months(y: usize, months: usize) -> std::ops::Range<usize> {
     y * 12..((y + 1) * 12).min(months)
 }
 
 impl RunStreams {
-    /// Empty streams for `months` months and `schemes` named schemes, with the budgets to check.
-    pub fn new(months: usize, schemes: usize, monthly: Option<f64>, annual: Option<f64>) -> Self {
-        let years = months.div_ceil(12);
+    /// Empty streams for `months` months, `schemes` named schemes and `years` (month ranges),
+    /// with the budgets to check: one per month, one per year.
+    pub fn new(
+        months: usize,
+        schemes: usize,
+        years: &[std::ops::Range<usize>],
+        monthly: Option<&[f64]>,
+        annual: Option<&[f64]>,
+    ) -> Self {
+        let n = years.len();
         RunStreams {
+            years: years.to_vec(),
             monthly: vec![Default::default(); months],
             scheme_monthly: vec![DistAccumulator::default(); months * schemes],
-            yearly: vec![DistAccumulator::default(); years],
-            scheme_yearly: vec![DistAccumulator::default(); years * schemes],
+            yearly: vec![DistAccumulator::default(); n],
+            scheme_yearly: vec![DistAccumulator::default(); n * schemes],
             total: DistAccumulator::default(),
             scheme_total: vec![DistAccumulator::default(); schemes],
             monthly_budget: monthly
-                .map(|b| vec![BudgetAccumulator::new(b); months])
+                .map(|b| b.iter().map(|&v| BudgetAccumulator::new(v)).collect())
                 .unwrap_or_default(),
             annual_budget: annual
-                .map(|b| vec![BudgetAccumulator::new(b); years])
+                .map(|b| b.iter().map(|&v| BudgetAccumulator::new(v)).collect())
                 .unwrap_or_default(),
+            exhaustion: annual
+                .map(|b| {
+                    b.iter()
+                        .zip(years)
+                        .map(|(&v, r)| ExhaustionAccumulator::new(v, r.len()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            any_month_over_by_year: if monthly.is_some() {
+                vec![0; n]
+            } else {
+                Vec::new()
+            },
+            any_month_over: 0,
         }
     }
 
@@ -161,13 +221,40 @@ impl RunStreams {
                 self.scheme_monthly[m * schemes + s].insert_block(&values);
             }
         }
+        if !self.monthly_budget.is_empty() {
+            for t in 0..n {
+                let over = |m: usize| chunk.bill[t * months + m] > self.monthly_budget[m].budget;
+                let mut any = false;
+                for (y, range) in self.years.iter().enumerate() {
+                    if range.clone().any(over) {
+                        self.any_month_over_by_year[y] += 1;
+                        any = true;
+                    }
+                }
+                self.any_month_over += any as u64;
+            }
+        }
         for y in 0..self.yearly.len() {
-            let range = year_months(y, months);
+            let range = self.years[y].clone();
             values.clear();
             values.extend((0..n).map(|t| total(&chunk.bill, t, months, range.clone())));
             self.yearly[y].insert_block(&values);
             if let Some(b) = self.annual_budget.get_mut(y) {
                 b.insert_block(&values, &mut scratch);
+            }
+            if let Some(e) = self.exhaustion.get_mut(y) {
+                for t in 0..n {
+                    // Year-to-date spend, month by month, in the order `total` sums them.
+                    let mut spent = 0.0;
+                    let first = range.clone().position(|m| {
+                        spent += chunk.bill[t * months + m];
+                        spent > e.budget
+                    });
+                    match first {
+                        Some(i) => e.first_over[i] += 1,
+                        None => e.never += 1,
+                    }
+                }
             }
             for s in 0..schemes {
                 values.clear();
@@ -201,6 +288,12 @@ impl RunStreams {
         sketches
             + (self.monthly_budget.len() + self.annual_budget.len())
                 * std::mem::size_of::<BudgetAccumulator>()
+            + self
+                .exhaustion
+                .iter()
+                .map(|e| std::mem::size_of::<ExhaustionAccumulator>() + e.first_over.len() * 8)
+                .sum::<usize>()
+            + self.any_month_over_by_year.len() * 8
     }
 }
 
@@ -237,19 +330,20 @@ pub struct TrialSample {
 }
 
 impl TrialSample {
-    /// Absorbs one chunk of trials starting at trial `first`; call in trial order.
-    pub fn absorb(&mut self, chunk: &ForecastRun, first: u64) {
+    /// Absorbs one chunk of trials starting at trial `first`, with the forecast's `years`;
+    /// call in trial order.
+    pub fn absorb(&mut self, chunk: &ForecastRun, first: u64, years: &[std::ops::Range<usize>]) {
         let months = chunk.months;
         let n = (chunk.bill.len() / months.max(1)) as u64;
         let keep = n.min(SAMPLE_TRIALS.saturating_sub(first)) as usize;
         self.input_count = chunk.input_count;
-        self.years = months.div_ceil(12);
+        self.years = years.len();
         self.inputs
             .extend_from_slice(&chunk.inputs[..keep * chunk.input_count]);
         for t in 0..keep {
-            for y in 0..self.years {
+            for y in years {
                 self.year_bills
-                    .push(total(&chunk.bill, t, months, year_months(y, months)));
+                    .push(total(&chunk.bill, t, months, y.clone()));
             }
         }
         self.trials += keep as u64;

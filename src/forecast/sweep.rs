@@ -6,9 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::outcome::{BudgetCheck, Dist};
-use super::sensitivity::year_range;
 use super::simulate::{self, ForecastConfig};
-use super::streams::year_months;
 use super::stress::StressError;
 use super::{Forecast, Override, OverrideError};
 
@@ -88,8 +86,6 @@ pub fn run(
         }));
         let f = Forecast::load(file, &sets, seed_override, config.threads)?;
         let run = simulate::run(&f.model.headline_only(), config)?;
-        // Year 1 is the first block of months the streams summarise.
-        debug_assert_eq!(year_range(1, run.months), year_months(0, run.months));
         let streams = &run.streams;
         out.push(SweepPoint {
             values,

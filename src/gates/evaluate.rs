@@ -160,7 +160,8 @@ fn month_labels(forecast: &Forecast, months: usize) -> Vec<String> {
 fn year_index(forecast: &Forecast, run: &ForecastRun, year: YearRef) -> Result<usize, String> {
     let years = run.streams.yearly.len();
     let labels = month_labels(forecast, run.months);
-    let first_month = |y: usize| &labels[(y * 12).min(labels.len().saturating_sub(1))];
+    let ranges = &run.streams.years;
+    let first_month = |y: usize| &labels[ranges[y].start.min(labels.len().saturating_sub(1))];
     let found = match year {
         YearRef::Index(i) => (i >= 1 && i <= years).then(|| i - 1),
         YearRef::Calendar(c) => {
@@ -175,7 +176,7 @@ fn year_index(forecast: &Forecast, run: &ForecastRun, year: YearRef) -> Result<u
                     &first_month(y)[..4],
                     y + 1,
                     first_month(y),
-                    labels[((y + 1) * 12).min(labels.len()) - 1]
+                    labels[ranges[y].end.min(labels.len()) - 1]
                 )
             })
             .collect();

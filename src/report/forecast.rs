@@ -6,6 +6,7 @@ use std::path::Path;
 use super::atomic::write_atomic;
 use super::forecast_split::{SplitBy, split_csv, split_table};
 use crate::forecast::ForecastSummary;
+use crate::forecast::budget_outcome::BudgetExhaustion;
 use crate::forecast::outcome::{BudgetCheck, Dist};
 
 /// The columns of `monthly.csv`.
@@ -32,6 +33,7 @@ pub const MONTHLY_COLUMNS: &[&str] = &[
     "cumulative_p99",
     "p_over_monthly_budget",
     "expected_overrun",
+    "monthly_budget",
 ];
 
 /// `monthly.csv` as text: one row per month, plain decimals.
@@ -39,12 +41,13 @@ pub fn monthly_csv(summary: &ForecastSummary) -> String {
     let mut out = MONTHLY_COLUMNS.join(",");
     out.push('\n');
     for m in &summary.monthly {
-        let (p, o) = match &m.monthly_budget {
+        let (p, o, budget) = match &m.monthly_budget {
             Some(b) => (
                 format!("{:.6}", b.p_exceed),
                 format!("{:.2}", b.expected_overrun),
+                format!("{:.2}", b.budget),
             ),
-            None => (String::new(), String::new()),
+            None => (String::new(), String::new(), String::new()),
         };
         let row = [
             m.month.to_string(),
@@ -69,6 +72,7 @@ pub fn monthly_csv(summary: &ForecastSummary) -> String {
             format!("{:.2}", m.cumulative_bill.p99),
             p,
             o,
+            budget,
         ];
         out.push_str(&row.join(","));
         out.push('\n');
@@ -125,6 +129,30 @@ fn budget_text(b: &BudgetCheck) -> String {
     )
 }
 
+/// When the annual budget runs out, in words.
+fn exhaustion_text(e: &BudgetExhaustion) -> String {
+    let by_end = e.first_over.0.last().map_or(0.0, |(_, m)| m.p_by_end);
+    match &e.most_likely_month {
+        None => format!(
+            "the annual budget of {} never runs out (in every trial)",
+            money(e.budget)
+        ),
+        Some(month) => {
+            let p = e.first_over.get(month).map_or(0.0, |m| m.p);
+            format!(
+                "annual budget runs out: most likely in {month} ({:.1}% of trials){}; by the year's end in {:.1}%, never in {:.1} ± {:.1}%",
+                100.0 * p,
+                e.median_month.as_ref().map_or(String::new(), |m| format!(
+                    ", in half the trials by the end of {m}"
+                )),
+                100.0 * by_end,
+                100.0 * e.p_never,
+                100.0 * e.p_never_se
+            )
+        }
+    }
+}
+
 fn dist_cells(d: &Dist) -> String {
     format!(
         "{:>12} {:>12} {:>12} {:>12} {:>12}",
@@ -172,8 +200,9 @@ pub fn render_forecast_table(s: &ForecastSummary) -> String {
     out.push('\n');
     for y in &s.years {
         out.push_str(&format!(
-            "  year {} (months {}–{}): mean {} ± {}, P50 {}, P90 {}, P99 {}\n",
-            y.year,
+            "  {} ({}months {}–{}): mean {} ± {}, P50 {}, P90 {}, P99 {}\n",
+            y.label,
+            if y.partial { "partial year, " } else { "" },
             y.months[0],
             y.months[1],
             money(y.bill.mean),
@@ -185,17 +214,36 @@ pub fn render_forecast_table(s: &ForecastSummary) -> String {
         if let Some(b) = &y.annual_budget {
             out.push_str(&format!("    annual budget: {}\n", budget_text(b)));
         }
+        if let Some(e) = &y.annual_budget_exhaustion {
+            out.push_str(&format!("    {}\n", exhaustion_text(e)));
+        }
+        if let Some(p) = &y.p_any_month_over_budget {
+            out.push_str(&format!(
+                "    P(some month over its monthly budget) = {:.1} ± {:.1}%\n",
+                100.0 * p.p,
+                100.0 * p.se
+            ));
+        }
     }
-    let worst = s
-        .monthly
-        .iter()
-        .filter_map(|m| m.monthly_budget.map(|b| (m, b)))
-        .max_by(|a, b| a.1.p_exceed.total_cmp(&b.1.p_exceed));
+    let worst = s.budget.riskiest_month.as_ref().and_then(|r| {
+        s.monthly
+            .iter()
+            .find(|m| m.period == r.period)
+            .and_then(|m| m.monthly_budget.map(|b| (m, b)))
+    });
     if let Some((m, b)) = worst {
         out.push_str(&format!(
             "  monthly budget, riskiest month {}: {}\n",
             m.period,
             budget_text(&b)
+        ));
+    }
+    if let Some(p) = &s.budget.p_any_month_over {
+        out.push_str(&format!(
+            "  P(some month of the {} months over its monthly budget) = {:.1} ± {:.1}%\n",
+            s.months,
+            100.0 * p.p,
+            100.0 * p.se
         ));
     }
     out.push_str(&format!(

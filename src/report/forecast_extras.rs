@@ -34,8 +34,9 @@ pub fn fan_chart(s: &ForecastSummary) -> FanChart {
             .collect(),
         budget: s
             .monthly
-            .first()
-            .and_then(|m| m.monthly_budget.map(|b| b.budget)),
+            .iter()
+            .filter_map(|m| m.monthly_budget.map(|b| b.budget))
+            .collect(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The fan chart of a forecast: for each period (month), the P5–P95 and P25–P75 bands of the
-//! simulated bill, the median line, and the budget as a horizontal line. Where the outer band
-//! crosses the budget, at least 5% of futures pass it that month.
+//! simulated bill, the median line, and the budget as a line (a step per period when the budget
+//! changes from period to period). Where the outer band crosses the budget, at least 5% of
+//! futures pass it that period.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -43,8 +44,8 @@ pub struct FanChart {
     pub x_description: String,
     /// The periods, in time order.
     pub periods: Vec<FanPeriod>,
-    /// A budget per period, drawn as a horizontal line.
-    pub budget: Option<f64>,
+    /// The budget of each period (empty: none), drawn as a line, stepping where it changes.
+    pub budget: Vec<f64>,
 }
 
 impl Chart for FanChart {
@@ -62,6 +63,13 @@ impl Chart for FanChart {
                 .flat_map(|p| [&p.p5, &p.p25, &p.p50, &p.p75, &p.p95]),
         )?;
         all_finite(self.budget.iter())?;
+        if !self.budget.is_empty() && self.budget.len() != self.periods.len() {
+            return Err(format!(
+                "expected a budget per period ({}), found {}",
+                self.periods.len(),
+                self.budget.len()
+            ));
+        }
         if self
             .periods
             .iter()
@@ -82,18 +90,20 @@ impl Chart for FanChart {
         // A budget far above every band (more than BUDGET_HEADROOM times the highest P95) is
         // named in the title instead of stretching the axis until the bands are flat lines
         // (or, for a budget near f64::MAX, until the axis is infinite).
-        let (budget, title) = match self.budget {
-            Some(b) if data_top > 0.0 && b > BUDGET_HEADROOM * data_top => (
-                None,
+        let lowest = self.budget.iter().copied().fold(f64::INFINITY, f64::min);
+        let (budget, title) = if data_top > 0.0 && lowest > BUDGET_HEADROOM * data_top {
+            (
+                &[][..],
                 format!(
                     "{} (budget {} is far above)",
                     self.title,
-                    self.unit.format(b)
+                    self.unit.format(lowest)
                 ),
-            ),
-            other => (other, self.title.clone()),
+            )
+        } else {
+            (&self.budget[..], self.title.clone())
         };
-        let top = budget.into_iter().fold(data_top, f64::max);
+        let top = budget.iter().copied().fold(data_top, f64::max);
         let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
         let mut chart = ChartBuilder::on(area)
             .caption(&title, style::title_font().color(&style::INK))
@@ -154,15 +164,30 @@ impl Chart for FanChart {
             .legend(|(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], style::PRIMARY.stroke_width(3))
             });
-        if let Some(budget) = budget {
+        if let Some(&first) = budget.first() {
+            // Across each period at its budget, stepping at the boundaries.
+            let mut line = Vec::with_capacity(2 * n);
+            for (i, &b) in budget.iter().enumerate() {
+                line.push((i as f64 - 0.5, b));
+                line.push((i as f64 + 0.5, b));
+            }
+            let label = if budget.iter().all(|&b| b == first) {
+                format!("budget {}", unit.format(first))
+            } else {
+                format!(
+                    "budget {} to {}",
+                    unit.format(budget.iter().copied().fold(f64::INFINITY, f64::min)),
+                    unit.format(budget.iter().copied().fold(0.0, f64::max))
+                )
+            };
             chart
                 .draw_series(DashedLineSeries::new(
-                    [(-0.5, budget), (n as f64 - 0.5, budget)],
+                    line,
                     10,
                     6,
                     style::LIMIT.stroke_width(2),
                 ))?
-                .label(format!("budget {}", unit.format(budget)))
+                .label(label)
                 .legend(|(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], style::LIMIT.stroke_width(2))
                 });
