@@ -287,6 +287,60 @@ fn fan_chart_renders_with_budget() {
 }
 
 #[test]
+fn a_budget_schedule_with_one_month_far_above_keeps_the_axis_on_the_bands() {
+    // A schedule's one huge month (here 1e15) must not stretch the axis until the bands are flat
+    // lines, as a flat budget that high does not: that month's budget is named in the title and
+    // left undrawn, the others drawn.
+    let fan = |budget: Vec<f64>| FanChart {
+        stem: "forecast_fan".into(),
+        title: "Monthly bill".into(),
+        y_description: "Monthly bill".into(),
+        unit: Unit::Usd,
+        x_description: "Month".into(),
+        periods: (0..12)
+            .map(|m| FanPeriod {
+                label: format!("2027-{:02}", m + 1),
+                p5: 600.0,
+                p25: 850.0,
+                p50: 1000.0,
+                p75: 1200.0,
+                p95: 1600.0,
+            })
+            .collect(),
+        budget,
+    };
+    let mut schedule = vec![1500.0; 12];
+    schedule[5] = 1e15;
+    let svg = charts::render_svg(&fan(schedule)).unwrap();
+    let plain = charts::render_svg(&fan(vec![1500.0; 12])).unwrap();
+    assert!(
+        svg.contains("in 1 period is far above"),
+        "named in the title"
+    );
+    assert!(
+        svg.contains("budget $1500 to"),
+        "the legend keeps the range"
+    );
+    // The same y axis as the schedule without the huge month: every tick label of one is in
+    // the other.
+    let ticks = |svg: &str| -> Vec<String> {
+        svg.split('>')
+            .filter_map(|t| t.split('<').next())
+            .map(str::trim)
+            .filter(|t| t.starts_with('$') && t.len() < 12)
+            .map(String::from)
+            .collect()
+    };
+    assert!(!ticks(&plain).is_empty());
+    for t in ticks(&plain) {
+        assert!(
+            svg.contains(&format!("\n{t}\n")),
+            "tick {t} missing: the axis was stretched"
+        );
+    }
+}
+
+#[test]
 fn bad_data_is_an_error_not_a_panic() {
     let mut h = histogram();
     h.bars[3].share = f64::NAN;

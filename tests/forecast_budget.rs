@@ -2,21 +2,12 @@
 //! years and their totals, the month the annual budget runs out (exact on deterministic
 //! organisations), and errors placed at file:line:column.
 
-use std::path::Path;
+mod common;
 
-use tokencast::forecast::{Forecast, ForecastConfig, ForecastSummary, Record, simulate};
+use tokencast::forecast::{Forecast, ForecastSummary, Record, simulate};
 
 fn load(text: &str) -> Result<Forecast, String> {
-    Forecast::from_text(
-        "budget.toml",
-        "budget",
-        Path::new("tests/forecasts"),
-        text,
-        &[],
-        None,
-        Some(1),
-    )
-    .map_err(|e| e.to_string())
+    common::forecast::try_load("budget.toml", text)
 }
 
 fn run(
@@ -25,13 +16,7 @@ fn run(
     record: Record,
 ) -> (Forecast, ForecastSummary, simulate::ForecastRun) {
     let f = load(text).unwrap_or_else(|e| panic!("{e}"));
-    let config = ForecastConfig {
-        trials,
-        seed: 5,
-        threads: Some(2),
-        record,
-    };
-    let r = simulate::run(&f.model, &config).unwrap();
+    let r = common::forecast::run_recording(&f, trials, 5, 2, record);
     let s = ForecastSummary::new(&f, &r);
     (f, s, r)
 }

@@ -619,3 +619,27 @@ fn every_column_rule_of_the_focus_validator_that_applies_holds() {
         }
     }
 }
+
+#[test]
+fn an_empty_name_for_a_focus_column_is_rejected_at_its_place() {
+    // An empty `[focus]` or `[forecast]` name would write a null into a column FOCUS requires.
+    for (table, key, at) in [
+        ("focus", "billing_account_id", "focus.billing_account_id"),
+        ("focus", "service_name", "focus.service_name"),
+        ("forecast", "provider", "forecast.provider"),
+    ] {
+        let text = if table == "focus" {
+            format!("{RANDOM_ORG}\n[focus]\n{key} = \" \"\n")
+        } else {
+            RANDOM_ORG.replacen("[forecast]\n", &format!("[forecast]\n{key} = \"\"\n"), 1)
+        };
+        let err = common::forecast::try_load("f.toml", &text)
+            .map(|_| ())
+            .unwrap_err();
+        assert!(
+            err.starts_with("f.toml:")
+                && err.contains(&format!("{at}: expected a name, found an empty string")),
+            "{err}"
+        );
+    }
+}

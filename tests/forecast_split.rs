@@ -2,32 +2,22 @@
 //! up to the bill month by month and year by year, the same at any thread count, and the CSV
 //! files adding up to `monthly.csv`.
 
-use std::path::Path;
+mod common;
 
-use tokencast::forecast::{Forecast, ForecastConfig, ForecastSummary, Record, simulate};
+use common::forecast::{load, run as run_on};
+use tokencast::forecast::{ForecastRun, ForecastSummary};
 use tokencast::report::forecast::monthly_csv;
 use tokencast::report::forecast_split::{FIXED_PART, SplitBy, split_csv};
 
-fn forecast(text: &str) -> Forecast {
-    Forecast::from_text(
-        "split.toml",
-        "split",
-        Path::new("tests/forecasts"),
-        text,
-        &[],
-        None,
-        Some(1),
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn config(trials: u64, threads: usize) -> ForecastConfig {
-    ForecastConfig {
-        trials,
-        seed: 11,
-        threads: Some(threads),
-        record: Record::FirstTrials,
-    }
+/// Runs `text` with seed 11.
+fn simulate(
+    text: &str,
+    trials: u64,
+    threads: usize,
+) -> (tokencast::forecast::Forecast, ForecastRun) {
+    let f = load(text, &[]);
+    let r = run_on(&f, trials, 11, threads);
+    (f, r)
 }
 
 fn close(a: f64, b: f64, what: &str) {
@@ -64,8 +54,7 @@ pool_size = 64
 
 #[test]
 fn a_deterministic_organisation_splits_exactly_by_task_and_model() {
-    let f = forecast(FIXED_ORG);
-    let run = simulate::run(&f.model, &config(200, 2)).unwrap();
+    let (f, run) = simulate(FIXED_ORG, 200, 2);
     let s = ForecastSummary::new(&f, &run);
     // Usage: 400 × 0.0375 × 0.8 = 12; big's share of the list cost 0.035 / 0.0375 = 14/15.
     for m in &s.monthly {
@@ -135,8 +124,7 @@ pool_size = 2048
 
 #[test]
 fn the_parts_add_up_to_the_bill_in_every_month_and_year() {
-    let f = forecast(ORG);
-    let run = simulate::run(&f.model, &config(1500, 2)).unwrap();
+    let (f, run) = simulate(ORG, 1500, 2);
     let s = ForecastSummary::new(&f, &run);
     assert!(s.monthly.iter().any(|m| m.fixed_charges.mean > 0.0));
     for m in &s.monthly {
@@ -168,14 +156,13 @@ fn the_parts_add_up_to_the_bill_in_every_month_and_year() {
         .collect();
     assert_eq!(names, ["sonnet", "m", "big", "small"]);
     // The same bits at any thread count.
-    let one = simulate::run(&f.model, &config(1500, 1)).unwrap();
+    let one = run_on(&f, 1500, 11, 1);
     assert_eq!(one.split, run.split);
 }
 
 #[test]
 fn the_split_files_add_up_to_monthly_csv() {
-    let f = forecast(ORG);
-    let run = simulate::run(&f.model, &config(300, 2)).unwrap();
+    let (f, run) = simulate(ORG, 300, 2);
     let s = ForecastSummary::new(&f, &run);
     let monthly = monthly_csv(&s);
     let header: Vec<&str> = monthly.lines().next().unwrap().split(',').collect();

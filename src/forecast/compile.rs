@@ -132,6 +132,25 @@ pub fn compile(
             format!("expected 1 to {MAX_MONTHS} months, found {}", meta.months),
         ));
     }
+    // Names the FOCUS export writes into columns FOCUS requires non-null: an empty one would
+    // be a null there.
+    let focus = &file.focus;
+    for (table, key, value) in [
+        ("forecast", "currency", &meta.currency),
+        ("forecast", "provider", &meta.provider),
+        ("forecast", "publisher", &meta.publisher),
+        ("focus", "billing_account_id", &focus.billing_account_id),
+        ("focus", "billing_account_name", &focus.billing_account_name),
+        ("focus", "service_name", &focus.service_name),
+    ] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(source.error_at(
+                root.key(table).key(key),
+                "expected a name, found an empty string".into(),
+                Some(format!("leave `{key}` out to use its default")),
+            ));
+        }
+    }
     if meta.trials == Some(0) {
         return Err(err(
             root.key("forecast").key("trials"),

@@ -44,8 +44,8 @@
 //! amounts are plain decimals (no symbols, no exponents).
 
 use super::focus_charges::{
-    CommitmentTerms, ExportedScheme, MonthSplit, exported_schemes, mean_split, percentile_split,
-    trial_split,
+    CommitmentTerms, ExportedScheme, MonthSplit, exported_schemes, keeps_trial_split, mean_split,
+    percentile_split, trial_split,
 };
 use crate::forecast::{Forecast, ForecastRun};
 
@@ -217,16 +217,16 @@ struct Context<'a> {
     account_id: &'a str,
     account_name: &'a str,
     service: &'a str,
-    start: String,
-    end: String,
+    start: &'a str,
+    end: &'a str,
     currency: &'a str,
     provider: &'a str,
     publisher: &'a str,
     statistic: &'a str,
     scheme: &'a str,
     scenario: &'a str,
-    trials: String,
-    seed: String,
+    trials: &'a str,
+    seed: &'a str,
 }
 
 impl Context<'_> {
@@ -251,10 +251,10 @@ impl Context<'_> {
         let cells = [
             quote(self.account_id),
             quote(self.account_name),
-            self.start.clone(),
-            self.end.clone(),
-            self.start.clone(),
-            self.end.clone(),
+            self.start.into(),
+            self.end.into(),
+            self.start.into(),
+            self.end.into(),
             r.category.into(),
             String::new(),
             r.frequency.into(),
@@ -287,8 +287,8 @@ impl Context<'_> {
             quote(r.kind),
             quote(self.scheme),
             quote(self.scenario),
-            self.trials.clone(),
-            self.seed.clone(),
+            self.trials.into(),
+            self.seed.into(),
         ];
         out.push_str(&cells.join(","));
         out.push('\n');
@@ -441,14 +441,17 @@ pub fn focus_files(
     let schemes = exported_schemes(model);
     if let Some(&h) = schemes.iter().find(|s| s.is_headline(model)) {
         wanted.push((h, FocusStatistic::Mean));
-        let mut extra: Vec<FocusStatistic> = statistics
-            .iter()
-            .copied()
-            .filter(|s| *s != FocusStatistic::Mean)
-            .collect();
-        extra.sort();
-        extra.dedup();
-        wanted.extend(extra.into_iter().map(|s| (h, s)));
+        // Percentile splits need the headline's split per trial.
+        if keeps_trial_split(model) {
+            let mut extra: Vec<FocusStatistic> = statistics
+                .iter()
+                .copied()
+                .filter(|s| *s != FocusStatistic::Mean)
+                .collect();
+            extra.sort();
+            extra.dedup();
+            wanted.extend(extra.into_iter().map(|s| (h, s)));
+        }
     }
     if which == FocusSchemes::All {
         wanted.extend(
@@ -458,8 +461,8 @@ pub fn focus_files(
                 .map(|&s| (s, FocusStatistic::Mean)),
         );
     }
-    let detail = run.detail_trials as usize;
-    let mut files: Vec<FocusFile> = Vec::new();
+    // One file per wanted (scheme, statistic), written month by month.
+    let mut files: Vec<(ExportedScheme, Option<CommitmentRef>, FocusFile)> = Vec::new();
     for (s, statistic) in wanted {
         let name = s.name(model);
         let commitment = s.commitment(f).map(|terms| CommitmentRef {
@@ -471,40 +474,6 @@ pub fn focus_files(
             name: format!("{} ({name})", terms.label),
             terms,
         });
-        let mut out = FOCUS_COLUMNS.join(",");
-        out.push('\n');
-        let label = statistic.label();
-        for m in 0..run.months {
-            let period = model.start.plus(m as u32);
-            let c = Context {
-                account_id: &account_id,
-                account_name: &account_name,
-                service: &service,
-                start: period.start_iso(),
-                end: period.plus(1).start_iso(),
-                currency: &currency,
-                provider: &provider,
-                publisher: &publisher,
-                statistic: label,
-                scheme: &name,
-                scenario: &f.name,
-                trials: run.trials.to_string(),
-                seed: run.seed.to_string(),
-            };
-            let split = match statistic {
-                FocusStatistic::Mean => mean_split(f, run, s, m),
-                _ => {
-                    let per_trial: Option<Vec<MonthSplit>> =
-                        (0..detail).map(|t| trial_split(f, run, m, t)).collect();
-                    // Provisioned compute keeps no per-trial utilisation: no percentile file.
-                    let Some(per_trial) = per_trial else { break };
-                    percentile_split(&per_trial, statistic.key())
-                }
-            };
-            for r in split_rows(f, &split, commitment.as_ref(), label, &period.to_string()) {
-                c.write(&r, &mut out);
-            }
-        }
         let file = match (s.is_headline(model), statistic) {
             (true, FocusStatistic::Mean) => "focus.csv".to_string(),
             (true, st) => format!("focus-{}.csv", st.key()),
@@ -513,7 +482,7 @@ pub fn focus_files(
                 // only in characters a file name cannot hold).
                 let base = format!("focus-{}", file_part(&name));
                 let taken = |n: &str| {
-                    files.iter().any(|x| x.name == n)
+                    files.iter().any(|(_, _, x)| x.name == n)
                         || ["focus-p50.csv", "focus-p90.csv", "focus-p99.csv"].contains(&n)
                 };
                 let mut n = format!("{base}.csv");
@@ -525,16 +494,66 @@ pub fn focus_files(
                 n
             }
         };
-        if out.lines().count() > 1 {
-            files.push(FocusFile {
+        let mut text = FOCUS_COLUMNS.join(",");
+        text.push('\n');
+        files.push((
+            s,
+            commitment,
+            FocusFile {
                 name: file,
                 scheme: name,
                 statistic,
-                text: out,
-            });
+                text,
+            },
+        ));
+    }
+    let percentiles = files
+        .iter()
+        .any(|(_, _, x)| x.statistic != FocusStatistic::Mean);
+    let detail = run.detail_trials as usize;
+    let (trials, seed) = (run.trials.to_string(), run.seed.to_string());
+    for m in 0..run.months {
+        let period = model.start.plus(m as u32);
+        let (start, end, label_period) = (
+            period.start_iso(),
+            period.plus(1).start_iso(),
+            period.to_string(),
+        );
+        // The headline's split in each detail trial, once for every percentile file.
+        let per_trial: Vec<MonthSplit> = if percentiles {
+            (0..detail)
+                .map(|t| trial_split(f, run, m, t).expect("kept: keeps_trial_split"))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for (s, commitment, file) in &mut files {
+            let label = file.statistic.label();
+            let split = match file.statistic {
+                FocusStatistic::Mean => mean_split(f, run, *s, m),
+                st => percentile_split(&per_trial, st.key()),
+            };
+            let c = Context {
+                account_id: &account_id,
+                account_name: &account_name,
+                service: &service,
+                start: &start,
+                end: &end,
+                currency: &currency,
+                provider: &provider,
+                publisher: &publisher,
+                statistic: label,
+                scheme: &file.scheme,
+                scenario: &f.name,
+                trials: &trials,
+                seed: &seed,
+            };
+            for r in split_rows(f, &split, commitment.as_ref(), label, &label_period) {
+                c.write(&r, &mut file.text);
+            }
         }
     }
-    files
+    files.into_iter().map(|(_, _, file)| file).collect()
 }
 
 #[cfg(test)]

@@ -280,8 +280,17 @@ fn split_tokens(out: &mut MonthSplit, tokens: &[f64], list: &[f64]) {
         .collect();
 }
 
+/// Whether the headline's split is kept per trial (not on provisioned compute, whose per-trial
+/// utilisation is not kept): what percentile splits need.
+pub fn keeps_trial_split(model: &ForecastModel) -> bool {
+    match model.headline {
+        Headline::Basic => true,
+        Headline::Scheme(i) => !matches!(model.schemes[i].scheme, BillingScheme::ComputeHours(_)),
+    }
+}
+
 /// The headline's split in trial `t` (of the first `detail_trials`), or `None` when a
-/// per-trial split is not kept (provisioned compute: per-trial utilisation is not kept).
+/// per-trial split is not kept (see [`keeps_trial_split`]).
 pub fn trial_split(f: &Forecast, run: &ForecastRun, m: usize, t: usize) -> Option<MonthSplit> {
     let model = &f.model;
     let kinds = run.kinds;

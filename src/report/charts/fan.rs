@@ -89,21 +89,37 @@ impl Chart for FanChart {
         let data_top = self.periods.iter().map(|p| p.p95).fold(0.0, f64::max);
         // A budget far above every band (more than BUDGET_HEADROOM times the highest P95) is
         // named in the title instead of stretching the axis until the bands are flat lines
-        // (or, for a budget near f64::MAX, until the axis is infinite).
-        let lowest = self.budget.iter().copied().fold(f64::INFINITY, f64::min);
-        let (budget, title) = if data_top > 0.0 && lowest > BUDGET_HEADROOM * data_top {
-            (
-                &[][..],
-                format!(
-                    "{} (budget {} is far above)",
-                    self.title,
-                    self.unit.format(lowest)
-                ),
+        // (or, for a budget near f64::MAX, until the axis is infinite); in a schedule, only the
+        // periods whose budget is that far up are left undrawn.
+        let far = |b: f64| data_top > 0.0 && b > BUDGET_HEADROOM * data_top;
+        let shown: Vec<Option<f64>> = self
+            .budget
+            .iter()
+            .map(|&b| (!far(b)).then_some(b))
+            .collect();
+        let hidden: Vec<f64> = self.budget.iter().copied().filter(|&b| far(b)).collect();
+        let title = if hidden.is_empty() {
+            self.title.clone()
+        } else if hidden.len() == self.budget.len() {
+            let lowest = hidden.iter().copied().fold(f64::INFINITY, f64::min);
+            format!(
+                "{} (budget {} is far above)",
+                self.title,
+                self.unit.format(lowest)
             )
         } else {
-            (&self.budget[..], self.title.clone())
+            let highest = hidden.iter().copied().fold(0.0, f64::max);
+            let periods = match hidden.len() {
+                1 => "1 period".to_string(),
+                n => format!("{n} periods"),
+            };
+            format!(
+                "{} (budget up to {} in {periods} is far above)",
+                self.title,
+                self.unit.format(highest),
+            )
         };
-        let top = budget.iter().copied().fold(data_top, f64::max);
+        let top = shown.iter().flatten().copied().fold(data_top, f64::max);
         let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
         let mut chart = ChartBuilder::on(area)
             .caption(&title, style::title_font().color(&style::INK))
@@ -164,33 +180,44 @@ impl Chart for FanChart {
             .legend(|(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], style::PRIMARY.stroke_width(3))
             });
-        if let Some(&first) = budget.first() {
-            // Across each period at its budget, stepping at the boundaries.
-            let mut line = Vec::with_capacity(2 * n);
-            for (i, &b) in budget.iter().enumerate() {
-                line.push((i as f64 - 0.5, b));
-                line.push((i as f64 + 0.5, b));
-            }
-            let label = if budget.iter().all(|&b| b == first) {
+        let drawn: Vec<f64> = shown.iter().flatten().copied().collect();
+        if let Some(&first) = drawn.first() {
+            let label = if self.budget.iter().all(|&b| b == first) {
                 format!("budget {}", unit.format(first))
             } else {
                 format!(
                     "budget {} to {}",
-                    unit.format(budget.iter().copied().fold(f64::INFINITY, f64::min)),
-                    unit.format(budget.iter().copied().fold(0.0, f64::max))
+                    unit.format(self.budget.iter().copied().fold(f64::INFINITY, f64::min)),
+                    unit.format(self.budget.iter().copied().fold(0.0, f64::max))
                 )
             };
-            chart
-                .draw_series(DashedLineSeries::new(
-                    line,
+            // Across each period at its budget, stepping at the boundaries; a run of periods
+            // whose budget is far above breaks the line.
+            let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+            for (i, b) in shown.iter().enumerate() {
+                match b {
+                    Some(b) => {
+                        let run = runs.last_mut().expect("one run at least");
+                        run.push((i as f64 - 0.5, *b));
+                        run.push((i as f64 + 0.5, *b));
+                    }
+                    None if runs.last().is_some_and(|r| !r.is_empty()) => runs.push(Vec::new()),
+                    None => {}
+                }
+            }
+            for (k, run) in runs.into_iter().filter(|r| !r.is_empty()).enumerate() {
+                let series = chart.draw_series(DashedLineSeries::new(
+                    run,
                     10,
                     6,
                     style::LIMIT.stroke_width(2),
-                ))?
-                .label(label)
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], style::LIMIT.stroke_width(2))
-                });
+                ))?;
+                if k == 0 {
+                    series.label(label.clone()).legend(|(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], style::LIMIT.stroke_width(2))
+                    });
+                }
+            }
         }
         chart
             .configure_series_labels()
