@@ -182,13 +182,14 @@ impl Chart for FanChart {
             });
         let drawn: Vec<f64> = shown.iter().flatten().copied().collect();
         if let Some(&first) = drawn.first() {
-            let label = if self.budget.iter().all(|&b| b == first) {
+            // The drawn budgets' range (a month far above is named in the title).
+            let label = if drawn.iter().all(|&b| b == first) {
                 format!("budget {}", unit.format(first))
             } else {
                 format!(
                     "budget {} to {}",
-                    unit.format(self.budget.iter().copied().fold(f64::INFINITY, f64::min)),
-                    unit.format(self.budget.iter().copied().fold(0.0, f64::max))
+                    unit.format(drawn.iter().copied().fold(f64::INFINITY, f64::min)),
+                    unit.format(drawn.iter().copied().fold(0.0, f64::max))
                 )
             };
             // Across each period at its budget, stepping at the boundaries; a run of periods

@@ -98,10 +98,13 @@ impl Unit {
     }
 }
 
-/// `v` with thousands as K, millions as M, billions as B, to three significant digits.
+/// `v` with thousands as K, millions as M, billions as B, trillions as T, to three significant
+/// digits (the largest budget, 1e15, is `1000T`).
 pub fn compact(v: f64) -> String {
     let a = v.abs();
-    let (scaled, suffix) = if a >= 1e9 {
+    let (scaled, suffix) = if a >= 1e12 {
+        (v / 1e12, "T")
+    } else if a >= 1e9 {
         (v / 1e9, "B")
     } else if a >= 1e6 {
         (v / 1e6, "M")
@@ -171,6 +174,8 @@ mod tests {
         assert_eq!(Unit::Count.format(9_999.0), "9999");
         assert_eq!(Unit::Probability.format(0.05), "5%");
         assert_eq!(Unit::Usd.format(0.0), "$0");
+        assert_eq!(Unit::Usd.format(2.5e9), "$2.5B");
+        assert_eq!(Unit::Usd.format(1e15), "$1000T");
         assert_eq!(axis_label("Cost per task", Unit::Usd), "Cost per task ($)");
     }
 }
