@@ -201,6 +201,17 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
     let staging = run_dir.staging();
     let run = forecast::simulate::run(&f.model, &config).context("the forecast failed")?;
     let summary = ForecastSummary::new(&f, &run);
+    if let Some(h) = f.model.headcount
+        && run.headcount_capped_trials > 0
+    {
+        eprintln!(
+            "warning: {}",
+            report::forecast_extras::headcount_note(
+                h,
+                run.headcount_capped_trials as f64 / run.trials as f64
+            )
+        );
+    }
     let mut files = report::forecast::write_forecast(staging, &summary)
         .with_context(|| format!("cannot write into {}", out_dir.display()))?;
     let mut extra_text = String::new();
@@ -230,6 +241,15 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
             forecast::stress::StressError::Load(e) => forecast_error(e),
             other => Failure::from(anyhow::Error::new(other).context("a stress case failed")),
         })?;
+        for r in rows.iter().skip(1).filter(|r| r.capped()) {
+            if let Some(h) = &r.headcount {
+                eprintln!(
+                    "warning: stress case `{}`: {}",
+                    r.name,
+                    report::forecast_extras::headcount_note(h.headcount, h.capped_trials.p)
+                );
+            }
+        }
         extra_text.push_str("\n  stress cases (same seed: differences are not noise)\n");
         extra_text.push_str(&report::forecast_extras::stress_table(&rows));
         let mut json = serde_json::to_string_pretty(&rows).context("cannot serialise")?;

@@ -45,61 +45,165 @@ pub fn write_fan_chart(dir: &Path, s: &ForecastSummary) -> Result<[String; 2], C
     charts::write_chart(dir, &fan_chart(s))
 }
 
-/// Stress cases side by side, one row per case.
+/// Stress cases side by side, one row per case (year totals, budget risks), then month by
+/// month each case's median and P90 bill with its P(over the monthly budget), and a note for
+/// each case whose seats the headcount capped.
 pub fn stress_table(rows: &[StressResult]) -> String {
-    let years = rows.first().map_or(0, |r| r.years.len());
-    let mut out = format!("  {:<26}", "case");
-    for y in 1..=years {
+    let Some(first) = rows.first() else {
+        return String::new();
+    };
+    let width = rows
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4)
+        + 2;
+    let mut out = format!("  {:<width$}", "case");
+    for y in &first.years {
         out.push_str(&format!(
             " {:>14} {:>14}",
-            format!("year {y} mean"),
-            format!("year {y} P90")
+            format!("{} mean", y.label),
+            format!("{} P90", y.label)
         ));
     }
-    out.push_str(&format!(" {:>14} {:>14}", "total P90", "P(over annual)"));
+    out.push_str(&format!(" {:>14}", "total P90"));
+    let annual = first.years.iter().any(|y| y.annual_budget.is_some());
+    let monthly = first.p_any_month_over_budget.is_some();
+    if annual {
+        out.push_str(&format!(" {:>14}", "P(over annual)"));
+    }
+    if monthly {
+        out.push_str(&format!(
+            " {:>16} {:>22}",
+            "P(a month over)", "riskiest month"
+        ));
+    }
     out.push('\n');
     for r in rows {
-        out.push_str(&format!("  {:<26}", r.name));
+        out.push_str(&format!("  {:<width$}", r.name));
         for y in &r.years {
-            out.push_str(&format!(" {:>14} {:>14}", money(y.mean), money(y.p90)));
+            out.push_str(&format!(
+                " {:>14} {:>14}",
+                money(y.bill.mean),
+                money(y.bill.p90)
+            ));
         }
-        let p_over = r
-            .annual_budget
-            .iter()
-            .map(|b| b.p_exceed)
-            .fold(None, |acc: Option<f64>, p| {
-                Some(acc.map_or(p, |a| a.max(p)))
+        out.push_str(&format!(" {:>14}", money(r.total.p90)));
+        if annual {
+            out.push_str(&format!(" {:>14}", percent(r.worst_annual())));
+        }
+        if monthly {
+            let riskiest = r.riskiest_month().map_or("—".into(), |(period, b)| {
+                format!("{period} {}", percent(Some(b.p_exceed)))
             });
-        out.push_str(&format!(
-            " {:>14} {:>14}",
-            money(r.total.p90),
-            p_over.map_or("—".into(), |p| format!("{:.1}%", 100.0 * p))
-        ));
+            out.push_str(&format!(
+                " {:>16} {:>22}",
+                percent(r.p_any_month_over_budget.map(|p| p.p)),
+                riskiest
+            ));
+        }
         out.push('\n');
+    }
+    out.push_str("\n  stress cases month by month: median and P90 bill");
+    if monthly {
+        out.push_str(", P(over the monthly budget)");
+    }
+    out.push('\n');
+    // Each case's cell: P50, P90 and (with a monthly budget) P(over), at fixed widths.
+    let cell = |p50: &str, p90: &str, over: &str| {
+        if monthly {
+            format!(" {p50:>10} {p90:>10} {over:>7}")
+        } else {
+            format!(" {p50:>10} {p90:>10}")
+        }
+    };
+    let cell_width = if monthly { 30 } else { 22 };
+    out.push_str(&format!("  {:<8}", ""));
+    for r in rows {
+        let name: String = r.name.chars().take(cell_width - 2).collect();
+        out.push_str(&format!(" {name:>w$}", w = cell_width - 1));
+    }
+    out.push_str(&format!("\n  {:<8}", "month"));
+    for _ in rows {
+        out.push_str(&cell("P50", "P90", "P(over)"));
+    }
+    out.push('\n');
+    for (m, month) in first.months.iter().enumerate() {
+        out.push_str(&format!("  {:<8}", month.period));
+        for r in rows {
+            let Some(x) = r.months.get(m) else { continue };
+            let over = percent(x.monthly_budget.map(|b| b.p_exceed));
+            out.push_str(&cell(&money(x.bill.p50), &money(x.bill.p90), &over));
+        }
+        out.push('\n');
+    }
+    for r in rows.iter().filter(|r| r.capped()) {
+        if let Some(h) = &r.headcount {
+            out.push_str(&format!(
+                "  note: {}: {}\n",
+                r.name,
+                headcount_note(h.headcount, h.capped_trials.p)
+            ));
+        }
     }
     out
 }
 
-/// `stress.csv`.
+/// What a headcount cap did, in words.
+pub fn headcount_note(headcount: f64, share: f64) -> String {
+    format!(
+        "seats held at the headcount ({}) in {:.1}% of trials, where the curve would pass it",
+        crate::text::thousands(headcount),
+        100.0 * share
+    )
+}
+
+fn percent(p: Option<f64>) -> String {
+    p.map_or("—".into(), |p| format!("{:.1}%", 100.0 * p))
+}
+
+/// `stress.csv`: one row per case and month, then one per case and year (`span` says which):
+/// the bill's mean ± SE and percentiles, the budget and the probability of passing it.
 pub fn stress_csv(rows: &[StressResult]) -> String {
     let mut out = String::from(
-        "case,year,bill_mean,bill_se,bill_p50,bill_p90,bill_p99,p_over_annual_budget\n",
+        "case,span,period,first_month,last_month,bill_mean,bill_se,bill_p50,bill_p90,bill_p99,budget,p_over_budget,p_over_budget_se\n",
     );
+    let budget = |b: Option<crate::forecast::outcome::BudgetCheck>| {
+        b.map_or(",,".to_string(), |b| {
+            format!("{:.2},{:.6},{:.6}", b.budget, b.p_exceed, b.p_exceed_se)
+        })
+    };
     for r in rows {
-        for (y, d) in r.years.iter().enumerate() {
-            let p = r
-                .annual_budget
-                .get(y)
-                .map_or(String::new(), |b| format!("{:.6}", b.p_exceed));
+        let name = csv_field(&r.name);
+        for m in &r.months {
+            let d = &m.bill;
             out.push_str(&format!(
-                "{},{},{:.2},{:.2},{:.2},{:.2},{:.2},{p}\n",
-                csv_field(&r.name),
-                y + 1,
+                "{name},month,{},{},{},{:.2},{:.2},{:.2},{:.2},{:.2},{}\n",
+                m.period,
+                m.period,
+                m.period,
                 d.mean,
                 d.se,
                 d.p50,
                 d.p90,
-                d.p99
+                d.p99,
+                budget(m.monthly_budget)
+            ));
+        }
+        for y in &r.years {
+            let d = &y.bill;
+            out.push_str(&format!(
+                "{name},year,{},{},{},{:.2},{:.2},{:.2},{:.2},{:.2},{}\n",
+                csv_field(&y.label),
+                y.periods[0],
+                y.periods[1],
+                d.mean,
+                d.se,
+                d.p50,
+                d.p90,
+                d.p99,
+                budget(y.annual_budget)
             ));
         }
     }
