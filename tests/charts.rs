@@ -3,8 +3,8 @@
 
 use tokencast::report::charts::{
     self, Bar, BreakEven, CdfOverlay, CdfSeries, Chart, ConvergenceChart, ConvergencePoint,
-    CostHistogram, CostLine, Exceedance, FanChart, FanPeriod, HistogramBar, Marker, RenderedChart,
-    Scale, Segment, StackedBars, Unit,
+    CostHistogram, CostLine, Exceedance, ExceedanceMarker, FanChart, FanPeriod, HistogramBar,
+    Marker, RenderedChart, Scale, Segment, StackedBars, Unit,
 };
 
 /// Decodes a PNG, returning (width, height, RGB pixels).
@@ -126,13 +126,19 @@ fn exceedance_renders() {
             x_scale: Scale::Linear,
             points,
             resolution: 1e-5,
-            markers: vec![Marker {
+            markers: vec![ExceedanceMarker {
                 label: "P90".into(),
                 value: 0.23,
+                more: 0.1,
+                near: 0.0,
+                at_least: 0.1001,
             }],
             note: None,
         },
-        &["Probability of exceeding (%)", "P90 $0.23"],
+        &[
+            "Probability of exceeding (%)",
+            "P90 $0.23: 10.0% of trials cost more",
+        ],
     );
 }
 

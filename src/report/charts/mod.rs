@@ -32,7 +32,7 @@ use plotters::prelude::*;
 pub use break_even::{BreakEven, CostLine};
 pub use cdf_overlay::{CdfOverlay, CdfSeries};
 pub use convergence::{ConvergenceChart, ConvergencePoint};
-pub use exceedance::Exceedance;
+pub use exceedance::{Exceedance, ExceedanceMarker};
 pub use fan::{FanChart, FanPeriod};
 pub use histogram::{CostHistogram, HistogramBar, Marker};
 pub use qq::QqChart;
