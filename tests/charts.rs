@@ -258,6 +258,7 @@ fn cdf_overlay_and_break_even_render() {
                     band: vec![(0.0, 0.0, 0.0), (200.0, 350.0, 450.0)],
                 },
             ],
+            limit: None,
         },
         &["seat", "tokens", "break-even at 50", "Monthly cost ($)"],
     );

@@ -358,11 +358,22 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
         forecast::stress::StressError::Load(e) => forecast_error(e),
         other => Failure::from(anyhow::Error::new(other).context("the sweep failed")),
     })?;
+    // The file as the sweep's points start from (with --set, before the swept values).
+    let base_text =
+        forecast::sweep::base_text(&args.common.scenario, &base).map_err(forecast_error)?;
+    let replaced = forecast::sweep::replaced_distributions(&base_text, &axes);
     let csv = report::forecast_extras::sweep_csv(&axes, &points);
     run_dir.stage_file("sweep.csv", csv.as_bytes())?;
     let mut files = vec!["sweep.csv".to_string()];
+    let mut replaced_note = String::new();
+    for r in &replaced {
+        replaced_note.push_str(&format!(
+            "note: {} is uncertain in the file ({}); each sweep point replaces that distribution by the swept fixed value, so its uncertainty is not in the results\n",
+            r.path, r.distribution
+        ));
+    }
     let mut note = format!("wrote {}", out_dir.join("sweep.csv").display());
-    if let Some(chart) = report::forecast_extras::sweep_chart(&axes, &points) {
+    if let Some(chart) = report::forecast_extras::sweep_chart(&axes, &points, &replaced) {
         files.extend(
             report::charts::write_chart(run_dir.staging(), &chart)
                 .context("cannot draw the sweep chart")?,
@@ -375,7 +386,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let published = run_dir.publish(&mut manifest).map_err(dir_failure)?;
     note_removed(&out_dir, &published);
     print_stdout(&format!(
-        "{csv}\n{} trials per point, seed {}; {note}\n",
+        "{csv}\n{replaced_note}{} trials per point, seed {}; {note}\n",
         config.trials, config.seed
     ))
 }

@@ -4,13 +4,15 @@
 use std::path::Path;
 
 use super::charts::{
-    self, BreakEven, ChartError, CostLine, FanChart, FanPeriod, Tornado, TornadoBar, Unit,
+    self, BreakEven, ChartError, CostLine, FanChart, FanPeriod, LimitLine, Tornado, TornadoBar,
+    Unit,
 };
 use super::forecast::money;
+use super::input_label::{input_label, input_words};
 use crate::forecast::ForecastSummary;
 use crate::forecast::sensitivity::Sensitivity;
 use crate::forecast::stress::StressResult;
-use crate::forecast::sweep::{SweepAxis, SweepPoint};
+use crate::forecast::sweep::{ReplacedDistribution, SweepAxis, SweepPoint};
 
 /// The monthly fan chart of the bill (`forecast_fan.png` / `.svg`).
 pub fn fan_chart(s: &ForecastSummary) -> FanChart {
@@ -295,11 +297,13 @@ pub fn tornado_chart(s: &Sensitivity) -> Tornado {
     }
 }
 
-/// `sweep.csv`.
+/// `sweep.csv`: the swept values, the first year's bill and annual budget check, the horizon's
+/// total, and the monthly budget's risks (P(some month over), the riskiest month and its P).
 pub fn sweep_csv(axes: &[SweepAxis], points: &[SweepPoint]) -> String {
     let mut out: Vec<String> = axes.iter().map(|a| csv_field(&a.path)).collect();
     out.extend(
         [
+            "year1",
             "year1_mean",
             "year1_se",
             "year1_p50",
@@ -308,6 +312,12 @@ pub fn sweep_csv(axes: &[SweepAxis], points: &[SweepPoint]) -> String {
             "total_mean",
             "total_p90",
             "p_over_annual_budget_year1",
+            "p_any_month_over_budget",
+            "p_any_month_over_budget_se",
+            "riskiest_month",
+            "riskiest_month_budget",
+            "riskiest_month_p_over",
+            "riskiest_month_p_over_se",
         ]
         .map(String::from),
     );
@@ -315,7 +325,14 @@ pub fn sweep_csv(axes: &[SweepAxis], points: &[SweepPoint]) -> String {
     text.push('\n');
     for p in points {
         let mut row: Vec<String> = p.values.iter().map(|v| csv_field(v)).collect();
+        let (any, any_se) = p
+            .p_any_month_over
+            .map_or((String::new(), String::new()), |q| {
+                (format!("{:.6}", q.p), format!("{:.6}", q.se))
+            });
+        let riskiest = p.riskiest_month.as_ref();
         row.extend([
+            csv_field(&p.year1_label),
             format!("{:.2}", p.year1.mean),
             format!("{:.2}", p.year1.se),
             format!("{:.2}", p.year1.p50),
@@ -325,6 +342,12 @@ pub fn sweep_csv(axes: &[SweepAxis], points: &[SweepPoint]) -> String {
             format!("{:.2}", p.total.p90),
             p.year1_budget
                 .map_or(String::new(), |b| format!("{:.6}", b.p_exceed)),
+            any,
+            any_se,
+            riskiest.map_or(String::new(), |r| r.period.clone()),
+            riskiest.map_or(String::new(), |r| format!("{:.2}", r.budget)),
+            riskiest.map_or(String::new(), |r| format!("{:.6}", r.p_exceed)),
+            riskiest.map_or(String::new(), |r| format!("{:.6}", r.p_exceed_se)),
         ]);
         text.push_str(&row.join(","));
         text.push('\n');
@@ -332,9 +355,16 @@ pub fn sweep_csv(axes: &[SweepAxis], points: &[SweepPoint]) -> String {
     text
 }
 
-/// The sweep chart (`sweep.png` / `.svg`): year-1 mean and P90 against the first axis, one
-/// pair of lines per value of the second axis. Needs numeric values on the first axis.
-pub fn sweep_chart(axes: &[SweepAxis], points: &[SweepPoint]) -> Option<BreakEven> {
+/// The sweep chart (`sweep.png` / `.svg`): the first year's mean and P90 bill against the first
+/// axis (named in words, its path beside them), one pair of lines per value of the second axis,
+/// and the first year's annual budget as a dashed line. Needs numeric values on the first axis.
+/// `replaced` are the swept inputs whose distribution each point replaces by its value: the
+/// title says so.
+pub fn sweep_chart(
+    axes: &[SweepAxis],
+    points: &[SweepPoint],
+    replaced: &[ReplacedDistribution],
+) -> Option<BreakEven> {
     let first = axes.first()?;
     let xs: Vec<f64> = first
         .values
@@ -355,7 +385,9 @@ pub fn sweep_chart(axes: &[SweepAxis], points: &[SweepPoint]) -> Option<BreakEve
                 .map(|(p, &x)| (x, if pick == 0 { p.year1.mean } else { p.year1.p90 }))
                 .collect();
             let name = match (g, axes.get(1)) {
-                (Some(v), Some(a)) => format!("{stat}, {}={v}", a.path),
+                (Some(v), Some(a)) => {
+                    format!("{stat}, {} = {v}", input_words(&a.path).to_lowercase())
+                }
                 _ => stat.to_string(),
             };
             lines.push(CostLine {
@@ -365,13 +397,31 @@ pub fn sweep_chart(axes: &[SweepAxis], points: &[SweepPoint]) -> Option<BreakEve
             });
         }
     }
+    let year = points
+        .first()
+        .map_or("year 1".to_string(), |p| p.year1_label.clone());
+    let fixed = if replaced.is_empty() {
+        ""
+    } else {
+        ", at fixed values replacing the file's distribution"
+    };
     Some(BreakEven {
         stem: "sweep".into(),
-        title: format!("Year-1 bill against {}", first.path),
-        x_description: first.path.clone(),
+        title: format!(
+            "{year} bill against {}{fixed}",
+            input_words(&first.path).to_lowercase()
+        ),
+        x_description: input_label(&first.path),
         x_unit: Unit::Count,
-        y_description: "Year-1 bill".into(),
+        y_description: format!("{year} bill"),
         y_unit: Unit::Usd,
         lines,
+        limit: points
+            .iter()
+            .find_map(|p| p.year1_budget)
+            .map(|b| LimitLine {
+                name: format!("annual budget {year}"),
+                value: b.budget,
+            }),
     })
 }

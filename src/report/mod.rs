@@ -14,6 +14,7 @@ pub mod forecast_extras;
 pub mod forecast_schemes;
 pub mod forecast_split;
 mod html;
+pub mod input_label;
 pub mod interrupt;
 mod manifest;
 mod run_charts;

@@ -29,7 +29,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-pub use break_even::{BreakEven, CostLine};
+pub use break_even::{BreakEven, CostLine, LimitLine};
 pub use cdf_overlay::{CdfOverlay, CdfSeries};
 pub use convergence::{ConvergenceChart, ConvergencePoint};
 pub use exceedance::{Exceedance, ExceedanceMarker};
