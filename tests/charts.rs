@@ -3,8 +3,8 @@
 
 use tokencast::report::charts::{
     self, Bar, BreakEven, CdfOverlay, CdfSeries, Chart, ConvergenceChart, ConvergencePoint,
-    CostHistogram, CostLine, Exceedance, FanChart, FanPeriod, HistogramBar, Marker, RenderedChart,
-    Scale, Segment, StackedBars, Unit,
+    CostHistogram, CostLine, Exceedance, ExceedanceMarker, FanChart, FanPeriod, HistogramBar,
+    Marker, RenderedChart, Scale, Segment, StackedBars, Unit,
 };
 
 /// Decodes a PNG, returning (width, height, RGB pixels).
@@ -126,13 +126,19 @@ fn exceedance_renders() {
             x_scale: Scale::Linear,
             points,
             resolution: 1e-5,
-            markers: vec![Marker {
+            markers: vec![ExceedanceMarker {
                 label: "P90".into(),
                 value: 0.23,
+                more: 0.1,
+                near: 0.0,
+                at_least: 0.1001,
             }],
             note: None,
         },
-        &["Probability of exceeding (%)", "P90 $0.23"],
+        &[
+            "Probability of exceeding (%)",
+            "P90 $0.23: 10.0% of trials cost more",
+        ],
     );
 }
 
@@ -252,6 +258,7 @@ fn cdf_overlay_and_break_even_render() {
                     band: vec![(0.0, 0.0, 0.0), (200.0, 350.0, 450.0)],
                 },
             ],
+            limit: None,
         },
         &["seat", "tokens", "break-even at 50", "Monthly cost ($)"],
     );

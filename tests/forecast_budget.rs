@@ -198,6 +198,25 @@ fn the_month_the_annual_budget_runs_out_is_exact_on_a_deterministic_organisation
         Some("2027-05"),
         "k = 2 or 3: half"
     );
+    // monthly.csv gives each month's year, the annual budget, and the same distribution.
+    let csv = tokencast::report::forecast::monthly_csv(&s);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].ends_with(
+            ",year,annual_budget,p_annual_budget_first_passed,p_annual_budget_passed_by_end"
+        ),
+        "{}",
+        lines[0]
+    );
+    for (m, line) in lines[1..].iter().enumerate() {
+        let first = expected[m] as f64 / trials as f64;
+        let by_end = expected[..=m].iter().sum::<u64>() as f64 / trials as f64;
+        assert!(
+            line.ends_with(&format!(",2027,200.00,{first:.6},{by_end:.6}")),
+            "month {}: {line}",
+            m + 1
+        );
+    }
     // Each value of k has probability 1/4: the counts are within 4 binomial SE of n/4.
     let se = (trials as f64 * 0.25 * 0.75).sqrt();
     for (month, share) in [(3, 0.25), (5, 0.25)] {

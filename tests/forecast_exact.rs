@@ -287,3 +287,54 @@ fn commitments_and_seat_fees_bill_each_month_exactly() {
         "{e}"
     );
 }
+
+#[test]
+fn a_bill_at_a_commitments_floor_reports_the_floor_exactly_not_a_histogram_bucket() {
+    // 1,000 seats run round(20 k) constant $0.0105 tasks a month each, k ~ U(1, 3) per trial:
+    // usage of 10.5 × round(20 k) a month against a $500 commitment. Trials with
+    // round(20 k) <= 47 (k < 2.375: 68.75%) pay exactly $500 every month; the percentiles
+    // there are $500, not the midpoint $500.125 of the histogram bucket [500, 500.25).
+    let text = r#"[forecast]
+start = "2027-01"
+months = 12
+[seats]
+table = [ { month = 1, seats = 1000 } ]
+[usage]
+active_share = 1
+tasks_per_day = { uniform = { min = 1, max = 3 } }
+counts = "fixed"
+[calendar]
+working_days = 20
+[[tasks]]
+name = "constant"
+scenario = "constant-task.toml"
+weight = 1
+[billing]
+commitment = { monthly = 500, discount = 0 }
+[aggregation]
+pool_size = 64
+"#;
+    let f = load(text, &[]);
+    let config = tokencast::forecast::ForecastConfig {
+        trials: 4000,
+        seed: 3,
+        threads: Some(2),
+        record: tokencast::forecast::Record::EveryTrial,
+    };
+    let r = tokencast::forecast::simulate::run(&f.model, &config).unwrap();
+    let s = tokencast::forecast::ForecastSummary::new(&f, &r);
+    let floor = r.bill.iter().filter(|&&b| b == 500.0).count() as f64 / r.bill.len() as f64;
+    assert!((floor - 0.6875).abs() < 4.0 * (0.6875 * 0.3125 / 4000.0_f64).sqrt());
+    for m in [&s.monthly[0], &s.monthly[11]] {
+        let b = &m.bill;
+        assert_eq!([b.min, b.p5, b.p25, b.p50], [500.0; 4], "{}", m.period);
+        assert_eq!(m.fixed_charges.p90, 500.0);
+        // Above the floor, within the histogram's resolution of the exact order statistic.
+        let mut month: Vec<f64> = r.month_values(&r.bill, m.month - 1);
+        month.sort_by(f64::total_cmp);
+        let exact = month[(0.9 * month.len() as f64).ceil() as usize - 1];
+        assert!(exact > 500.0);
+        assert!((b.p90 - exact).abs() <= tokencast::stats::RELATIVE_ERROR * exact);
+    }
+    assert_eq!(s.years[0].bill.p50, 6000.0);
+}

@@ -409,10 +409,13 @@ fn the_cli_writes_every_forecast_output() {
     let csv = std::fs::read_to_string(sweep.join("sweep.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 7, "{csv}");
-    assert!(lines[0].starts_with("usage.tasks_per_day,billing.discount,year1_mean"));
+    assert!(
+        lines[0].starts_with("usage.tasks_per_day,billing.discount,year1,year1_mean"),
+        "{csv}"
+    );
     assert!(sweep.join("sweep.svg").exists());
     // A discount of 50% halves the bill exactly (same seed, same trials).
-    let mean = |l: &str| l.split(',').nth(2).unwrap().parse::<f64>().unwrap();
+    let mean = |l: &str| l.split(',').nth(3).unwrap().parse::<f64>().unwrap();
     assert!(
         (mean(lines[1]) * 0.5 - mean(lines[2])).abs() < 0.02,
         "{csv}"

@@ -43,42 +43,49 @@ fn non_finite_or_negative_stress_multipliers_are_rejected_where_they_are_written
             "nan-prices",
             "prices = 0.7",
             "prices = nan",
-            94,
+            98,
             "stress[2].prices",
         ),
         (
             "inf-prices",
             "prices = 0.7",
             "prices = inf",
-            94,
+            98,
             "stress[2].prices",
         ),
         (
             "neg-prices",
             "prices = 0.7",
             "prices = -1",
-            94,
+            98,
             "stress[2].prices",
         ),
         (
             "nan-tokens",
             "tokens_per_task = 1.5",
             "tokens_per_task = nan",
-            90,
+            94,
             "stress[1].tokens_per_task",
         ),
         (
+            "neg-speed",
+            "adoption_speed = 2.0",
+            "adoption_speed = -1",
+            90,
+            "stress[0].adoption_speed",
+        ),
+        (
             "neg-seats",
-            "seats = 2.0",
+            "adoption_speed = 2.0",
             "seats = -1",
-            86,
+            90,
             "stress[0].seats",
         ),
         (
             "nan-tasks",
-            "seats = 2.0",
+            "adoption_speed = 2.0",
             "tasks_per_day = nan",
-            86,
+            90,
             "stress[0].tasks_per_day",
         ),
     ] {
@@ -112,7 +119,7 @@ fn an_invalid_set_in_a_stress_case_is_rejected_at_its_place_before_anything_runs
         .args(["validate", m.path()])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(format!("{}:98:", m.path())))
+        .stderr(predicate::str::contains(format!("{}:102:", m.path())))
         .stderr(predicate::str::contains("stress case `no move to Sonnet`"))
         .stderr(predicate::str::contains("did you mean `mix_shift`?"))
         .stderr(predicate::str::contains("--set").not());
@@ -150,7 +157,7 @@ fn a_budget_near_the_largest_double_is_rejected_and_a_huge_one_does_not_stretch_
         .assert()
         .code(2)
         .stderr(predicate::str::contains(format!(
-            "{}:81:11: budget.monthly",
+            "{}:83:11: budget.monthly",
             m.path()
         )))
         .stderr(predicate::str::contains("at most 1e15"));

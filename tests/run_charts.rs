@@ -178,3 +178,51 @@ fn charts_do_not_depend_on_threads() {
     };
     assert!(svgs(1) == svgs(3), "charts differ between 1 and 3 threads");
 }
+
+#[test]
+fn exceedance_labels_state_the_share_above_each_percentile_counted_not_read_off_the_curve() {
+    // 10,000 distinct, skewed costs: the nearest-rank P50 is the 5,000th, so exactly 50.0% of
+    // trials cost more; P90 10.0%, P99 1.0%. (The label read the drawn curve's grid point left
+    // of the percentile: 50.9% for a task's P50.)
+    let values: Vec<f64> = (1..=10_000)
+        .map(|i| 0.05 * (1.0 + f64::from(i) / 1000.0).powi(3))
+        .collect();
+    let mut sketch = QuantileSketch::new();
+    values.iter().for_each(|&v| sketch.insert(v));
+    let cost = MetricSummary::new(&Moments::of(&values), &sketch, false);
+    let markers = report::exceedance_markers(&cost, &sketch);
+    let unit = tokencast::report::charts::Unit::Usd;
+    for (m, share) in markers.iter().zip(["50.0%", "10.0%", "1.0%"]) {
+        let text = m.text(unit);
+        assert!(
+            text.ends_with(&format!(": {share} of trials cost more")),
+            "{text}"
+        );
+        // The counted share is the trials above the percentile's bucket, exactly.
+        let above = values
+            .iter()
+            .filter(|&&v| v > m.value * (1.0 + 2.0 * RELATIVE_ERROR))
+            .count();
+        assert!(
+            (m.more * 1e4 - above as f64).abs() <= 2.0,
+            "{text}: {above}"
+        );
+    }
+    assert_eq!(report::cost_exceedance(&cost, &sketch).markers, markers);
+    // Ties: 40% of trials cost $1, 35% $2, 25% $3. P50 is $2, and only the 25% at $3 cost
+    // more; the label says so, and that 60% cost at least as much.
+    let mut sketch = QuantileSketch::new();
+    sketch.insert_repeated(1.0, 4000);
+    sketch.insert_repeated(2.0, 3500);
+    sketch.insert_repeated(3.0, 2500);
+    let values: Vec<f64> = [(1.0, 4000), (2.0, 3500), (3.0, 2500)]
+        .iter()
+        .flat_map(|&(v, n)| std::iter::repeat_n(v, n))
+        .collect();
+    let cost = MetricSummary::new(&Moments::of(&values), &sketch, false);
+    let p50 = &report::exceedance_markers(&cost, &sketch)[0];
+    assert_eq!(
+        p50.text(unit),
+        "P50 $2: 25.0% of trials cost more, 60.0% at least as much (to within 0.1%)"
+    );
+}

@@ -146,6 +146,7 @@ pub fn explain(f: &Forecast) -> String {
             let mut parts = Vec::new();
             for (what, v) in [
                 ("seats", s.seats),
+                ("adoption speed", s.adoption_speed),
                 ("tokens per task", s.tokens_per_task),
                 ("prices", s.prices),
                 ("tasks per day", s.tasks_per_day),
@@ -191,6 +192,13 @@ fn seats(f: &Forecast, out: &mut String) {
         ),
     };
     let _ = writeln!(out, "\nseats: {curve}");
+    if let Some(h) = model.headcount {
+        let _ = writeln!(
+            out,
+            "  at most {} seats in any month (headcount)",
+            tokencast::text::thousands(h)
+        );
+    }
     let months = model.months();
     let mut picks: Vec<usize> = [1, 3, 6, 12, 18, 24, 36, 48, 60, 120]
         .into_iter()
@@ -203,7 +211,7 @@ fn seats(f: &Forecast, out: &mut String) {
         model.draw_inputs(f.default_seed(), i, &mut inputs);
         let c = model.curve(&inputs);
         for (k, &m) in picks.iter().enumerate() {
-            by_month[k].push((c.seats(m as f64) * model.factors.seats).round().max(0.0));
+            by_month[k].push(model.seats_in(&c, m - 1).0);
         }
     }
     let _ = writeln!(

@@ -201,6 +201,17 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
     let staging = run_dir.staging();
     let run = forecast::simulate::run(&f.model, &config).context("the forecast failed")?;
     let summary = ForecastSummary::new(&f, &run);
+    if let Some(h) = f.model.headcount
+        && run.headcount_capped_trials > 0
+    {
+        eprintln!(
+            "warning: {}",
+            report::forecast_extras::headcount_note(
+                h,
+                run.headcount_capped_trials as f64 / run.trials as f64
+            )
+        );
+    }
     let mut files = report::forecast::write_forecast(staging, &summary)
         .with_context(|| format!("cannot write into {}", out_dir.display()))?;
     let mut extra_text = String::new();
@@ -230,6 +241,15 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
             forecast::stress::StressError::Load(e) => forecast_error(e),
             other => Failure::from(anyhow::Error::new(other).context("a stress case failed")),
         })?;
+        for r in rows.iter().skip(1).filter(|r| r.capped()) {
+            if let Some(h) = &r.headcount {
+                eprintln!(
+                    "warning: stress case `{}`: {}",
+                    r.name,
+                    report::forecast_extras::headcount_note(h.headcount, h.capped_trials.p)
+                );
+            }
+        }
         extra_text.push_str("\n  stress cases (same seed: differences are not noise)\n");
         extra_text.push_str(&report::forecast_extras::stress_table(&rows));
         let mut json = serde_json::to_string_pretty(&rows).context("cannot serialise")?;
@@ -338,11 +358,22 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
         forecast::stress::StressError::Load(e) => forecast_error(e),
         other => Failure::from(anyhow::Error::new(other).context("the sweep failed")),
     })?;
+    // The file as the sweep's points start from (with --set, before the swept values).
+    let base_text =
+        forecast::sweep::base_text(&args.common.scenario, &base).map_err(forecast_error)?;
+    let replaced = forecast::sweep::replaced_distributions(&base_text, &axes);
     let csv = report::forecast_extras::sweep_csv(&axes, &points);
     run_dir.stage_file("sweep.csv", csv.as_bytes())?;
     let mut files = vec!["sweep.csv".to_string()];
+    let mut replaced_note = String::new();
+    for r in &replaced {
+        replaced_note.push_str(&format!(
+            "note: {} is uncertain in the file ({}); each sweep point replaces that distribution by the swept fixed value, so its uncertainty is not in the results\n",
+            r.path, r.distribution
+        ));
+    }
     let mut note = format!("wrote {}", out_dir.join("sweep.csv").display());
-    if let Some(chart) = report::forecast_extras::sweep_chart(&axes, &points) {
+    if let Some(chart) = report::forecast_extras::sweep_chart(&axes, &points, &replaced) {
         files.extend(
             report::charts::write_chart(run_dir.staging(), &chart)
                 .context("cannot draw the sweep chart")?,
@@ -355,7 +386,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let published = run_dir.publish(&mut manifest).map_err(dir_failure)?;
     note_removed(&out_dir, &published);
     print_stdout(&format!(
-        "{csv}\n{} trials per point, seed {}; {note}\n",
+        "{csv}\n{replaced_note}{} trials per point, seed {}; {note}\n",
         config.trials, config.seed
     ))
 }

@@ -408,6 +408,7 @@ pub fn compile(
     for (i, case) in file.stress.iter().enumerate() {
         for (key, v) in [
             ("seats", case.seats),
+            ("adoption_speed", case.adoption_speed),
             ("tokens_per_task", case.tokens_per_task),
             ("prices", case.prices),
             ("tasks_per_day", case.tasks_per_day),
@@ -426,6 +427,19 @@ pub fn compile(
                 ));
             }
         }
+    }
+    let headcount = file.forecast.headcount;
+    if let Some(h) = headcount
+        && !((1.0..=MAX_SEATS).contains(&h) && h.fract() == 0.0)
+    {
+        return Err(source.error_at(
+            root.key("forecast").key("headcount"),
+            format!(
+                "expected a whole number of people from 1 to {MAX_SEATS:e}, found {}",
+                crate::scenario::number(h)
+            ),
+            Some("headcount is the most seats any month may have, e.g. headcount = 5000".into()),
+        ));
     }
     if file.sensitivity.year == Some(0) {
         return Err(err(
@@ -473,6 +487,7 @@ pub fn compile(
         budget,
         fiscal,
         factors: Factors::default(),
+        headcount,
         aggregation: Aggregation {
             exact_users_max: a.exact_users_max.unwrap_or(64),
             exact_tasks_max: a.exact_tasks_max.unwrap_or(256),

@@ -103,6 +103,8 @@ pub struct MixShift {
 pub struct Factors {
     /// On seats.
     pub seats: f64,
+    /// On the adoption curve's speed: seats in month `t` are the curve's at `adoption_speed × t`.
+    pub adoption_speed: f64,
     /// On tokens per task.
     pub tokens: f64,
     /// On per-token prices.
@@ -115,6 +117,7 @@ impl Default for Factors {
     fn default() -> Self {
         Factors {
             seats: 1.0,
+            adoption_speed: 1.0,
             tokens: 1.0,
             prices: 1.0,
             tasks: 1.0,
@@ -222,6 +225,8 @@ pub struct ForecastModel {
     pub fiscal: super::fiscal::FiscalYears,
     /// Multipliers (1 unless a stress case or sweep sets them).
     pub factors: Factors,
+    /// `[forecast] headcount`: most seats in any month.
+    pub headcount: Option<f64>,
     /// Aggregation thresholds.
     pub aggregation: Aggregation,
     /// How small months are drawn: user by user when the file has a seat plan (kept when
@@ -309,6 +314,19 @@ impl ForecastModel {
                 q: inputs[*q],
             },
             SeatModel::Table(points) => Curve::Table(points.clone()),
+        }
+    }
+
+    /// Seats in forecast month `m` (0-based) on `curve`: the curve at `adoption_speed × (m + 1)`
+    /// times the seats factor, rounded to whole seats, and whether the headcount capped them.
+    pub fn seats_in(&self, curve: &Curve, m: usize) -> (f64, bool) {
+        let f = self.factors;
+        let seats = (curve.seats((m + 1) as f64 * f.adoption_speed) * f.seats)
+            .round()
+            .max(0.0);
+        match self.headcount {
+            Some(h) if seats > h => (h, true),
+            _ => (seats, false),
         }
     }
 

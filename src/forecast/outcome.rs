@@ -339,7 +339,8 @@ pub struct ForecastSummary {
 /// Statement of the percentile method.
 pub const QUANTILE_METHOD: &str = "nearest-rank order statistics of every forecast trial, read \
 from a streamed log-linear histogram (memory does not grow with trials): within \
-percentile_relative_error of the exact value; min and max exact";
+percentile_relative_error of the exact value; min and max exact, and so is every percentile \
+whose rank falls among the trials tied at the min or the max (a floor such as a commitment)";
 
 impl ForecastSummary {
     /// Summarises a run of `forecast`.

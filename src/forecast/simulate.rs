@@ -114,6 +114,9 @@ pub struct ForecastRun {
     /// Per scheme, the units provisioned each month (compute hours sized to a peak
     /// percentile; empty for other schemes).
     pub provisioned: Vec<Vec<u64>>,
+    /// Trials in which the headcount capped the seats of at least one month (counted over
+    /// every trial).
+    pub headcount_capped_trials: u64,
 }
 
 /// Trials kept per trial by default ([`Record::FirstTrials`]): every series (bills, scheme
@@ -323,6 +326,7 @@ impl ForecastRun {
     fn absorb(&mut self, p: ForecastRun, first: u64, kept: u64, pass: Pass) {
         let out = self;
         if pass == Pass::Bill {
+            out.headcount_capped_trials += p.headcount_capped_trials;
             out.streams.absorb(&p);
             out.split.absorb(&p);
             out.sample.absorb(&p, first, &out.streams.years);

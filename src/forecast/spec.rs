@@ -85,6 +85,9 @@ pub struct ForecastMeta {
     pub provider: Option<String>,
     /// Publisher name for the FOCUS export (default: the provider).
     pub publisher: Option<String>,
+    /// The people who could hold a seat: seats never exceed it (in the base case and in every
+    /// stress case).
+    pub headcount: Option<f64>,
 }
 
 /// `[seats]`: exactly one curve.
@@ -279,8 +282,11 @@ pub struct BudgetSpec {
 pub struct StressSpec {
     /// Name shown in the table.
     pub name: String,
-    /// Multiplier on seats (2 = adoption doubled).
+    /// Multiplier on seats (2 = twice the seats in every month, capacity included).
     pub seats: Option<f64>,
+    /// Multiplier on the adoption curve's speed (2 = every seat count reached in half the
+    /// time, the same capacity): seats in month `t` are the curve's at `speed × t`.
+    pub adoption_speed: Option<f64>,
     /// Multiplier on tokens per task (1.5 = +50%).
     pub tokens_per_task: Option<f64>,
     /// Multiplier on per-token prices (0.7 = -30%).

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::budget_outcome::{BudgetSummary, Probability, RiskiestMonth};
 use super::outcome::{BudgetCheck, Dist};
 use super::simulate::{self, ForecastConfig};
 use super::stress::StressError;
@@ -48,12 +49,92 @@ impl SweepAxis {
 pub struct SweepPoint {
     /// The value of each axis, as written.
     pub values: Vec<String>,
+    /// How people name the first forecast year (`2027`, `FY2028`, `year 1`).
+    pub year1_label: String,
     /// First forecast year's total bill.
     pub year1: Dist,
     /// The horizon's total bill.
     pub total: Dist,
     /// First year against the annual budget, if any.
     pub year1_budget: Option<BudgetCheck>,
+    /// Probability that some month of the horizon passes its monthly budget (none without a
+    /// monthly budget).
+    pub p_any_month_over: Option<Probability>,
+    /// The month most likely to pass its monthly budget, with that probability (none when no
+    /// trial passes any month's budget).
+    pub riskiest_month: Option<RiskiestMonth>,
+}
+
+/// A swept input that the file gives as a distribution: every sweep point replaces the
+/// distribution by the swept fixed value (its uncertainty is gone from the point's results).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReplacedDistribution {
+    /// Dotted path.
+    pub path: String,
+    /// The distribution as the file writes it, e.g. `{ lognormal = { median = 3, sigma = 0.3 } }`.
+    pub distribution: String,
+}
+
+/// The text of the forecast file at `file` with the `base` overrides applied: what every sweep
+/// point starts from, before its swept values.
+pub fn base_text(file: &Path, base: &[Override]) -> Result<String, super::ForecastError> {
+    let text = crate::input::read_text(file, crate::input::MAX_SCENARIO_BYTES)
+        .map_err(crate::scenario::ScenarioError::from)?;
+    Ok(super::overrides::apply(&text, base)?)
+}
+
+/// The axes of a sweep of the forecast `text` (after `--set` overrides) whose value in the file
+/// is a distribution (a table naming a family other than `fixed`).
+pub fn replaced_distributions(text: &str, axes: &[SweepAxis]) -> Vec<ReplacedDistribution> {
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let doc = toml::Value::Table(doc);
+    axes.iter()
+        .filter_map(|a| {
+            let v = value_at(&doc, &a.path)?;
+            let t = v.as_table()?;
+            // A distribution names one family (besides modifiers such as `shift`).
+            let uncertain = t
+                .keys()
+                .any(|k| k != "fixed" && crate::dist::FAMILY_NAMES.contains(&k.as_str()));
+            uncertain.then(|| ReplacedDistribution {
+                path: a.path.clone(),
+                distribution: inline(v),
+            })
+        })
+        .collect()
+}
+
+/// The value at a dotted path with optional indices (`tasks[1].weight`).
+fn value_at<'a>(doc: &'a toml::Value, path: &str) -> Option<&'a toml::Value> {
+    let mut v = doc;
+    for part in path.split('.') {
+        let (key, rest) = part.split_at(part.find('[').unwrap_or(part.len()));
+        v = v.get(key)?;
+        for idx in rest.split(['[', ']']).filter(|s| !s.is_empty()) {
+            v = v.get(idx.parse::<usize>().ok()?)?;
+        }
+    }
+    Some(v)
+}
+
+/// A TOML value written inline: `{ lognormal = { median = 3, sigma = 0.3 } }`.
+fn inline(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Table(t) => {
+            let parts: Vec<String> = t
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", inline(v)))
+                .collect();
+            format!("{{ {} }}", parts.join(", "))
+        }
+        toml::Value::Array(a) => {
+            let parts: Vec<String> = a.iter().map(inline).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Runs the grid (the first axis varies slowest).
@@ -87,11 +168,15 @@ pub fn run(
         let f = Forecast::load(file, &sets, seed_override, config.threads)?;
         let run = simulate::run(&f.model.headline_only(), config)?;
         let streams = &run.streams;
+        let budget = BudgetSummary::new(&f.model, streams, run.trials);
         out.push(SweepPoint {
             values,
+            year1_label: f.model.year_label(0),
             year1: Dist::streamed(&streams.yearly[0], false),
             total: Dist::streamed(&streams.total, false),
             year1_budget: streams.annual_budget.first().map(BudgetCheck::streamed),
+            p_any_month_over: budget.p_any_month_over,
+            riskiest_month: budget.riskiest_month.filter(|r| r.p_exceed > 0.0),
         });
     }
     Ok(out)

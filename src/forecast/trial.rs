@@ -99,8 +99,10 @@ pub(super) fn run_trials(
         let share = inputs[model.active_share];
         let token_growth = 1.0 + inputs[model.token_drift];
         let price_growth = 1.0 + inputs[model.price_drift];
+        let mut capped = false;
         for m in 0..months {
-            let seats = (curve.seats((m + 1) as f64) * f.seats).round().max(0.0);
+            let (seats, capped_here) = model.seats_in(&curve, m);
+            capped |= capped_here;
             let active = (seats * share).round();
             let usage = MonthUsage {
                 active: active as u64,
@@ -242,6 +244,7 @@ pub(super) fn run_trials(
             out.list_cost.push(list);
             out.fixed_charges.push(fixed);
         }
+        out.headcount_capped_trials += u64::from(capped);
     }
     out
 }

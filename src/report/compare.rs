@@ -273,6 +273,7 @@ pub fn write_charts(dir: &Path, c: &Comparison) -> Result<Vec<String>, ChartErro
             y_description: "Bill per period".into(),
             y_unit: Unit::Usd,
             lines,
+            limit: None,
         };
         files.extend(charts::write_chart(dir, &chart)?);
     }

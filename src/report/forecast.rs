@@ -34,6 +34,10 @@ pub const MONTHLY_COLUMNS: &[&str] = &[
     "p_over_monthly_budget",
     "expected_overrun",
     "monthly_budget",
+    "year",
+    "annual_budget",
+    "p_annual_budget_first_passed",
+    "p_annual_budget_passed_by_end",
 ];
 
 /// `monthly.csv` as text: one row per month, plain decimals.
@@ -74,10 +78,38 @@ pub fn monthly_csv(summary: &ForecastSummary) -> String {
             o,
             budget,
         ];
+        // The month's forecast year, its annual budget, and the probability that year-to-date
+        // spend first passes it in this month, and has passed it by this month's end.
+        let year = summary
+            .years
+            .iter()
+            .find(|y| (y.months[0]..=y.months[1]).contains(&m.month));
+        let exhaustion = year
+            .and_then(|y| y.annual_budget_exhaustion.as_ref())
+            .and_then(|e| e.first_over.get(&m.period));
+        let row: Vec<String> = row
+            .into_iter()
+            .chain([
+                year.map_or(String::new(), |y| csv_text(&y.label)),
+                year.and_then(|y| y.annual_budget)
+                    .map_or(String::new(), |b| format!("{:.2}", b.budget)),
+                exhaustion.map_or(String::new(), |e| format!("{:.6}", e.p)),
+                exhaustion.map_or(String::new(), |e| format!("{:.6}", e.p_by_end)),
+            ])
+            .collect();
         out.push_str(&row.join(","));
         out.push('\n');
     }
     out
+}
+
+/// A CSV field, quoted when it holds a comma or a quote.
+fn csv_text(s: &str) -> String {
+    if s.contains([',', '"']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 /// The summary as pretty JSON.

@@ -14,6 +14,7 @@ pub mod forecast_extras;
 pub mod forecast_schemes;
 pub mod forecast_split;
 mod html;
+pub mod input_label;
 pub mod interrupt;
 mod manifest;
 mod run_charts;
@@ -30,7 +31,7 @@ pub use html::{ReportPage, escape as html_escape, render as render_html};
 pub use manifest::{Manifest, iso8601_utc, sha256_hex};
 pub use run_charts::{
     LONG_TAIL_RATIO, RunChartData, cost_breakdown, cost_convergence, cost_exceedance,
-    cost_histogram, cost_scale, render_run_charts,
+    cost_histogram, cost_scale, exceedance_markers, render_run_charts,
 };
 pub use run_dir::{Published, RunDir, RunDirError};
 pub use table::render as render_table;

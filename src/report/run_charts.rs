@@ -5,8 +5,8 @@
 //! The x axis is logarithmic when the tail is long: P99 above [`LONG_TAIL_RATIO`] times P50.
 
 use super::charts::{
-    Bar, ChartError, ConvergenceChart, ConvergencePoint, CostHistogram, Exceedance, HistogramBar,
-    Marker, RenderedChart, Scale, Segment, StackedBars, Unit,
+    Bar, ChartError, ConvergenceChart, ConvergencePoint, CostHistogram, Exceedance,
+    ExceedanceMarker, HistogramBar, Marker, RenderedChart, Scale, Segment, StackedBars, Unit,
 };
 use crate::engine::{RunResult, Summary};
 use crate::pricing::{PriceTable, TokenKind};
@@ -87,6 +87,31 @@ fn percentile_markers(cost: &MetricSummary) -> Vec<Marker> {
             value,
         })
         .collect()
+}
+
+/// P50, P90 and P99 with the shares of trials above each, counted from the sketch: a trial in a
+/// bucket above the percentile's costs more; one in its bucket ranked after it (rank
+/// `ceil(q n)`) costs the same to within the bucket's width, or more.
+pub fn exceedance_markers(cost: &MetricSummary, sketch: &QuantileSketch) -> Vec<ExceedanceMarker> {
+    let n = sketch.count().max(1);
+    [
+        ("P50", 0.5, cost.p50),
+        ("P90", 0.9, cost.p90),
+        ("P99", 0.99, cost.p99),
+    ]
+    .into_iter()
+    .map(|(label, q, value)| {
+        let (below, same, above) = sketch.counts_around(value);
+        let ranked_after = (below + same).saturating_sub(sketch.quantile_rank(q));
+        ExceedanceMarker {
+            label: label.into(),
+            value,
+            more: above as f64 / n as f64,
+            near: ranked_after.min(same) as f64 / n as f64,
+            at_least: (same + above) as f64 / n as f64,
+        }
+    })
+    .collect()
 }
 
 /// The histogram of the cost: bars from the smallest cost to the 99.9th percentile (linear) or
@@ -179,7 +204,7 @@ pub fn cost_exceedance(cost: &MetricSummary, sketch: &QuantileSketch) -> Exceeda
     // Every trial cost the same (no spread, or a single trial): P(cost > x) is 1 below the
     // smallest cost, which is all a logarithmic probability axis can show here; the note says
     // where the curve drops to 0.
-    let mut markers = percentile_markers(cost);
+    let mut markers = exceedance_markers(cost, sketch);
     let mut note = None;
     if points.len() < 2 {
         let left = if cost.min > 0.0 {

@@ -5,7 +5,11 @@
 //!
 //! Negative values go into a second sketch of their magnitudes, so any finite value can be
 //! summarised. Reported quantiles are clamped to the exact `[min, max]`, which keeps them within
-//! the stated error and makes them exact when every value is equal.
+//! the stated error and makes them exact when every value is equal. The accumulator also counts
+//! exactly how many values equal the minimum and how many equal the maximum, so that an order
+//! statistic among them is reported exactly: a series that is constant above a floor (a
+//! commitment's $40,000 in most months) or below a ceiling has the floor (ceiling) as its
+//! percentiles there, never the midpoint of the histogram bucket holding it.
 //!
 //! Sketch counts merge exactly in any order; the moments are floating-point sums, so callers
 //! that want bit-identical results at any thread count merge in a fixed (trial) order.
@@ -22,6 +26,22 @@ pub struct DistAccumulator {
     below_zero: QuantileSketch,
     /// Values at or above zero.
     at_or_above_zero: QuantileSketch,
+    /// How many values equal the minimum (`moments.min`).
+    at_min: u64,
+    /// How many values equal the maximum (`moments.max`).
+    at_max: u64,
+}
+
+/// `(extreme, count)` of two parts merged: the more extreme one's count, or the sum when both
+/// share the extreme (`lower`: the minimum).
+fn merge_extreme(a: (f64, u64), b: (f64, u64), lower: bool) -> u64 {
+    match (a.1, b.1) {
+        (0, _) => b.1,
+        (_, 0) => a.1,
+        _ if a.0 == b.0 => a.1 + b.1,
+        _ if (a.0 < b.0) == lower => a.1,
+        _ => b.1,
+    }
 }
 
 impl DistAccumulator {
@@ -35,7 +55,11 @@ impl DistAccumulator {
         for &v in values {
             sums.push(v);
         }
-        self.moments.merge(&sums.finish());
+        let block = sums.finish();
+        let at_min = values.iter().filter(|&&v| v == block.min).count() as u64;
+        let at_max = values.iter().filter(|&&v| v == block.max).count() as u64;
+        self.merge_extremes(&block, at_min, at_max);
+        self.moments.merge(&block);
         if values.iter().all(|&v| v >= 0.0) {
             self.at_or_above_zero.insert_all(values.iter().copied());
         } else {
@@ -51,9 +75,23 @@ impl DistAccumulator {
 
     /// Adds everything `other` holds (moments: merge in a fixed order for reproducible bits).
     pub fn merge(&mut self, other: &DistAccumulator) {
+        self.merge_extremes(&other.moments, other.at_min, other.at_max);
         self.moments.merge(&other.moments);
         self.below_zero.merge(&other.below_zero);
         self.at_or_above_zero.merge(&other.at_or_above_zero);
+    }
+
+    /// Counts the values at the minimum and maximum of `self` with another part's (`other`
+    /// and its counts); call before merging the moments.
+    fn merge_extremes(&mut self, other: &crate::stats::Moments, at_min: u64, at_max: u64) {
+        let m = &self.moments;
+        self.at_min = merge_extreme((m.min, self.at_min), (other.min, at_min), true);
+        self.at_max = merge_extreme((m.max, self.at_max), (other.max, at_max), false);
+    }
+
+    /// How many values equal the minimum and how many the maximum (exact).
+    pub fn extreme_counts(&self) -> (u64, u64) {
+        (self.at_min, self.at_max)
     }
 
     /// Number of values.
@@ -63,8 +101,9 @@ impl DistAccumulator {
 
     /// The nearest-rank `q`-quantiles (`0 ≤ q ≤ 1`): the order statistic of rank
     /// `max(1, ceil(q n))`, within [`RELATIVE_ERROR`] of it (in magnitude); with `integers`, a
-    /// histogram bucket holding a single integer reports it exactly; ranks 1 and `n` are the
-    /// exact min and max. NaN when empty.
+    /// histogram bucket holding a single integer reports it exactly; ranks among the values
+    /// equal to the minimum (rank 1 at least) are the exact minimum, ranks among those equal to
+    /// the maximum (rank `n` at least) the exact maximum. NaN when empty.
     pub fn quantiles(&self, qs: &[f64], integers: bool) -> Vec<f64> {
         let n = self.count();
         if n == 0 {
@@ -103,9 +142,9 @@ impl DistAccumulator {
                 } else {
                     above.next().flatten()
                 };
-                if rank == 1 {
+                if rank <= self.at_min.max(1) {
                     self.moments.min
-                } else if rank == n {
+                } else if rank > n - self.at_max.max(1) {
                     self.moments.max
                 } else {
                     value
@@ -185,5 +224,46 @@ mod tests {
         assert_eq!(a.quantile(0.2, true), -2.0);
         assert_eq!(a.quantile(0.4, true), 0.0);
         assert!(DistAccumulator::default().quantile(0.5, false).is_nan());
+    }
+
+    #[test]
+    fn a_series_constant_above_a_floor_or_below_a_ceiling_has_exact_percentiles_there() {
+        // 95% of months at a $40,000 commitment, the rest above it: P5 to P95 are exactly
+        // $40,000 (the floor's histogram bucket, [40,000, 40,032), would read its midpoint $40,016). Blocks and merges in
+        // any grouping count the floor the same.
+        let mut values = vec![40_000.0; 950];
+        values.extend((1..=50).map(|i| 40_000.0 + 123.0 * i as f64));
+        let mut acc = DistAccumulator::default();
+        for block in values.chunks(64) {
+            acc.insert_block(block);
+        }
+        assert_eq!(acc.extreme_counts(), (950, 1));
+        let q = acc.quantiles(&[0.05, 0.5, 0.9, 0.95, 0.951, 0.99], false);
+        assert_eq!(&q[..4], &[40_000.0; 4]);
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        for (got, q) in q[4..].iter().zip([0.951, 0.99]) {
+            let e = exact(&sorted, q);
+            assert!((got - e).abs() <= RELATIVE_ERROR * e, "q={q}: {got} vs {e}");
+        }
+        let mut merged = DistAccumulator::default();
+        for block in values.chunks(7).rev() {
+            let mut part = DistAccumulator::default();
+            part.insert_block(block);
+            merged.merge(&part);
+        }
+        assert_eq!(merged.extreme_counts(), (950, 1));
+        assert_eq!(merged.quantile(0.9, false), 40_000.0);
+        // A ceiling: usage capped at 500 in 30% of trials, below it otherwise; and a floor at
+        // zero among negatives.
+        let mut capped: Vec<f64> = (0..70).map(|i| 100.0 + 3.7 * i as f64).collect();
+        capped.extend([500.0; 30]);
+        let mut acc = DistAccumulator::default();
+        acc.insert_block(&capped);
+        assert_eq!(acc.quantiles(&[0.71, 0.9, 0.99], false), vec![500.0; 3]);
+        assert_ne!(acc.quantile(0.7, false), 500.0);
+        let mut acc = DistAccumulator::default();
+        acc.insert_block(&[-3.0, -3.0, -3.0, -1.0, 2.0]);
+        assert_eq!(acc.quantiles(&[0.2, 0.6], false), vec![-3.0, -3.0]);
     }
 }

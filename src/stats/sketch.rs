@@ -323,6 +323,25 @@ impl QuantileSketch {
             )
     }
 
+    /// How many values lie in the buckets below the one that would hold `x`, in it, and above
+    /// it (exact counts). A value in a bucket above is larger than `x`, one below smaller; one in
+    /// the same bucket is within the bucket's relative width (`2^−SUB_BITS`) of it.
+    pub fn counts_around(&self, x: f64) -> (u64, u64, u64) {
+        let total = self.count();
+        if x <= 0.0 || x.is_nan() {
+            return (0, self.zeros, total - self.zeros);
+        }
+        let key = key_of(x);
+        let (below, same) = if key < self.offset {
+            (self.zeros, 0)
+        } else {
+            let i = ((key - self.offset) as usize).min(self.counts.len());
+            let below: u64 = self.zeros + self.counts[..i].iter().sum::<u64>();
+            (below, self.counts.get(i).copied().unwrap_or(0))
+        };
+        (below, same, total - below - same)
+    }
+
     /// Bytes held on the heap by the counters.
     pub fn heap_bytes(&self) -> usize {
         self.counts.capacity() * std::mem::size_of::<u64>()
@@ -532,5 +551,20 @@ mod tests {
         }
         // Values 51..=100 have mean 75.5; small integers are reported exactly.
         assert_eq!(s.mean_above(0.5, true), Some(75.5));
+    }
+
+    #[test]
+    fn counts_around_a_value_are_exact() {
+        let mut s = QuantileSketch::new();
+        s.insert_repeated(0.0, 2);
+        s.insert_repeated(1.0, 3);
+        s.insert_repeated(1.0005, 4); // the same bucket as 1 (width 2^-10)
+        s.insert_repeated(1.01, 5);
+        s.insert_repeated(7.0, 6);
+        assert_eq!(s.counts_around(1.0), (2, 7, 11));
+        assert_eq!(s.counts_around(1.01), (9, 5, 6));
+        assert_eq!(s.counts_around(0.0), (0, 2, 18));
+        assert_eq!(s.counts_around(0.5), (2, 0, 18));
+        assert_eq!(s.counts_around(100.0), (20, 0, 0));
     }
 }

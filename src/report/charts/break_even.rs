@@ -1,6 +1,8 @@
 //! The break-even chart: the cost of each option (e.g. billing scheme) against a driver (e.g.
 //! tasks per month), with optional confidence bands; where two lines cross, neither option is
-//! cheaper and the crossing is marked and labelled with its x value.
+//! cheaper and the crossing is marked and labelled with its x value. An optional limit (a
+//! budget) is drawn as a dashed horizontal line, and where a line passes it the crossing is
+//! marked with its x value.
 
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::prelude::*;
@@ -20,6 +22,15 @@ pub struct CostLine {
     pub band: Vec<(f64, f64, f64)>,
 }
 
+/// A horizontal limit across the chart, e.g. a budget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitLine {
+    /// Legend name, e.g. `annual budget 2027`.
+    pub name: String,
+    /// Its value on the y axis.
+    pub value: f64,
+}
+
 /// Cost lines against a driver, crossings marked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BreakEven {
@@ -37,6 +48,8 @@ pub struct BreakEven {
     pub y_unit: Unit,
     /// The options.
     pub lines: Vec<CostLine>,
+    /// A limit to draw (none: no line).
+    pub limit: Option<LimitLine>,
 }
 
 impl BreakEven {
@@ -71,6 +84,32 @@ impl BreakEven {
         out.sort_by(|p, q| p.0.total_cmp(&q.0));
         out
     }
+
+    /// Where each line passes the limit: `(x, line)`, by linear interpolation, sorted by x.
+    pub fn limit_crossings(&self) -> Vec<(f64, usize)> {
+        let Some(limit) = &self.limit else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, line) in self.lines.iter().enumerate() {
+            for w in line.points.windows(2) {
+                let (d0, d1) = (w[0].1 - limit.value, w[1].1 - limit.value);
+                if d0 == 0.0 {
+                    out.push((w[0].0, i));
+                } else if d0 * d1 < 0.0 {
+                    out.push((w[0].0 + (w[1].0 - w[0].0) * d0 / (d0 - d1), i));
+                }
+            }
+            if let Some(last) = line.points.last()
+                && last.1 == limit.value
+                && line.points.len() > 1
+            {
+                out.push((last.0, i));
+            }
+        }
+        out.sort_by(|p, q| p.0.total_cmp(&q.0));
+        out
+    }
 }
 
 /// The line's value at `x` by linear interpolation; `None` outside its points.
@@ -94,6 +133,9 @@ impl Chart for BreakEven {
         if self.lines.is_empty() || self.lines.iter().any(|l| l.points.is_empty()) {
             return Err("expected at least one line, each of at least 1 point".into());
         }
+        if let Some(l) = &self.limit {
+            all_finite(std::iter::once(&l.value))?;
+        }
         for l in &self.lines {
             all_finite(l.points.iter().flat_map(|(x, y)| [x, y]))?;
             all_finite(l.band.iter().flat_map(|(x, lo, hi)| [x, lo, hi]))?;
@@ -110,12 +152,16 @@ impl Chart for BreakEven {
         DB::ErrorType: 'static,
     {
         let xs = self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
-        let ys = self.lines.iter().flat_map(|l| {
-            l.points
-                .iter()
-                .map(|p| p.1)
-                .chain(l.band.iter().flat_map(|b| [b.1, b.2]))
-        });
+        let ys = self
+            .lines
+            .iter()
+            .flat_map(|l| {
+                l.points
+                    .iter()
+                    .map(|p| p.1)
+                    .chain(l.band.iter().flat_map(|b| [b.1, b.2]))
+            })
+            .chain(self.limit.as_ref().map(|l| l.value));
         let (x0, x1) = axes::extent(xs).unwrap_or((0.0, 1.0));
         let (y0, y1) = axes::extent(ys).unwrap_or((0.0, 1.0));
         let frame = Frame {
@@ -168,6 +214,40 @@ impl PlotBody for BreakEven {
                 chart.draw_series(std::iter::once(Circle::new(point, 6, colour.filled())))?;
             }
         }
+        if let Some(limit) = &self.limit {
+            let (x0, x1) = (chart.x_range().start, chart.x_range().end);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(x0, limit.value), (x1, limit.value)],
+                    10,
+                    6,
+                    style::LIMIT.stroke_width(2),
+                ))?
+                .label(format!(
+                    "{} {}",
+                    limit.name,
+                    self.y_unit.format(limit.value)
+                ))
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], style::LIMIT.stroke_width(2))
+                });
+            for (x, i) in self.limit_crossings() {
+                chart.draw_series(std::iter::once(Circle::new(
+                    (x, limit.value),
+                    6,
+                    style::LIMIT.filled(),
+                )))?;
+                chart.draw_series(std::iter::once(Text::new(
+                    format!(
+                        "  {} passes it at {}",
+                        self.lines[i].name,
+                        self.x_unit.format(x)
+                    ),
+                    (x, limit.value),
+                    style::annotation(style::LIMIT),
+                )))?;
+            }
+        }
         for (x, y, _, _) in self.crossings() {
             chart.draw_series(std::iter::once(Circle::new(
                 (x, y),
@@ -209,6 +289,7 @@ mod tests {
                     band: Vec::new(),
                 },
             ],
+            limit: None,
         };
         assert!(chart.crossings().is_empty());
         let svg = crate::report::charts::render_svg(&chart).unwrap();
@@ -246,9 +327,22 @@ mod tests {
                     band: vec![],
                 },
             ],
+            limit: None,
         };
         let c = chart.crossings();
         assert_eq!(c.len(), 1);
         assert!((c[0].0 - 50.0).abs() < 1e-12 && (c[0].1 - 100.0).abs() < 1e-12);
+        // A budget of $150: the per-task line passes it at 75 tasks; the flat one never.
+        let chart = BreakEven {
+            limit: Some(LimitLine {
+                name: "budget".into(),
+                value: 150.0,
+            }),
+            ..chart
+        };
+        assert_eq!(chart.limit_crossings(), vec![(75.0, 1)]);
+        let svg = crate::report::charts::render_svg(&chart).unwrap();
+        assert!(svg.contains("budget $150"), "the legend names it");
+        assert!(svg.contains("per task passes it at 75"), "{svg}");
     }
 }

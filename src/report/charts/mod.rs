@@ -29,10 +29,10 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-pub use break_even::{BreakEven, CostLine};
+pub use break_even::{BreakEven, CostLine, LimitLine};
 pub use cdf_overlay::{CdfOverlay, CdfSeries};
 pub use convergence::{ConvergenceChart, ConvergencePoint};
-pub use exceedance::Exceedance;
+pub use exceedance::{Exceedance, ExceedanceMarker};
 pub use fan::{FanChart, FanPeriod};
 pub use histogram::{CostHistogram, HistogramBar, Marker};
 pub use qq::QqChart;

@@ -1,0 +1,71 @@
+//! Readable names for a forecast's inputs, given by their dotted paths in the file
+//! (`usage.tasks_per_day`): the words a chart axis or a table shows, with the path kept beside
+//! them for machines and for `--set`.
+
+/// Words for the inputs people sweep and rank most often.
+const KNOWN: &[(&str, &str)] = &[
+    ("usage.active_share", "Share of seats active"),
+    (
+        "usage.tasks_per_day",
+        "Tasks per active user per working day",
+    ),
+    ("usage.dispersion", "Day-to-day dispersion of tasks"),
+    (
+        "usage.intensity_sigma",
+        "Spread between heavy and light users",
+    ),
+    ("seats.logistic.capacity", "Seats at saturation"),
+    (
+        "seats.logistic.midpoint",
+        "Month adoption reaches half its capacity",
+    ),
+    ("seats.logistic.rate", "Adoption rate per month"),
+    ("seats.bass.market", "Seats in the market"),
+    ("seats.bass.p", "Adoption by innovation per month"),
+    ("seats.bass.q", "Adoption by imitation per month"),
+    ("drift.tokens_per_task", "Monthly change of tokens per task"),
+    ("drift.price", "Monthly change of prices"),
+    ("billing.discount", "Discount off list prices"),
+    ("billing.seat_fee", "Fee per seat per month"),
+    ("forecast.headcount", "Headcount"),
+];
+
+/// A readable name for the input at `path`: a known one, or the last key in words with the
+/// first letter capitalised (`tasks[1].weight` → `Weight of tasks[1]`).
+pub fn input_words(path: &str) -> String {
+    if let Some((_, words)) = KNOWN.iter().find(|(p, _)| *p == path) {
+        return (*words).to_string();
+    }
+    let (head, last) = path.rsplit_once('.').unwrap_or(("", path));
+    let mut words = last.replace('_', " ");
+    if let Some(first) = words.get(0..1) {
+        words = first.to_uppercase() + &words[1..];
+    }
+    if head.contains('[') {
+        format!("{words} of {head}")
+    } else {
+        words
+    }
+}
+
+/// The readable name followed by the path: `Tasks per active user per working day
+/// (usage.tasks_per_day)`.
+pub fn input_label(path: &str) -> String {
+    format!("{} ({path})", input_words(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_paths_read_as_words_and_others_as_their_last_key() {
+        assert_eq!(
+            input_label("usage.tasks_per_day"),
+            "Tasks per active user per working day (usage.tasks_per_day)"
+        );
+        assert_eq!(input_words("tasks[1].weight"), "Weight of tasks[1]");
+        assert_eq!(input_words("aggregation.pool_size"), "Pool size");
+        assert_eq!(input_words("x"), "X");
+    }
+}
