@@ -5,16 +5,8 @@
 
 use std::fmt::Write;
 
-use tokencast::forecast::Forecast;
-use tokencast::forecast::model::Headline;
-use tokencast::forecast::outcome::quantile_sorted;
-use tokencast::forecast::spec::{CountModelSpec, SeatsSpec};
-use tokencast::pricing::scheme::{
-    Allowance, BillingScheme, OverAllowance, Rounding, Sizing, Spill,
-};
-
-/// Input draws used to show the seats curve's spread.
-const DRAWS: u64 = 2000;
+use tokencast::forecast::spec::CountModelSpec;
+use tokencast::forecast::{Forecast, describe};
 
 /// Describes a loaded forecast.
 pub fn explain(f: &Forecast) -> String {
@@ -105,15 +97,7 @@ pub fn explain(f: &Forecast) -> String {
     billing(f, &mut out);
     let b = &model.budget;
     if b.monthly.is_some() || b.annual.is_some() {
-        // One amount when every month (year) has the same, else the list.
-        let amounts = |v: &[f64]| {
-            if v.windows(2).all(|w| w[0] == w[1]) {
-                v.first().map_or("none".into(), |x| format!("${x}"))
-            } else {
-                let list: Vec<String> = v.iter().map(|x| format!("${x}")).collect();
-                format!("[{}]", list.join(", "))
-            }
-        };
+        let amounts = describe::budget_amounts;
         let fiscal = &model.fiscal;
         let years: Vec<String> = fiscal
             .years
@@ -143,20 +127,7 @@ pub fn explain(f: &Forecast) -> String {
     if !spec.stress.is_empty() {
         let _ = writeln!(out, "\nstress cases (run beside the base case, same seed)");
         for s in &spec.stress {
-            let mut parts = Vec::new();
-            for (what, v) in [
-                ("seats", s.seats),
-                ("adoption speed", s.adoption_speed),
-                ("tokens per task", s.tokens_per_task),
-                ("prices", s.prices),
-                ("tasks per day", s.tasks_per_day),
-            ] {
-                if let Some(v) = v {
-                    parts.push(format!("{what} ×{v}"));
-                }
-            }
-            parts.extend(s.set.iter().map(|(k, v)| format!("{k} = {v}")));
-            let _ = writeln!(out, "  {}: {}", s.name, parts.join(", "));
+            let _ = writeln!(out, "  {}: {}", s.name, describe::stress_case(s));
         }
     }
     let a = &model.aggregation;
@@ -176,164 +147,44 @@ pub fn explain(f: &Forecast) -> String {
 }
 
 fn seats(f: &Forecast, out: &mut String) {
-    let model = &f.model;
-    let curve = match &f.spec.seats {
-        SeatsSpec::Logistic(l) => format!(
-            "logistic: capacity {}, midpoint month {}, rate {} per month",
-            l.capacity, l.midpoint, l.rate
-        ),
-        SeatsSpec::Bass(b) => format!("Bass diffusion: market {}, p {}, q {}", b.market, b.p, b.q),
-        SeatsSpec::Table(t) => format!(
-            "table: {}",
-            t.iter()
-                .map(|p| format!("month {} {} seats", p.month, p.seats))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    let _ = writeln!(out, "\nseats: {curve}");
-    if let Some(h) = model.headcount {
+    let _ = writeln!(out, "\nseats: {}", describe::seats_curve(f));
+    if let Some(h) = f.model.headcount {
         let _ = writeln!(
             out,
             "  at most {} seats in any month (headcount)",
             tokencast::text::thousands(h)
         );
     }
-    let months = model.months();
-    let mut picks: Vec<usize> = [1, 3, 6, 12, 18, 24, 36, 48, 60, 120]
-        .into_iter()
-        .filter(|&m| m < months)
-        .collect();
-    picks.push(months);
-    let mut inputs = Vec::new();
-    let mut by_month = vec![Vec::with_capacity(DRAWS as usize); picks.len()];
-    for i in 0..DRAWS {
-        model.draw_inputs(f.default_seed(), i, &mut inputs);
-        let c = model.curve(&inputs);
-        for (k, &m) in picks.iter().enumerate() {
-            by_month[k].push(model.seats_in(&c, m - 1).0);
-        }
-    }
     let _ = writeln!(
         out,
-        "  {:<8} {:>10} {:>10} {:>10}   (over {DRAWS} draws of the uncertain inputs)",
-        "month", "P10", "P50", "P90"
+        "  {:<8} {:>10} {:>10} {:>10}   (over {} draws of the uncertain inputs)",
+        "month",
+        "P10",
+        "P50",
+        "P90",
+        describe::SEAT_DRAWS
     );
-    for (k, &m) in picks.iter().enumerate() {
-        by_month[k].sort_by(f64::total_cmp);
-        let q = |p| quantile_sorted(&by_month[k], p);
+    for s in describe::seats_spread(f) {
         let _ = writeln!(
             out,
             "  {:<8} {:>10} {:>10} {:>10}",
-            model.start.plus(m as u32 - 1).to_string(),
-            q(0.1),
-            q(0.5),
-            q(0.9)
+            s.period, s.p10, s.p50, s.p90
         );
     }
 }
 
 fn billing(f: &Forecast, out: &mut String) {
-    let model = &f.model;
     let _ = writeln!(out, "\nbilling, each month");
-    let basic = match &model.commitment {
-        Some(c) => format!(
-            "a commitment of ${}/month at {}% off (beyond it, list prices)",
-            c.commit_usd,
-            100.0 * c.discount
-        ),
-        None => format!("list prices less {}%", 100.0 * model.discount),
-    };
-    let fee = if model.seat_fee > 0.0 {
-        format!(", plus ${} per seat", model.seat_fee)
-    } else {
-        String::new()
-    };
-    let mark = |h: bool| if h { " [headline]" } else { "" };
-    let _ = writeln!(
-        out,
-        "  basic: {basic}{fee}{}",
-        mark(model.headline == Headline::Basic)
-    );
-    for (i, s) in model.schemes.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "  {} ({}): {}{}",
-            s.name,
-            s.scheme.kind(),
-            describe(&s.scheme),
-            mark(model.headline == Headline::Scheme(i))
-        );
+    for (name, kind, text, headline) in describe::schemes(&f.model) {
+        let mark = if headline { " [headline]" } else { "" };
+        if kind == "basic" {
+            let _ = writeln!(out, "  basic: {text}{mark}");
+        } else {
+            let _ = writeln!(out, "  {name} ({kind}): {text}{mark}");
+        }
     }
     let _ = writeln!(
         out,
         "  (the headline bill is the one budgets, stress cases and the fan chart use; every scheme is billed on the same simulated months)"
     );
-}
-
-fn describe(scheme: &BillingScheme) -> String {
-    match scheme {
-        BillingScheme::Tokens(t) => {
-            let mut s = format!("list prices less {}%", 100.0 * t.discount);
-            if t.batch_share > 0.0 {
-                let _ = write!(s, ", {}% at batch rates", 100.0 * t.batch_share);
-            }
-            if let Some(u) = t.units {
-                let rounding = match u.rounding {
-                    Rounding::Up => "up",
-                    Rounding::Nearest => "to the nearest",
-                    Rounding::Down => "down",
-                    Rounding::None => "not",
-                };
-                let _ = write!(
-                    s,
-                    ", in units of ${} metered every {} working hours, rounded {rounding}",
-                    u.usd_per_unit, u.metering_slots
-                );
-            }
-            s
-        }
-        BillingScheme::Seats(p) => {
-            let allowance = match p.allowance {
-                Allowance::Tokens(n) => format!("{n} tokens"),
-                Allowance::Requests(n) => format!("{n} requests"),
-                Allowance::Usd(v) => format!("${v} of list-price usage"),
-            };
-            let beyond = match p.over {
-                OverAllowance::Throttle => "throttled".to_string(),
-                OverAllowance::Rate(r) => format!("billed at {r} per unit"),
-                OverAllowance::ApiPrices { discount } => {
-                    format!("billed at list prices less {}%", 100.0 * discount)
-                }
-            };
-            let cap = p
-                .overage_cap_usd
-                .map_or(String::new(), |c| format!(", overage capped at ${c}"));
-            format!(
-                "${} per seat with {allowance} each; beyond, {beyond}{cap}",
-                p.usd_per_seat
-            )
-        }
-        BillingScheme::Commitment(c) => format!(
-            "${}/month committed at {}% off; beyond it, list prices",
-            c.commit_usd,
-            100.0 * c.discount
-        ),
-        BillingScheme::ComputeHours(c) => {
-            let size = match c.sizing {
-                Sizing::Fixed(n) => format!("{n} units"),
-                Sizing::PeakPercentile(p) => {
-                    format!("units for the P{p} peak working hour of each month")
-                }
-            };
-            let spill = match c.spill {
-                Spill::OnDemand => "spills to list prices",
-                Spill::Drop => "is not served",
-            };
-            format!(
-                "{size} at ${}/unit-hour for {} hours, {} tokens/min each; demand above {spill}",
-                c.usd_per_unit_hour, c.billed_hours, c.tokens_per_minute_per_unit
-            )
-        }
-    }
 }

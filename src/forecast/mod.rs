@@ -13,6 +13,7 @@ pub mod calendar;
 mod compile;
 mod compile_billing;
 mod compile_budget;
+pub mod describe;
 pub mod fiscal;
 pub mod model;
 pub mod outcome;

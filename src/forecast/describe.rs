@@ -1,0 +1,213 @@
+//! A forecast's inputs in words: the seats curve and its spread, each billing scheme, budget
+//! amounts and stress cases. `tokencast validate` prints them and the forecast report shows
+//! them as its assumptions, so both say the same thing.
+
+use std::fmt::Write;
+
+use super::Forecast;
+use super::model::{ForecastModel, Headline};
+use super::outcome::quantile_sorted;
+use super::spec::{SeatsSpec, StressSpec};
+use crate::pricing::scheme::{Allowance, BillingScheme, OverAllowance, Rounding, Sizing, Spill};
+
+/// Input draws used to show the seats curve's spread.
+pub const SEAT_DRAWS: u64 = 2000;
+
+/// The seats curve as written, e.g. `logistic: capacity triangular(4000, 4800, 5000), ...`.
+pub fn seats_curve(f: &Forecast) -> String {
+    match &f.spec.seats {
+        SeatsSpec::Logistic(l) => format!(
+            "logistic: capacity {}, midpoint month {}, rate {} per month",
+            l.capacity, l.midpoint, l.rate
+        ),
+        SeatsSpec::Bass(b) => format!("Bass diffusion: market {}, p {}, q {}", b.market, b.p, b.q),
+        SeatsSpec::Table(t) => format!(
+            "table: {}",
+            t.iter()
+                .map(|p| format!("month {} {} seats", p.month, p.seats))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Seats in one month across draws of the uncertain inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeatsSpread {
+    /// The month, e.g. `2027-06`.
+    pub period: String,
+    /// 10th percentile of seats.
+    pub p10: f64,
+    /// Median seats.
+    pub p50: f64,
+    /// 90th percentile of seats.
+    pub p90: f64,
+}
+
+/// Seats at months 1, 3, 6, 12, 18, 24, ... and the last, over [`SEAT_DRAWS`] draws of the
+/// uncertain inputs with the file's seed (the curve alone: no trial is simulated).
+pub fn seats_spread(f: &Forecast) -> Vec<SeatsSpread> {
+    let model = &f.model;
+    let months = model.months();
+    let mut picks: Vec<usize> = [1, 3, 6, 12, 18, 24, 36, 48, 60, 120]
+        .into_iter()
+        .filter(|&m| m < months)
+        .collect();
+    picks.push(months);
+    let mut inputs = Vec::new();
+    let mut by_month = vec![Vec::with_capacity(SEAT_DRAWS as usize); picks.len()];
+    for i in 0..SEAT_DRAWS {
+        model.draw_inputs(f.default_seed(), i, &mut inputs);
+        let c = model.curve(&inputs);
+        for (k, &m) in picks.iter().enumerate() {
+            by_month[k].push(model.seats_in(&c, m - 1).0);
+        }
+    }
+    picks
+        .iter()
+        .zip(by_month.iter_mut())
+        .map(|(&m, draws)| {
+            draws.sort_by(f64::total_cmp);
+            SeatsSpread {
+                period: model.start.plus(m as u32 - 1).to_string(),
+                p10: quantile_sorted(draws, 0.1),
+                p50: quantile_sorted(draws, 0.5),
+                p90: quantile_sorted(draws, 0.9),
+            }
+        })
+        .collect()
+}
+
+/// The basic bill in words: the discount or commitment, and a seat fee.
+pub fn basic_scheme(model: &ForecastModel) -> String {
+    let basic = match &model.commitment {
+        Some(c) => format!(
+            "a commitment of ${}/month at {}% off (beyond it, list prices)",
+            c.commit_usd,
+            100.0 * c.discount
+        ),
+        None => format!("list prices less {}%", 100.0 * model.discount),
+    };
+    let fee = if model.seat_fee > 0.0 {
+        format!(", plus ${} per seat", model.seat_fee)
+    } else {
+        String::new()
+    };
+    format!("{basic}{fee}")
+}
+
+/// Every scheme the forecast bills, as (name, kind, description, headline?), the basic bill
+/// first.
+pub fn schemes(model: &ForecastModel) -> Vec<(String, &'static str, String, bool)> {
+    let mut out = vec![(
+        "basic".to_string(),
+        "basic",
+        basic_scheme(model),
+        model.headline == Headline::Basic,
+    )];
+    for (i, s) in model.schemes.iter().enumerate() {
+        out.push((
+            s.name.clone(),
+            s.scheme.kind(),
+            scheme(&s.scheme),
+            model.headline == Headline::Scheme(i),
+        ));
+    }
+    out
+}
+
+/// One billing scheme in words.
+pub fn scheme(scheme: &BillingScheme) -> String {
+    match scheme {
+        BillingScheme::Tokens(t) => {
+            let mut s = format!("list prices less {}%", 100.0 * t.discount);
+            if t.batch_share > 0.0 {
+                let _ = write!(s, ", {}% at batch rates", 100.0 * t.batch_share);
+            }
+            if let Some(u) = t.units {
+                let rounding = match u.rounding {
+                    Rounding::Up => "up",
+                    Rounding::Nearest => "to the nearest",
+                    Rounding::Down => "down",
+                    Rounding::None => "not",
+                };
+                let _ = write!(
+                    s,
+                    ", in units of ${} metered every {} working hours, rounded {rounding}",
+                    u.usd_per_unit, u.metering_slots
+                );
+            }
+            s
+        }
+        BillingScheme::Seats(p) => {
+            let allowance = match p.allowance {
+                Allowance::Tokens(n) => format!("{n} tokens"),
+                Allowance::Requests(n) => format!("{n} requests"),
+                Allowance::Usd(v) => format!("${v} of list-price usage"),
+            };
+            let beyond = match p.over {
+                OverAllowance::Throttle => "throttled".to_string(),
+                OverAllowance::Rate(r) => format!("billed at {r} per unit"),
+                OverAllowance::ApiPrices { discount } => {
+                    format!("billed at list prices less {}%", 100.0 * discount)
+                }
+            };
+            let cap = p
+                .overage_cap_usd
+                .map_or(String::new(), |c| format!(", overage capped at ${c}"));
+            format!(
+                "${} per seat with {allowance} each; beyond, {beyond}{cap}",
+                p.usd_per_seat
+            )
+        }
+        BillingScheme::Commitment(c) => format!(
+            "${}/month committed at {}% off; beyond it, list prices",
+            c.commit_usd,
+            100.0 * c.discount
+        ),
+        BillingScheme::ComputeHours(c) => {
+            let size = match c.sizing {
+                Sizing::Fixed(n) => format!("{n} units"),
+                Sizing::PeakPercentile(p) => {
+                    format!("units for the P{p} peak working hour of each month")
+                }
+            };
+            let spill = match c.spill {
+                Spill::OnDemand => "spills to list prices",
+                Spill::Drop => "is not served",
+            };
+            format!(
+                "{size} at ${}/unit-hour for {} hours, {} tokens/min each; demand above {spill}",
+                c.usd_per_unit_hour, c.billed_hours, c.tokens_per_minute_per_unit
+            )
+        }
+    }
+}
+
+/// Budget amounts: one amount when every period has the same, else the list.
+pub fn budget_amounts(v: &[f64]) -> String {
+    if v.windows(2).all(|w| w[0] == w[1]) {
+        v.first().map_or("none".into(), |x| format!("${x}"))
+    } else {
+        let list: Vec<String> = v.iter().map(|x| format!("${x}")).collect();
+        format!("[{}]", list.join(", "))
+    }
+}
+
+/// What a stress case changes, e.g. `adoption speed ×2, tokens per task ×1.5`.
+pub fn stress_case(s: &StressSpec) -> String {
+    let mut parts = Vec::new();
+    for (what, v) in [
+        ("seats", s.seats),
+        ("adoption speed", s.adoption_speed),
+        ("tokens per task", s.tokens_per_task),
+        ("prices", s.prices),
+        ("tasks per day", s.tasks_per_day),
+    ] {
+        if let Some(v) = v {
+            parts.push(format!("{what} ×{v}"));
+        }
+    }
+    parts.extend(s.set.iter().map(|(k, v)| format!("{k} = {v}")));
+    parts.join(", ")
+}
