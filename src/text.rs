@@ -67,6 +67,18 @@ pub fn clip(text: &str, max: usize) -> String {
 }
 
 /// A whole number with thousands separators (`300,068,000,000`), rounded.
+pub fn number(v: f64) -> String {
+    if !v.is_finite() || v.abs() < 1000.0 {
+        v.to_string()
+    } else if v.fract() == 0.0 {
+        thousands(v)
+    } else {
+        let frac = format!("{:.2}", v.fract().abs());
+        format!("{}{}", thousands(v.trunc()), &frac[1..])
+    }
+}
+
+/// `v` rounded to a whole number with thousands separators: `1,234,567`.
 pub fn thousands(v: f64) -> String {
     if !v.is_finite() {
         return v.to_string();

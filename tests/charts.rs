@@ -288,6 +288,7 @@ fn fan_chart_renders_with_budget() {
             x_description: "Month".into(),
             periods,
             budget: vec![3000.0; 12],
+            lines: Vec::new(),
         },
         &["P5–P95", "median", "budget $3000", "Monthly bill ($)"],
     );
@@ -315,6 +316,7 @@ fn a_budget_schedule_with_one_month_far_above_keeps_the_axis_on_the_bands() {
             })
             .collect(),
         budget,
+        lines: Vec::new(),
     };
     let mut schedule = vec![1500.0; 12];
     schedule[5] = 1e15;
@@ -375,6 +377,7 @@ fn bad_data_is_an_error_not_a_panic() {
             p95: 1.0,
         }],
         budget: Vec::new(),
+        lines: Vec::new(),
     };
     assert!(charts::render_svg(&fan).is_err());
 }

@@ -448,7 +448,9 @@ fn validate_explains_a_forecast_without_running_it() {
         "seat_plan (seats): $19 per seat with $25 of list-price usage each",
         "committed (commitment)",
         "provisioned (compute_hours): units for the P95 peak working hour",
-        "budget: monthly $50000, annual $500000",
+        "budget: monthly $50,000, annual $500,000",
+        "committed (commitment): $25,000/month committed at 25% off",
+        "1,000,000 tokens/min each",
         "no move to Sonnet: drift.mix_shift[0].max = 0.0",
         "ok: the forecast is valid",
     ] {

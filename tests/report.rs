@@ -4,9 +4,11 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command as Process;
 
 use assert_cmd::Command;
+
+mod common;
+use common::browser::{chromium_or_skip, decode_png, dump_dom, inked_and_blue, screenshot};
 
 const CHARTS: [&str; 4] = [
     "cost_histogram",
@@ -34,18 +36,6 @@ fn run_reference(out: &Path, extra: &[&str]) {
         .args(extra)
         .assert()
         .success();
-}
-
-/// Decodes a PNG into (width, height, RGB or RGBA pixels, channels).
-fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>, usize) {
-    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
-        .read_info()
-        .expect("a valid PNG");
-    let mut buf = vec![0; reader.output_buffer_size().expect("a size")];
-    let info = reader.next_frame(&mut buf).expect("a valid PNG frame");
-    buf.truncate(info.buffer_size());
-    let channels = info.color_type.samples();
-    (info.width, info.height, buf, channels)
 }
 
 #[test]
@@ -197,87 +187,27 @@ fn a_bad_precision_is_bad_input() {
     }
 }
 
-/// Chromium's binary, if installed.
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|p| p.join(name))
-                    .find(|p| p.is_file())
-            })
-        })
-}
-
 #[test]
 fn report_renders_in_headless_chromium() {
-    let Some(browser) = chromium() else {
-        // CI installs chromium (.ci/run) and sets CI=true: there the test must run.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "chromium is not installed, but CI must run this test"
-        );
-        eprintln!(
-            "SKIPPED report_renders_in_headless_chromium: chromium is not installed (apt-get install chromium)"
-        );
+    let Some(browser) = chromium_or_skip("report_renders_in_headless_chromium") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     run_reference(dir.path(), &[]);
-    let profile = tempfile::tempdir().unwrap();
     let shot = dir.path().join("screenshot.png");
-    let url = format!("file://{}", dir.path().join("report.html").display());
-    let flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        "--enable-logging=stderr",
-        "--v=0",
-    ];
-    let out = Process::new(&browser)
-        .args(flags)
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg("--window-size=1100,2400")
-        .arg(&url)
-        .output()
-        .expect("chromium starts");
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "chromium failed: {log}");
-    for bad in ["Uncaught", "net::ERR_", ":CONSOLE"] {
-        assert!(
-            !log.contains(bad),
-            "the page logged an error ({bad}): {log}"
-        );
-    }
+    let page = dir.path().join("report.html");
+    screenshot(&browser, &page, &shot, 1100, 2400);
     let (w, h, pixels, channels) = decode_png(&fs::read(&shot).expect("a screenshot"));
     assert!(w >= 1000 && h >= 2000, "{w}x{h}");
-    let px: Vec<&[u8]> = pixels.chunks(channels).collect();
-    let inked = px.iter().filter(|p| p[..3] != [255, 255, 255]).count();
-    // The charts' blue (0, 114, 178), within antialiasing: charts are drawn, not just text.
-    let blue = px
-        .iter()
-        .filter(|p| p[0] < 40 && (95..135).contains(&p[1]) && (160..200).contains(&p[2]))
-        .count();
-    assert!(inked as f64 > 0.02 * px.len() as f64, "screenshot is blank");
+    let (inked, blue) = inked_and_blue(&pixels, channels);
+    assert!(
+        inked as f64 > 0.02 * (pixels.len() / channels) as f64,
+        "screenshot is blank"
+    );
     assert!(blue > 5_000, "no chart visible: {blue} blue pixels");
 
     // The DOM as rendered holds every chart's SVG.
-    let dom = Process::new(&browser)
-        .args(&flags[..8])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
-        .arg(&url)
-        .output()
-        .expect("chromium starts");
-    let dom = String::from_utf8_lossy(&dom.stdout);
+    let dom = dump_dom(&browser, &page);
     for stem in CHARTS {
         assert!(
             dom.contains(&format!("id=\"{stem}\"")),

@@ -236,6 +236,7 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
             files.push(file.name);
         }
     }
+    let mut stress_rows = Vec::new();
     if !args.no_stress && !f.spec.stress.is_empty() {
         let rows = forecast::stress::run_all(&f, &run, &config).map_err(|e| match e {
             forecast::stress::StressError::Load(e) => forecast_error(e),
@@ -260,7 +261,9 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
             report::forecast_extras::stress_csv(&rows).as_bytes(),
         )?;
         files.extend(["stress.json".to_string(), "stress.csv".to_string()]);
+        stress_rows = rows;
     }
+    let mut sensitivity = None;
     if args.sensitivity {
         let s = forecast::sensitivity::analyse(&f, &run, &config)
             .context("the sensitivity analysis failed")?;
@@ -283,10 +286,25 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
                     .context("cannot draw the tornado chart")?;
             files.extend(t);
         }
+        sensitivity = Some(s);
     }
+    files.push("report.html".into());
     let wall = clock.elapsed().as_secs_f64();
     files.push("manifest.json".into());
     let mut manifest = args.common.manifest(&f, &config, &run_dir, wall, files);
+    let page = report::forecast_page::ForecastPage {
+        forecast: &f,
+        summary: &summary,
+        stress: &stress_rows,
+        sensitivity: sensitivity.as_ref(),
+        manifest: &manifest,
+    };
+    let figures =
+        report::forecast_page::figures(&page).context("cannot draw the report's charts")?;
+    run_dir.stage_file(
+        "report.html",
+        report::forecast_page::render(&page, &figures).as_bytes(),
+    )?;
     let published = run_dir.publish(&mut manifest).map_err(dir_failure)?;
     note_removed(&out_dir, &published);
     match args.format {

@@ -378,6 +378,90 @@ impl fmt::Display for DistSpec {
     }
 }
 
+impl DistSpec {
+    /// The distribution in words for a report: numbers with thousands separators and the
+    /// range first (`between 4,000 and 5,000, most likely 4,800 (triangular)`).
+    pub fn words(&self) -> String {
+        use crate::text::number as n;
+        let opts = |items: &[(&str, Option<f64>)]| {
+            items
+                .iter()
+                .filter_map(|(name, v)| v.map(|v| format!("{name} {}", n(v))))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut out = match &self.family {
+            Family::Fixed(v) => n(*v),
+            Family::Uniform(u) => format!("uniformly between {} and {}", n(u.min), n(u.max)),
+            Family::UniformInt(u) => format!("a whole number from {} to {}", n(u.min), n(u.max)),
+            Family::Normal(x) => format!(
+                "normal with mean {} and sd {}, at least 0",
+                n(x.mean),
+                n(x.sd)
+            ),
+            Family::Lognormal(l) => format!(
+                "log-normal with {}",
+                opts(&[
+                    ("median", l.median),
+                    ("sigma", l.sigma),
+                    ("P50", l.p50),
+                    ("P90", l.p90),
+                    ("mean", l.mean),
+                    ("sd", l.sd),
+                ])
+            ),
+            Family::Gamma(g) => format!(
+                "gamma with {}",
+                opts(&[
+                    ("shape", g.shape),
+                    ("scale", g.scale),
+                    ("mean", g.mean),
+                    ("sd", g.sd)
+                ])
+            ),
+            Family::Poisson(p) => format!("Poisson with mean {}", n(p.mean)),
+            Family::NegativeBinomial(x) => format!(
+                "negative binomial with {}",
+                opts(&[
+                    ("mean", x.mean),
+                    ("dispersion", x.dispersion),
+                    ("r", x.r),
+                    ("p", x.p)
+                ])
+            ),
+            Family::Geometric(g) => {
+                format!("geometric with {}", opts(&[("p", g.p), ("mean", g.mean)]))
+            }
+            Family::Triangular(t) => format!(
+                "between {} and {}, most likely {} (triangular)",
+                n(t.min),
+                n(t.max),
+                n(t.mode)
+            ),
+            Family::Pert(p) => format!(
+                "between {} and {}, most likely {} (PERT, lambda {})",
+                n(p.min),
+                n(p.max),
+                n(p.mode),
+                n(p.lambda.unwrap_or(4.0))
+            ),
+            Family::Empirical(e) => {
+                format!("drawn from {} observed values", n(e.values.len() as f64))
+            }
+        };
+        if self.shift != 0.0 {
+            out.push_str(&format!(", plus {}", n(self.shift)));
+        }
+        if let Some(min) = self.min {
+            out.push_str(&format!(", at least {}", n(min)));
+        }
+        if let Some(max) = self.max {
+            out.push_str(&format!(", at most {}", n(max)));
+        }
+        out
+    }
+}
+
 fn write_opts(f: &mut fmt::Formatter<'_>, items: &[(&str, Option<f64>)]) -> fmt::Result {
     let mut first = true;
     for (name, value) in items {

@@ -8,23 +8,42 @@ use super::Forecast;
 use super::model::{ForecastModel, Headline};
 use super::outcome::quantile_sorted;
 use super::spec::{SeatsSpec, StressSpec};
+use crate::dist::DistSpec;
 use crate::pricing::scheme::{Allowance, BillingScheme, OverAllowance, Rounding, Sizing, Spill};
+
+/// An amount as people write it: thousands separated from 1,000 up, else as given
+/// (`25,000`, `19`, `0.5`).
+pub fn amount(v: f64) -> String {
+    crate::text::number(v)
+}
 
 /// Input draws used to show the seats curve's spread.
 pub const SEAT_DRAWS: u64 = 2000;
 
 /// The seats curve as written, e.g. `logistic: capacity triangular(4000, 4800, 5000), ...`.
 pub fn seats_curve(f: &Forecast) -> String {
+    seats_curve_with(f, |d| d.to_string())
+}
+
+/// The seats curve with each distribution written by `show` (e.g. [`DistSpec::words`]).
+pub fn seats_curve_with(f: &Forecast, show: impl Fn(&DistSpec) -> String) -> String {
     match &f.spec.seats {
         SeatsSpec::Logistic(l) => format!(
             "logistic: capacity {}, midpoint month {}, rate {} per month",
-            l.capacity, l.midpoint, l.rate
+            show(&l.capacity),
+            show(&l.midpoint),
+            show(&l.rate)
         ),
-        SeatsSpec::Bass(b) => format!("Bass diffusion: market {}, p {}, q {}", b.market, b.p, b.q),
+        SeatsSpec::Bass(b) => format!(
+            "Bass diffusion: market {}, p {}, q {}",
+            show(&b.market),
+            show(&b.p),
+            show(&b.q)
+        ),
         SeatsSpec::Table(t) => format!(
             "table: {}",
             t.iter()
-                .map(|p| format!("month {} {} seats", p.month, p.seats))
+                .map(|p| format!("month {} {} seats", p.month, amount(p.seats)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -83,7 +102,7 @@ pub fn basic_scheme(model: &ForecastModel) -> String {
     let basic = match &model.commitment {
         Some(c) => format!(
             "a commitment of ${}/month at {}% off (beyond it, list prices)",
-            c.commit_usd,
+            amount(c.commit_usd),
             100.0 * c.discount
         ),
         None => format!("list prices less {}%", 100.0 * model.discount),
@@ -134,16 +153,17 @@ pub fn scheme(scheme: &BillingScheme) -> String {
                 let _ = write!(
                     s,
                     ", in units of ${} metered every {} working hours, rounded {rounding}",
-                    u.usd_per_unit, u.metering_slots
+                    amount(u.usd_per_unit),
+                    u.metering_slots
                 );
             }
             s
         }
         BillingScheme::Seats(p) => {
             let allowance = match p.allowance {
-                Allowance::Tokens(n) => format!("{n} tokens"),
-                Allowance::Requests(n) => format!("{n} requests"),
-                Allowance::Usd(v) => format!("${v} of list-price usage"),
+                Allowance::Tokens(n) => format!("{} tokens", amount(n as f64)),
+                Allowance::Requests(n) => format!("{} requests", amount(n as f64)),
+                Allowance::Usd(v) => format!("${} of list-price usage", amount(v)),
             };
             let beyond = match p.over {
                 OverAllowance::Throttle => "throttled".to_string(),
@@ -152,22 +172,22 @@ pub fn scheme(scheme: &BillingScheme) -> String {
                     format!("billed at list prices less {}%", 100.0 * discount)
                 }
             };
-            let cap = p
-                .overage_cap_usd
-                .map_or(String::new(), |c| format!(", overage capped at ${c}"));
+            let cap = p.overage_cap_usd.map_or(String::new(), |c| {
+                format!(", overage capped at ${}", amount(c))
+            });
             format!(
                 "${} per seat with {allowance} each; beyond, {beyond}{cap}",
-                p.usd_per_seat
+                amount(p.usd_per_seat)
             )
         }
         BillingScheme::Commitment(c) => format!(
             "${}/month committed at {}% off; beyond it, list prices",
-            c.commit_usd,
+            amount(c.commit_usd),
             100.0 * c.discount
         ),
         BillingScheme::ComputeHours(c) => {
             let size = match c.sizing {
-                Sizing::Fixed(n) => format!("{n} units"),
+                Sizing::Fixed(n) => format!("{} units", amount(n as f64)),
                 Sizing::PeakPercentile(p) => {
                     format!("units for the P{p} peak working hour of each month")
                 }
@@ -178,7 +198,9 @@ pub fn scheme(scheme: &BillingScheme) -> String {
             };
             format!(
                 "{size} at ${}/unit-hour for {} hours, {} tokens/min each; demand above {spill}",
-                c.usd_per_unit_hour, c.billed_hours, c.tokens_per_minute_per_unit
+                amount(c.usd_per_unit_hour),
+                amount(c.billed_hours),
+                amount(c.tokens_per_minute_per_unit)
             )
         }
     }
@@ -187,15 +209,23 @@ pub fn scheme(scheme: &BillingScheme) -> String {
 /// Budget amounts: one amount when every period has the same, else the list.
 pub fn budget_amounts(v: &[f64]) -> String {
     if v.windows(2).all(|w| w[0] == w[1]) {
-        v.first().map_or("none".into(), |x| format!("${x}"))
+        v.first()
+            .map_or("none".into(), |x| format!("${}", amount(*x)))
     } else {
-        let list: Vec<String> = v.iter().map(|x| format!("${x}")).collect();
+        let list: Vec<String> = v.iter().map(|x| format!("${}", amount(*x))).collect();
         format!("[{}]", list.join(", "))
     }
 }
 
 /// What a stress case changes, e.g. `adoption speed ×2, tokens per task ×1.5`.
 pub fn stress_case(s: &StressSpec) -> String {
+    let mut parts = stress_factors(s);
+    parts.extend(s.set.iter().map(|(k, v)| format!("{k} = {v}")));
+    parts.join(", ")
+}
+
+/// A stress case's multipliers in words (its `set` entries aside).
+pub fn stress_factors(s: &StressSpec) -> Vec<String> {
     let mut parts = Vec::new();
     for (what, v) in [
         ("seats", s.seats),
@@ -208,6 +238,17 @@ pub fn stress_case(s: &StressSpec) -> String {
             parts.push(format!("{what} ×{v}"));
         }
     }
-    parts.extend(s.set.iter().map(|(k, v)| format!("{k} = {v}")));
-    parts.join(", ")
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn amounts_have_thousands_separators() {
+        assert_eq!(super::amount(25_000.0), "25,000");
+        assert_eq!(super::amount(1_000_000.0), "1,000,000");
+        assert_eq!(super::amount(1234.5), "1,234.50");
+        assert_eq!(super::amount(19.0), "19");
+        assert_eq!(super::amount(0.5), "0.5");
+    }
 }

@@ -200,6 +200,9 @@ pub struct MonthSummary {
     pub bill: Dist,
     /// The bill from month 1 through this month.
     pub cumulative_bill: Dist,
+    /// The bill from the first month of this month's forecast year through this month: what
+    /// the year's annual budget is checked against.
+    pub year_to_date_bill: Dist,
     /// The usage charges of each task kind, by name, in mix order (fixed charges belong to no
     /// kind: for every trial `bill = Σ bill_by_task + fixed_charges`, so the means add up).
     pub bill_by_task: NamedMap<Dist>,
@@ -367,6 +370,7 @@ impl ForecastSummary {
                 list_cost: dist(Series::ListCost),
                 bill: dist(Series::Bill),
                 cumulative_bill: dist(Series::Cumulative),
+                year_to_date_bill: dist(Series::YearToDate),
                 bill_by_task: task_parts(model, &split.task_monthly[m * split.kinds..]),
                 bill_by_model: model_parts(split, &split.model_monthly[m * split.models.len()..]),
                 fixed_charges: dist(Series::Fixed),

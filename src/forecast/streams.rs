@@ -39,10 +39,13 @@ pub enum Series {
     ListCost = 6,
     /// Fixed charges of the headline bill.
     Fixed = 7,
+    /// The headline bill from the first month of this month's forecast year through this
+    /// month (what the annual budget is checked against).
+    YearToDate = 8,
 }
 
 /// Number of [`Series`].
-pub const SERIES: usize = 8;
+pub const SERIES: usize = 9;
 
 /// How often a budget was exceeded and by how much, counted exactly over every trial.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -190,6 +193,7 @@ impl RunStreams {
         let mut values = Vec::with_capacity(n);
         let mut scratch = Vec::with_capacity(n);
         let mut cumulative = vec![0.0; n];
+        let mut year_to_date = vec![0.0; n];
         let per_trial: [(&[f64], Series); 6] = [
             (&chunk.seats, Series::Seats),
             (&chunk.active, Series::Active),
@@ -215,6 +219,13 @@ impl RunStreams {
                 *c += b;
             }
             acc[Series::Cumulative as usize].insert_block(&cumulative);
+            if self.years.iter().any(|r| r.start == m) {
+                year_to_date.fill(0.0);
+            }
+            for (c, b) in year_to_date.iter_mut().zip(&values) {
+                *c += b;
+            }
+            acc[Series::YearToDate as usize].insert_block(&year_to_date);
             for s in 0..schemes {
                 values.clear();
                 values.extend((0..n).map(|t| chunk.scheme_bill[(t * months + m) * schemes + s]));

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::charts::style::readable;
 use super::charts::{
     self, BreakEven, ChartError, CostLine, FanChart, FanPeriod, LimitLine, Tornado, TornadoBar,
     Unit,
@@ -39,6 +40,7 @@ pub fn fan_chart(s: &ForecastSummary) -> FanChart {
             .iter()
             .filter_map(|m| m.monthly_budget.map(|b| b.budget))
             .collect(),
+        lines: Vec::new(),
     }
 }
 
@@ -289,7 +291,12 @@ pub fn tornado_chart(s: &Sensitivity) -> Tornado {
             .inputs
             .iter()
             .map(|i| TornadoBar {
-                label: format!("{} ({:.3} / {:.3})", i.input, i.low_value, i.high_value),
+                label: format!(
+                    "{} ({} / {})",
+                    input_words(&i.input),
+                    readable(i.low_value),
+                    readable(i.high_value)
+                ),
                 low: i.outcome_p90_low,
                 high: i.outcome_p90_high,
             })

@@ -37,7 +37,7 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;margin:2em auto;max-width:1000px;color:#212121;padding:0 1em}\
+pub(crate) const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;margin:2em auto;max-width:1000px;color:#212121;padding:0 1em}\
 h1{margin-bottom:0.2em}table{border-collapse:collapse;margin:1em 0}th,td{padding:4px 10px;text-align:right;border-bottom:1px solid #e1e1e1}\
 th:first-child,td:first-child{text-align:left}figure{margin:1.5em 0}figure svg{width:100%;height:auto;border:1px solid #e1e1e1}\
 figcaption{color:#555;font-size:0.9em}.note{color:#555}code{font-size:0.9em}";
@@ -262,7 +262,7 @@ pub fn render(page: &ReportPage) -> String {
     html
 }
 
-fn strip_xml_declaration(svg: &str) -> &str {
+pub(crate) fn strip_xml_declaration(svg: &str) -> &str {
     match svg.find("<svg") {
         Some(i) => &svg[i..],
         None => svg,

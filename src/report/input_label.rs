@@ -41,11 +41,25 @@ pub fn input_words(path: &str) -> String {
     if let Some(first) = words.get(0..1) {
         words = first.to_uppercase() + &words[1..];
     }
-    if head.contains('[') {
-        format!("{words} of {head}")
-    } else {
-        words
+    match indexed_words(head) {
+        Some(of) => format!("{words} of {of}"),
+        None => words,
     }
+}
+
+/// A path ending in an index, in words: `drift.mix_shift[0]` → `task-mix shift 1`,
+/// `tasks[1]` → `task kind 2`; `None` for a path without one.
+fn indexed_words(head: &str) -> Option<String> {
+    let (name, rest) = head.rsplit_once('[')?;
+    let index: usize = rest.strip_suffix(']')?.parse().ok()?;
+    let base = name.rsplit('.').next().unwrap_or(name);
+    let words = match base {
+        "mix_shift" => "task-mix shift".to_string(),
+        "tasks" => "task kind".to_string(),
+        "stress" => "stress case".to_string(),
+        other => other.replace('_', " "),
+    };
+    Some(format!("{words} {}", index + 1))
 }
 
 /// The readable name followed by the path: `Tasks per active user per working day
@@ -64,7 +78,12 @@ mod tests {
             input_label("usage.tasks_per_day"),
             "Tasks per active user per working day (usage.tasks_per_day)"
         );
-        assert_eq!(input_words("tasks[1].weight"), "Weight of tasks[1]");
+        assert_eq!(input_words("tasks[1].weight"), "Weight of task kind 2");
+        assert_eq!(
+            input_words("drift.mix_shift[0].per_month"),
+            "Per month of task-mix shift 1"
+        );
+        assert_eq!(input_words("a.b_c[x].d"), "D");
         assert_eq!(input_words("aggregation.pool_size"), "Pool size");
         assert_eq!(input_words("x"), "X");
     }

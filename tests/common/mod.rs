@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod browser;
 pub mod forecast;
 
 use statrs::distribution::{ContinuousCDF, Normal};

@@ -46,6 +46,21 @@ pub struct FanChart {
     pub periods: Vec<FanPeriod>,
     /// The budget of each period (empty: none), drawn as a line, stepping where it changes.
     pub budget: Vec<f64>,
+    /// Other series drawn over the fan (e.g. a stress case's median), one value per period.
+    pub lines: Vec<FanLine>,
+}
+
+/// A series drawn over the fan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FanLine {
+    /// Name in the legend.
+    pub name: String,
+    /// One value per period.
+    pub values: Vec<f64>,
+    /// Drawn dashed (e.g. a P90 beside a solid median of the same colour).
+    pub dashed: bool,
+    /// Which colour of the palette (lines of one case share it).
+    pub colour: usize,
 }
 
 impl Chart for FanChart {
@@ -63,6 +78,19 @@ impl Chart for FanChart {
                 .flat_map(|p| [&p.p5, &p.p25, &p.p50, &p.p75, &p.p95]),
         )?;
         all_finite(self.budget.iter())?;
+        all_finite(self.lines.iter().flat_map(|l| &l.values))?;
+        if let Some(l) = self
+            .lines
+            .iter()
+            .find(|l| l.values.len() != self.periods.len())
+        {
+            return Err(format!(
+                "line `{}`: expected a value per period ({}), found {}",
+                l.name,
+                self.periods.len(),
+                l.values.len()
+            ));
+        }
         if !self.budget.is_empty() && self.budget.len() != self.periods.len() {
             return Err(format!(
                 "expected a budget per period ({}), found {}",
@@ -86,7 +114,12 @@ impl Chart for FanChart {
         DB::ErrorType: 'static,
     {
         let n = self.periods.len();
-        let data_top = self.periods.iter().map(|p| p.p95).fold(0.0, f64::max);
+        let data_top = self
+            .periods
+            .iter()
+            .map(|p| p.p95)
+            .chain(self.lines.iter().flat_map(|l| l.values.iter().copied()))
+            .fold(0.0, f64::max);
         // A budget far above every band (more than BUDGET_HEADROOM times the highest P95) is
         // named in the title instead of stretching the axis until the bands are flat lines
         // (or, for a budget near f64::MAX, until the axis is infinite); in a schedule, only the
@@ -180,6 +213,29 @@ impl Chart for FanChart {
             .legend(|(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], style::PRIMARY.stroke_width(3))
             });
+        for line in &self.lines {
+            // The palette's first colour is the fan's own.
+            let colour = style::series_colour(line.colour + 1);
+            let points: Vec<(f64, f64)> = line
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| (i as f64, v))
+                .collect();
+            let dashed = line.dashed;
+            let drawn = if dashed {
+                chart.draw_series(DashedLineSeries::new(points, 6, 4, colour.stroke_width(2)))?
+            } else {
+                chart.draw_series(LineSeries::new(points, colour.stroke_width(2)))?
+            };
+            drawn.label(line.name.clone()).legend(move |(x, y)| {
+                if dashed {
+                    PathElement::new(vec![(x, y), (x + 8, y)], colour.stroke_width(2))
+                } else {
+                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+                }
+            });
+        }
         let drawn: Vec<f64> = shown.iter().flatten().copied().collect();
         if let Some(&first) = drawn.first() {
             // The drawn budgets' range (a month far above is named in the title).

@@ -135,6 +135,16 @@ pub fn significant(v: f64, digits: i32) -> String {
     }
 }
 
+/// A value for people: thousands separated from 1,000 up, else three significant digits
+/// (`4,283`, `0.0319`, `11.4`).
+pub fn readable(v: f64) -> String {
+    if v.is_finite() && v.abs() >= 1000.0 {
+        crate::text::thousands(v)
+    } else {
+        significant(v, 3)
+    }
+}
+
 /// Axis description: `text` followed by the unit, e.g. `Cost per task ($)`.
 pub fn axis_label(text: &str, unit: Unit) -> String {
     match unit.suffix() {

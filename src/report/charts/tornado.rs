@@ -95,14 +95,19 @@ impl Chart for Tornado {
             let base = n - i as f64 - 1.0;
             let (y0, y1) = (base + 0.1, base + 0.55);
             // Low side in the secondary colour, high side in the primary one.
-            for (value, colour) in [
-                (bar.low, style::series_colour(1)),
-                (bar.high, style::PRIMARY),
+            for (value, colour, name) in [
+                (bar.low, style::series_colour(1), "input at its low value"),
+                (bar.high, style::PRIMARY, "input at its high value"),
             ] {
-                chart.draw_series(std::iter::once(Rectangle::new(
+                let drawn = chart.draw_series(std::iter::once(Rectangle::new(
                     [(self.base.min(value), y0), (self.base.max(value), y1)],
                     colour.filled(),
                 )))?;
+                if i == 0 {
+                    drawn.label(name).legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 20, y + 5)], colour.filled())
+                    });
+                }
             }
             chart.draw_series(std::iter::once(Text::new(
                 format!(
@@ -115,10 +120,22 @@ impl Chart for Tornado {
                 style::small_font().color(&style::INK),
             )))?;
         }
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(self.base, 0.0), (self.base, n)],
-            style::INK.stroke_width(2),
-        )))?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(self.base, 0.0), (self.base, n)],
+                style::INK.stroke_width(2),
+            )))?
+            .label(format!("every input uncertain: {}", unit.format(self.base)))
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], style::INK.stroke_width(2))
+            });
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font(style::small_font().color(&style::INK))
+            .background_style(style::BACKGROUND.mix(0.85))
+            .border_style(style::GRID)
+            .draw()?;
         Ok(())
     }
 }
@@ -150,6 +167,10 @@ mod tests {
         };
         let svg = super::super::render_svg(&t).unwrap();
         assert!(svg.contains("What drives the bill"));
+        // The legend says which side is which and what the line is.
+        assert!(svg.contains("input at its low value"));
+        assert!(svg.contains("input at its high value"));
+        assert!(svg.contains("every input uncertain: $100"));
         let mut bad = t.clone();
         bad.bars[0].low = f64::NAN;
         assert!(super::super::render_svg(&bad).is_err());
