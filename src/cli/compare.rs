@@ -87,6 +87,7 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
         report::compare::write_charts(run_dir.staging(), &result)
             .map_err(|e| anyhow!("cannot write the charts: {e}"))?,
     );
+    files.push("report.html".into());
     files.push("manifest.json".into());
     let mut manifest = Manifest {
         tool: "tokencast",
@@ -105,6 +106,16 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
         wall_time_seconds: clock.elapsed().as_secs_f64(),
         files,
     };
+    let page = report::compare_page::render(&report::compare_page::ComparePage {
+        name: &scenario.name,
+        description: scenario.spec.scenario.description.as_deref().unwrap_or(""),
+        seats: billing.workload.seats,
+        schemes: &setup.schemes,
+        comparison: &result,
+        manifest: &manifest,
+    })
+    .map_err(|e| anyhow!("cannot draw the report's charts: {e}"))?;
+    run_dir.stage_file("report.html", page.as_bytes())?;
     let published = run_dir.publish(&mut manifest)?;
     note_removed(&out_dir, &published);
     let files = published.files;

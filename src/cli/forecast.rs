@@ -398,9 +398,21 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
         );
         note.push_str(" and sweep.png / sweep.svg");
     }
+    files.push("report.html".into());
     files.push("manifest.json".into());
     let wall = clock.elapsed().as_secs_f64();
     let mut manifest = args.common.manifest(&f, &config, &run_dir, wall, files);
+    let page = report::sweep_page::render(&report::sweep_page::SweepPage {
+        name: &f.name,
+        description: f.spec.forecast.description.as_deref().unwrap_or(""),
+        axes: &axes,
+        points: &points,
+        replaced: &replaced,
+        manifest: &manifest,
+    })
+    .context("cannot draw the report's chart")?;
+    run_dir.stage_file("report.html", page.as_bytes())?;
+    note.push_str(" and report.html");
     let published = run_dir.publish(&mut manifest).map_err(dir_failure)?;
     note_removed(&out_dir, &published);
     print_stdout(&format!(

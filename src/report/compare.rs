@@ -212,6 +212,18 @@ pub fn write_files(dir: &Path, c: &Comparison) -> io::Result<Vec<String>> {
 
 /// Writes the overlaid CDF of the period's bill and the break-even chart (PNG and SVG).
 pub fn write_charts(dir: &Path, c: &Comparison) -> Result<Vec<String>, ChartError> {
+    let mut files = Vec::new();
+    if let Some(cdf) = cdf_chart(c) {
+        files.extend(charts::write_chart(dir, &cdf)?);
+    }
+    if let Some(chart) = break_even_chart(c) {
+        files.extend(charts::write_chart(dir, &chart)?);
+    }
+    Ok(files)
+}
+
+/// The overlaid CDFs of the period's bill under each scheme (none without periods).
+pub fn cdf_chart(c: &Comparison) -> Option<CdfOverlay> {
     let series = c
         .schemes
         .iter()
@@ -231,51 +243,51 @@ pub fn write_charts(dir: &Path, c: &Comparison) -> Result<Vec<String>, ChartErro
         })
         .filter(|s| !s.points.is_empty())
         .collect::<Vec<_>>();
-    let mut files = Vec::new();
-    if !series.is_empty() {
-        let cdf = CdfOverlay {
-            stem: "compare_cdf".into(),
-            title: "Period bill under each billing scheme (same simulated usage)".into(),
-            x_description: "Bill per period".into(),
-            unit: Unit::Usd,
-            x_scale: Scale::Linear,
-            series,
-        };
-        files.extend(charts::write_chart(dir, &cdf)?);
+    (!series.is_empty()).then(|| CdfOverlay {
+        stem: "compare_cdf".into(),
+        title: "Period bill under each billing scheme (same simulated usage)".into(),
+        x_description: "Bill per period".into(),
+        unit: Unit::Usd,
+        x_scale: Scale::Linear,
+        series,
+    })
+}
+
+/// Each scheme's mean bill against tasks per seat with 95% bands (none without a sweep of
+/// two points or more).
+pub fn break_even_chart(c: &Comparison) -> Option<charts::BreakEven> {
+    if c.sweep.len() < 2 {
+        return None;
     }
-    if c.sweep.len() >= 2 {
-        let lines = c
-            .schemes
-            .iter()
-            .enumerate()
-            .map(|(i, s)| CostLine {
-                name: s.name.clone(),
-                points: c
-                    .sweep
-                    .iter()
-                    .map(|p| (p.tasks_per_seat, p.cost_usd[i].mean))
-                    .collect(),
-                band: c
-                    .sweep
-                    .iter()
-                    .map(|p| {
-                        let m = p.cost_usd[i];
-                        (p.tasks_per_seat, m.mean - 1.96 * m.se, m.mean + 1.96 * m.se)
-                    })
-                    .collect(),
-            })
-            .collect();
-        let chart = charts::BreakEven {
-            stem: "compare_break_even".into(),
-            title: "Mean bill per period against tasks per seat (95% bands)".into(),
-            x_description: "Tasks per seat per period".into(),
-            x_unit: Unit::Count,
-            y_description: "Bill per period".into(),
-            y_unit: Unit::Usd,
-            lines,
-            limit: None,
-        };
-        files.extend(charts::write_chart(dir, &chart)?);
-    }
-    Ok(files)
+    let lines = c
+        .schemes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| CostLine {
+            name: s.name.clone(),
+            points: c
+                .sweep
+                .iter()
+                .map(|p| (p.tasks_per_seat, p.cost_usd[i].mean))
+                .collect(),
+            band: c
+                .sweep
+                .iter()
+                .map(|p| {
+                    let m = p.cost_usd[i];
+                    (p.tasks_per_seat, m.mean - 1.96 * m.se, m.mean + 1.96 * m.se)
+                })
+                .collect(),
+        })
+        .collect();
+    Some(charts::BreakEven {
+        stem: "compare_break_even".into(),
+        title: "Mean bill per period against tasks per seat (95% bands)".into(),
+        x_description: "Tasks per seat per period".into(),
+        x_unit: Unit::Count,
+        y_description: "Bill per period".into(),
+        y_unit: Unit::Usd,
+        lines,
+        limit: None,
+    })
 }

@@ -6,6 +6,7 @@
 mod atomic;
 pub mod charts;
 pub mod compare;
+pub mod compare_page;
 mod dir_lock;
 pub mod focus;
 pub mod focus_charges;
@@ -23,6 +24,7 @@ pub mod page;
 mod run_charts;
 pub mod run_dir;
 pub mod run_files;
+pub mod sweep_page;
 mod table;
 mod trials_csv;
 

@@ -1,0 +1,230 @@
+//! `report.html` of `tokencast compare`: the billing schemes priced on the same simulated
+//! usage, for an analyst to forward. The verdict in words (the cheapest scheme on average, how
+//! sure that is, the break-evens), the schemes side by side, the paired differences, both
+//! charts inline, what each scheme is, and the footer.
+
+use super::charts::ChartError;
+use super::compare::{break_even_chart, cdf_chart};
+use super::html::escape;
+use super::manifest::Manifest;
+use super::page::{self, Figure, pct_se, table, usd, usd_se, words};
+use crate::engine::compare::{Comparison, NamedScheme};
+use crate::forecast::describe;
+
+/// What the page shows.
+pub struct ComparePage<'a> {
+    /// The scenario's name.
+    pub name: &'a str,
+    /// Its description (may be empty).
+    pub description: &'a str,
+    /// Seats of the workload.
+    pub seats: u32,
+    /// The schemes as configured, in the comparison's order.
+    pub schemes: &'a [NamedScheme],
+    /// The comparison.
+    pub comparison: &'a Comparison,
+    /// The run's manifest.
+    pub manifest: &'a Manifest,
+}
+
+/// Draws the page's charts and renders it.
+pub fn render(p: &ComparePage) -> Result<String, ChartError> {
+    let c = p.comparison;
+    let mut figures = Vec::new();
+    if let Some(cdf) = cdf_chart(c) {
+        figures.push(Figure::new(
+            &cdf,
+            "For each bill x, the share of simulated periods that cost at most x under each scheme: the curve furthest left is cheapest; where curves cross, which scheme is cheaper depends on the period.",
+        )?);
+    }
+    if let Some(chart) = break_even_chart(c) {
+        figures.push(Figure::new(
+            &chart,
+            "Each scheme's mean bill as usage per seat varies (95% bands): where two lines cross, the schemes break even.",
+        )?);
+    }
+    let mut html = page::head(
+        p.name,
+        p.description,
+        &format!(
+            "Billing schemes compared on the same simulated usage: {} periods of {} seats, tasks per period {} (P50 {}, P90 {}).",
+            crate::text::thousands(c.periods as f64),
+            crate::text::thousands(p.seats as f64),
+            crate::text::thousands(c.tasks.mean),
+            crate::text::thousands(c.tasks.p50),
+            crate::text::thousands(c.tasks.p90)
+        ),
+    );
+    html.push_str("<h2>The answer</h2>\n<div class=\"verdict\">");
+    let cheapest = c
+        .schemes
+        .iter()
+        .min_by(|a, b| a.cost_usd.mean.total_cmp(&b.cost_usd.mean));
+    if let Some(best) = cheapest {
+        html.push_str(&format!(
+            "<p>On average the cheapest scheme for this usage is <b>{}</b>, at {} a period.</p>",
+            escape(&words(&best.name)),
+            usd_se(best.cost_usd.mean, best.cost_usd.se)
+        ));
+        let mut against = Vec::new();
+        for pair in &c.pairs {
+            let (other, p_best) = if pair.a == best.name {
+                (&pair.b, pair.p_a_cheaper)
+            } else if pair.b == best.name {
+                (
+                    &pair.a,
+                    crate::engine::compare::MeanSe {
+                        mean: 1.0 - pair.p_a_cheaper.mean,
+                        se: pair.p_a_cheaper.se,
+                    },
+                )
+            } else {
+                continue;
+            };
+            let saving = if pair.a == best.name {
+                -pair.difference_usd.mean
+            } else {
+                pair.difference_usd.mean
+            };
+            against.push(format!(
+                "<li>than {}: cheaper in {} of periods, by {} ± {} a period on average</li>",
+                escape(&words(other)),
+                pct_se(p_best.mean, p_best.se),
+                usd(saving),
+                super::forecast::money(pair.difference_usd.se)
+            ));
+        }
+        if !against.is_empty() {
+            html.push_str(&format!("<ul>{}</ul>", against.join("")));
+        }
+    }
+    for b in &c.break_even {
+        let text = match (b.tasks_per_seat, b.bracket) {
+            (Some(x), Some(_)) => format!(
+                "{} and {} break even at {:.1} tasks per seat per period; {}.",
+                words(&b.scheme),
+                words(&b.baseline),
+                x,
+                words(&b.note)
+            ),
+            _ => format!(
+                "{} against {}: {}.",
+                words(&b.scheme),
+                words(&b.baseline),
+                words(&b.note)
+            ),
+        };
+        html.push_str(&format!("<p>{}</p>", escape(&text)));
+    }
+    html.push_str("</div>\n");
+
+    html.push_str("<h2>The schemes side by side</h2>\n");
+    let rows: Vec<Vec<String>> = c
+        .schemes
+        .iter()
+        .map(|s| {
+            let mut notes = Vec::new();
+            if s.overage_usd.mean > 0.0 {
+                notes.push(format!(
+                    "overage {}",
+                    usd_se(s.overage_usd.mean, s.overage_usd.se)
+                ));
+            }
+            if s.unused_commitment_usd.mean > 0.0 {
+                notes.push(format!(
+                    "unused commitment {}",
+                    usd_se(s.unused_commitment_usd.mean, s.unused_commitment_usd.se)
+                ));
+            }
+            if s.throttled_tasks.mean > 0.0 {
+                notes.push(format!(
+                    "{} tasks a period throttled",
+                    crate::text::thousands(s.throttled_tasks.mean)
+                ));
+            }
+            if s.kind == "compute_hours" {
+                notes.push(format!(
+                    "{} units, utilisation {}",
+                    crate::text::thousands(s.units.mean),
+                    pct_se(s.utilisation.mean, s.utilisation.se)
+                ));
+            } else if s.units.mean > 0.0 {
+                notes.push(format!(
+                    "{} consumption units",
+                    crate::text::thousands(s.units.mean)
+                ));
+            }
+            vec![
+                escape(&words(&s.name)),
+                escape(&words(s.kind)),
+                usd_se(s.cost_usd.mean, s.cost_usd.se),
+                usd(s.cost_usd.p50),
+                usd(s.cost_usd.p90),
+                usd(s.cost_usd.p99),
+                format!("<div class=\"wrap\">{}</div>", escape(&notes.join("; "))),
+            ]
+        })
+        .collect();
+    html.push_str(&table(
+        &[
+            "scheme",
+            "kind",
+            "bill a period ± SE",
+            "P50",
+            "P90",
+            "P99",
+            "of which",
+        ],
+        &rows,
+    ));
+    if let Some(f) = figures.first() {
+        html.push_str(&f.html());
+    }
+    html.push_str("<h2>Paired differences</h2>\n");
+    let rows: Vec<Vec<String>> = c
+        .pairs
+        .iter()
+        .map(|pair| {
+            vec![
+                escape(&format!("{} − {}", words(&pair.a), words(&pair.b))),
+                usd_se(pair.difference_usd.mean, pair.difference_usd.se),
+                pct_se(pair.p_a_cheaper.mean, pair.p_a_cheaper.se),
+            ]
+        })
+        .collect();
+    html.push_str(&table(
+        &["a − b", "difference a period ± SE", "P(a cheaper)"],
+        &rows,
+    ));
+    html.push_str("<p class=\"note\">Every scheme bills the same simulated periods (common random numbers), so a difference's standard error is that of the paired differences, far smaller than either bill's spread.</p>\n");
+    if figures.len() > 1 {
+        html.push_str("<h2>Break-even</h2>\n");
+        html.push_str(&figures[1].html());
+    }
+    html.push_str("<h2>Assumptions</h2>\n<ul class=\"assumptions\">");
+    for s in p.schemes {
+        html.push_str(&format!(
+            "<li><b>{}</b> ({}): {}.</li>",
+            escape(&words(&s.name)),
+            escape(&words(s.scheme.kind())),
+            escape(&describe::scheme(&s.scheme))
+        ));
+    }
+    html.push_str("</ul>\n");
+    html.push_str(&page::footer(
+        p.manifest,
+        &format!(
+            "Means ± their standard error over {} simulated periods; percentiles are the periods' order statistics; probabilities ± their standard error. {}",
+            crate::text::thousands(c.periods as f64),
+            if c.sweep.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "The break-even sweep reruns the usage at {} levels of tasks per seat.",
+                    c.sweep.len()
+                )
+            }
+        ),
+    ));
+    Ok(html)
+}

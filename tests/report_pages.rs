@@ -1,0 +1,212 @@
+//! `compare` and `sweep` write `report.html` too: self-contained pages whose figures are those
+//! of compare.json and sweep.csv, in words and with thousands separators, rendered in headless
+//! Chromium with every chart laid out at a real size.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+mod common;
+use common::browser::{chromium_or_skip, dump_dom, probed_sizes, screenshot, with_size_probe};
+
+fn tokencast() -> Command {
+    let mut cmd = Command::cargo_bin("tokencast").expect("the binary is built");
+    cmd.env_remove("RUST_LOG");
+    cmd
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `1234567.4` → `1,234,567`, written independently of the tool's formatter.
+fn grouped(v: f64) -> String {
+    let digits = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn self_contained(html: &str) {
+    for bad in ["<script", " src=", " href=", "@import", "url("] {
+        assert!(!html.contains(bad), "the page holds {bad}");
+    }
+}
+
+/// Every chart of `page` is laid out at a real size in Chromium, in this order.
+fn renders(page: &Path, charts: &[&str], test: &str) {
+    let Some(browser) = chromium_or_skip(test) else {
+        return;
+    };
+    screenshot(&browser, page, &page.with_file_name("shot.png"), 1100, 2000);
+    let sizes = probed_sizes(&dump_dom(&browser, &with_size_probe(page)));
+    let ids: Vec<&str> = sizes.iter().map(|(id, _, _)| id.as_str()).collect();
+    assert_eq!(ids, charts);
+    for (id, w, h) in sizes {
+        assert!(w >= 600 && h >= 300, "{id} drawn at {w}x{h}");
+    }
+}
+
+#[test]
+fn the_compare_report_states_the_cheapest_scheme_and_every_pair_as_compare_json() {
+    // The bundled comparison with a short break-even sweep (the full one takes a minute).
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(root().join("scenarios/pricing-comparison.toml")).unwrap();
+    let text = text.replace(
+        "sweep = { min = 25, max = 400, points = 16, periods = 100 }",
+        "sweep = { min = 50, max = 300, points = 4, periods = 20 }",
+    );
+    assert!(text.contains("points = 4"), "the sweep line moved");
+    let file = dir.path().join("pricing-comparison.toml");
+    fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    tokencast()
+        .arg("compare")
+        .arg(&file)
+        .args(["--periods", "100", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    let c: Value =
+        serde_json::from_str(&fs::read_to_string(out.join("compare.json")).unwrap()).unwrap();
+    let manifest: Value =
+        serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert!(
+        manifest["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "report.html")
+    );
+    self_contained(&html);
+    assert!(html.contains("<h1>pricing-comparison</h1>"));
+    assert!(html.contains("100 simulated futures (trials), seed"));
+    // The cheapest scheme by mean, named in words, with its mean ± SE.
+    let schemes = c["schemes"].as_array().unwrap();
+    let cheapest = schemes
+        .iter()
+        .min_by(|a, b| {
+            a["cost_usd"]["mean"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["cost_usd"]["mean"].as_f64().unwrap())
+        })
+        .unwrap();
+    let name = cheapest["name"].as_str().unwrap().replace('_', " ");
+    assert!(html.contains(&format!(
+        "the cheapest scheme for this usage is <b>{name}</b>, at ${} ±",
+        grouped(cheapest["cost_usd"]["mean"].as_f64().unwrap())
+    )));
+    // Every scheme's percentiles and every pair's difference and P(a cheaper).
+    for s in schemes {
+        for k in ["p50", "p90", "p99"] {
+            let v = s["cost_usd"][k].as_f64().unwrap();
+            assert!(
+                html.contains(&format!("${}", grouped(v))),
+                "{} {k}",
+                s["name"]
+            );
+        }
+    }
+    for p in c["pairs"].as_array().unwrap() {
+        let d = p["difference_usd"]["mean"].as_f64().unwrap();
+        let sign = if d < 0.0 && grouped(d) != "0" {
+            "−"
+        } else {
+            ""
+        };
+        let words = |k: &str| p[k].as_str().unwrap().replace('_', " ");
+        let row = format!(
+            "<td>{} − {}</td><td>{sign}${}",
+            words("a"),
+            words("b"),
+            grouped(d)
+        );
+        assert!(html.contains(&row), "{row}");
+        let q = format!(
+            "{:.1}% ± {:.1}%",
+            100.0 * p["p_a_cheaper"]["mean"].as_f64().unwrap(),
+            100.0 * p["p_a_cheaper"]["se"].as_f64().unwrap()
+        );
+        assert!(html.contains(&q), "{q}");
+    }
+    // Break-evens in words, and what each scheme is.
+    for b in c["break_even"].as_array().unwrap() {
+        if let Some(x) = b["tasks_per_seat"].as_f64() {
+            assert!(html.contains(&format!("break even at {x:.1} tasks per seat per period")));
+        }
+    }
+    assert!(html.contains(">Assumptions<"));
+    assert!(
+        html.contains("$5,000/month committed"),
+        "scheme terms in words"
+    );
+    renders(
+        &out.join("report.html"),
+        &["compare_cdf", "compare_break_even"],
+        "the_compare_report_states_the_cheapest_scheme_and_every_pair_as_compare_json",
+    );
+}
+
+#[test]
+fn the_sweep_report_gives_every_point_as_sweep_csv_and_names_the_replaced_distribution() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    tokencast()
+        .arg("sweep")
+        .arg(root().join("scenarios/org-forecast.toml"))
+        .args([
+            "--param",
+            "usage.tasks_per_day=2,5",
+            "--trials",
+            "200",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    self_contained(&html);
+    let csv = fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let f = |name: &str| cells[col(name)].parse::<f64>().unwrap();
+        let row = format!(
+            "<td>{}</td><td>${} ± {}</td><td>${}</td><td>${}</td>",
+            cells[0],
+            grouped(f("year1_mean")),
+            grouped(f("year1_se")),
+            grouped(f("year1_p50")),
+            grouped(f("year1_p90"))
+        );
+        assert!(html.contains(&row), "{row}");
+        let p = format!(
+            "{:.1}% ± {:.1}%",
+            100.0 * f("p_any_month_over_budget"),
+            100.0 * f("p_any_month_over_budget_se")
+        );
+        assert!(html.contains(&p), "{p}");
+    }
+    assert!(html.contains("Tasks per active user per working day"));
+    assert!(
+        html.contains("is uncertain in the file"),
+        "the replaced distribution"
+    );
+    assert!(html.contains("Expected spend in 2027 ranges from"));
+    renders(
+        &out.join("report.html"),
+        &["sweep"],
+        "the_sweep_report_gives_every_point_as_sweep_csv_and_names_the_replaced_distribution",
+    );
+}
