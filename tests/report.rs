@@ -43,6 +43,14 @@ fn run_writes_every_chart_and_the_report() {
     let dir = tempfile::tempdir().unwrap();
     run_reference(dir.path(), &[]);
     let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
+    // Figures read with thousands separators (mean tokens per task, trials).
+    assert!(html.contains("20,000 trials, seed 3"), "trials grouped");
+    let tokens = html
+        .split("<td>")
+        .filter_map(|c| c.split('<').next())
+        .filter(|c| c.len() >= 5 && c.bytes().all(|b| b.is_ascii_digit()))
+        .collect::<Vec<_>>();
+    assert!(tokens.is_empty(), "numbers without separators: {tokens:?}");
     let summary: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.path().join("summary.json")).unwrap())
             .unwrap();

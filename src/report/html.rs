@@ -43,12 +43,39 @@ th:first-child,td:first-child{text-align:left}figure{margin:1.5em 0}figure svg{w
 figcaption{color:#555;font-size:0.9em}.note{color:#555}code{font-size:0.9em}";
 
 fn usd(v: f64) -> String {
-    format!("${}", crate::report::charts::style::significant(v, 4))
+    format!(
+        "${}",
+        grouped(crate::report::charts::style::significant(v, 4))
+    )
+}
+
+/// Thousands separators in the whole part of a written number: `190230.5` → `190,230.5`.
+fn grouped(s: String) -> String {
+    let (sign, rest) = match s.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", s.as_str()),
+    };
+    let (whole, frac) = rest.split_at(rest.find('.').unwrap_or(rest.len()));
+    if whole.len() <= 3 || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return s;
+    }
+    let mut out = String::from(sign);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out.push_str(frac);
+    out
 }
 
 /// A standard error: two significant digits are all it supports.
 fn usd_se(v: f64) -> String {
-    format!("${}", crate::report::charts::style::significant(v, 2))
+    format!(
+        "${}",
+        grouped(crate::report::charts::style::significant(v, 2))
+    )
 }
 
 fn figure_row(
@@ -72,12 +99,12 @@ fn figure_row(
 
 /// A count (calls, tokens) to four significant digits.
 fn count(v: f64) -> String {
-    crate::report::charts::style::significant(v, 4)
+    grouped(crate::report::charts::style::significant(v, 4))
 }
 
 /// A count's standard error to two significant digits.
 fn count_se(v: f64) -> String {
-    crate::report::charts::style::significant(v, 2)
+    grouped(crate::report::charts::style::significant(v, 2))
 }
 
 /// The token kinds shown in the breakdown tables: those some task used, with their headers.
@@ -166,7 +193,7 @@ pub fn render(page: &ReportPage) -> String {
     }
     html.push_str(&format!(
         "<p class=\"note\">{} trials, seed {}.{}</p>\n",
-        s.trials,
+        crate::text::thousands(s.trials as f64),
         s.seed,
         page.trials_note
             .as_ref()
@@ -255,7 +282,7 @@ pub fn render(page: &ReportPage) -> String {
         escape(&m.scenario_path),
         escape(&m.scenario_sha256),
         m.seed,
-        m.trials,
+        crate::text::thousands(m.trials as f64),
         escape(&m.started_at)
     ));
     html.push_str("</body></html>\n");
@@ -266,5 +293,19 @@ pub(crate) fn strip_xml_declaration(svg: &str) -> &str {
     match svg.find("<svg") {
         Some(i) => &svg[i..],
         None => svg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn whole_parts_get_thousands_separators() {
+        assert_eq!(grouped("190230".into()), "190,230");
+        assert_eq!(grouped("1234.5".into()), "1,234.5");
+        assert_eq!(grouped("-1234567".into()), "-1,234,567");
+        assert_eq!(grouped("999.25".into()), "999.25");
+        assert_eq!(grouped("inf".into()), "inf");
     }
 }
