@@ -39,21 +39,6 @@ pub fn pct_se(p: f64, se: f64) -> String {
     format!("{} ± {}", pct(p), pct(se))
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// `2027-03` → `March 2027`; anything else unchanged.
 pub fn month_words(period: &str) -> String {
     let parsed = period
@@ -61,7 +46,7 @@ pub fn month_words(period: &str) -> String {
         .and_then(|(y, m)| Some((y, m.parse::<usize>().ok()?)))
         .filter(|(_, m)| (1..=12).contains(m));
     match parsed {
-        Some((y, m)) => format!("{} {y}", MONTHS[m - 1]),
+        Some((y, m)) => format!("{} {y}", crate::forecast::fiscal::MONTH_NAMES[m - 1]),
         None => period.to_string(),
     }
 }

@@ -113,7 +113,6 @@ impl Chart for FanChart {
         DB: DrawingBackend,
         DB::ErrorType: 'static,
     {
-        let n = self.periods.len();
         let data_top = self
             .periods
             .iter()
@@ -154,37 +153,18 @@ impl Chart for FanChart {
         };
         let top = shown.iter().flatten().copied().fold(data_top, f64::max);
         let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
-        let mut chart = ChartBuilder::on(area)
-            .caption(&title, style::title_font().color(&style::INK))
-            .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(84)
-            .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..y_max)?;
-        let unit = self.unit;
-        let y_fmt = move |v: &f64| unit.format(*v);
         let labels: Vec<String> = self.periods.iter().map(|p| p.label.clone()).collect();
-        let x_fmt = move |v: &f64| {
-            let i = v.round();
-            if (v - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
-        chart
-            .configure_mesh()
-            .x_desc(self.x_description.clone())
-            .y_desc(style::axis_label(&self.y_description, unit))
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .x_labels(n.min(13))
-            .y_labels(8)
-            .axis_desc_style(style::label_font().color(&style::INK))
-            .label_style(style::small_font().color(&style::INK))
-            .bold_line_style(style::GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(style::INK)
-            .draw()?;
+        let unit = self.unit;
+        let mut chart = period_axes(
+            area,
+            &title,
+            &labels,
+            &self.x_description,
+            &self.y_description,
+            unit,
+            y_max,
+            true,
+        )?;
         let at = |f: fn(&FanPeriod) -> f64| -> Vec<(f64, f64)> {
             self.periods
                 .iter()
@@ -285,4 +265,63 @@ impl Chart for FanChart {
             .draw()?;
         Ok(())
     }
+}
+
+/// Axes over periods (one tick label per period, at most 13 shown) from 0 to `y_max` in
+/// `unit`, with the chart's title: the frame of the fan chart and of [`super::MonthlyBars`].
+#[allow(clippy::too_many_arguments)]
+pub(super) fn period_axes<'a, DB>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    labels: &[String],
+    x_description: &str,
+    y_description: &str,
+    unit: Unit,
+    y_max: f64,
+    x_grid: bool,
+) -> Result<
+    ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    Box<dyn std::error::Error + Send + Sync>,
+>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let n = labels.len();
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, style::title_font().color(&style::INK))
+        .margin(16)
+        .x_label_area_size(56)
+        .y_label_area_size(84)
+        .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..y_max)?;
+    let y_fmt = move |v: &f64| unit.format(*v);
+    let x_fmt = move |v: &f64| {
+        let i = v.round();
+        if (v - i).abs() < 1e-6 && i >= 0.0 {
+            labels.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(x_description)
+        .y_desc(style::axis_label(y_description, unit))
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .x_labels(n.min(13))
+        .y_labels(8)
+        .axis_desc_style(style::label_font().color(&style::INK))
+        .label_style(style::small_font().color(&style::INK))
+        .bold_line_style(style::GRID)
+        .light_line_style(TRANSPARENT)
+        .axis_style(style::INK);
+    if !x_grid {
+        mesh.disable_x_mesh();
+    }
+    mesh.draw()?;
+    Ok(chart)
 }

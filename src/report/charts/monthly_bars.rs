@@ -93,38 +93,17 @@ impl Chart for MonthlyBars {
             (_, true) => top * 1.15,
             (_, false) => 1.0,
         };
-        let mut chart = ChartBuilder::on(area)
-            .caption(&self.title, style::title_font().color(&style::INK))
-            .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(84)
-            .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..y_max)?;
         let unit = self.unit;
-        let y_fmt = move |v: &f64| unit.format(*v);
-        let labels = self.periods.clone();
-        let x_fmt = move |v: &f64| {
-            let i = v.round();
-            if (v - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
-        chart
-            .configure_mesh()
-            .x_desc(self.x_description.clone())
-            .y_desc(style::axis_label(&self.y_description, unit))
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .x_labels(n.min(13))
-            .y_labels(8)
-            .disable_x_mesh()
-            .axis_desc_style(style::label_font().color(&style::INK))
-            .label_style(style::small_font().color(&style::INK))
-            .bold_line_style(style::GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(style::INK)
-            .draw()?;
+        let mut chart = super::fan::period_axes(
+            area,
+            &self.title,
+            &self.periods,
+            &self.x_description,
+            &self.y_description,
+            unit,
+            y_max,
+            false,
+        )?;
         let mut base = vec![0.0; n];
         for (j, s) in self.series.iter().enumerate() {
             let colour = style::series_colour(j);
