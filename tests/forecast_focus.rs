@@ -643,3 +643,66 @@ fn an_empty_name_for_a_focus_column_is_rejected_at_its_place() {
         );
     }
 }
+
+#[test]
+fn focus_1_3_adds_the_provider_and_contract_columns() {
+    use tokencast::report::focus::{
+        FOCUS_1_3_COLUMNS, FOCUS_SPEC_COLUMNS, FocusVersion, focus_columns, focus_files_of_version,
+    };
+    let org = format!("{FIXED_ORG}\n[focus]\nhost_provider = \"AWS\"\n")
+        .replace("[forecast]\n", "[forecast]\nprovider = \"Anthropic\"\n");
+    let (f, r) = run(&org, 2);
+    let v12 = focus_files(&f, &r, FocusSchemes::All, &[]);
+    let v13 = focus_files_of_version(&f, &r, FocusSchemes::All, &[], FocusVersion::V1_3);
+    let columns = focus_columns(FocusVersion::V1_3);
+    assert_eq!(
+        &columns[FOCUS_SPEC_COLUMNS..FOCUS_SPEC_COLUMNS + 4],
+        FOCUS_1_3_COLUMNS
+    );
+    assert_eq!(columns.len(), FOCUS_COLUMNS.len() + 4);
+    assert_eq!(v12.len(), v13.len());
+    let mut applied_rows = 0;
+    for (a, b) in v12.iter().zip(&v13) {
+        assert_eq!(a.name, b.name);
+        let mut reader = csv::Reader::from_reader(b.text.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(header, columns);
+        let old = rows(&a.text);
+        let new: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(old.len(), new.len());
+        for (x, r) in old.iter().zip(&new) {
+            let cell: BTreeMap<&str, &str> =
+                header.iter().map(String::as_str).zip(r.iter()).collect();
+            // Every 1.2 cell is kept.
+            for c in FOCUS_COLUMNS {
+                assert_eq!(x[*c], cell[c], "{c}");
+            }
+            assert_eq!(cell["ServiceProviderName"], "Anthropic");
+            assert_eq!(cell["HostProviderName"], "AWS");
+            // ContractApplied: on usage drawing down a spend commitment, its amortised cost.
+            let draws = x["CommitmentDiscountStatus"] == "Used"
+                && x["CommitmentDiscountCategory"] == "Spend";
+            assert_eq!(cell["ContractApplied"].is_empty(), !draws, "{x:?}");
+            assert_eq!(cell["ContractId"].is_empty(), !draws);
+            if draws {
+                applied_rows += 1;
+                assert_eq!(cell["ContractId"], "fixed/commit");
+                let json: serde_json::Value =
+                    serde_json::from_str(cell["ContractApplied"]).unwrap();
+                let entry = &json[0];
+                assert_eq!(
+                    entry["ContractCommitmentID"],
+                    "fixed/commit/committed-spend"
+                );
+                let cost = entry["ContractCommitmentAppliedCost"].as_f64().unwrap();
+                assert!((cost - num(x, "EffectiveCost")).abs() < 1e-9);
+                assert!(entry["ContractCommitmentAppliedQuantity"].is_null());
+                assert!(entry["ContractCommitmentAppliedUnit"].is_null());
+            }
+        }
+    }
+    assert_eq!(
+        applied_rows, 3,
+        "one covered row a month in the committed scheme"
+    );
+}

@@ -61,6 +61,9 @@ pub struct FocusSpec {
     pub billing_account_name: Option<String>,
     /// `ServiceName` (default: `AI coding agents`).
     pub service_name: Option<String>,
+    /// FOCUS 1.3 `HostProviderName`: who hosts the service (a cloud whose marketplace sells
+    /// the model vendor's models; default: `[forecast] provider`).
+    pub host_provider: Option<String>,
 }
 
 /// `[forecast]`.

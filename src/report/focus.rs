@@ -93,6 +93,37 @@ pub const FOCUS_COLUMNS: &[&str] = &[
     "x_Seed",
 ];
 
+/// The columns FOCUS 1.3 adds, written after the FOCUS 1.2 columns (before the `x_` columns)
+/// with `--focus-version 1.3`.
+pub const FOCUS_1_3_COLUMNS: &[&str] = &[
+    "ServiceProviderName",
+    "HostProviderName",
+    "ContractId",
+    "ContractApplied",
+];
+
+/// The FOCUS version a file follows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FocusVersion {
+    /// FOCUS 1.2 (the default: what FinOps platforms validate today).
+    #[default]
+    V1_2,
+    /// FOCUS 1.3: adds [`FOCUS_1_3_COLUMNS`].
+    V1_3,
+}
+
+/// The header of a file of `version`.
+pub fn focus_columns(version: FocusVersion) -> Vec<&'static str> {
+    let mut columns = FOCUS_COLUMNS.to_vec();
+    if version == FocusVersion::V1_3 {
+        columns.splice(
+            FOCUS_SPEC_COLUMNS..FOCUS_SPEC_COLUMNS,
+            FOCUS_1_3_COLUMNS.iter().copied(),
+        );
+    }
+    columns
+}
+
 /// Number of FOCUS (non-`x_`) columns at the start of [`FOCUS_COLUMNS`].
 pub const FOCUS_SPEC_COLUMNS: usize = 34;
 
@@ -214,6 +245,9 @@ struct Row<'a> {
 
 /// What every row of one scheme, month and statistic shares.
 struct Context<'a> {
+    version: FocusVersion,
+    host: &'a str,
+    contract: &'a str,
     account_id: &'a str,
     account_name: &'a str,
     service: &'a str,
@@ -290,6 +324,28 @@ impl Context<'_> {
             self.trials.into(),
             self.seed.into(),
         ];
+        let mut cells = cells.to_vec();
+        if self.version == FocusVersion::V1_3 {
+            // A charge that draws down a spend commitment (covered usage) is applied to that
+            // contract commitment: its amortised cost, in the billing currency.
+            let applied = match r.commitment {
+                Some((c, Some("Used"), _)) if c.terms.category == "Spend" => Some(format!(
+                    "[{{\"ContractCommitmentID\":\"{}\",\"ContractCommitmentAppliedCost\":{},\
+                     \"ContractCommitmentAppliedQuantity\":null,\"ContractCommitmentAppliedUnit\":null}}]",
+                    c.id.replace('"', "'"),
+                    decimal(effective, 6)
+                )),
+                _ => None,
+            };
+            let (contract, applied) = match applied {
+                Some(json) => (quote(self.contract), quote(&json)),
+                None => (String::new(), String::new()),
+            };
+            cells.splice(
+                FOCUS_SPEC_COLUMNS..FOCUS_SPEC_COLUMNS,
+                [quote(self.provider), quote(self.host), contract, applied],
+            );
+        }
         out.push_str(&cells.join(","));
         out.push('\n');
     }
@@ -416,6 +472,17 @@ pub fn focus_files(
     which: FocusSchemes,
     statistics: &[FocusStatistic],
 ) -> Vec<FocusFile> {
+    focus_files_of_version(f, run, which, statistics, FocusVersion::V1_2)
+}
+
+/// [`focus_files`] in FOCUS `version` (1.3 adds [`FOCUS_1_3_COLUMNS`]).
+pub fn focus_files_of_version(
+    f: &Forecast,
+    run: &ForecastRun,
+    which: FocusSchemes,
+    statistics: &[FocusStatistic],
+    version: FocusVersion,
+) -> Vec<FocusFile> {
     let model = &f.model;
     let meta = &f.spec.forecast;
     let focus = &f.spec.focus;
@@ -433,6 +500,10 @@ pub fn focus_files(
         .billing_account_name
         .clone()
         .unwrap_or_else(|| f.name.clone());
+    let host = focus
+        .host_provider
+        .clone()
+        .unwrap_or_else(|| provider.clone());
     let service = focus
         .service_name
         .clone()
@@ -494,7 +565,7 @@ pub fn focus_files(
                 n
             }
         };
-        let mut text = FOCUS_COLUMNS.join(",");
+        let mut text = focus_columns(version).join(",");
         text.push('\n');
         files.push((
             s,
@@ -533,7 +604,11 @@ pub fn focus_files(
                 FocusStatistic::Mean => mean_split(f, run, *s, m),
                 st => percentile_split(&per_trial, st.key()),
             };
+            let contract = format!("{}/{}", f.name, file.scheme);
             let c = Context {
+                version,
+                host: &host,
+                contract: &contract,
                 account_id: &account_id,
                 account_name: &account_name,
                 service: &service,
