@@ -9,6 +9,8 @@ pub mod compare;
 mod dir_lock;
 pub mod focus;
 pub mod focus_charges;
+pub mod focus_rows;
+pub mod focus_skus;
 pub mod forecast;
 pub mod forecast_extras;
 pub mod forecast_schemes;
