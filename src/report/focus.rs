@@ -622,4 +622,16 @@ mod tests {
         assert_eq!(decimal(12345678901.25, 2), "12345678901.25");
         assert_eq!(decimal(-0.0, 2), "0.00");
     }
+
+    #[test]
+    fn the_percentile_trial_is_the_nearest_rank() {
+        let bills = [5.0, 1.0, 3.0, 2.0, 4.0];
+        // ceil(0.5 × 5) = 3rd smallest (3.0, trial 2); ceil(0.9 × 5) = 5th (5.0, trial 0).
+        assert_eq!(percentile_trial(&bills, 0.5), 2);
+        assert_eq!(percentile_trial(&bills, 0.9), 0);
+        assert_eq!(percentile_trial(&bills, 0.99), 0);
+        assert_eq!(percentile_trial(&[7.0], 0.5), 0);
+        // Ties go to the earlier trial.
+        assert_eq!(percentile_trial(&[1.0, 1.0], 0.5), 0);
+    }
 }
