@@ -8,13 +8,15 @@
 //! one bill: `focus.csv` the headline scheme's mean (summing it gives the forecast's mean bill,
 //! month by month and overall); `focus-p50.csv`, `focus-p90.csv`, `focus-p99.csv` the headline's
 //! percentile splits when asked for ([`FocusStatistic`]); `focus-<scheme>.csv` the mean of each
-//! other scheme with [`FocusSchemes::All`]. A percentile file is each month's row-by-row
-//! percentile over the first `detail_trials` trials: its rows do not add up to that percentile
-//! of the bill (percentiles do not add), which its descriptions and `x_Statistic` say.
+//! other scheme with [`FocusSchemes::All`]. A percentile file holds, per month, the trial at
+//! that month's percentile of the bill (nearest rank over the first `detail_trials` trials,
+//! [`percentile_trial`]), split as that trial bills it: its rows add up to the month's
+//! percentile bill.
 //!
 //! Rows, following the spec's column rules (the split of a month is
 //! [`super::focus_charges`]'s):
-//! - **usage billed** per task kind: `Usage`, `Usage-Based`, `PricingCategory` `Standard`,
+//! - **usage billed** per task kind, model and token kind (a SKU, [`super::focus_skus`]):
+//!   `Usage`, `Usage-Based`, `PricingCategory` `Standard`,
 //!   `BilledCost` = `EffectiveCost` = `ContractedCost` = the usage charge after discounts,
 //!   `ListCost` its list value, tokens as `ConsumedQuantity` (`Tokens`), priced per
 //!   `1000000 Tokens`;

@@ -5,7 +5,8 @@
 //!
 //! A [`MonthSplit`] holds one statistic of one month: the mean over every trial (exact
 //! identities between the streamed means, below) or, for the headline bill, one trial's split
-//! (percentiles are taken field by field over the first `detail_trials` trials).
+//! (a percentile file takes the trial at each month's percentile of the bill, among the first
+//! `detail_trials`).
 //!
 //! Spend commitment `C` with discount `d`, list-price usage `L` in a month: the commitment
 //! covers `min(L, C/(1 − d))` of list value, costing `used = min(C, L(1 − d))`; `unused =
