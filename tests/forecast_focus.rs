@@ -148,13 +148,14 @@ fn sums(rows: &[&BTreeMap<String, String>]) -> (f64, f64) {
     })
 }
 
-/// The one row with this description fragment and status.
-fn find<'a>(
-    rows: &[&'a BTreeMap<String, String>],
+/// The rows with this description fragment and status (one per SKU on usage) as one row:
+/// amounts and quantities summed, other cells from the first row.
+fn find(
+    rows: &[&BTreeMap<String, String>],
     category: &str,
     status: &str,
     description: &str,
-) -> Option<&'a BTreeMap<String, String>> {
+) -> Option<BTreeMap<String, String>> {
     let found: Vec<_> = rows
         .iter()
         .filter(|r| {
@@ -163,8 +164,22 @@ fn find<'a>(
                 && r["ChargeDescription"].contains(description)
         })
         .collect();
-    assert!(found.len() <= 1, "{found:?}");
-    found.first().map(|r| **r)
+    let mut one = (**found.first()?).clone();
+    for c in [
+        "BilledCost",
+        "EffectiveCost",
+        "ListCost",
+        "ContractedCost",
+        "ConsumedQuantity",
+        "PricingQuantity",
+        "CommitmentDiscountQuantity",
+    ] {
+        if !one[c].is_empty() {
+            let total: f64 = found.iter().map(|r| num(r, c)).sum();
+            one.insert(c.to_string(), total.to_string());
+        }
+    }
+    Some(one)
 }
 
 fn run(text: &str, trials: u64) -> (Forecast, ForecastRun) {
@@ -194,7 +209,7 @@ fn commitments_are_amortised_exactly_on_a_fixed_organisation() {
                 })
                 .collect();
             let what = |s: &str| format!("commit month {m} {stat}: {s}");
-            let purchase = find(&c, "Purchase", "", "Committed spend").unwrap();
+            let purchase = &find(&c, "Purchase", "", "Committed spend").unwrap();
             close(num(purchase, "BilledCost"), 3.0, &what("purchase billed"));
             close(
                 num(purchase, "EffectiveCost"),
@@ -207,7 +222,7 @@ fn commitments_are_amortised_exactly_on_a_fixed_organisation() {
             );
             assert_eq!(purchase["CommitmentDiscountCategory"], "Spend");
             assert_eq!(purchase["ConsumedQuantity"], "");
-            let covered = find(&c, "Usage", "Used", "covered").unwrap();
+            let covered = &find(&c, "Usage", "Used", "covered").unwrap();
             close(num(covered, "BilledCost"), 0.0, &what("covered billed"));
             close(
                 num(covered, "EffectiveCost"),
@@ -220,7 +235,7 @@ fn commitments_are_amortised_exactly_on_a_fixed_organisation() {
                 600_000.0 * 1.1f64.powi(m) * (used / 0.8) / list,
                 &what("covered tokens"),
             );
-            match find(&c, "Usage", "", "beyond the commitment") {
+            match find(&c, "Usage", "", "beyond the commitment").as_ref() {
                 Some(o) => {
                     close(num(o, "BilledCost"), overage, &what("overage billed"));
                     close(num(o, "EffectiveCost"), overage, &what("overage effective"));
@@ -228,10 +243,11 @@ fn commitments_are_amortised_exactly_on_a_fixed_organisation() {
                 }
                 None => assert_eq!(overage, 0.0, "{}", what("overage row missing")),
             }
-            match find(&c, "Usage", "Unused", "unused") {
+            match find(&c, "Usage", "Unused", "unused").as_ref() {
                 Some(u) => {
                     close(num(u, "EffectiveCost"), unused, &what("unused"));
-                    assert_eq!(u["ConsumedQuantity"], "0");
+                    // FOCUS: null on unused commitment.
+                    assert_eq!(u["ConsumedQuantity"], "");
                 }
                 None => assert_eq!(unused, 0.0, "{}", what("unused row missing")),
             }
@@ -244,7 +260,7 @@ fn commitments_are_amortised_exactly_on_a_fixed_organisation() {
         let g = mean_rows(&rows, "gpu", &start);
         let fixed = 4380.0;
         let util = 600_000.0 * 1.1f64.powi(m) / (3.0 * 1e6 * 60.0 * 730.0);
-        let purchase = find(&g, "Purchase", "", "Provisioned capacity").unwrap();
+        let purchase = &find(&g, "Purchase", "", "Provisioned capacity").unwrap();
         close(
             num(purchase, "EffectiveCost"),
             0.0,
@@ -256,10 +272,10 @@ fn commitments_are_amortised_exactly_on_a_fixed_organisation() {
             "gpu unit-hours",
         );
         assert_eq!(purchase["CommitmentDiscountCategory"], "Usage");
-        let covered = find(&g, "Usage", "Used", "covered").unwrap();
+        let covered = &find(&g, "Usage", "Used", "covered").unwrap();
         close(num(covered, "EffectiveCost"), fixed * util, "gpu used");
         close(num(covered, "ListCost"), list, "gpu covered list");
-        let unused = find(&g, "Usage", "Unused", "unused").unwrap();
+        let unused = &find(&g, "Usage", "Unused", "unused").unwrap();
         close(
             num(unused, "EffectiveCost"),
             fixed * (1.0 - util),
@@ -346,11 +362,12 @@ fn every_row_follows_the_focus_rules_and_amortisation_keeps_every_bill() {
         ] {
             assert_eq!(x[c].is_empty(), !has_id, "{c} in {x:?}");
         }
-        // Consumed quantity: null off usage; 0 on unused commitment; seats on the recurring
+        // Consumed quantity: null off usage and on unused commitment; seats on the recurring
         // seat fees; else tokens.
         match (usage, x["CommitmentDiscountStatus"].as_str()) {
-            (false, _) => assert!(x["ConsumedQuantity"].is_empty() && x["ConsumedUnit"].is_empty()),
-            (true, "Unused") => assert_eq!(x["ConsumedQuantity"], "0"),
+            (false, _) | (true, "Unused") => {
+                assert!(x["ConsumedQuantity"].is_empty() && x["ConsumedUnit"].is_empty())
+            }
             (true, _) => {
                 assert!(plain(&x["ConsumedQuantity"]));
                 let seats = x["ChargeFrequency"] == "Recurring";
@@ -610,13 +627,106 @@ fn every_column_rule_of_the_focus_validator_that_applies_holds() {
                 assert!(unit(&x["ConsumedUnit"]), "ConsumedUnit format: {at}");
             }
             // EffectiveCost-C-005-C: a purchase covers future charges: EffectiveCost 0.
+            // ConsumedQuantity-C-004-C/-006-C: null off usage and on unused commitment, else
+            // a decimal.
+            let unused = x["CommitmentDiscountStatus"] == "Unused";
             if x["ChargeCategory"] == "Purchase" {
                 assert_eq!(x["EffectiveCost"].parse::<f64>().unwrap(), 0.0, "{at}");
                 assert_eq!(x["ConsumedQuantity"], "", "{at}");
+            } else if unused {
+                assert_eq!(x["ConsumedQuantity"], "", "{at}");
             } else {
-                assert!(!x["ConsumedQuantity"].is_empty(), "{at}");
+                assert!(x["ConsumedQuantity"].contains('.'), "a decimal: {at}");
             }
+            sku_and_unit_price_rules_hold(&x, &at);
         }
+        // SkuPriceId-C-008-M: one parent SkuId per SkuPriceId, over the file.
+        let mut parent: BTreeMap<String, String> = BTreeMap::new();
+        for x in rows(&file.text) {
+            let p = parent
+                .entry(x["SkuPriceId"].clone())
+                .or_insert(x["SkuId"].clone());
+            assert_eq!(
+                *p, x["SkuId"],
+                "{}: SkuPriceId {}",
+                file.name, x["SkuPriceId"]
+            );
+        }
+    }
+}
+
+/// The FOCUS 1.2 rules of the SKU, unit-price and pricing-currency columns (the validator's
+/// `SkuId-C-*`, `SkuPriceId-C-*`, `SkuMeter-C-*`, `SkuPriceDetails-C-*`, `ListUnitPrice-C-*`,
+/// `ContractedUnitPrice-C-*`, `PricingCurrency*-C-*` that a file can show) on one row.
+fn sku_and_unit_price_rules_hold(x: &BTreeMap<String, String>, at: &str) {
+    let priced = ["Usage", "Purchase"].contains(&x["ChargeCategory"].as_str())
+        && x["ChargeClass"] != "Correction";
+    assert!(priced, "{at}");
+    // SkuId-C-005-C, SkuPriceId-C-005-C: not null on usage and purchases; SkuPriceId-C-011-O:
+    // here equal to SkuId; SkuMeter-C-005-C: not null with a SkuId.
+    for c in ["SkuId", "SkuPriceId", "SkuMeter"] {
+        assert!(!x[c].is_empty(), "{c} not null: {at}");
+    }
+    assert_eq!(x["SkuPriceId"], x["SkuId"], "{at}");
+    // SkuPriceDetails-C-001-M (a JSON object), -C-017-C (FOCUS keys or x_), -C-002-O (PascalCase).
+    if !x["SkuPriceDetails"].is_empty() {
+        let v: serde_json::Value = serde_json::from_str(&x["SkuPriceDetails"]).unwrap();
+        let keys = v.as_object().unwrap_or_else(|| panic!("an object: {at}"));
+        for k in keys.keys() {
+            let focus = [
+                "ModelId",
+                "ModelDeveloper",
+                "TokenDirection",
+                "TokenCacheAction",
+            ];
+            assert!(
+                focus.contains(&k.as_str()) || k.starts_with("x_"),
+                "{k}: {at}"
+            );
+        }
+    }
+    // ListUnitPrice-C-005-C/-C-008-M/-C-010-C and ContractedUnitPrice-C-006-C/-C-009-C/-C-011-C:
+    // not null, not negative, unit price × PricingQuantity = cost.
+    let quantity = num(x, "PricingQuantity");
+    for (price, cost) in [
+        ("ListUnitPrice", "ListCost"),
+        ("ContractedUnitPrice", "ContractedCost"),
+    ] {
+        let p = num(x, price);
+        assert!(p >= 0.0, "{price}: {at}");
+        let (got, want) = (p * quantity, num(x, cost));
+        assert!(
+            (got - want).abs() <= 1e-6 + 1e-12 * want,
+            "{price} × PricingQuantity = {got}, {cost} {want}: {at}"
+        );
+    }
+    // PricingCurrency-C-003-M/-C-004-M: a currency code, never null; the PricingCurrency
+    // columns in it (equal to the billing ones when it is the billing currency).
+    let pc = &x["PricingCurrency"];
+    assert!(
+        pc.len() == 3 && pc.chars().all(|c| c.is_ascii_uppercase()),
+        "PricingCurrency {pc}: {at}"
+    );
+    for c in [
+        "PricingCurrencyEffectiveCost",
+        "PricingCurrencyListUnitPrice",
+        "PricingCurrencyContractedUnitPrice",
+    ] {
+        assert!(num(x, c) >= 0.0, "{c}: {at}");
+    }
+    if *pc == x["BillingCurrency"] {
+        assert_eq!(
+            x["PricingCurrencyEffectiveCost"], x["EffectiveCost"],
+            "{at}"
+        );
+        assert_eq!(
+            x["PricingCurrencyListUnitPrice"], x["ListUnitPrice"],
+            "{at}"
+        );
+        assert_eq!(
+            x["PricingCurrencyContractedUnitPrice"], x["ContractedUnitPrice"],
+            "{at}"
+        );
     }
 }
 
@@ -642,4 +752,67 @@ fn an_empty_name_for_a_focus_column_is_rejected_at_its_place() {
             "{err}"
         );
     }
+}
+
+#[test]
+fn focus_1_3_adds_the_provider_and_contract_columns() {
+    use tokencast::report::focus::{
+        FOCUS_1_3_COLUMNS, FOCUS_SPEC_COLUMNS, FocusVersion, focus_columns, focus_files_of_version,
+    };
+    let org = format!("{FIXED_ORG}\n[focus]\nhost_provider = \"AWS\"\n")
+        .replace("[forecast]\n", "[forecast]\nprovider = \"Anthropic\"\n");
+    let (f, r) = run(&org, 2);
+    let v12 = focus_files(&f, &r, FocusSchemes::All, &[]);
+    let v13 = focus_files_of_version(&f, &r, FocusSchemes::All, &[], FocusVersion::V1_3);
+    let columns = focus_columns(FocusVersion::V1_3);
+    assert_eq!(
+        &columns[FOCUS_SPEC_COLUMNS..FOCUS_SPEC_COLUMNS + 4],
+        FOCUS_1_3_COLUMNS
+    );
+    assert_eq!(columns.len(), FOCUS_COLUMNS.len() + 4);
+    assert_eq!(v12.len(), v13.len());
+    let mut applied_rows = 0;
+    for (a, b) in v12.iter().zip(&v13) {
+        assert_eq!(a.name, b.name);
+        let mut reader = csv::Reader::from_reader(b.text.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(header, columns);
+        let old = rows(&a.text);
+        let new: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(old.len(), new.len());
+        for (x, r) in old.iter().zip(&new) {
+            let cell: BTreeMap<&str, &str> =
+                header.iter().map(String::as_str).zip(r.iter()).collect();
+            // Every 1.2 cell is kept.
+            for c in FOCUS_COLUMNS {
+                assert_eq!(x[*c], cell[c], "{c}");
+            }
+            assert_eq!(cell["ServiceProviderName"], "Anthropic");
+            assert_eq!(cell["HostProviderName"], "AWS");
+            // ContractApplied: on usage drawing down a spend commitment, its amortised cost.
+            let draws = x["CommitmentDiscountStatus"] == "Used"
+                && x["CommitmentDiscountCategory"] == "Spend";
+            assert_eq!(cell["ContractApplied"].is_empty(), !draws, "{x:?}");
+            assert_eq!(cell["ContractId"].is_empty(), !draws);
+            if draws {
+                applied_rows += 1;
+                assert_eq!(cell["ContractId"], "fixed/commit");
+                let json: serde_json::Value =
+                    serde_json::from_str(cell["ContractApplied"]).unwrap();
+                let entry = &json[0];
+                assert_eq!(
+                    entry["ContractCommitmentID"],
+                    "fixed/commit/committed-spend"
+                );
+                let cost = entry["ContractCommitmentAppliedCost"].as_f64().unwrap();
+                assert!((cost - num(x, "EffectiveCost")).abs() < 1e-9);
+                assert!(entry["ContractCommitmentAppliedQuantity"].is_null());
+                assert!(entry["ContractCommitmentAppliedUnit"].is_null());
+            }
+        }
+    }
+    assert_eq!(
+        applied_rows, 6,
+        "one covered row per SKU (m/input, m/output) a month in the committed scheme"
+    );
 }

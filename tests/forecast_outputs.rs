@@ -135,7 +135,9 @@ fn focus_mean_sums(text: &str, months: usize) -> (Vec<[f64; 2]>, Vec<String>) {
         let billed: f64 = r[col("BilledCost")].parse().unwrap();
         match (&r[col("ChargeCategory")], &r[col("ChargeFrequency")]) {
             ("Usage", "Usage-Based") => {
-                assert!(!r[col("ConsumedQuantity")].is_empty());
+                // FOCUS: null on unused commitment, tokens on usage.
+                let unused = &r[col("CommitmentDiscountStatus")] == "Unused";
+                assert_eq!(r[col("ConsumedQuantity")].is_empty(), unused);
                 sums[m][0] += billed;
             }
             ("Usage", "Recurring") => {
@@ -237,8 +239,28 @@ fn focus_rows_have_the_columns_and_formats() {
     }
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    // 14 months x 2 task kinds: focus.csv holds one bill, the mean.
-    assert_eq!(rows.len(), 14 * 2);
+    // 14 months x the SKUs of 2 task kinds: focus.csv holds one bill, the mean. The constant
+    // task uses model m's input and output tokens.
+    let skus: std::collections::BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r[col("x_TaskKind")].to_string(),
+                r[col("SkuId")].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(rows.len(), 14 * skus.len());
+    let constant: Vec<&str> = skus
+        .iter()
+        .filter(|(k, _)| k == "const")
+        .map(|(_, s)| s.as_str())
+        .collect();
+    assert_eq!(constant, ["m/input", "m/output"]);
+    assert!(
+        skus.iter()
+            .any(|(k, s)| k == "bug fix" && s.ends_with("/cache_read"))
+    );
     let iso = |s: &str| {
         s.len() == 20
             && s.ends_with("T00:00:00Z")

@@ -55,6 +55,11 @@ pub struct ForecastArgs {
     /// own (focus-p50.csv, focus-p90.csv, focus-p99.csv); repeat or separate with commas.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "STAT")]
     pub focus_statistic: Vec<FocusStatisticArg>,
+    /// With --focus: the FOCUS version of the files, 1.2 (the default, what FinOps platforms
+    /// validate today) or 1.3 (adds ServiceProviderName, HostProviderName, ContractId,
+    /// ContractApplied).
+    #[arg(long, value_enum, default_value_t = FocusVersionArg::V1_2, value_name = "VERSION")]
+    pub focus_version: FocusVersionArg,
     /// Also run the sensitivity analysis (two extra forecasts per uncertain input): table,
     /// sensitivity.csv and the tornado chart.
     #[arg(long)]
@@ -74,6 +79,26 @@ pub enum FocusSchemesArg {
     All,
     /// The headline bill alone.
     Headline,
+}
+
+/// `--focus-version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FocusVersionArg {
+    /// FOCUS 1.2.
+    #[value(name = "1.2")]
+    V1_2,
+    /// FOCUS 1.3.
+    #[value(name = "1.3")]
+    V1_3,
+}
+
+impl From<FocusVersionArg> for report::focus::FocusVersion {
+    fn from(a: FocusVersionArg) -> Self {
+        match a {
+            FocusVersionArg::V1_2 => report::focus::FocusVersion::V1_2,
+            FocusVersionArg::V1_3 => report::focus::FocusVersion::V1_3,
+        }
+    }
 }
 
 /// `--focus-statistic`.
@@ -181,10 +206,12 @@ impl ForecastCommon {
 
 pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
     if !args.focus
-        && (args.focus_schemes != FocusSchemesArg::Headline || !args.focus_statistic.is_empty())
+        && (args.focus_schemes != FocusSchemesArg::Headline
+            || !args.focus_statistic.is_empty()
+            || args.focus_version != FocusVersionArg::V1_2)
     {
         return Err(bad_input(anyhow::anyhow!(
-            "--focus-schemes and --focus-statistic choose the FOCUS files, which only --focus \
+            "--focus-schemes, --focus-statistic and --focus-version choose the FOCUS files, which only --focus \
              writes: add --focus"
         )));
     }
@@ -221,7 +248,13 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
     if args.focus {
         let statistics: Vec<report::focus::FocusStatistic> =
             args.focus_statistic.iter().map(|&s| s.into()).collect();
-        let written = report::focus::focus_files(&f, &run, args.focus_schemes.into(), &statistics);
+        let written = report::focus::focus_files_of_version(
+            &f,
+            &run,
+            args.focus_schemes.into(),
+            &statistics,
+            args.focus_version.into(),
+        );
         for st in &statistics {
             if !written.iter().any(|w| w.statistic == *st) {
                 eprintln!(

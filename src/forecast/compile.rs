@@ -142,6 +142,8 @@ pub fn compile(
         ("focus", "billing_account_id", &focus.billing_account_id),
         ("focus", "billing_account_name", &focus.billing_account_name),
         ("focus", "service_name", &focus.service_name),
+        ("focus", "host_provider", &focus.host_provider),
+        ("focus", "pricing_currency", &focus.pricing_currency),
     ] {
         if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
             return Err(source.error_at(

@@ -38,10 +38,17 @@ pub struct TaskPool {
 pub struct ModelMeans {
     /// The model's name in the task scenario (`[models.NAME]`).
     pub name: String,
+    /// What the model is: its price catalog name (`catalog = "..."`), else `name`.
+    pub id: String,
     /// Mean list cost per task on this model (price tiers included).
     pub cost: f64,
     /// Mean tokens per task on this model, by [`TokenKind::index`].
     pub tokens: [f64; TokenKind::COUNT],
+    /// Mean list cost per task of each token kind, by [`TokenKind::index`]: the kind's mean
+    /// tokens at the model's base rate, scaled so that the kinds add up to `cost` (the engine
+    /// keeps cost per model, not per kind; prompt-length tiers raise every kind of a tiered
+    /// call, so they are shared in proportion to the base-rate costs).
+    pub cost_by_kind: [f64; TokenKind::COUNT],
 }
 
 impl ModelMeans {
@@ -58,11 +65,33 @@ impl ModelMeans {
             .model_names
             .iter()
             .enumerate()
-            .map(|(m, name)| ModelMeans {
-                name: name.clone(),
-                cost: mean(Scope::Model(m), "cost_usd"),
-                tokens: TokenKind::ALL
-                    .map(|k| mean(Scope::Model(m), &format!("{}_tokens", k.name()))),
+            .map(|(m, name)| {
+                let cost = mean(Scope::Model(m), "cost_usd");
+                let tokens =
+                    TokenKind::ALL.map(|k| mean(Scope::Model(m), &format!("{}_tokens", k.name())));
+                let at_base = TokenKind::ALL.map(|k| {
+                    let rate = scenario.prices.get(m).map_or(0.0, |p| p.rate(k));
+                    tokens[k.index()] * rate / 1e6
+                });
+                let base: f64 = at_base.iter().sum();
+                let cost_by_kind = if base > 0.0 {
+                    at_base.map(|c| c * (cost / base))
+                } else {
+                    [0.0; TokenKind::COUNT]
+                };
+                let id = scenario
+                    .spec
+                    .models
+                    .get(name)
+                    .and_then(|s| s.catalog.clone())
+                    .unwrap_or_else(|| name.clone());
+                ModelMeans {
+                    name: name.clone(),
+                    id,
+                    cost,
+                    tokens,
+                    cost_by_kind,
+                }
             })
             .collect()
     }

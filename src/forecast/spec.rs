@@ -61,6 +61,11 @@ pub struct FocusSpec {
     pub billing_account_name: Option<String>,
     /// `ServiceName` (default: `AI coding agents`).
     pub service_name: Option<String>,
+    /// FOCUS 1.3 `HostProviderName`: who hosts the service (a cloud whose marketplace sells
+    /// the model vendor's models; default: `[forecast] provider`).
+    pub host_provider: Option<String>,
+    /// `PricingCurrency` of a token scheme billed in consumption units (default `XCU`).
+    pub pricing_currency: Option<String>,
 }
 
 /// `[forecast]`.

@@ -8,13 +8,15 @@
 //! one bill: `focus.csv` the headline scheme's mean (summing it gives the forecast's mean bill,
 //! month by month and overall); `focus-p50.csv`, `focus-p90.csv`, `focus-p99.csv` the headline's
 //! percentile splits when asked for ([`FocusStatistic`]); `focus-<scheme>.csv` the mean of each
-//! other scheme with [`FocusSchemes::All`]. A percentile file is each month's row-by-row
-//! percentile over the first `detail_trials` trials: its rows do not add up to that percentile
-//! of the bill (percentiles do not add), which its descriptions and `x_Statistic` say.
+//! other scheme with [`FocusSchemes::All`]. A percentile file holds, per month, the trial at
+//! that month's percentile of the bill (nearest rank over the first `detail_trials` trials,
+//! [`percentile_trial`]), split as that trial bills it: its rows add up to the month's
+//! percentile bill.
 //!
 //! Rows, following the spec's column rules (the split of a month is
 //! [`super::focus_charges`]'s):
-//! - **usage billed** per task kind: `Usage`, `Usage-Based`, `PricingCategory` `Standard`,
+//! - **usage billed** per task kind, model and token kind (a SKU, [`super::focus_skus`]):
+//!   `Usage`, `Usage-Based`, `PricingCategory` `Standard`,
 //!   `BilledCost` = `EffectiveCost` = `ContractedCost` = the usage charge after discounts,
 //!   `ListCost` its list value, tokens as `ConsumedQuantity` (`Tokens`), priced per
 //!   `1000000 Tokens`;
@@ -44,10 +46,13 @@
 //! amounts are plain decimals (no symbols, no exponents).
 
 use super::focus_charges::{
-    CommitmentTerms, ExportedScheme, MonthSplit, exported_schemes, keeps_trial_split, mean_split,
-    percentile_split, trial_split,
+    ExportedScheme, MonthSplit, exported_schemes, keeps_trial_split, mean_split, trial_split,
 };
+use super::focus_rows::{CommitmentRef, Row, RowSku, micros_text, round_month, split_rows};
+pub use super::focus_rows::{TOKEN_UNIT, apportion_micros};
+use super::focus_skus::{Sku, kind_skus};
 use crate::forecast::{Forecast, ForecastRun};
+use crate::pricing::scheme::BillingScheme;
 
 /// The columns in order: FOCUS columns first, then the `x_` custom columns.
 pub const FOCUS_COLUMNS: &[&str] = &[
@@ -85,6 +90,16 @@ pub const FOCUS_COLUMNS: &[&str] = &[
     "PublisherName",
     "InvoiceIssuerName",
     "InvoiceId",
+    "ListUnitPrice",
+    "ContractedUnitPrice",
+    "PricingCurrency",
+    "PricingCurrencyContractedUnitPrice",
+    "PricingCurrencyEffectiveCost",
+    "PricingCurrencyListUnitPrice",
+    "SkuId",
+    "SkuMeter",
+    "SkuPriceDetails",
+    "SkuPriceId",
     "x_Statistic",
     "x_TaskKind",
     "x_BillingScheme",
@@ -93,8 +108,39 @@ pub const FOCUS_COLUMNS: &[&str] = &[
     "x_Seed",
 ];
 
+/// The columns FOCUS 1.3 adds, written after the FOCUS 1.2 columns (before the `x_` columns)
+/// with `--focus-version 1.3`.
+pub const FOCUS_1_3_COLUMNS: &[&str] = &[
+    "ServiceProviderName",
+    "HostProviderName",
+    "ContractId",
+    "ContractApplied",
+];
+
+/// The FOCUS version a file follows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FocusVersion {
+    /// FOCUS 1.2 (the default: what FinOps platforms validate today).
+    #[default]
+    V1_2,
+    /// FOCUS 1.3: adds [`FOCUS_1_3_COLUMNS`].
+    V1_3,
+}
+
+/// The header of a file of `version`.
+pub fn focus_columns(version: FocusVersion) -> Vec<&'static str> {
+    let mut columns = FOCUS_COLUMNS.to_vec();
+    if version == FocusVersion::V1_3 {
+        columns.splice(
+            FOCUS_SPEC_COLUMNS..FOCUS_SPEC_COLUMNS,
+            FOCUS_1_3_COLUMNS.iter().copied(),
+        );
+    }
+    columns
+}
+
 /// Number of FOCUS (non-`x_`) columns at the start of [`FOCUS_COLUMNS`].
-pub const FOCUS_SPEC_COLUMNS: usize = 34;
+pub const FOCUS_SPEC_COLUMNS: usize = 44;
 
 /// Which schemes the export covers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -131,13 +177,23 @@ impl FocusStatistic {
         }
     }
 
-    /// The key of [`percentile_split`].
+    /// The file-name part (`focus-p90.csv`).
     fn key(self) -> &'static str {
         match self {
             FocusStatistic::Mean => "mean",
             FocusStatistic::P50 => "p50",
             FocusStatistic::P90 => "p90",
             FocusStatistic::P99 => "p99",
+        }
+    }
+
+    /// The percentile as a fraction (`None` for the mean).
+    fn quantile(self) -> Option<f64> {
+        match self {
+            FocusStatistic::Mean => None,
+            FocusStatistic::P50 => Some(0.5),
+            FocusStatistic::P90 => Some(0.9),
+            FocusStatistic::P99 => Some(0.99),
         }
     }
 }
@@ -182,44 +238,28 @@ pub fn decimal(v: f64, places: usize) -> String {
     format!("{v:.places$}")
 }
 
-/// `PricingUnit` of token rows: rates are per million tokens (FOCUS unit format
-/// `<quantity> <units>`).
-pub const TOKEN_UNIT: &str = "1000000 Tokens";
-
-/// A commitment's identity in one scheme.
-struct CommitmentRef {
-    id: String,
-    name: String,
-    terms: CommitmentTerms,
-}
-
-/// The commitment columns of a row: the commitment, its status (null on purchases) and
-/// quantity.
-type CommitmentCells<'a> = Option<(&'a CommitmentRef, Option<&'static str>, f64)>;
-
-/// One row before formatting.
-struct Row<'a> {
-    category: &'static str,
-    frequency: &'static str,
-    description: String,
-    pricing_category: &'static str,
-    /// Billed, effective, list, contracted.
-    costs: [f64; 4],
-    /// Consumed quantity and unit (null on purchases).
-    consumed: Option<(f64, &'static str)>,
-    pricing: (f64, &'a str),
-    commitment: CommitmentCells<'a>,
-    kind: &'a str,
+/// The currency a scheme prices in: the billing currency, or the consumption units of a token
+/// scheme billed in units (`PricingCurrency*` columns in units, as FOCUS 1.2 does for credits).
+#[derive(Debug, Clone, PartialEq)]
+struct Pricing {
+    /// `PricingCurrency`.
+    currency: String,
+    /// Billing currency per pricing-currency unit (`None`: the billing currency itself).
+    usd_per_unit: Option<f64>,
 }
 
 /// What every row of one scheme, month and statistic shares.
 struct Context<'a> {
+    version: FocusVersion,
+    host: &'a str,
+    contract: &'a str,
     account_id: &'a str,
     account_name: &'a str,
     service: &'a str,
     start: &'a str,
     end: &'a str,
     currency: &'a str,
+    pricing: &'a Pricing,
     provider: &'a str,
     publisher: &'a str,
     statistic: &'a str,
@@ -229,10 +269,13 @@ struct Context<'a> {
     seed: &'a str,
 }
 
+/// Decimal places of unit prices (a cost of six places over a quantity of six places).
+const UNIT_PRICE_PLACES: usize = 12;
+
 impl Context<'_> {
     fn write(&self, r: &Row, out: &mut String) {
         let (consumed_quantity, consumed_unit) = match r.consumed {
-            Some((c, unit)) => (decimal(c, 0), unit.to_string()),
+            Some((c, unit)) => (decimal(c, 6), unit.to_string()),
             None => (String::new(), String::new()),
         };
         let (cid, cname, ccat, ctype, cstatus, cqty, cunit) = match r.commitment {
@@ -247,8 +290,28 @@ impl Context<'_> {
             ),
             None => Default::default(),
         };
-        let [billed, effective, list, contracted] = r.costs;
-        let cells = [
+        let [billed, effective, list, contracted] = r.micros.map(micros_text);
+        // Unit prices: the written cost over the written pricing quantity (0 when nothing is
+        // priced, as on unused commitment).
+        let quantity = decimal(r.pricing.0, 6);
+        let q: f64 = quantity.parse().unwrap_or(0.0);
+        let per_unit = |micros: i64, per: f64| match q > 0.0 {
+            true => decimal(micros as f64 / 1e6 / q / per, UNIT_PRICE_PLACES),
+            false => decimal(0.0, UNIT_PRICE_PLACES),
+        };
+        let (pricing_currency, per) = match self.pricing.usd_per_unit {
+            Some(u) => (quote(&self.pricing.currency), u),
+            None => (quote(self.currency), 1.0),
+        };
+        let pricing_effective = match self.pricing.usd_per_unit {
+            Some(u) => decimal(r.micros[1] as f64 / 1e6 / u, 6),
+            None => effective.clone(),
+        };
+        let (sku_id, sku_meter, sku_details) = match &r.sku {
+            RowSku::Tokens(s) => (quote(&s.id), quote(s.meter), quote(&s.details)),
+            RowSku::Fixed(id, meter) => (quote(id), quote(meter), String::new()),
+        };
+        let mut cells = vec![
             quote(self.account_id),
             quote(self.account_name),
             self.start.into(),
@@ -260,14 +323,14 @@ impl Context<'_> {
             r.frequency.into(),
             quote(&r.description),
             r.pricing_category.into(),
-            decimal(billed, 6),
-            decimal(effective, 6),
-            decimal(list, 6),
-            decimal(contracted, 6),
+            billed,
+            effective.clone(),
+            list,
+            contracted,
             quote(self.currency),
             consumed_quantity,
             consumed_unit,
-            decimal(r.pricing.0, 6),
+            quantity,
             quote(r.pricing.1),
             cid,
             cname,
@@ -283,6 +346,16 @@ impl Context<'_> {
             quote(self.publisher),
             quote(self.provider),
             String::new(),
+            per_unit(r.micros[2], 1.0),
+            per_unit(r.micros[3], 1.0),
+            pricing_currency,
+            per_unit(r.micros[3], per),
+            pricing_effective,
+            per_unit(r.micros[2], per),
+            sku_id.clone(),
+            sku_meter,
+            sku_details,
+            sku_id,
             self.statistic.into(),
             quote(r.kind),
             quote(self.scheme),
@@ -290,122 +363,75 @@ impl Context<'_> {
             self.trials.into(),
             self.seed.into(),
         ];
+        if self.version == FocusVersion::V1_3 {
+            // A charge that draws down a spend commitment (covered usage) is applied to that
+            // contract commitment: its amortised cost, in the billing currency.
+            let applied = match r.commitment {
+                Some((c, Some("Used"), _)) if c.terms.category == "Spend" => Some(format!(
+                    "[{{\"ContractCommitmentID\":\"{}\",\"ContractCommitmentAppliedCost\":{},\
+                     \"ContractCommitmentAppliedQuantity\":null,\"ContractCommitmentAppliedUnit\":null}}]",
+                    c.id.replace('"', "'"),
+                    effective
+                )),
+                _ => None,
+            };
+            let (contract, applied) = match applied {
+                Some(json) => (quote(self.contract), quote(&json)),
+                None => (String::new(), String::new()),
+            };
+            cells.splice(
+                FOCUS_SPEC_COLUMNS..FOCUS_SPEC_COLUMNS,
+                [quote(self.provider), quote(self.host), contract, applied],
+            );
+        }
         out.push_str(&cells.join(","));
         out.push('\n');
     }
 }
 
-/// The rows of one split.
-fn split_rows<'a>(
-    f: &'a Forecast,
-    split: &'a MonthSplit,
-    commitment: Option<&'a CommitmentRef>,
-    label: &str,
-    period: &str,
-) -> Vec<Row<'a>> {
-    let mut rows = Vec::new();
-    for (k, task) in f.model.tasks.iter().enumerate() {
-        if let Some(c) = commitment {
-            let tokens = split.covered_tokens[k];
-            rows.push(Row {
-                category: "Usage",
-                frequency: "Usage-Based",
-                description: format!(
-                    "Forecast {label} of {} agent tasks covered by {}, {period}",
-                    task.name, c.name
-                ),
-                pricing_category: "Committed",
-                costs: [
-                    0.0,
-                    split.covered[k],
-                    split.covered_list[k],
-                    split.covered_list[k],
-                ],
-                consumed: Some((tokens, "Tokens")),
-                pricing: (tokens / 1e6, TOKEN_UNIT),
-                commitment: Some((c, Some("Used"), split.covered[k] * c.terms.quantity_per_usd)),
-                kind: &task.name,
-            });
-        }
-        let billed = split.billed[k];
-        if commitment.is_some() && billed <= 0.0 && split.billed_tokens[k] <= 0.0 {
-            continue;
-        }
-        let tokens = split.billed_tokens[k];
-        let what = if commitment.is_some() {
-            " beyond the commitment"
-        } else {
-            ""
-        };
-        rows.push(Row {
-            category: "Usage",
-            frequency: "Usage-Based",
-            description: format!(
-                "Forecast {label} of {} agent tasks{what}, {period}",
-                task.name
-            ),
-            pricing_category: "Standard",
-            costs: [billed, billed, split.billed_list[k].max(billed), billed],
-            consumed: Some((tokens, "Tokens")),
-            pricing: (tokens / 1e6, TOKEN_UNIT),
-            commitment: None,
-            kind: &task.name,
-        });
+/// The pricing currency of scheme `s`: consumption units for a token scheme billed in units
+/// (`[focus] pricing_currency`, default `XCU`), else the billing currency.
+fn pricing_of(f: &Forecast, s: ExportedScheme, currency: &str) -> Pricing {
+    let units = match s {
+        ExportedScheme::Named(i) => match &f.model.schemes[i].scheme {
+            BillingScheme::Tokens(t) => t.units.as_ref().map(|u| u.usd_per_unit),
+            _ => None,
+        },
+        ExportedScheme::Basic => None,
+    };
+    match units {
+        Some(u) if u > 0.0 => Pricing {
+            currency: f
+                .spec
+                .focus
+                .pricing_currency
+                .clone()
+                .unwrap_or_else(|| DEFAULT_PRICING_CURRENCY.into()),
+            usd_per_unit: Some(u),
+        },
+        _ => Pricing {
+            currency: currency.to_string(),
+            usd_per_unit: None,
+        },
     }
-    for p in &split.purchases {
-        let c = commitment.filter(|_| p.commitment);
-        if let Some(c) = c {
-            rows.push(Row {
-                category: "Purchase",
-                frequency: "Recurring",
-                description: format!("Forecast {label} of {}, {period}", p.description),
-                pricing_category: "Standard",
-                costs: [p.amount, 0.0, p.amount, p.amount],
-                consumed: None,
-                pricing: (p.quantity, p.unit),
-                commitment: Some((c, None, p.amount * c.terms.quantity_per_usd)),
-                kind: "",
-            });
-        } else {
-            // A fee for the month's seats, used in that month: usage, not a purchase of
-            // future charges.
-            rows.push(Row {
-                category: "Usage",
-                frequency: "Recurring",
-                description: format!("Forecast {label} of {}, {period}", p.description),
-                pricing_category: "Standard",
-                costs: [p.amount; 4],
-                consumed: Some((p.quantity, p.unit)),
-                pricing: (p.quantity, p.unit),
-                commitment: None,
-                kind: "",
-            });
-        }
-    }
-    // An unused part within rounding of nothing (the mean's identities in floating point) is
-    // no row.
-    let committed: f64 = split
-        .purchases
-        .iter()
-        .filter(|p| p.commitment)
-        .map(|p| p.amount)
-        .sum();
-    if let Some(c) = commitment
-        && split.unused > 1e-9 * committed.max(1.0)
-    {
-        rows.push(Row {
-            category: "Usage",
-            frequency: "Usage-Based",
-            description: format!("Forecast {label} of {} left unused, {period}", c.name),
-            pricing_category: "Committed",
-            costs: [0.0, split.unused, 0.0, 0.0],
-            consumed: Some((0.0, "Tokens")),
-            pricing: (0.0, TOKEN_UNIT),
-            commitment: Some((c, Some("Unused"), split.unused * c.terms.quantity_per_usd)),
-            kind: "",
-        });
-    }
-    rows
+}
+
+/// `PricingCurrency` of consumption units when `[focus] pricing_currency` is not set: three
+/// capital letters starting with X, the ISO 4217 range for codes that name no national
+/// currency (the FOCUS validator accepts a currency only in the ISO 4217 shape).
+pub const DEFAULT_PRICING_CURRENCY: &str = "XCU";
+
+/// Index of the trial at percentile `q` of `bills` (nearest rank; ties to the earlier trial).
+pub fn percentile_trial(bills: &[f64], q: f64) -> usize {
+    let mut order: Vec<usize> = (0..bills.len()).collect();
+    order.sort_by(|&a, &b| bills[a].total_cmp(&bills[b]));
+    let rank = ((q * bills.len() as f64).ceil() as usize).clamp(1, bills.len().max(1));
+    order.get(rank - 1).copied().unwrap_or(0)
+}
+
+/// A split's bill: usage billed plus fixed charges.
+fn split_bill(s: &MonthSplit) -> f64 {
+    s.billed.iter().sum::<f64>() + s.purchases.iter().map(|p| p.amount).sum::<f64>()
 }
 
 /// Every file of the export: the headline's mean (`focus.csv`), the headline's `statistics`
@@ -415,6 +441,17 @@ pub fn focus_files(
     run: &ForecastRun,
     which: FocusSchemes,
     statistics: &[FocusStatistic],
+) -> Vec<FocusFile> {
+    focus_files_of_version(f, run, which, statistics, FocusVersion::V1_2)
+}
+
+/// [`focus_files`] in FOCUS `version` (1.3 adds [`FOCUS_1_3_COLUMNS`]).
+pub fn focus_files_of_version(
+    f: &Forecast,
+    run: &ForecastRun,
+    which: FocusSchemes,
+    statistics: &[FocusStatistic],
+    version: FocusVersion,
 ) -> Vec<FocusFile> {
     let model = &f.model;
     let meta = &f.spec.forecast;
@@ -433,6 +470,10 @@ pub fn focus_files(
         .billing_account_name
         .clone()
         .unwrap_or_else(|| f.name.clone());
+    let host = focus
+        .host_provider
+        .clone()
+        .unwrap_or_else(|| provider.clone());
     let service = focus
         .service_name
         .clone()
@@ -494,7 +535,7 @@ pub fn focus_files(
                 n
             }
         };
-        let mut text = FOCUS_COLUMNS.join(",");
+        let mut text = focus_columns(version).join(",");
         text.push('\n');
         files.push((
             s,
@@ -512,6 +553,13 @@ pub fn focus_files(
         .any(|(_, _, x)| x.statistic != FocusStatistic::Mean);
     let detail = run.detail_trials as usize;
     let (trials, seed) = (run.trials.to_string(), run.seed.to_string());
+    let skus: Vec<Vec<Sku>> = (0..model.tasks.len())
+        .map(|k| kind_skus(f, k, &publisher))
+        .collect();
+    let pricing: Vec<Pricing> = files
+        .iter()
+        .map(|(s, _, _)| pricing_of(f, *s, &currency))
+        .collect();
     for m in 0..run.months {
         let period = model.start.plus(m as u32);
         let (start, end, label_period) = (
@@ -527,19 +575,27 @@ pub fn focus_files(
         } else {
             Vec::new()
         };
-        for (s, commitment, file) in &mut files {
+        let bills: Vec<f64> = per_trial.iter().map(split_bill).collect();
+        for ((s, commitment, file), pricing) in files.iter_mut().zip(&pricing) {
             let label = file.statistic.label();
-            let split = match file.statistic {
-                FocusStatistic::Mean => mean_split(f, run, *s, m),
-                st => percentile_split(&per_trial, st.key()),
+            // A percentile file holds, per month, the trial at that month's percentile of the
+            // bill: its rows add up to that percentile.
+            let split = match file.statistic.quantile() {
+                None => mean_split(f, run, *s, m),
+                Some(q) => per_trial[percentile_trial(&bills, q)].clone(),
             };
+            let contract = format!("{}/{}", f.name, file.scheme);
             let c = Context {
+                version,
+                host: &host,
+                contract: &contract,
                 account_id: &account_id,
                 account_name: &account_name,
                 service: &service,
                 start: &start,
                 end: &end,
                 currency: &currency,
+                pricing,
                 provider: &provider,
                 publisher: &publisher,
                 statistic: label,
@@ -548,8 +604,10 @@ pub fn focus_files(
                 trials: &trials,
                 seed: &seed,
             };
-            for r in split_rows(f, &split, commitment.as_ref(), label, &label_period) {
-                c.write(&r, &mut file.text);
+            let mut rows = split_rows(f, &split, &skus, commitment.as_ref(), label, &label_period);
+            round_month(&mut rows);
+            for r in &rows {
+                c.write(r, &mut file.text);
             }
         }
     }
@@ -565,5 +623,17 @@ mod tests {
         assert_eq!(decimal(1.5e-7, 6), "0.000000");
         assert_eq!(decimal(12345678901.25, 2), "12345678901.25");
         assert_eq!(decimal(-0.0, 2), "0.00");
+    }
+
+    #[test]
+    fn the_percentile_trial_is_the_nearest_rank() {
+        let bills = [5.0, 1.0, 3.0, 2.0, 4.0];
+        // ceil(0.5 × 5) = 3rd smallest (3.0, trial 2); ceil(0.9 × 5) = 5th (5.0, trial 0).
+        assert_eq!(percentile_trial(&bills, 0.5), 2);
+        assert_eq!(percentile_trial(&bills, 0.9), 0);
+        assert_eq!(percentile_trial(&bills, 0.99), 0);
+        assert_eq!(percentile_trial(&[7.0], 0.5), 0);
+        // Ties go to the earlier trial.
+        assert_eq!(percentile_trial(&[1.0, 1.0], 0.5), 0);
     }
 }

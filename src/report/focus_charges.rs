@@ -5,7 +5,8 @@
 //!
 //! A [`MonthSplit`] holds one statistic of one month: the mean over every trial (exact
 //! identities between the streamed means, below) or, for the headline bill, one trial's split
-//! (percentiles are taken field by field over the first `detail_trials` trials).
+//! (a percentile file takes the trial at each month's percentile of the bill, among the first
+//! `detail_trials`).
 //!
 //! Spend commitment `C` with discount `d`, list-price usage `L` in a month: the commitment
 //! covers `min(L, C/(1 − d))` of list value, costing `used = min(C, L(1 − d))`; `unused =
@@ -359,40 +360,4 @@ pub fn trial_split(f: &Forecast, run: &ForecastRun, m: usize, t: usize) -> Optio
     out.billed_list = list;
     out.billed_tokens = tokens;
     Some(out)
-}
-
-/// Field by field, the statistic `key` (`p50`, `p90`, `p99`) of per-trial splits (all of the
-/// same shape).
-pub fn percentile_split(trials: &[MonthSplit], key: &str) -> MonthSplit {
-    let q = |values: Vec<f64>| {
-        crate::forecast::outcome::Dist::of(&values)
-            .get(key)
-            .unwrap_or(f64::NAN)
-    };
-    let per_kind = |field: fn(&MonthSplit) -> &Vec<f64>| -> Vec<f64> {
-        let kinds = trials.first().map_or(0, |s| field(s).len());
-        (0..kinds)
-            .map(|k| q(trials.iter().map(|s| field(s)[k]).collect()))
-            .collect()
-    };
-    let first = trials.first().cloned().unwrap_or_default();
-    MonthSplit {
-        billed: per_kind(|s| &s.billed),
-        billed_list: per_kind(|s| &s.billed_list),
-        billed_tokens: per_kind(|s| &s.billed_tokens),
-        covered: per_kind(|s| &s.covered),
-        covered_list: per_kind(|s| &s.covered_list),
-        covered_tokens: per_kind(|s| &s.covered_tokens),
-        unused: q(trials.iter().map(|s| s.unused).collect()),
-        purchases: first
-            .purchases
-            .iter()
-            .enumerate()
-            .map(|(i, p)| Purchase {
-                amount: q(trials.iter().map(|s| s.purchases[i].amount).collect()),
-                quantity: q(trials.iter().map(|s| s.purchases[i].quantity).collect()),
-                ..p.clone()
-            })
-            .collect(),
-    }
 }

@@ -10,6 +10,8 @@ pub mod compare_page;
 mod dir_lock;
 pub mod focus;
 pub mod focus_charges;
+pub mod focus_rows;
+pub mod focus_skus;
 pub mod forecast;
 pub mod forecast_assumptions;
 pub mod forecast_extras;
