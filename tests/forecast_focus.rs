@@ -755,6 +755,42 @@ fn an_empty_name_for_a_focus_column_is_rejected_at_its_place() {
 }
 
 #[test]
+fn a_currency_that_is_not_three_capital_letters_is_rejected_at_its_place() {
+    // FOCUS writes BillingCurrency and PricingCurrency as ISO 4217 codes; `xcu`, `ABCD` or
+    // `X C` passed before and made files the validator rejects.
+    for (table, key, value, hint) in [
+        ("focus", "pricing_currency", "xcu", "did you mean `XCU`?"),
+        ("focus", "pricing_currency", "ABCD", "ISO 4217"),
+        ("focus", "pricing_currency", "X C", "ISO 4217"),
+        ("forecast", "currency", "usd", "did you mean `USD`?"),
+    ] {
+        let text = if table == "focus" {
+            format!("{RANDOM_ORG}\n[focus]\n{key} = \"{value}\"\n")
+        } else {
+            RANDOM_ORG.replacen(
+                "[forecast]\n",
+                &format!("[forecast]\n{key} = \"{value}\"\n"),
+                1,
+            )
+        };
+        let err = common::forecast::try_load("f.toml", &text)
+            .map(|_| ())
+            .unwrap_err();
+        assert!(
+            err.starts_with("f.toml:")
+                && err.contains(&format!(
+                    "{table}.{key}: expected a currency code of three capital letters, found \"{value}\""
+                ))
+                && err.contains(hint),
+            "{err}"
+        );
+    }
+    // Codes are accepted as written.
+    let text = format!("{RANDOM_ORG}\n[focus]\npricing_currency = \"CRD\"\n");
+    assert!(common::forecast::try_load("f.toml", &text).is_ok());
+}
+
+#[test]
 fn focus_1_3_adds_the_provider_and_contract_columns() {
     use tokencast::report::focus::{
         FOCUS_1_3_COLUMNS, FOCUS_SPEC_COLUMNS, FocusVersion, focus_columns, focus_files_of_version,

@@ -153,6 +153,28 @@ pub fn compile(
             ));
         }
     }
+    // FOCUS writes currencies as ISO 4217 codes (BillingCurrency, PricingCurrency): three
+    // capital letters, e.g. USD, EUR, or XCU for a virtual currency.
+    for (table, key, value) in [
+        ("forecast", "currency", &meta.currency),
+        ("focus", "pricing_currency", &focus.pricing_currency),
+    ] {
+        if let Some(v) = value.as_deref()
+            && !(v.len() == 3 && v.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            let upper = v.trim().to_ascii_uppercase();
+            let hint = if upper.len() == 3 && upper.bytes().all(|b| b.is_ascii_uppercase()) {
+                format!("did you mean `{upper}`?")
+            } else {
+                "write the ISO 4217 code, e.g. \"USD\", or \"XCU\" for a virtual currency".into()
+            };
+            return Err(source.error_at(
+                root.key(table).key(key),
+                format!("expected a currency code of three capital letters, found {v:?}"),
+                Some(hint),
+            ));
+        }
+    }
     if meta.trials == Some(0) {
         return Err(err(
             root.key("forecast").key("trials"),
