@@ -67,6 +67,8 @@ pub fn clip(text: &str, max: usize) -> String {
 }
 
 /// A whole number with thousands separators (`300,068,000,000`), rounded.
+/// A number as people write it: thousands separated from 1,000 up (cents kept when there are
+/// any), smaller numbers as given: `25,000`, `1,234.50`, `19`, `0.5`.
 pub fn number(v: f64) -> String {
     if !v.is_finite() || v.abs() < 1000.0 {
         v.to_string()
@@ -108,6 +110,15 @@ pub fn backticked<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_have_thousands_separators() {
+        assert_eq!(super::number(25_000.0), "25,000");
+        assert_eq!(super::number(1_000_000.0), "1,000,000");
+        assert_eq!(super::number(1234.5), "1,234.50");
+        assert_eq!(super::number(19.0), "19");
+        assert_eq!(super::number(0.5), "0.5");
+    }
+
     use super::*;
 
     #[test]

@@ -6,6 +6,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use common::focus::{Row, num, run};
+
 use tokencast::forecast::{Forecast, ForecastRun, ForecastSummary};
 use tokencast::report::focus::{FOCUS_COLUMNS, FocusSchemes, FocusStatistic, focus_files};
 
@@ -97,26 +99,10 @@ seats = { usd_per_seat = 2, allowance = { usd = 0.2 }, beyond = "api_prices" }
 "#;
 
 /// The rows of a `focus.csv`, each as column name → cell.
-fn rows(text: &str) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+fn rows(text: &str) -> Vec<Row> {
+    let (header, rows) = common::focus::rows_with_header(text);
     assert_eq!(header, FOCUS_COLUMNS, "columns in the documented order");
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            header
-                .iter()
-                .cloned()
-                .zip(r.iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
-fn num(r: &BTreeMap<String, String>, c: &str) -> f64 {
-    r[c].parse()
-        .unwrap_or_else(|_| panic!("{c} = {:?} in {r:?}", r[c]))
+    rows
 }
 
 fn close(a: f64, b: f64, what: &str) {
@@ -180,12 +166,6 @@ fn find(
         }
     }
     Some(one)
-}
-
-fn run(text: &str, trials: u64) -> (Forecast, ForecastRun) {
-    let f = common::forecast::load(text, &[]);
-    let r = common::forecast::run(&f, trials, 5, 2);
-    (f, r)
 }
 
 #[test]

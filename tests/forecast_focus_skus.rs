@@ -5,9 +5,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use common::focus::{Row, num, rows, run};
 
-use tokencast::forecast::{Forecast, ForecastRun, ForecastSummary};
+use tokencast::forecast::ForecastSummary;
 use tokencast::report::focus::{FocusSchemes, FocusStatistic, focus_files, percentile_trial};
 
 /// 10 seats, all active, 40 tasks each a month: 400 constant batch tasks (list 0.0105 each:
@@ -70,39 +70,11 @@ commitment = { monthly = 3, discount = 0.2 }
 seat_fee = 1.5
 "#;
 
-type Row = BTreeMap<String, String>;
-
-fn rows(text: &str) -> Vec<Row> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    reader
-        .records()
-        .map(|r| {
-            header
-                .iter()
-                .cloned()
-                .zip(r.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
-fn num(r: &Row, c: &str) -> f64 {
-    r[c].parse()
-        .unwrap_or_else(|_| panic!("{c} = {:?} in {r:?}", r[c]))
-}
-
 /// A six-place amount as millionths, read digit by digit (no floating point).
 fn micros(cell: &str) -> i64 {
     let (whole, frac) = cell.split_once('.').expect("six places");
     assert_eq!(frac.len(), 6, "{cell}");
     whole.parse::<i64>().unwrap() * 1_000_000 + frac.parse::<i64>().unwrap()
-}
-
-fn run(text: &str, trials: u64) -> (Forecast, ForecastRun) {
-    let f = common::forecast::load(text, &[]);
-    let r = common::forecast::run(&f, trials, 5, 2);
-    (f, r)
 }
 
 fn file<'a>(

@@ -255,9 +255,87 @@ fn the_bundled_forecasts_report_shows_every_section_with_the_summarys_figures() 
         }
         assert!((sum - total).abs() <= 1e-6 * total, "{sum} vs {total}");
     }
+    // Billing schemes: where each is cheaper than the headline, month by month on average,
+    // stated as the page states it (computed here from summary.json's monthly means).
+    let months = s["monthly"].as_array().unwrap();
+    let periods: Vec<&str> = months
+        .iter()
+        .map(|m| m["period"].as_str().unwrap())
+        .collect();
+    for sc in s["schemes"].as_array().unwrap() {
+        let name = sc["name"].as_str().unwrap().replace('_', " ");
+        let cheaper: Vec<usize> = (0..months.len())
+            .filter(|&i| {
+                sc["monthly"][i]["bill"]["mean"].as_f64().unwrap()
+                    < months[i]["bill"]["mean"].as_f64().unwrap()
+            })
+            .collect();
+        let tail = cheaper
+            .first()
+            .is_some_and(|&i| cheaper == (i..months.len()).collect::<Vec<_>>());
+        let said = match cheaper.first() {
+            None => format!("{name} never costs less than the headline bill"),
+            Some(_) if cheaper.len() == months.len() => {
+                format!("{name} costs less than the headline bill in every month")
+            }
+            Some(&i) if tail => format!(
+                "{name} costs less than the headline bill from {} on",
+                month_name(periods[i])
+            ),
+            Some(_) => format!(
+                "{name} costs less than the headline bill in {} of {} months",
+                cheaper.len(),
+                months.len()
+            ),
+        };
+        assert!(html.contains(&said), "{said}");
+    }
+    // Stress cases: every case's year means ± SE and P90s, as stress.json has them.
+    let stress: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("stress.json")).unwrap()).unwrap();
+    for case in stress.as_array().unwrap() {
+        for y in case["years"].as_array().unwrap() {
+            let b = &y["bill"];
+            let cell = format!(
+                "<td>${} ± {}</td><td>${}</td>",
+                grouped(b["mean"].as_f64().unwrap()),
+                grouped(b["se"].as_f64().unwrap()),
+                grouped(b["p90"].as_f64().unwrap())
+            );
+            assert!(html.contains(&cell), "{}: {cell}", case["name"]);
+        }
+    }
+    // Sensitivity: each input's share of variance is its squared rank correlation over the
+    // sum of them (the shares add up to 100%).
+    let sens: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("sensitivity.json")).unwrap())
+            .unwrap();
+    let rho2: Vec<f64> = sens["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["rank_correlation"].as_f64().unwrap().powi(2))
+        .collect();
+    let sum: f64 = rho2.iter().sum();
+    for (i, r) in sens["inputs"].as_array().unwrap().iter().zip(&rho2) {
+        let cell = format!(
+            "<td>{:+.3} ± {:.3}</td><td>{:.1}%</td>",
+            i["rank_correlation"].as_f64().unwrap(),
+            i["rank_correlation_se"].as_f64().unwrap(),
+            100.0 * r / sum
+        );
+        assert!(html.contains(&cell), "{}: {cell}", i["input"]);
+    }
     // The rate card: the catalog's source and as-of date.
     assert!(html.contains("catalog entry <code>claude-sonnet-4-5</code>"));
     assert!(html.contains("(as of 20"));
+    // A task file that writes its own rates is named as their source, with its rates.
+    assert!(html.contains(
+        "written in <code>reference-coding-task.toml</code> (no source or date given there)"
+    ));
+    assert!(html.contains(
+        "<td>sonnet <span class=\"note\">(bug fix)</span></td><td>$3</td><td>$15</td><td>$3.75</td><td>$0.3</td>"
+    ));
 
     // Self-contained: no scripts, nothing fetched.
     for bad in ["<script", " src=", " href=", "@import", "url("] {

@@ -5,7 +5,6 @@
 
 use std::fmt::Write;
 
-use tokencast::forecast::spec::CountModelSpec;
 use tokencast::forecast::{Forecast, describe};
 
 /// Describes a loaded forecast.
@@ -30,13 +29,7 @@ pub fn explain(f: &Forecast) -> String {
     let u = &spec.usage;
     let _ = writeln!(out, "\nusage");
     let _ = writeln!(out, "  active share of seats: {}", u.active_share);
-    let counts = match u.counts {
-        CountModelSpec::NegativeBinomial => match &u.dispersion {
-            Some(d) => format!("negative binomial per working day, dispersion {d}"),
-            None => "Poisson per working day".to_string(),
-        },
-        CountModelSpec::Fixed => "exactly round(tasks per day × working days) a month".into(),
-    };
+    let counts = describe::counts_with(u, |d| d.to_string());
     let _ = writeln!(
         out,
         "  tasks per active user per working day: {} ({counts})",

@@ -10,7 +10,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use super::aggregate::CountModel;
 use super::calendar::YearMonth;
 use super::model::{
-    Aggregation, Factors, ForecastModel, MixShift, Param, ParamId, SeatModel, TaskMix,
+    Aggregation, Factors, ForecastModel, MixShift, ModelRates, Param, ParamId, SeatModel, TaskMix,
 };
 use super::pool::TaskPool;
 use super::spec::{CountModelSpec, ForecastFile, SeatsSpec, WorkingDaysSpec};
@@ -288,6 +288,8 @@ pub fn compile(
         ));
     }
     let mut tasks: Vec<TaskMix> = Vec::new();
+    // The catalog Scenario::load resolves `catalog = "..."` models in, for the rates' origin.
+    let catalog = crate::pricing::catalog::PriceCatalog::bundled();
     let mut prices = Vec::new();
     let mut model_names = Vec::new();
     for (i, t) in file.tasks.iter().enumerate() {
@@ -334,6 +336,7 @@ pub fn compile(
             name,
             weight: t.weight,
             pool,
+            rates: ModelRates::of(&scenario, &catalog),
         });
     }
     let names: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();

@@ -7,15 +7,9 @@ use std::fmt::Write;
 use super::Forecast;
 use super::model::{ForecastModel, Headline};
 use super::outcome::quantile_sorted;
-use super::spec::{SeatsSpec, StressSpec};
+use super::spec::{CountModelSpec, SeatsSpec, StressSpec, UsageSpec};
 use crate::dist::DistSpec;
 use crate::pricing::scheme::{Allowance, BillingScheme, OverAllowance, Rounding, Sizing, Spill};
-
-/// An amount as people write it: thousands separated from 1,000 up, else as given
-/// (`25,000`, `19`, `0.5`).
-pub fn amount(v: f64) -> String {
-    crate::text::number(v)
-}
 
 /// Input draws used to show the seats curve's spread.
 pub const SEAT_DRAWS: u64 = 2000;
@@ -43,7 +37,7 @@ pub fn seats_curve_with(f: &Forecast, show: impl Fn(&DistSpec) -> String) -> Str
         SeatsSpec::Table(t) => format!(
             "table: {}",
             t.iter()
-                .map(|p| format!("month {} {} seats", p.month, amount(p.seats)))
+                .map(|p| format!("month {} {} seats", p.month, crate::text::number(p.seats)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -102,7 +96,7 @@ pub fn basic_scheme(model: &ForecastModel) -> String {
     let basic = match &model.commitment {
         Some(c) => format!(
             "a commitment of ${}/month at {}% off (beyond it, list prices)",
-            amount(c.commit_usd),
+            crate::text::number(c.commit_usd),
             100.0 * c.discount
         ),
         None => format!("list prices less {}%", 100.0 * model.discount),
@@ -153,7 +147,7 @@ pub fn scheme(scheme: &BillingScheme) -> String {
                 let _ = write!(
                     s,
                     ", in units of ${} metered every {} working hours, rounded {rounding}",
-                    amount(u.usd_per_unit),
+                    crate::text::number(u.usd_per_unit),
                     u.metering_slots
                 );
             }
@@ -161,9 +155,9 @@ pub fn scheme(scheme: &BillingScheme) -> String {
         }
         BillingScheme::Seats(p) => {
             let allowance = match p.allowance {
-                Allowance::Tokens(n) => format!("{} tokens", amount(n as f64)),
-                Allowance::Requests(n) => format!("{} requests", amount(n as f64)),
-                Allowance::Usd(v) => format!("${} of list-price usage", amount(v)),
+                Allowance::Tokens(n) => format!("{} tokens", crate::text::number(n as f64)),
+                Allowance::Requests(n) => format!("{} requests", crate::text::number(n as f64)),
+                Allowance::Usd(v) => format!("${} of list-price usage", crate::text::number(v)),
             };
             let beyond = match p.over {
                 OverAllowance::Throttle => "throttled".to_string(),
@@ -173,21 +167,21 @@ pub fn scheme(scheme: &BillingScheme) -> String {
                 }
             };
             let cap = p.overage_cap_usd.map_or(String::new(), |c| {
-                format!(", overage capped at ${}", amount(c))
+                format!(", overage capped at ${}", crate::text::number(c))
             });
             format!(
                 "${} per seat with {allowance} each; beyond, {beyond}{cap}",
-                amount(p.usd_per_seat)
+                crate::text::number(p.usd_per_seat)
             )
         }
         BillingScheme::Commitment(c) => format!(
             "${}/month committed at {}% off; beyond it, list prices",
-            amount(c.commit_usd),
+            crate::text::number(c.commit_usd),
             100.0 * c.discount
         ),
         BillingScheme::ComputeHours(c) => {
             let size = match c.sizing {
-                Sizing::Fixed(n) => format!("{} units", amount(n as f64)),
+                Sizing::Fixed(n) => format!("{} units", crate::text::number(n as f64)),
                 Sizing::PeakPercentile(p) => {
                     format!("units for the P{p} peak working hour of each month")
                 }
@@ -198,9 +192,9 @@ pub fn scheme(scheme: &BillingScheme) -> String {
             };
             format!(
                 "{size} at ${}/unit-hour for {} hours, {} tokens/min each; demand above {spill}",
-                amount(c.usd_per_unit_hour),
-                amount(c.billed_hours),
-                amount(c.tokens_per_minute_per_unit)
+                crate::text::number(c.usd_per_unit_hour),
+                crate::text::number(c.billed_hours),
+                crate::text::number(c.tokens_per_minute_per_unit)
             )
         }
     }
@@ -210,10 +204,25 @@ pub fn scheme(scheme: &BillingScheme) -> String {
 pub fn budget_amounts(v: &[f64]) -> String {
     if v.windows(2).all(|w| w[0] == w[1]) {
         v.first()
-            .map_or("none".into(), |x| format!("${}", amount(*x)))
+            .map_or("none".into(), |x| format!("${}", crate::text::number(*x)))
     } else {
-        let list: Vec<String> = v.iter().map(|x| format!("${}", amount(*x))).collect();
+        let list: Vec<String> = v
+            .iter()
+            .map(|x| format!("${}", crate::text::number(*x)))
+            .collect();
         format!("[{}]", list.join(", "))
+    }
+}
+
+/// How a month's tasks are counted, with `show` writing the dispersion (e.g.
+/// [`DistSpec::words`]).
+pub fn counts_with(u: &UsageSpec, show: impl Fn(&DistSpec) -> String) -> String {
+    match u.counts {
+        CountModelSpec::NegativeBinomial => match &u.dispersion {
+            Some(d) => format!("negative binomial per working day, dispersion {}", show(d)),
+            None => "Poisson per working day".to_string(),
+        },
+        CountModelSpec::Fixed => "exactly round(tasks per day × working days) a month".into(),
     }
 }
 
@@ -239,16 +248,4 @@ pub fn stress_factors(s: &StressSpec) -> Vec<String> {
         }
     }
     parts
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn amounts_have_thousands_separators() {
-        assert_eq!(super::amount(25_000.0), "25,000");
-        assert_eq!(super::amount(1_000_000.0), "1,000,000");
-        assert_eq!(super::amount(1234.5), "1,234.50");
-        assert_eq!(super::amount(19.0), "19");
-        assert_eq!(super::amount(0.5), "0.5");
-    }
 }

@@ -83,6 +83,77 @@ pub struct TaskMix {
     pub weight: f64,
     /// Pre-simulated tasks.
     pub pool: TaskPool,
+    /// The models of its task scenario with their list rates and where the rates come from,
+    /// as the pool was simulated with them.
+    pub rates: Vec<ModelRates>,
+}
+
+/// A model of a task scenario: its list rates and their origin (the report's rate card).
+#[derive(Debug, Clone)]
+pub struct ModelRates {
+    /// The model's name in the task scenario (`[models.NAME]`).
+    pub name: String,
+    /// List rates, tiers and batch rates as the task was priced.
+    pub prices: crate::pricing::ModelPrices,
+    /// The price catalog entry the rates come from (`catalog = "..."`), if any.
+    pub catalog: Option<CatalogOrigin>,
+    /// Whether the task file writes rates of its own (over the catalog's, if any).
+    pub inline: bool,
+}
+
+/// A price catalog entry as a source: its name, where its rates come from and when.
+#[derive(Debug, Clone)]
+pub struct CatalogOrigin {
+    /// The entry's name, e.g. `claude-sonnet-4-5`.
+    pub name: String,
+    /// Where the rates come from (empty: not stated).
+    pub source: String,
+    /// When they were read (empty: not stated).
+    pub as_of: String,
+}
+
+impl ModelRates {
+    /// Every model of `scenario`, in model order, with catalog entries looked up in `catalog`
+    /// (the catalog the scenario was loaded with).
+    pub fn of(
+        scenario: &crate::scenario::Scenario,
+        catalog: &crate::pricing::catalog::PriceCatalog,
+    ) -> Vec<ModelRates> {
+        scenario
+            .workflow
+            .model_names
+            .iter()
+            .zip(&scenario.prices)
+            .map(|(name, prices)| {
+                let spec = scenario.spec.models.get(name);
+                let catalog = spec.and_then(|m| m.catalog.as_deref()).and_then(|c| {
+                    catalog.get(c).map(|e| CatalogOrigin {
+                        name: c.to_string(),
+                        source: e.source.clone(),
+                        as_of: e.as_of.clone(),
+                    })
+                });
+                let inline = spec.is_some_and(|m| {
+                    [
+                        m.input,
+                        m.output,
+                        m.cache_write,
+                        m.cache_write_1h,
+                        m.cache_read,
+                        m.reasoning,
+                    ]
+                    .iter()
+                    .any(Option::is_some)
+                });
+                ModelRates {
+                    name: name.clone(),
+                    prices: prices.clone(),
+                    catalog,
+                    inline,
+                }
+            })
+            .collect()
+    }
 }
 
 /// A share of one task's weight moving to another, month by month.

@@ -346,6 +346,13 @@ percentile_relative_error of the exact value; min and max exact, and so is every
 whose rank falls among the trials tied at the min or the max (a floor such as a commitment)";
 
 impl ForecastSummary {
+    /// The forecast year that month `month` (1-based) belongs to.
+    pub fn year_of(&self, month: usize) -> Option<&YearSummary> {
+        self.years
+            .iter()
+            .find(|y| (y.months[0]..=y.months[1]).contains(&month))
+    }
+
     /// Summarises a run of `forecast`.
     pub fn new(forecast: &Forecast, run: &ForecastRun) -> ForecastSummary {
         let model = &forecast.model;

@@ -66,34 +66,30 @@ pub fn render(p: &ComparePage) -> Result<String, ChartError> {
             escape(&words(&best.name)),
             usd_se(best.cost_usd.mean, best.cost_usd.se)
         ));
-        let mut against = Vec::new();
-        for pair in &c.pairs {
-            let (other, p_best) = if pair.a == best.name {
-                (&pair.b, pair.p_a_cheaper)
-            } else if pair.b == best.name {
-                (
-                    &pair.a,
-                    crate::engine::compare::MeanSe {
-                        mean: 1.0 - pair.p_a_cheaper.mean,
-                        se: pair.p_a_cheaper.se,
-                    },
+        // Each pair seen from the cheapest scheme: the other scheme, P(best is cheaper) and
+        // the mean saving (the pair's difference is a − b).
+        let against: Vec<String> = c
+            .pairs
+            .iter()
+            .filter_map(|pair| {
+                let (p, d) = (pair.p_a_cheaper, pair.difference_usd);
+                if pair.a == best.name {
+                    Some((&pair.b, p.mean, p.se, -d.mean, d.se))
+                } else if pair.b == best.name {
+                    Some((&pair.a, 1.0 - p.mean, p.se, d.mean, d.se))
+                } else {
+                    None
+                }
+            })
+            .map(|(other, p, p_se, saving, saving_se)| {
+                format!(
+                    "<li>than {}: cheaper in {} of periods, by {} a period on average</li>",
+                    escape(&words(other)),
+                    pct_se(p, p_se),
+                    usd_se(saving, saving_se)
                 )
-            } else {
-                continue;
-            };
-            let saving = if pair.a == best.name {
-                -pair.difference_usd.mean
-            } else {
-                pair.difference_usd.mean
-            };
-            against.push(format!(
-                "<li>than {}: cheaper in {} of periods, by {} ± {} a period on average</li>",
-                escape(&words(other)),
-                pct_se(p_best.mean, p_best.se),
-                usd(saving),
-                super::forecast::money(pair.difference_usd.se)
-            ));
-        }
+            })
+            .collect();
         if !against.is_empty() {
             html.push_str(&format!("<ul>{}</ul>", against.join("")));
         }

@@ -80,10 +80,7 @@ pub fn monthly_csv(summary: &ForecastSummary) -> String {
         ];
         // The month's forecast year, its annual budget, and the probability that year-to-date
         // spend first passes it in this month, and has passed it by this month's end.
-        let year = summary
-            .years
-            .iter()
-            .find(|y| (y.months[0]..=y.months[1]).contains(&m.month));
+        let year = summary.year_of(m.month);
         let exhaustion = year
             .and_then(|y| y.annual_budget_exhaustion.as_ref())
             .and_then(|e| e.first_over.get(&m.period));

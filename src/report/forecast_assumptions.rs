@@ -5,14 +5,11 @@
 //! `tokencast validate`.
 
 use super::html::escape;
-use super::page::{month_words, table, usd, words};
+use super::page::{month_words, table, words};
 use crate::dist::DistSpec;
 use crate::forecast::describe;
-use crate::forecast::spec::CountModelSpec;
 use crate::forecast::{Forecast, ForecastSummary};
 use crate::pricing::TokenKind;
-use crate::pricing::catalog::PriceCatalog;
-use crate::scenario::Scenario;
 
 /// The section's HTML.
 pub fn assumptions(f: &Forecast, s: &ForecastSummary) -> String {
@@ -51,16 +48,7 @@ pub fn assumptions(f: &Forecast, s: &ForecastSummary) -> String {
     ));
 
     let u = &spec.usage;
-    let counts = match u.counts {
-        CountModelSpec::NegativeBinomial => match &u.dispersion {
-            Some(d) => format!(
-                "negative binomial per working day, dispersion {}",
-                d.words()
-            ),
-            None => "Poisson per working day".to_string(),
-        },
-        CountModelSpec::Fixed => "exactly tasks per day × working days a month".into(),
-    };
+    let counts = describe::counts_with(u, DistSpec::words);
     out.push_str("<h3>Usage</h3>\n<ul class=\"assumptions\">");
     out.push_str(&format!(
         "<li>Share of seats active in a month: {}.</li><li>Tasks per active user per working day: {} ({}).</li>",
@@ -164,10 +152,16 @@ pub fn assumptions(f: &Forecast, s: &ForecastSummary) -> String {
     if b.monthly.is_some() || b.annual.is_some() {
         out.push_str("<h3>Budgets</h3>\n<ul class=\"assumptions\">");
         if let Some(m) = &b.monthly {
-            out.push_str(&format!("<li>Monthly: {}.</li>", escape(&amounts(m))));
+            out.push_str(&format!(
+                "<li>Monthly: {}.</li>",
+                escape(&describe::budget_amounts(m))
+            ));
         }
         if let Some(a) = &b.annual {
-            out.push_str(&format!("<li>Annual: {}.</li>", escape(&amounts(a))));
+            out.push_str(&format!(
+                "<li>Annual: {}.</li>",
+                escape(&describe::budget_amounts(a))
+            ));
         }
         out.push_str(&format!(
             "<li>Years begin in {} ({}).</li></ul>\n",
@@ -213,17 +207,6 @@ pub fn assumptions(f: &Forecast, s: &ForecastSummary) -> String {
     out
 }
 
-/// One amount for every period, or the list.
-fn amounts(v: &[f64]) -> String {
-    if v.windows(2).all(|w| w[0] == w[1]) {
-        v.first()
-            .map_or("none".into(), |x| format!("{} each", usd(*x)))
-    } else {
-        let list: Vec<String> = v.iter().map(|x| usd(*x)).collect();
-        list.join(", ")
-    }
-}
-
 /// A source as HTML: addresses and file paths (words with a `/`) set as code.
 fn cite(source: &str) -> String {
     source
@@ -246,47 +229,27 @@ fn cite(source: &str) -> String {
 /// Every model the task kinds use, with its list prices per million tokens, its batch rates,
 /// and where the prices come from.
 fn rate_card(f: &Forecast) -> String {
-    let catalog = PriceCatalog::bundled();
     let mut rows = Vec::new();
-    let mut unread = Vec::new();
     for (t, ts) in f.model.tasks.iter().zip(&f.spec.tasks) {
-        let scenario = match Scenario::load(&f.dir.join(&ts.scenario)) {
-            Ok(s) => s,
-            Err(e) => {
-                unread.push(format!("{}: {e}", ts.scenario));
-                continue;
-            }
-        };
-        for (name, prices) in scenario.workflow.model_names.iter().zip(&scenario.prices) {
-            let spec = scenario.spec.models.get(name);
-            let entry = spec
-                .and_then(|m| m.catalog.as_deref())
-                .and_then(|c| catalog.get(c).map(|e| (c, e)));
-            let inline = spec.is_some_and(|m| {
-                m.input.is_some()
-                    || m.output.is_some()
-                    || m.cache_write.is_some()
-                    || m.cache_read.is_some()
-                    || m.reasoning.is_some()
-            });
-            let source = match entry {
-                Some((c, e)) => format!(
+        for m in &t.rates {
+            let source = match &m.catalog {
+                Some(c) => format!(
                     "catalog entry <code>{}</code>{}: {} (as of {})",
-                    escape(c),
-                    if inline {
+                    escape(&c.name),
+                    if m.inline {
                         ", some rates overridden in the task file"
                     } else {
                         ""
                     },
-                    if e.source.is_empty() {
+                    if c.source.is_empty() {
                         "no source stated".to_string()
                     } else {
-                        cite(&e.source)
+                        cite(&c.source)
                     },
-                    escape(if e.as_of.is_empty() {
+                    escape(if c.as_of.is_empty() {
                         "no date stated"
                     } else {
-                        &e.as_of
+                        &c.as_of
                     })
                 ),
                 None => format!(
@@ -294,12 +257,16 @@ fn rate_card(f: &Forecast) -> String {
                     escape(&ts.scenario)
                 ),
             };
-            let rate =
-                |k: TokenKind| format!("${}", super::charts::style::significant(prices.rate(k), 4));
+            let rate = |k: TokenKind| {
+                format!(
+                    "${}",
+                    super::charts::style::significant(m.prices.rate(k), 4)
+                )
+            };
             rows.push(vec![
                 format!(
                     "{} <span class=\"note\">({})</span>",
-                    escape(name),
+                    escape(&m.name),
                     escape(&t.name)
                 ),
                 rate(TokenKind::Input),
@@ -307,7 +274,7 @@ fn rate_card(f: &Forecast) -> String {
                 rate(TokenKind::CacheWrite),
                 rate(TokenKind::CacheRead),
                 rate(TokenKind::Reasoning),
-                if prices.batch_per_mtok.is_some() {
+                if m.prices.batch_per_mtok.is_some() {
                     "yes"
                 } else {
                     "—"
@@ -331,11 +298,5 @@ fn rate_card(f: &Forecast) -> String {
         &rows,
     );
     out.push_str("<p class=\"note\">List prices in USD per million tokens (prompt-length tiers, where a model has them, are applied call by call). The price drift and each scheme's discounts apply on top.</p>\n");
-    for u in unread {
-        out.push_str(&format!(
-            "<p class=\"note\">Could not re-read {}.</p>\n",
-            escape(&u)
-        ));
-    }
     out
 }

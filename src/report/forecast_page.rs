@@ -9,6 +9,7 @@
 
 use super::charts::{BarSeries, ChartError, FanChart, FanLine, FanPeriod, MonthlyBars, Unit};
 use super::forecast_extras::{fan_chart, headcount_note, tornado_chart};
+use super::forecast_split::{SplitBy, has_fixed_charges};
 use super::html::escape;
 use super::input_label::input_words;
 use super::manifest::Manifest;
@@ -82,7 +83,10 @@ pub fn figures(p: &ForecastPage) -> Result<ForecastFigures, ChartError> {
     let annual: Vec<Option<f64>> = s
         .monthly
         .iter()
-        .map(|m| year_of(s, m.month).and_then(|y| y.annual_budget.map(|b| b.budget)))
+        .map(|m| {
+            s.year_of(m.month)
+                .and_then(|y| y.annual_budget.map(|b| b.budget))
+        })
         .collect();
     let (year_to_date, runs_out) = if annual.iter().any(Option::is_some) {
         let ytd = FanChart {
@@ -107,7 +111,7 @@ pub fn figures(p: &ForecastPage) -> Result<ForecastFigures, ChartError> {
             .monthly
             .iter()
             .map(|m| {
-                year_of(s, m.month)
+                s.year_of(m.month)
                     .and_then(|y| y.annual_budget_exhaustion.as_ref())
                     .and_then(|e| e.first_over.get(&m.period))
                     .map_or(0.0, |e| e.p)
@@ -139,14 +143,9 @@ pub fn figures(p: &ForecastPage) -> Result<ForecastFigures, ChartError> {
     } else {
         (None, None)
     };
-    let split = |stem: &str, title: &str, by_model: bool| -> Result<Figure, ChartError> {
+    let split = |stem: &str, title: &str, by: SplitBy| -> Result<Figure, ChartError> {
         let names: Vec<String> = s.monthly.first().map_or_else(Vec::new, |m| {
-            let parts = if by_model {
-                &m.bill_by_model
-            } else {
-                &m.bill_by_task
-            };
-            parts.0.iter().map(|(n, _)| n.clone()).collect()
+            by.month(m).0.iter().map(|(n, _)| n.clone()).collect()
         });
         let mut series: Vec<BarSeries> = names
             .iter()
@@ -155,18 +154,11 @@ pub fn figures(p: &ForecastPage) -> Result<ForecastFigures, ChartError> {
                 values: s
                     .monthly
                     .iter()
-                    .map(|m| {
-                        let parts = if by_model {
-                            &m.bill_by_model
-                        } else {
-                            &m.bill_by_task
-                        };
-                        parts.get(n).map_or(0.0, |d| d.mean.max(0.0))
-                    })
+                    .map(|m| by.month(m).get(n).map_or(0.0, |d| d.mean.max(0.0)))
                     .collect(),
             })
             .collect();
-        if s.monthly.iter().any(|m| m.fixed_charges.mean > 0.0) {
+        if has_fixed_charges(s) {
             series.push(BarSeries {
                 name: "fixed charges".into(),
                 values: s
@@ -190,8 +182,16 @@ pub fn figures(p: &ForecastPage) -> Result<ForecastFigures, ChartError> {
             "Mean bill per month, stacked; the parts add up to the mean bill (fixed charges, such as seat fees or an unused commitment, belong to no model or task kind).",
         )
     };
-    let by_model = split("forecast_by_model", "Mean monthly bill by model", true)?;
-    let by_task = split("forecast_by_task", "Mean monthly bill by task kind", false)?;
+    let by_model = split(
+        "forecast_by_model",
+        "Mean monthly bill by model",
+        SplitBy::Model,
+    )?;
+    let by_task = split(
+        "forecast_by_task",
+        "Mean monthly bill by task kind",
+        SplitBy::Task,
+    )?;
     let schemes = if s.schemes.is_empty() {
         None
     } else {
@@ -279,13 +279,6 @@ fn fan_period(label: &str, d: &Dist) -> FanPeriod {
         p75: d.p75,
         p95: d.p95,
     }
-}
-
-/// The forecast year a month (1-based) belongs to.
-fn year_of(s: &ForecastSummary, month: usize) -> Option<&YearSummary> {
-    s.years
-        .iter()
-        .find(|y| (y.months[0]..=y.months[1]).contains(&month))
 }
 
 /// A year's label with its months in words: `2027 (January to December 2027)`.
@@ -513,31 +506,25 @@ fn runs_out_table(s: &ForecastSummary) -> String {
 }
 
 /// Spend by model or task kind per year: mean, share of the year's mean bill.
-fn split_table(s: &ForecastSummary, by_model: bool) -> String {
-    let what = if by_model { "model" } else { "task kind" };
+fn split_table(s: &ForecastSummary, by: SplitBy) -> String {
+    let what = match by {
+        SplitBy::Model => "model",
+        SplitBy::Task => "task kind",
+    };
     let mut headers: Vec<String> = vec![what.to_string()];
     for y in &s.years {
         headers.push(format!("{} expected", y.label));
         headers.push(format!("{} share", y.label));
     }
-    let parts = |y: &YearSummary| {
-        if by_model {
-            y.bill_by_model.0.clone()
-        } else {
-            y.bill_by_task.0.clone()
-        }
-    };
-    let names: Vec<String> = s
-        .years
-        .first()
-        .map_or_else(Vec::new, |y| parts(y).into_iter().map(|(n, _)| n).collect());
+    let names: Vec<&str> = s.years.first().map_or_else(Vec::new, |y| {
+        by.year(y).0.iter().map(|(n, _)| n.as_str()).collect()
+    });
     let mut rows: Vec<Vec<String>> = names
         .iter()
         .map(|n| {
             let mut row = vec![escape(n)];
             for y in &s.years {
-                let d = parts(y).into_iter().find(|(k, _)| k == n).map(|(_, d)| d);
-                match d {
+                match by.year(y).get(n) {
                     Some(d) => {
                         row.push(usd_se(d.mean, d.se));
                         row.push(pct(d.mean / y.bill.mean));
@@ -548,7 +535,7 @@ fn split_table(s: &ForecastSummary, by_model: bool) -> String {
             row
         })
         .collect();
-    if s.years.iter().any(|y| y.fixed_charges.mean > 0.0) {
+    if has_fixed_charges(s) {
         let mut row = vec!["fixed charges".to_string()];
         for y in &s.years {
             row.push(usd_se(y.fixed_charges.mean, y.fixed_charges.se));
@@ -797,8 +784,7 @@ pub fn render(p: &ForecastPage, figs: &ForecastFigures) -> String {
         &s.scenario,
         &description,
         &format!(
-            "Forecast of the {} bill for AI coding agents, {} months from {first} to {last}, in {}. Headline bill: {}.",
-            "monthly",
+            "Forecast of the monthly bill for AI coding agents, {} months from {first} to {last}, in {}. Headline bill: {}.",
             s.months,
             s.currency,
             words(&s.headline)
@@ -823,10 +809,10 @@ pub fn render(p: &ForecastPage, figs: &ForecastFigures) -> String {
     html.push_str("<h2>Where the money goes</h2>\n");
     html.push_str(&figs.by_model.html());
     html.push_str("<h3>By model</h3>\n");
-    html.push_str(&split_table(s, true));
+    html.push_str(&split_table(s, SplitBy::Model));
     html.push_str(&figs.by_task.html());
     html.push_str("<h3>By task kind</h3>\n");
-    html.push_str(&split_table(s, false));
+    html.push_str(&split_table(s, SplitBy::Task));
     if !s.schemes.is_empty() {
         html.push_str("<h2>Billing schemes side by side</h2>\n");
         if let Some(f) = &figs.schemes {

@@ -4,7 +4,7 @@
 use super::forecast::money;
 use crate::engine::NamedMap;
 use crate::forecast::ForecastSummary;
-use crate::forecast::outcome::Dist;
+use crate::forecast::outcome::{Dist, MonthSummary, YearSummary};
 
 /// Name of the fixed-charges part in the CSV files and tables.
 pub const FIXED_PART: &str = "fixed charges";
@@ -44,6 +44,18 @@ fn parts_of<'a>(
     }
 }
 
+impl SplitBy {
+    /// A month's bill by model or by task kind.
+    pub fn month(self, m: &MonthSummary) -> &NamedMap<Dist> {
+        parts_of(self, &m.bill_by_model, &m.bill_by_task)
+    }
+
+    /// A year's bill by model or by task kind.
+    pub fn year(self, y: &YearSummary) -> &NamedMap<Dist> {
+        parts_of(self, &y.bill_by_model, &y.bill_by_task)
+    }
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -63,7 +75,7 @@ pub fn split_csv(s: &ForecastSummary, by: SplitBy) -> String {
     );
     let fixed = has_fixed_charges(s);
     for m in &s.monthly {
-        let parts = parts_of(by, &m.bill_by_model, &m.bill_by_task);
+        let parts = by.month(m);
         let rows = parts
             .0
             .iter()
@@ -100,11 +112,7 @@ pub fn split_table(s: &ForecastSummary, by: SplitBy) -> String {
     let Some(first) = s.monthly.first() else {
         return String::new();
     };
-    let mut names: Vec<&str> = parts_of(by, &first.bill_by_model, &first.bill_by_task)
-        .0
-        .iter()
-        .map(|(n, _)| n.as_str())
-        .collect();
+    let mut names: Vec<&str> = by.month(first).0.iter().map(|(n, _)| n.as_str()).collect();
     if fixed {
         names.push(FIXED_PART);
     }
@@ -129,7 +137,7 @@ pub fn split_table(s: &ForecastSummary, by: SplitBy) -> String {
     out.push_str(&format!(" {:>14}\n", "bill"));
     for m in &s.monthly {
         out.push_str(&format!("  {:<8}", m.period));
-        let parts = parts_of(by, &m.bill_by_model, &m.bill_by_task);
+        let parts = by.month(m);
         for (_, d) in &parts.0 {
             out.push_str(&format!(" {:>width$}", money(d.mean)));
         }
@@ -143,7 +151,7 @@ pub fn split_table(s: &ForecastSummary, by: SplitBy) -> String {
             "  {} ({} to {}), by {what}\n    {:<width$} {:>12} {:>12} {:>12} {:>12} {:>7}\n",
             y.label, y.periods[0], y.periods[1], "", "mean", "P50", "P90", "P99", "share"
         ));
-        let parts = parts_of(by, &y.bill_by_model, &y.bill_by_task);
+        let parts = by.year(y);
         let rows = parts
             .0
             .iter()

@@ -160,7 +160,10 @@ pub fn render(p: &SweepPage) -> Result<String, ChartError> {
     html.push_str(&table(&headers, &rows));
     html.push_str(&page::footer(
         p.manifest,
-        "Means ± their standard error; percentiles within 0.049% of the exact order statistics of all trials; probabilities counted exactly over every trial, ± their standard error.",
+        &format!(
+            "Means ± their standard error; percentiles within {:.3}% of the exact order statistics of all trials; probabilities counted exactly over every trial, ± their standard error.",
+            100.0 * crate::stats::RELATIVE_ERROR
+        ),
     ));
     Ok(html)
 }

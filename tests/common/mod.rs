@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod browser;
+pub mod focus;
 pub mod forecast;
 
 use statrs::distribution::{ContinuousCDF, Normal};

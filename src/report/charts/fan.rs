@@ -79,18 +79,11 @@ impl Chart for FanChart {
         )?;
         all_finite(self.budget.iter())?;
         all_finite(self.lines.iter().flat_map(|l| &l.values))?;
-        if let Some(l) = self
-            .lines
-            .iter()
-            .find(|l| l.values.len() != self.periods.len())
-        {
-            return Err(format!(
-                "line `{}`: expected a value per period ({}), found {}",
-                l.name,
-                self.periods.len(),
-                l.values.len()
-            ));
-        }
+        super::one_per_period(
+            "line",
+            self.periods.len(),
+            self.lines.iter().map(|l| (l.name.as_str(), l.values.len())),
+        )?;
         if !self.budget.is_empty() && self.budget.len() != self.periods.len() {
             return Err(format!(
                 "expected a budget per period ({}), found {}",

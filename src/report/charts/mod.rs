@@ -209,6 +209,21 @@ pub fn write_chart(dir: &Path, chart: &impl Chart) -> Result<[String; 2], ChartE
 }
 
 /// Checks that every value is finite.
+/// Checks that every named series has one value per period: `Err` names the first that
+/// does not (`line \`P90\`: expected a value per period (12), found 11`).
+pub(crate) fn one_per_period<'a>(
+    what: &str,
+    periods: usize,
+    series: impl IntoIterator<Item = (&'a str, usize)>,
+) -> Result<(), String> {
+    match series.into_iter().find(|&(_, len)| len != periods) {
+        Some((name, len)) => Err(format!(
+            "{what} `{name}`: expected a value per period ({periods}), found {len}"
+        )),
+        None => Ok(()),
+    }
+}
+
 pub(crate) fn all_finite<'a>(values: impl IntoIterator<Item = &'a f64>) -> Result<(), String> {
     match values.into_iter().find(|v| !v.is_finite()) {
         Some(v) => Err(format!("expected finite values, found {v}")),

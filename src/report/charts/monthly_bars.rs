@@ -55,18 +55,13 @@ impl Chart for MonthlyBars {
         if self.periods.is_empty() || self.series.is_empty() {
             return Err("expected at least one period and one series".into());
         }
-        if let Some(s) = self
-            .series
-            .iter()
-            .find(|s| s.values.len() != self.periods.len())
-        {
-            return Err(format!(
-                "series `{}`: expected a value per period ({}), found {}",
-                s.name,
-                self.periods.len(),
-                s.values.len()
-            ));
-        }
+        super::one_per_period(
+            "series",
+            self.periods.len(),
+            self.series
+                .iter()
+                .map(|s| (s.name.as_str(), s.values.len())),
+        )?;
         all_finite(self.series.iter().flat_map(|s| &s.values))?;
         all_finite(self.level.iter().map(|(_, v)| v))?;
         if self.series.iter().flat_map(|s| &s.values).any(|&v| v < 0.0) {
@@ -151,5 +146,64 @@ impl Chart for MonthlyBars {
                 .draw()?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bars() -> MonthlyBars {
+        MonthlyBars {
+            stem: "b".into(),
+            title: "Mean monthly bill by model".into(),
+            y_description: "Mean monthly bill".into(),
+            unit: Unit::Usd,
+            x_description: "Month".into(),
+            periods: vec!["2027-01".into(), "2027-02".into()],
+            series: vec![
+                BarSeries {
+                    name: "sonnet".into(),
+                    values: vec![1000.0, 3000.0],
+                },
+                BarSeries {
+                    name: "opus".into(),
+                    values: vec![500.0, 0.0],
+                },
+            ],
+            level: Some(("budget".into(), 2500.0)),
+        }
+    }
+
+    #[test]
+    fn draws_stacked_series_with_their_legend_and_rejects_bad_data() {
+        let svg = super::super::render_svg(&bars()).unwrap();
+        for text in [
+            "Mean monthly bill by model",
+            "sonnet",
+            "opus",
+            "budget $2500",
+            "2027-02",
+        ] {
+            assert!(svg.contains(text), "{text}");
+        }
+        // The tallest stack (3,000, not the 3,500 of adding the series' maxima) sets the axis.
+        assert!(svg.contains("\n$3000\n"), "{svg}");
+        assert!(!svg.contains("\n$4000\n"));
+        let mut short = bars();
+        short.series[1].values.pop();
+        assert_eq!(
+            super::super::render_svg(&short).unwrap_err().to_string(),
+            "chart `b`: series `opus`: expected a value per period (2), found 1"
+        );
+        let mut negative = bars();
+        negative.series[0].values[0] = -1.0;
+        assert!(super::super::render_svg(&negative).is_err());
+        let mut nan = bars();
+        nan.level = Some(("budget".into(), f64::NAN));
+        assert!(super::super::render_svg(&nan).is_err());
+        let mut empty = bars();
+        empty.series.clear();
+        assert!(super::super::render_svg(&empty).is_err());
     }
 }
