@@ -54,6 +54,18 @@ fn forecast(file: &Path, out: &Path, extra: &[&str]) -> (String, Value) {
     (html, summary)
 }
 
+/// A probability as the pages write it: one decimal, two below 1%, `0%` at zero (written
+/// here from that rule, independently of the tool's formatter).
+fn percent(p: f64) -> String {
+    if p == 0.0 {
+        "0%".to_string()
+    } else if p.abs() < 0.01 {
+        format!("{:.2}%", 100.0 * p)
+    } else {
+        format!("{:.1}%", 100.0 * p)
+    }
+}
+
 /// `1234567.4` → `1,234,567` (written here, independently of the tool's formatter).
 fn grouped(v: f64) -> String {
     let digits = format!("{:.0}", v.abs());
@@ -212,9 +224,9 @@ fn the_bundled_forecasts_report_shows_every_section_with_the_summarys_figures() 
         }
         let b = &y["annual_budget"];
         let p = format!(
-            "{:.1}% ± {:.1}%",
-            100.0 * b["p_exceed"].as_f64().unwrap(),
-            100.0 * b["p_exceed_se"].as_f64().unwrap()
+            "{} ± {}",
+            percent(b["p_exceed"].as_f64().unwrap()),
+            percent(b["p_exceed_se"].as_f64().unwrap())
         );
         assert!(
             html.contains(&format!(
@@ -233,9 +245,9 @@ fn the_bundled_forecasts_report_shows_every_section_with_the_summarys_figures() 
     for m in s["monthly"].as_array().unwrap() {
         let b = &m["monthly_budget"];
         let p = format!(
-            "{:.1}% ± {:.1}%",
-            100.0 * b["p_exceed"].as_f64().unwrap(),
-            100.0 * b["p_exceed_se"].as_f64().unwrap()
+            "{} ± {}",
+            percent(b["p_exceed"].as_f64().unwrap()),
+            percent(b["p_exceed_se"].as_f64().unwrap())
         );
         assert!(html.contains(&p), "month {} P(over) {p}", m["period"]);
     }
@@ -251,7 +263,7 @@ fn the_bundled_forecasts_report_shows_every_section_with_the_summarys_figures() 
                 html.contains(&format!("<td>${} ± ", grouped(mean))),
                 "{name}"
             );
-            assert!(html.contains(&format!("{:.1}%", 100.0 * mean / total)));
+            assert!(html.contains(&percent(mean / total)));
         }
         assert!((sum - total).abs() <= 1e-6 * total, "{sum} vs {total}");
     }
@@ -319,10 +331,10 @@ fn the_bundled_forecasts_report_shows_every_section_with_the_summarys_figures() 
     let sum: f64 = rho2.iter().sum();
     for (i, r) in sens["inputs"].as_array().unwrap().iter().zip(&rho2) {
         let cell = format!(
-            "<td>{:+.3} ± {:.3}</td><td>{:.1}%</td>",
+            "<td>{:+.3} ± {:.3}</td><td>{}</td>",
             i["rank_correlation"].as_f64().unwrap(),
             i["rank_correlation_se"].as_f64().unwrap(),
-            100.0 * r / sum
+            percent(r / sum)
         );
         assert!(html.contains(&cell), "{}: {cell}", i["input"]);
     }
@@ -345,6 +357,18 @@ fn the_bundled_forecasts_report_shows_every_section_with_the_summarys_figures() 
     let text = visible_text(&html);
     let bad = ungrouped_numbers(&text);
     assert!(bad.is_empty(), "numbers without separators: {bad:?}");
+    // A probability that is not zero never reads as 0.0% (one that is reads 0%).
+    let zeros: Vec<&str> = text
+        .split_whitespace()
+        .filter(|w| {
+            w.trim_matches(|c: char| !(c.is_ascii_digit() || c == '.' || c == '%')) == "0.0%"
+        })
+        .collect();
+    assert!(
+        zeros.is_empty(),
+        "probabilities shown as 0.0%: {}",
+        zeros.len()
+    );
     let snake: Vec<&str> = text
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .filter(|w| w.contains('_') && w.chars().any(|c| c.is_ascii_lowercase()))

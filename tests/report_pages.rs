@@ -21,6 +21,18 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A probability as the pages write it: one decimal, two below 1%, `0%` at zero (written
+/// here from that rule, independently of the tool's formatter).
+fn percent(p: f64) -> String {
+    if p == 0.0 {
+        "0%".to_string()
+    } else if p.abs() < 0.01 {
+        format!("{:.2}%", 100.0 * p)
+    } else {
+        format!("{:.1}%", 100.0 * p)
+    }
+}
+
 /// `1234567.4` → `1,234,567`, written independently of the tool's formatter.
 fn grouped(v: f64) -> String {
     let digits = format!("{:.0}", v.abs());
@@ -132,9 +144,9 @@ fn the_compare_report_states_the_cheapest_scheme_and_every_pair_as_compare_json(
         );
         assert!(html.contains(&row), "{row}");
         let q = format!(
-            "{:.1}% ± {:.1}%",
-            100.0 * p["p_a_cheaper"]["mean"].as_f64().unwrap(),
-            100.0 * p["p_a_cheaper"]["se"].as_f64().unwrap()
+            "{} ± {}",
+            percent(p["p_a_cheaper"]["mean"].as_f64().unwrap()),
+            percent(p["p_a_cheaper"]["se"].as_f64().unwrap())
         );
         assert!(html.contains(&q), "{q}");
     }
@@ -192,9 +204,9 @@ fn the_sweep_report_gives_every_point_as_sweep_csv_and_names_the_replaced_distri
         );
         assert!(html.contains(&row), "{row}");
         let p = format!(
-            "{:.1}% ± {:.1}%",
-            100.0 * f("p_any_month_over_budget"),
-            100.0 * f("p_any_month_over_budget_se")
+            "{} ± {}",
+            percent(f("p_any_month_over_budget")),
+            percent(f("p_any_month_over_budget_se"))
         );
         assert!(html.contains(&p), "{p}");
     }

@@ -25,12 +25,17 @@ pub fn usd_se(v: f64, se: f64) -> String {
     format!("{} ± {}", usd(v), super::forecast::money(se))
 }
 
-/// A probability as a percentage with one decimal: `12.3%`.
+/// A probability as a percentage: one decimal (`12.3%`), two below 1% (`0.04%`) so that a
+/// probability that is not zero never reads as `0.0%`; `0%` when it is zero.
 pub fn pct(p: f64) -> String {
-    if p.is_finite() {
-        format!("{:.1}%", 100.0 * p)
-    } else {
+    if !p.is_finite() {
         "n/a".into()
+    } else if p == 0.0 {
+        "0%".into()
+    } else if p.abs() < 0.01 {
+        format!("{:.2}%", 100.0 * p)
+    } else {
+        format!("{:.1}%", 100.0 * p)
     }
 }
 
@@ -165,7 +170,9 @@ mod tests {
         assert_eq!(usd(f64::NAN), "n/a");
         assert_eq!(usd_se(312_345.0, 1_234.0), "$312,345 ± 1,234");
         assert_eq!(pct(0.3244), "32.4%");
-        assert_eq!(pct_se(0.3244, 0.0041), "32.4% ± 0.4%");
+        assert_eq!(pct(0.0004), "0.04%");
+        assert_eq!(pct(0.0), "0%");
+        assert_eq!(pct_se(0.3244, 0.0041), "32.4% ± 0.41%");
         assert_eq!(month_words("2027-03"), "March 2027");
         assert_eq!(month_short("2028-12"), "Dec 2028");
         assert_eq!(month_words("2027-13"), "2027-13");
