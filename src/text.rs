@@ -80,6 +80,20 @@ pub fn number(v: f64) -> String {
     }
 }
 
+/// An estimated amount as people read it: one decimal below 10 (`9.4`), whole with thousands
+/// separated below 10^15 (`23,000,000`), then in scientific notation (`2.3e19`).
+pub fn about(v: f64) -> String {
+    if !v.is_finite() {
+        "more than 1e308".to_string()
+    } else if v.abs() < 10.0 {
+        format!("{v:.1}")
+    } else if v.abs() < 1e15 {
+        thousands(v)
+    } else {
+        format!("{v:.1e}")
+    }
+}
+
 /// `v` rounded to a whole number with thousands separators: `1,234,567`.
 pub fn thousands(v: f64) -> String {
     if !v.is_finite() {

@@ -494,15 +494,15 @@ fn huge_integers_deep_nesting_and_catalog_prices_are_placed_at_their_line_and_co
 #[test]
 fn a_token_count_past_64_bits_stops_the_run_instead_of_saturating() {
     // Item 3: a long enough task reported input_tokens = 2^64 − 1 and a cost 10% low, exit 0.
-    // Seven phases of 100,000 iterations, each adding 10^8 tokens of tool output: the prompts
-    // re-send about 2.4e19 tokens in all.
+    // Nine phases of 100,000 calls, each adding 10^8 output tokens to the context: the prompts
+    // re-send about 4e19 tokens in all, within the work bound (900,001 steps a task).
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from(
         "[models.m]\ninput = 3.0\noutput = 15.0\n\n[agent]\ncaching = \"off\"\nsystem_prompt = 1000\n",
     );
-    for i in 0..7 {
+    for i in 0..9 {
         text.push_str(&format!(
-            "\n[[phases]]\nname = \"p{i}\"\nrepeat = 100000\nsteps = [ {{ tool = {{ tokens = 100000000 }} }}, {{ call = {{ output = 1 }} }} ]\n"
+            "\n[[phases]]\nname = \"p{i}\"\nrepeat = 100000\nsteps = [ {{ call = {{ output = 100000000 }} }} ]\n"
         ));
     }
     let path = dir.path().join("overflow.toml");

@@ -76,7 +76,7 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
     };
     let periods = args.periods.unwrap_or(billing.periods);
     billing
-        .check_work(periods, !args.no_sweep)
+        .check_work(periods, !args.no_sweep, scenario.work.steps)
         .map_err(|m| bad_input(anyhow::anyhow!("{}: {m}", args.scenario.display())))?;
     let seed = args.seed.unwrap_or_else(|| scenario.default_seed());
     let result = compare::compare(&setup, periods, seed, args.threads.map(|t| t as usize))

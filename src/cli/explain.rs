@@ -104,6 +104,7 @@ pub fn explain(s: &Scenario) -> String {
             };
         }
     }
+    super::explain_work::work(&s.work, &mut out);
     let _ = writeln!(out, "\nok: the scenario is valid; nothing was run.");
     out
 }

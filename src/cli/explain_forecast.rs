@@ -56,16 +56,17 @@ pub fn explain(f: &Forecast) -> String {
     for (t, s) in model.tasks.iter().zip(&spec.tasks) {
         let _ = writeln!(
             out,
-            "  {:<20} {:>5.1}%  {}: {} tasks, mean ${:.4} ± {:.4} and {:.0} tokens per task",
+            "  {:<20} {:>5.1}%  {}: {} tasks, mean ${:.4} ± {:.4} and {} tokens per task",
             t.name,
             100.0 * t.weight / total,
             s.scenario,
-            t.pool.len(),
+            tokencast::text::thousands(t.pool.len() as f64),
             t.pool.stats.mean_cost,
             t.pool.mean_cost_se(),
-            t.pool.stats.mean_tokens
+            tokencast::text::thousands(t.pool.stats.mean_tokens)
         );
     }
+    footprint(f, &mut out);
     let d = &spec.drift;
     let _ = writeln!(out, "\ndrifts per month (compounding from month 1)");
     let show = |x: &Option<tokencast::dist::DistSpec>| {
@@ -179,5 +180,34 @@ fn billing(f: &Forecast, out: &mut String) {
     let _ = writeln!(
         out,
         "  (the headline bill is the one budgets, stress cases and the fan chart use; every scheme is billed on the same simulated months)"
+    );
+}
+
+/// What the forecast takes to run: the pools' steps and the memory, each against its limit.
+fn footprint(f: &Forecast, out: &mut String) {
+    use tokencast::forecast::footprint::{Footprint, MAX_FORECAST_BYTES, MAX_POOL_STEPS, bytes};
+    use tokencast::text::about;
+    let model = &f.model;
+    let steps: f64 = model
+        .tasks
+        .iter()
+        .map(|t| t.pool.len() as f64 * t.steps_per_task)
+        .sum();
+    let fp = Footprint::of(model);
+    let _ = writeln!(
+        out,
+        "  work: pre-simulating the pools ({} tasks) takes about {} steps (limit {})",
+        tokencast::text::thousands(fp.pool_tasks),
+        about(steps),
+        about(MAX_POOL_STEPS)
+    );
+    let _ = writeln!(
+        out,
+        "  memory: about {} whatever the trial count (pools {}, per-kind detail {}, per-kind distributions {}; limit {})",
+        bytes(fp.total()),
+        bytes(fp.pools),
+        bytes(fp.detail),
+        bytes(fp.split),
+        bytes(MAX_FORECAST_BYTES)
     );
 }

@@ -7,6 +7,7 @@ mod compare;
 mod diff;
 mod explain;
 mod explain_forecast;
+mod explain_work;
 mod forecast;
 mod prices;
 mod progress;
@@ -297,6 +298,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         seed: args.seed.unwrap_or_else(|| scenario.default_seed()),
         threads: args.threads.map(|t| t as usize),
     };
+    check_run_work(config.trials, &scenario)?;
     let threads = engine::worker_threads(config.threads, config.trials.div_ceil(CHUNK_TRIALS));
     let out_dir = args
         .out
@@ -502,4 +504,22 @@ fn print_stdout(text: &str) -> Result<(), Failure> {
             .into()),
         Ok(()) => Ok(()),
     }
+}
+
+/// Refuses a run whose trials × average steps per trial pass
+/// [`tokencast::workflow::MAX_RUN_STEPS`], before any work.
+fn check_run_work(trials: u64, scenario: &Scenario) -> Result<(), Failure> {
+    let steps = scenario.work.steps;
+    let work = trials as f64 * steps;
+    if work <= tokencast::workflow::MAX_RUN_STEPS {
+        return Ok(());
+    }
+    Err(bad_input(anyhow::anyhow!(
+        "{}: expected at most {} steps in one run (about a day on two cores), found about {} ({} trials × about {} steps per task); lower --trials, or use --precision to stop when the mean is known well enough",
+        scenario.origin,
+        tokencast::text::about(tokencast::workflow::MAX_RUN_STEPS),
+        tokencast::text::about(work),
+        tokencast::text::thousands(trials as f64),
+        tokencast::text::about(steps),
+    )))
 }

@@ -20,7 +20,7 @@ pub use gamma::GammaDraw;
 pub use ln::ln;
 pub use normal::standard_normal;
 pub use poisson::sample_poisson;
-pub use sampler::{DistError, Sampler, Z90};
+pub use sampler::{COUNT_PROBE_DRAWS, CountMoments, DistError, Sampler, Z90};
 pub use spec::{
     DistSpec, EmpiricalSpec, FAMILY_NAMES, Family, GammaSpec, GeometricSpec, LogNormalSpec,
     MODIFIER_NAMES, NegativeBinomialSpec, NormalSpec, PertSpec, PoissonSpec, TriangularSpec,

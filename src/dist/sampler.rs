@@ -16,7 +16,7 @@
 //! nearest integer (halves away from zero), then clamped to `[min, max]`. Families whose draws
 //! are strictly positive (log-normal, gamma) never round to 0: their default `min` is 1.
 
-use rand::{Rng, RngExt};
+use rand::{Rng, RngExt, SeedableRng};
 
 use super::count::Counting;
 use super::exp::{IN_RANGE, exp, exp_in_range};
@@ -55,6 +55,18 @@ impl DistError {
             message: message.into(),
         }
     }
+}
+
+/// Draws of a fixed stream that [`Sampler::count_moments`] estimates a count's moments from.
+pub const COUNT_PROBE_DRAWS: u32 = 16_384;
+
+/// The mean of a count `n` and of `n (n − 1)` (see [`Sampler::count_moments`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CountMoments {
+    /// Mean count.
+    pub mean: f64,
+    /// Mean of `n (n − 1)`: with the mean, the second moment (`E[n²] = pairs + mean`).
+    pub pairs: f64,
 }
 
 /// A validated distribution ready to draw from.
@@ -591,6 +603,37 @@ impl Sampler {
         self.count_floor = self.count_floor.min(max);
         self.counting = Counting::new(self.count_floor, self.count_ceil);
         self.with_fixed_count()
+    }
+
+    /// The largest count [`Sampler::sample_count`] can return (its clamps and cap).
+    pub fn count_max(&self) -> u64 {
+        self.fixed_count.unwrap_or(self.count_ceil.max(0) as u64)
+    }
+
+    /// The mean of `min(n, cap)` and of `n (n − 1)` over the counts `n` that
+    /// [`Sampler::sample_count`] draws: exact for a fixed count, otherwise estimated from
+    /// [`COUNT_PROBE_DRAWS`] draws of a fixed stream (the same figures every time). What the
+    /// work bound of a scenario is computed from.
+    pub fn count_moments(&self, cap: u64) -> CountMoments {
+        if let Some(n) = self.fixed_count {
+            let n = n.min(cap) as f64;
+            return CountMoments {
+                mean: n,
+                pairs: n * (n - 1.0).max(0.0),
+            };
+        }
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0x776f_726b);
+        let (mut sum, mut pairs) = (0.0, 0.0);
+        for _ in 0..COUNT_PROBE_DRAWS {
+            let n = self.sample_count(&mut rng).min(cap) as f64;
+            sum += n;
+            pairs += n * (n - 1.0).max(0.0);
+        }
+        let draws = COUNT_PROBE_DRAWS as f64;
+        CountMoments {
+            mean: sum / draws,
+            pairs: pairs / draws,
+        }
     }
 
     /// A sampler that always yields `value` (used for defaults).

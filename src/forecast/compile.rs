@@ -9,6 +9,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::aggregate::CountModel;
 use super::calendar::YearMonth;
+use super::footprint::{FOOTPRINT_HELP, Footprint, MAX_POOL_STEPS, MAX_TASK_KINDS};
 use super::model::{
     Aggregation, Factors, ForecastModel, MixShift, ModelRates, Param, ParamId, SeatModel, TaskMix,
 };
@@ -287,6 +288,29 @@ pub fn compile(
             format!("expected 1 to 16777216 tasks, found {pool_size}"),
         ));
     }
+    if file.tasks.len() > MAX_TASK_KINDS {
+        return Err(source.error_at(
+            root.key("tasks").index(MAX_TASK_KINDS),
+            format!(
+                "expected at most {MAX_TASK_KINDS} task kinds, found {}",
+                file.tasks.len()
+            ),
+            Some("merge similar task kinds: each kind keeps its own pool and distributions".into()),
+        ));
+    }
+    // Checked before any pool is simulated (each kind's models are not known yet: one
+    // model counted), and again once the model is compiled.
+    let kinds = file.tasks.len();
+    Footprint::estimate(
+        kinds,
+        1,
+        months,
+        months.div_ceil(12) + 1,
+        kinds as f64 * pool_size as f64,
+    )
+    .check(kinds, months)
+    .map_err(|m| source.error_at(root.key("tasks"), m, Some(FOOTPRINT_HELP.into())))?;
+    let mut pool_steps = 0.0;
     let mut tasks: Vec<TaskMix> = Vec::new();
     // The catalog Scenario::load resolves `catalog = "..."` models in, for the rates' origin.
     let catalog = crate::pricing::catalog::PriceCatalog::bundled();
@@ -325,6 +349,22 @@ pub fn compile(
                 format!("duplicate task name `{name}`"),
             ));
         }
+        let steps = scenario.work.steps;
+        pool_steps += pool_size as f64 * steps;
+        if pool_steps > MAX_POOL_STEPS {
+            return Err(source.error_at(
+                path.key("scenario"),
+                format!(
+                    "expected task pools that take at most {} steps to pre-simulate (about two minutes on two cores), found about {} with this kind ({} tasks of `{name}` × about {} steps each{})",
+                    crate::text::about(MAX_POOL_STEPS),
+                    crate::text::about(pool_steps),
+                    crate::text::thousands(pool_size as f64),
+                    crate::text::about(steps),
+                    if i > 0 { ", plus the kinds above it" } else { "" },
+                ),
+                Some("lower [aggregation] pool_size, or check the task's repeat and sub-agent counts".into()),
+            ));
+        }
         let pool_seed = mix64(seed ^ POOL_SALT.wrapping_add(i as u64));
         let pool = TaskPool::simulate(&scenario, pool_size, pool_seed, threads).map_err(|e| {
             err(
@@ -336,6 +376,7 @@ pub fn compile(
             name,
             weight: t.weight,
             pool,
+            steps_per_task: steps,
             rates: ModelRates::of(&scenario, &catalog),
         });
     }
@@ -491,7 +532,7 @@ pub fn compile(
     } else {
         super::model::SmallMonths::Total
     };
-    Ok(ForecastModel {
+    let model = ForecastModel {
         start,
         working_days,
         params: inputs.params,
@@ -520,7 +561,11 @@ pub fn compile(
             exact_tasks_max: a.exact_tasks_max.unwrap_or(256),
         },
         small_months,
-    })
+    };
+    Footprint::of(&model)
+        .check(model.tasks.len(), model.months())
+        .map_err(|m| source.error_at(root.key("tasks"), m, Some(FOOTPRINT_HELP.into())))?;
+    Ok(model)
 }
 
 fn working_days(

@@ -15,6 +15,7 @@ mod compile_billing;
 mod compile_budget;
 pub mod describe;
 pub mod fiscal;
+pub mod footprint;
 pub mod model;
 pub mod outcome;
 pub mod overrides;

@@ -83,6 +83,9 @@ pub struct TaskMix {
     pub weight: f64,
     /// Pre-simulated tasks.
     pub pool: TaskPool,
+    /// Engine steps per task on average, by the task's work bound
+    /// ([`crate::workflow::WorkBound::steps`]).
+    pub steps_per_task: f64,
     /// The models of its task scenario with their list rates and where the rates come from,
     /// as the pool was simulated with them.
     pub rates: Vec<ModelRates>,

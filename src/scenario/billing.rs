@@ -56,10 +56,31 @@ impl Billing {
         seats * (self.workload.tasks_per_seat * periods as f64 + sweep)
     }
 
-    /// Checks the work of a comparison of `periods` periods against [`MAX_COMPARE_TASKS`]:
-    /// the message names the figure and what to lower.
-    pub fn check_work(&self, periods: u64, with_sweep: bool) -> Result<(), String> {
+    /// Checks the work of a comparison of `periods` periods against [`MAX_COMPARE_TASKS`],
+    /// and its steps (tasks × `steps_per_task`, the task's work bound) against
+    /// [`crate::workflow::MAX_RUN_STEPS`]: the message names the figure and what to lower.
+    pub fn check_work(
+        &self,
+        periods: u64,
+        with_sweep: bool,
+        steps_per_task: f64,
+    ) -> Result<(), String> {
         let tasks = self.expected_tasks(periods, with_sweep);
+        let steps = tasks * steps_per_task;
+        if steps > crate::workflow::MAX_RUN_STEPS {
+            return Err(format!(
+                "this comparison would take about {} steps ({} tasks × about {} steps each), more than the {} one run may (about a day on two cores): lower the seats, tasks_per_seat, periods{}",
+                crate::text::about(steps),
+                crate::text::thousands(tasks),
+                crate::text::about(steps_per_task),
+                crate::text::about(crate::workflow::MAX_RUN_STEPS),
+                if with_sweep {
+                    " or the sweep (--no-sweep skips it)"
+                } else {
+                    ""
+                }
+            ));
+        }
         if tasks > MAX_COMPARE_TASKS {
             return Err(format!(
                 "this comparison would simulate about {} tasks ({} seats, {} periods{}), more than the {} a comparison may: lower the seats, tasks_per_seat, periods{}",
@@ -89,6 +110,7 @@ pub(crate) fn compile(
     source: &Source,
     prices: &[ModelPrices],
     model_names: &[String],
+    steps_per_task: f64,
 ) -> Result<Option<Billing>, ScenarioError> {
     let root = FieldPath::default();
     let (spec, path) = match (&file.workload, file.billing.is_empty()) {
@@ -202,7 +224,7 @@ pub(crate) fn compile(
         sweep_periods,
     };
     billing
-        .check_work(periods, true)
+        .check_work(periods, true, steps_per_task)
         .map_err(|m| source.error_at(path.key("periods"), m, None))?;
     Ok(Some(billing))
 }

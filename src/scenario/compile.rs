@@ -12,9 +12,10 @@ use super::spec::{
 use super::{mechanics, subagents};
 use crate::dist::{DistSpec, Sampler};
 use crate::pricing::{ModelPrices, PriceCatalog, PromptTier, TokenKind};
+use crate::text;
 use crate::workflow::{
-    Agent, Caching, Escalation, Mechanics, OnExhausted, Phase, Reasoning, Repeat, Step, When,
-    Workflow,
+    Agent, Caching, Escalation, MAX_STEPS_PER_TRIAL, Mechanics, OnExhausted, Phase, Reasoning,
+    Repeat, Step, When, WorkBound, Workflow,
 };
 
 /// Most attempts a loop may declare.
@@ -375,6 +376,44 @@ fn compile_phase(
         repeat,
         steps,
     })
+}
+
+/// The work bound of a compiled task; rejects a task whose average steps per trial pass
+/// [`MAX_STEPS_PER_TRIAL`], at the main agent's phase that takes the most (its `repeat`, when
+/// it has one).
+pub(crate) fn check_work(
+    workflow: &Workflow,
+    file: &ScenarioFile,
+    source: &Source,
+) -> Result<WorkBound, ScenarioError> {
+    let bound = workflow.work_bound();
+    if bound.steps <= MAX_STEPS_PER_TRIAL {
+        return Ok(bound);
+    }
+    let per_phase = workflow.phase_steps();
+    let heaviest = (0..per_phase.len())
+        .max_by(|&a, &b| per_phase[a].total_cmp(&per_phase[b]))
+        .unwrap_or(0);
+    let spec = &file.phases[heaviest];
+    let path = FieldPath::default().key("phases").index(heaviest);
+    let path = if spec.repeat.is_some() {
+        path.key("repeat")
+    } else if spec.until_pass.is_some() {
+        path.key("until_pass")
+    } else {
+        path
+    };
+    Err(source.error_at(
+        path,
+        format!(
+            "expected at most {} steps per task on average (calls, failed attempts, tool results, sub-agent starts), found about {}, of which phase `{}` takes about {}",
+            text::thousands(MAX_STEPS_PER_TRIAL),
+            text::about(bound.steps),
+            spec.name,
+            text::about(per_phase[heaviest]),
+        ),
+        Some("lower its repeat counts, loop attempts or sub-agent counts (a task of a million steps runs about 25 trials a second on one core)".into()),
+    ))
 }
 
 fn model_prices(

@@ -44,6 +44,8 @@ pub struct Scenario {
     pub spec: ScenarioFile,
     /// The compiled workflow.
     pub workflow: Workflow,
+    /// Its work per trial ([`Workflow::work_bound`]), computed once at load.
+    pub work: crate::workflow::WorkBound,
     /// List prices of each model, in model index order.
     pub prices: Vec<ModelPrices>,
     /// The workload and billing schemes to compare, if the file has them.
@@ -103,7 +105,8 @@ impl Scenario {
             ));
         }
         let (workflow, prices) = compile::compile(&spec, &source, catalog)?;
-        let billing = billing::compile(&spec, &source, &prices, &workflow.model_names)?;
+        let work = compile::check_work(&workflow, &spec, &source)?;
+        let billing = billing::compile(&spec, &source, &prices, &workflow.model_names, work.steps)?;
         let name = spec
             .scenario
             .name
@@ -115,6 +118,7 @@ impl Scenario {
             text: text.clone(),
             spec,
             workflow,
+            work,
             prices,
             billing,
         })

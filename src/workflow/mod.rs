@@ -6,6 +6,7 @@
 mod executor;
 mod model;
 mod usage;
+mod work;
 
 pub use model::{
     Agent, CacheTtl, Caching, CallFailures, Compaction, Escalation, FailedPrompt, MAX_DURATION_S,
@@ -13,3 +14,4 @@ pub use model::{
     Workflow,
 };
 pub use usage::{TrialEvent, TrialUsage, count_as_f64};
+pub use work::{MAX_RUN_STEPS, MAX_STEPS_PER_TRIAL, WorkBound};
