@@ -197,3 +197,44 @@ t3,m,100,2000,50000,9000,,,
             .starts_with("output: expected a non-negative whole number")
     );
 }
+
+#[test]
+fn a_line_that_is_not_utf8_is_skipped_at_its_place_not_the_whole_log() {
+    // Issue 20 item 11: one bad byte rejected the whole log, while other bad lines were
+    // skipped.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("calls.csv");
+    std::fs::write(
+        &path,
+        b"task_id,model,input_tokens,output_tokens\nt1,m,100,20\nt1,m\xff,120,30\nt2,m,90,10\n",
+    )
+    .unwrap();
+    let (calls, report) = import_call_csv(&path, &ColumnMap::default()).unwrap();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(report.lines, 3);
+    assert_eq!(report.malformed.len(), 1);
+    assert_eq!(
+        report.malformed[0].to_string(),
+        format!(
+            "{}:3: not UTF-8 text: byte 0xFF at column 5 (save the file as UTF-8)",
+            path.display()
+        )
+    );
+    // The same in a transcript.
+    let jsonl = dir.path().join("t.jsonl");
+    std::fs::write(&jsonl, b"{\"type\":\"user\"}\n{\"x\":\"\xc3\"}\n").unwrap();
+    let (_, report) = import_claude_code(&jsonl).unwrap();
+    assert_eq!(report.malformed.len(), 1);
+    assert_eq!(report.malformed[0].line, 2);
+    // A header that is not UTF-8 refuses the file at line 1: no row can be read without it.
+    std::fs::write(&path, b"task_id,mod\xffel\nt,m\n").unwrap();
+    let err = import_call_csv(&path, &ColumnMap::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with(
+            ":1: the header: not UTF-8 text: byte 0xFF at column 12 (save the file as UTF-8)"
+        ),
+        "{err}"
+    );
+}

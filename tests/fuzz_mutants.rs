@@ -323,3 +323,128 @@ fn mutants_through_the_command_line_exit_0_or_2() {
         }
     }
 }
+
+/// Whether `message` places itself at a line of `file` (`file:LINE` or `file:LINE:COL`).
+fn placed(message: &str, file: &str) -> bool {
+    message.lines().next().is_some_and(|first| {
+        first.find(&format!("{file}:")).is_some_and(|at| {
+            first[at + file.len() + 1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit())
+        })
+    })
+}
+
+#[test]
+fn mutants_of_the_price_catalog_and_the_usage_logs_never_panic() {
+    let mut rng = Rng(2026);
+    let mut failures = Vec::new();
+    let mut count = 0;
+
+    // The bundled price catalog, as `--prices FILE.toml` reads it: loaded, or rejected at a
+    // line and column; what loads has finite, non-negative rates.
+    let catalog = std::fs::read_to_string("prices/catalog.toml").unwrap();
+    for k in 0..300 {
+        let (mutant, what) = mutate(&catalog, &mut rng);
+        count += 1;
+        let outcome =
+            catch_unwind(AssertUnwindSafe(
+                || match tokencast::pricing::PriceCatalog::from_toml("catalog.toml", &mutant) {
+                    Err(e) if placed(&e.to_string(), "catalog.toml") => None,
+                    Err(e) => Some(format!("unplaced rejection: {e}")),
+                    Ok(c) => c.names().find_map(|name| {
+                        let entry = c.get(name)?;
+                        entry
+                            .rates
+                            .to_array()
+                            .iter()
+                            .flatten()
+                            .find(|r| !(r.is_finite() && **r >= 0.0))
+                            .map(|r| format!("{name}: rate {r}"))
+                    }),
+                },
+            ));
+        match outcome {
+            Ok(None) => {}
+            Ok(Some(p)) => failures.push(format!("catalog mutant {k} ({what}): {p}")),
+            Err(_) => failures.push(format!("catalog mutant {k} ({what}): PANIC")),
+        }
+    }
+
+    // The example usage logs, as `calibrate` reads them: text mutations and bytes that are not
+    // UTF-8. A file is read (its bad lines skipped, each placed at its line) or refused with a
+    // placed message; what is read either calibrates to a scenario that loads, or stops with
+    // a message; nothing panics.
+    let dir = tempfile::tempdir().unwrap();
+    for log in [
+        "examples/calibrate/sample-calls.csv",
+        "examples/calibrate/sample-claude-code.jsonl",
+    ] {
+        let bytes = std::fs::read(log).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let file_name = Path::new(log).file_name().unwrap().to_str().unwrap();
+        let path = dir.path().join(file_name);
+        for k in 0..60 {
+            let (mutant, what) = if k % 4 == 3 {
+                let mut b = bytes.clone();
+                let at = rng.below(b.len());
+                b.insert(at, [0xff, 0xc3, 0xfe][k % 3]);
+                (b, format!("byte at {at}"))
+            } else {
+                let (m, w) = mutate(&text, &mut rng);
+                (m.into_bytes(), w)
+            };
+            std::fs::write(&path, &mutant).unwrap();
+            count += 1;
+            let name = path.display().to_string();
+            let lines = mutant.split(|&b| b == b'\n').count() as u64;
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                let columns = tokencast::calibrate::ColumnMap::default();
+                let (logs, report) =
+                    match tokencast::calibrate::import_logs(&[path.as_path()], None, &columns) {
+                        Ok(r) => r,
+                        Err(e) if placed(&e.to_string(), &name) => return None,
+                        Err(e) => return Some(format!("unplaced refusal: {e}")),
+                    };
+                if let Some(s) = report
+                    .malformed
+                    .iter()
+                    .find(|s| s.file != name || s.line == 0 || s.line > lines)
+                {
+                    return Some(format!("skipped line out of place: {s}"));
+                }
+                let options = tokencast::calibrate::CalibrateOptions {
+                    name: "mutant".into(),
+                    holdout: 0.3,
+                    split_seed: 1,
+                    run: RunConfig {
+                        trials: 200,
+                        seed: 1,
+                        threads: Some(1),
+                    },
+                    prices: Default::default(),
+                    catalog: None,
+                };
+                match tokencast::calibrate::calibrate(logs, report, &options) {
+                    Err(_) => None,
+                    Ok(c) => Scenario::from_text("fitted.toml", "fitted", c.scenario_text)
+                        .err()
+                        .map(|e| format!("the fitted scenario does not load: {e}")),
+                }
+            }));
+            match outcome {
+                Ok(None) => {}
+                Ok(Some(p)) => failures.push(format!("{log} mutant {k} ({what}): {p}")),
+                Err(_) => failures.push(format!("{log} mutant {k} ({what}): PANIC")),
+            }
+        }
+    }
+    eprintln!("{count} catalog and log mutants");
+    assert!(
+        failures.is_empty(),
+        "{} of {count} mutants failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

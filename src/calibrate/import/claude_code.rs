@@ -19,9 +19,11 @@ use super::{CallRecord, ImportError, ImportReport, read_text};
 /// Reads one Claude Code transcript.
 pub fn import_claude_code(path: &Path) -> Result<(Vec<CallRecord>, ImportReport), ImportError> {
     let file = path.display().to_string();
-    let text = read_text(path)?;
+    let (text, bad) = read_text(path)?;
     let mut report = ImportReport {
         files: vec![file.clone()],
+        lines: bad.len() as u64,
+        malformed: bad,
         ..ImportReport::default()
     };
     let mut calls: Vec<CallRecord> = Vec::new();

@@ -16,7 +16,14 @@ pub(super) fn import_rows<T>(
     parse_row: impl Fn(&csv::StringRecord, &[Option<usize>]) -> Result<T, String>,
 ) -> Result<(Vec<T>, ImportReport), ImportError> {
     let file = path.display().to_string();
-    let text = read_text(path)?;
+    let (text, bad) = read_text(path)?;
+    if let Some(b) = bad.first().filter(|b| b.line == 1) {
+        // Without its header no row can be read.
+        return Err(ImportError::Header {
+            file,
+            message: format!("the header: {}", b.reason),
+        });
+    }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
@@ -27,6 +34,8 @@ pub(super) fn import_rows<T>(
     let idx = columns.resolve(&file, spec, &header.clone())?;
     let mut report = ImportReport {
         files: vec![file.clone()],
+        lines: bad.len() as u64,
+        malformed: bad,
         ..ImportReport::default()
     };
     let mut records = Vec::new();

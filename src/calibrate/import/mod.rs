@@ -151,11 +151,44 @@ pub enum ImportError {
     },
 }
 
-pub(crate) fn read_text(path: &Path) -> Result<String, ImportError> {
-    crate::input::read_text(path, crate::input::MAX_LOG_BYTES).map_err(|e| ImportError::Io {
-        file: path.display().to_string(),
-        message: e.reason(),
-    })
+/// Reads a log as text. A line that is not UTF-8 is skipped like any other malformed line (it
+/// is returned, placed at its line and column, and left empty in the text so that the other
+/// lines keep their numbers): one bad byte does not reject the whole log.
+pub(crate) fn read_text(path: &Path) -> Result<(String, Vec<SkippedLine>), ImportError> {
+    let file = path.display().to_string();
+    let bytes = crate::input::read_bytes(path, crate::input::MAX_LOG_BYTES).map_err(|e| {
+        ImportError::Io {
+            file: file.clone(),
+            message: e.reason(),
+        }
+    })?;
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok((text.to_string(), Vec::new()));
+    }
+    let mut text = String::with_capacity(bytes.len());
+    let mut bad = Vec::new();
+    for (i, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+        match std::str::from_utf8(line) {
+            Ok(l) => text.push_str(l),
+            Err(e) => {
+                let at = e.valid_up_to();
+                let column = String::from_utf8_lossy(&line[..at]).chars().count() + 1;
+                bad.push(SkippedLine {
+                    file: file.clone(),
+                    line: i as u64 + 1,
+                    reason: format!(
+                        "not UTF-8 text: byte 0x{:02X} at column {column} (save the file as UTF-8)",
+                        line[at]
+                    ),
+                });
+                if line.ends_with(b"\n") {
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    Ok((text, bad))
 }
 
 /// The first line of a file (a CSV header).
