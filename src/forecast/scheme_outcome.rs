@@ -6,9 +6,11 @@
 
 use serde::Serialize;
 
+use super::budget_outcome::Probability;
 use super::model::{ForecastModel, Headline};
 use super::outcome::Dist;
 use super::simulate::ForecastRun;
+use super::streams::PairedAccumulator;
 
 /// One month of one scheme.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,6 +35,39 @@ pub struct SchemeMonth {
     pub provisioned_units: Option<u64>,
 }
 
+/// A scheme against the headline bill over one period (a month, a year, the horizon), paired
+/// trial by trial on the same simulated months.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Versus {
+    /// Mean of `scheme − headline` (positive: the scheme costs more).
+    pub mean_difference: f64,
+    /// Standard error of that mean.
+    pub se: f64,
+    /// Share of trials in which the scheme costs less than the headline, with its SE.
+    pub p_cheaper: Probability,
+}
+
+impl Versus {
+    fn of(a: &PairedAccumulator, trials: u64) -> Versus {
+        Versus {
+            mean_difference: a.difference.mean,
+            se: a.difference.se(),
+            p_cheaper: Probability::of(a.cheaper, trials),
+        }
+    }
+}
+
+/// A scheme against the headline bill: per month, per forecast year and over the horizon.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersusHeadline {
+    /// Month by month.
+    pub monthly: Vec<Versus>,
+    /// Forecast year by year.
+    pub years: Vec<Versus>,
+    /// The whole horizon.
+    pub total: Versus,
+}
+
 /// One scheme over the forecast.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SchemeSummary {
@@ -48,6 +83,8 @@ pub struct SchemeSummary {
     pub years: Vec<Dist>,
     /// The whole horizon's total.
     pub total: Dist,
+    /// Against the headline bill, trial by trial (absent for the headline itself).
+    pub versus_headline: Option<VersusHeadline>,
 }
 
 /// Summaries of every named scheme of a run.
@@ -81,10 +118,19 @@ pub fn summarise(model: &ForecastModel, run: &ForecastRun) -> Vec<SchemeSummary>
                 kind: scheme.scheme.kind(),
                 headline: model.headline == Headline::Scheme(s),
                 monthly,
-                years: (0..months.div_ceil(12))
+                years: (0..streams.years.len())
                     .map(|y| Dist::streamed(&streams.scheme_yearly[y * n + s], false))
                     .collect(),
                 total: Dist::streamed(&streams.scheme_total[s], false),
+                versus_headline: (model.headline != Headline::Scheme(s)).then(|| VersusHeadline {
+                    monthly: (0..months)
+                        .map(|m| Versus::of(&streams.versus_monthly[m * n + s], run.trials))
+                        .collect(),
+                    years: (0..streams.years.len())
+                        .map(|y| Versus::of(&streams.versus_yearly[y * n + s], run.trials))
+                        .collect(),
+                    total: Versus::of(&streams.versus_total[s], run.trials),
+                }),
             }
         })
         .collect()

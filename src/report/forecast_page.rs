@@ -588,63 +588,93 @@ fn schemes_section(s: &ForecastSummary) -> String {
     }
     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
     let mut out = table(&headers, &rows);
-    // Where each scheme is cheaper than the headline, month by month (means).
-    let mut lines = Vec::new();
-    for sc in s.schemes.iter().filter(|sc| !sc.headline) {
-        let cheaper: Vec<&str> = sc
-            .monthly
+    // Each scheme against the headline, paired trial by trial: per year the expected
+    // difference with its 95% interval and the chance the scheme costs less.
+    let versus: Vec<_> = s
+        .schemes
+        .iter()
+        .filter_map(|sc| sc.versus_headline.as_ref().map(|v| (sc, v)))
+        .collect();
+    if !versus.is_empty() {
+        let mut headers = vec!["scheme against the headline".to_string()];
+        for y in &s.years {
+            headers.push(format!("{} difference (95% interval)", y.label));
+            headers.push(format!("{} chance it costs less", y.label));
+        }
+        let rows: Vec<Vec<String>> = versus
             .iter()
-            .zip(&s.monthly)
-            .filter(|(x, m)| x.bill.mean < m.bill.mean)
-            .map(|(_, m)| m.period.as_str())
-            .collect();
-        let text = match (cheaper.first(), cheaper.last()) {
-            (None, _) | (_, None) => format!(
-                "{} never costs less than the headline bill in an average month",
-                words(&sc.name)
-            ),
-            (Some(_), Some(_)) if cheaper.len() == s.months => format!(
-                "{} costs less than the headline bill in every month on average",
-                words(&sc.name)
-            ),
-            (Some(first), Some(last)) => {
-                let switch = contiguous_tail(&s.monthly, &cheaper);
-                match switch {
-                    Some(from) => format!(
-                        "{} costs less than the headline bill from {} on (in an average month): its break-even",
-                        words(&sc.name),
-                        month_words(from)
-                    ),
-                    None => format!(
-                        "{} costs less than the headline bill in {} of {} months on average, between {} and {}",
-                        words(&sc.name),
-                        cheaper.len(),
-                        s.months,
-                        month_words(first),
-                        month_words(last)
-                    ),
+            .map(|(sc, v)| {
+                let mut row = vec![escape(&words(&sc.name))];
+                for y in &v.years {
+                    row.push(difference(y.mean_difference, y.se));
+                    row.push(pct_se(y.p_cheaper.p, y.p_cheaper.se));
                 }
+                row
+            })
+            .collect();
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        out.push_str(&table(&headers, &rows));
+    }
+    // Where each scheme is cheaper than the headline, month by month: the paired difference's
+    // 95% interval below zero.
+    let mut lines = Vec::new();
+    for (sc, v) in &versus {
+        let cheaper: Vec<usize> = (0..s.months)
+            .filter(|&m| clearly_cheaper(&v.monthly[m]))
+            .collect();
+        let name = words(&sc.name);
+        let text = match cheaper.first() {
+            None => format!(
+                "{name} never costs less than the headline bill in a month with 95% confidence"
+            ),
+            Some(_) if cheaper.len() == s.months => {
+                format!("{name} costs less than the headline bill in every month (95% confidence)")
             }
+            Some(&first) if cheaper == (first..s.months).collect::<Vec<_>>() => {
+                let m = &v.monthly[first];
+                format!(
+                    "{name} costs less than the headline bill from {} on: its break-even (that month it costs {} less, and less in {} of trials)",
+                    month_words(&s.monthly[first].period),
+                    usd_se(-m.mean_difference, m.se),
+                    pct(m.p_cheaper.p)
+                )
+            }
+            Some(&first) => format!(
+                "{name} costs less than the headline bill in {} of {} months (95% confidence), the first {}",
+                cheaper.len(),
+                s.months,
+                month_words(&s.monthly[first].period)
+            ),
         };
         lines.push(format!("<li>{}.</li>", escape(&text)));
     }
     if !lines.is_empty() {
         out.push_str(&format!("<ul>{}</ul>\n", lines.join("")));
     }
-    out.push_str("<p class=\"note\">Means ± their standard error. Every scheme is billed on the same simulated months, so the differences between them are not noise; schemes.csv has every percentile, fixed charges, overage, unused commitment, units and utilisation.</p>\n");
+    out.push_str("<p class=\"note\">Means ± their standard error. Every scheme is billed on the same simulated months, so the differences are paired trial by trial: their intervals are narrow and a difference whose interval excludes zero is not noise. A difference is the scheme's bill less the headline's (negative: the scheme costs less). schemes.csv has every percentile, fixed charges, overage, unused commitment, units and utilisation.</p>\n");
     out
 }
 
-/// The first month of a run of cheaper months that lasts to the horizon's end, if the cheaper
-/// months are exactly such a run.
-fn contiguous_tail<'a>(
-    months: &[crate::forecast::outcome::MonthSummary],
-    cheaper: &[&'a str],
-) -> Option<&'a str> {
-    let first = *cheaper.first()?;
-    let start = months.iter().position(|m| m.period == first)?;
-    let tail: Vec<&str> = months[start..].iter().map(|m| m.period.as_str()).collect();
-    (tail == cheaper).then_some(first)
+/// Whether the paired difference's 95% interval lies below zero.
+fn clearly_cheaper(v: &crate::forecast::scheme_outcome::Versus) -> bool {
+    v.mean_difference + 1.96 * v.se < 0.0
+}
+
+/// A paired difference with its 95% interval: `−$1,234 (−$1,300 to −$1,168)`.
+fn difference(mean: f64, se: f64) -> String {
+    let signed = |v: f64| {
+        if v < 0.0 {
+            format!("−{}", usd(-v))
+        } else {
+            format!("+{}", usd(v))
+        }
+    };
+    format!(
+        "{} ({} to {})",
+        signed(mean),
+        signed(mean - 1.96 * se),
+        signed(mean + 1.96 * se)
+    )
 }
 
 fn stress_section(rows: &[StressResult]) -> String {

@@ -26,6 +26,10 @@ pub const SCHEME_COLUMNS: &[&str] = &[
     "units_mean",
     "utilisation_mean",
     "provisioned_units",
+    "difference_vs_headline_mean",
+    "difference_vs_headline_se",
+    "p_cheaper_than_headline",
+    "p_cheaper_than_headline_se",
 ];
 
 /// `schemes.csv` as text (a header only when there are no schemes).
@@ -56,6 +60,14 @@ pub fn schemes_csv(s: &ForecastSummary) -> String {
                 decimal(x.utilisation_mean, 4),
                 x.provisioned_units.map_or(String::new(), |u| u.to_string()),
             ];
+            let versus = sc.versus_headline.as_ref().map(|v| v.monthly[m]);
+            let versus = [
+                versus.map_or(String::new(), |v| decimal(v.mean_difference, 2)),
+                versus.map_or(String::new(), |v| decimal(v.se, 2)),
+                versus.map_or(String::new(), |v| decimal(v.p_cheaper.p, 4)),
+                versus.map_or(String::new(), |v| decimal(v.p_cheaper.se, 4)),
+            ];
+            let row: Vec<String> = row.into_iter().chain(versus).collect();
             out.push_str(&row.join(","));
             out.push('\n');
         }
