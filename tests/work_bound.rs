@@ -402,3 +402,23 @@ fn a_run_whose_total_work_passes_the_limit_is_refused_before_it_starts() {
         "refused before the output directory is made"
     );
 }
+
+#[test]
+fn a_comparison_whose_steps_pass_the_limit_is_rejected_at_its_periods() {
+    // 900,000 steps a task (within the task's limit); 1,000 seats × 1,000 tasks × 12 periods
+    // and the default break-even sweep are 1,437,000,000 tasks (within compare's task limit of
+    // 2e9) but about 1.3e15 steps.
+    let mut text = String::from(
+        "[models.a]\ninput = 1\noutput = 1\n\n[agent]\nmodel = \"a\"\ncaching = \"off\"\nsystem_prompt = 10\n",
+    );
+    for i in 0..9 {
+        text += &format!(
+            "\n[[phases]]\nname = \"p{i}\"\nrepeat = 100000\nsteps = [{{ call = {{ output = 1 }} }}]\n"
+        );
+    }
+    text += "\n[workload]\nseats = 1000\ntasks_per_seat = 1000\nperiods = 12\nbaseline = \"list\"\n\n[billing.list]\ntokens = {}\n";
+    let err = Scenario::from_text("heavy-compare.toml", "heavy", text)
+        .expect_err("beyond the run's step limit")
+        .to_string();
+    assert!(err.contains("workload.periods: this comparison would take about 1.3e15 steps (1,437,000,000 tasks × about 900,000 steps each), more than the 10,000,000,000,000 one run may"), "{err}");
+}
