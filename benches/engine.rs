@@ -81,6 +81,7 @@ fn samplers(c: &mut Criterion) {
         shift: 0.0,
         min: None,
         max: None,
+        label: None,
     };
     let s = Sampler::compile(&spec).unwrap();
     let mut rng = trial_rng(1, 0);

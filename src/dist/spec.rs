@@ -47,6 +47,7 @@ const SPEC_KEYS: &[&str] = &[
     "triangular",
     "pert",
     "empirical",
+    "label",
     "shift",
     "min",
     "max",
@@ -63,6 +64,9 @@ pub struct DistSpec {
     pub min: Option<f64>,
     /// Upper clamp applied after rounding, if any.
     pub max: Option<f64>,
+    /// A name for people (`label = "Tasks per developer a day"`): reports name the input by it
+    /// instead of a readable form of its path.
+    pub label: Option<String>,
 }
 
 impl DistSpec {
@@ -73,6 +77,7 @@ impl DistSpec {
             shift: 0.0,
             min: None,
             max: None,
+            label: None,
         }
     }
 }
@@ -262,6 +267,7 @@ impl<'de> Visitor<'de> for DistVisitor {
                 "shift" => spec.shift = map.next_value()?,
                 "min" => spec.min = Some(map.next_value()?),
                 "max" => spec.max = Some(map.next_value()?),
+                "label" => spec.label = Some(map.next_value()?),
                 name => {
                     if let Some((first, _)) = &family {
                         return Err(de::Error::custom(format!(

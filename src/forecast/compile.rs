@@ -88,7 +88,7 @@ impl Inputs<'_> {
             ));
         }
         self.params
-            .push(Param::new(path.to_string(), sampler, lo, hi));
+            .push(Param::new(path.to_string(), sampler, lo, hi).with_label(spec.label.clone()));
         Ok(self.params.len() - 1)
     }
 

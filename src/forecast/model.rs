@@ -13,6 +13,8 @@ use super::pool::TaskPool;
 pub struct Param {
     /// Dotted path in the forecast file, e.g. `usage.active_share`.
     pub path: String,
+    /// The name the file gives it (`label = "..."` in its distribution), if any.
+    pub label: Option<String>,
     sampler: Sampler,
     /// Allowed range; draws are clamped into it (the load-time probe rejects distributions
     /// that stray outside it).
@@ -25,10 +27,17 @@ impl Param {
     pub fn new(path: impl Into<String>, sampler: Sampler, lo: f64, hi: f64) -> Param {
         Param {
             path: path.into(),
+            label: None,
             sampler,
             lo,
             hi,
         }
+    }
+
+    /// The same input named `label` for people.
+    pub fn with_label(mut self, label: Option<String>) -> Param {
+        self.label = label;
+        self
     }
 
     /// A fixed input.

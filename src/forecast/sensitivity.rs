@@ -26,6 +26,8 @@ use crate::engine::EngineError;
 pub struct InputEffect {
     /// Dotted path of the input in the file.
     pub input: String,
+    /// The name the file gives the input (`label = "..."`), if any.
+    pub label: Option<String>,
     /// The input's low value (its low quantile).
     pub low_value: f64,
     /// Its high value.
@@ -141,6 +143,7 @@ pub fn analyse(
         let rho = spearman(&draws, &outcome);
         inputs.push(InputEffect {
             input: f.model.params[j].path.clone(),
+            label: f.model.params[j].label.clone(),
             low_value: low,
             high_value: high,
             outcome_p90_low: p_low,

@@ -9,7 +9,7 @@ use super::charts::{
     Unit,
 };
 use super::forecast::money;
-use super::input_label::{input_label, input_words};
+use super::input_label::{input_label, input_name, input_words};
 use crate::forecast::ForecastSummary;
 use crate::forecast::sensitivity::Sensitivity;
 use crate::forecast::stress::StressResult;
@@ -293,7 +293,7 @@ pub fn tornado_chart(s: &Sensitivity) -> Tornado {
             .map(|i| TornadoBar {
                 label: format!(
                     "{} ({} / {})",
-                    input_words(&i.input),
+                    input_name(&i.input, i.label.as_deref()),
                     readable(i.low_value),
                     readable(i.high_value)
                 ),

@@ -11,7 +11,7 @@ use super::charts::{BarSeries, ChartError, FanChart, FanLine, FanPeriod, Monthly
 use super::forecast_extras::{fan_chart, headcount_note, tornado_chart};
 use super::forecast_split::{SplitBy, has_fixed_charges};
 use super::html::escape;
-use super::input_label::input_words;
+use super::input_label::input_name;
 use super::manifest::Manifest;
 use super::page::{self, Figure, month_short, month_words, pct, pct_se, table, usd, usd_se, words};
 use crate::forecast::Forecast;
@@ -748,7 +748,7 @@ fn sensitivity_section(sens: &Sensitivity) -> String {
             vec![
                 format!(
                     "{}<br><span class=\"note\"><code>{}</code></span>",
-                    escape(&input_words(&i.input)),
+                    escape(&input_name(&i.input, i.label.as_deref())),
                     escape(&i.input)
                 ),
                 super::charts::style::readable(i.low_value),

@@ -68,6 +68,11 @@ pub fn input_label(path: &str) -> String {
     format!("{} ({path})", input_words(path))
 }
 
+/// How reports name an input: the file's `label` for it, else [`input_words`] of its path.
+pub fn input_name(path: &str, label: Option<&str>) -> String {
+    label.map_or_else(|| input_words(path), str::to_string)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
