@@ -18,7 +18,7 @@ pub use binomial::sample_binomial;
 pub use exp::exp;
 pub use gamma::GammaDraw;
 pub use ln::ln;
-pub use normal::standard_normal;
+pub use normal::{standard_normal, standard_normal_local};
 pub use poisson::sample_poisson;
 pub use sampler::{COUNT_PROBE_DRAWS, CountMoments, DistError, Sampler, Z90};
 pub use spec::{

@@ -23,7 +23,9 @@
 //! Marsaglia–Tsang gamma, inversion/PTRS Poisson, inversion/BTRS binomial, and its own `exp`),
 //! never the platform's libm, so a forecast gives the same bits on every machine.
 
-use crate::dist::{GammaDraw, exp, sample_binomial, sample_poisson, standard_normal};
+use crate::dist::{
+    GammaDraw, exp, sample_binomial, sample_poisson, standard_normal, standard_normal_local,
+};
 
 use super::model::Aggregation;
 use super::pool::{Extra, TaskPool};
@@ -106,6 +108,9 @@ impl MonthUsage {
 
 /// A draw with the given mean, variance and third central moment: a translated gamma
 /// (a normal when the skewness is negligible), never below 0.
+///
+/// This is the reference form; [`TranslatedGamma`] gives the same draws (the same words of
+/// the stream, the same bits) with its constants computed once for many draws.
 pub fn translated_gamma(rng: &mut TrialRng, mean: f64, var: f64, m3: f64) -> f64 {
     if var.is_nan() || var <= 0.0 {
         return mean.max(0.0);
@@ -121,6 +126,82 @@ pub fn translated_gamma(rng: &mut TrialRng, mean: f64, var: f64, m3: f64) -> f64
         mean + skew.signum() * (g - shape * scale)
     };
     x.max(0.0)
+}
+
+/// [`translated_gamma`] with its constants computed once, for many draws with the same
+/// moments (the hourly demand of a compute-hours month): every draw is bit for bit the one
+/// [`translated_gamma`] gives from the same stream, and takes the same words of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TranslatedGamma {
+    /// No variance: always this value (no draw).
+    Constant(f64),
+    /// Negligible skewness: `mean + sd z`, `z` standard normal.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        sd: f64,
+    },
+    /// `mean + sign (g − shape × scale)`, `g` gamma (shape, scale).
+    Gamma {
+        /// Mean.
+        mean: f64,
+        /// The skewness's sign.
+        sign: f64,
+        /// The gamma's mean, `shape × scale`.
+        offset: f64,
+        /// The gamma draw.
+        gamma: GammaDraw,
+    },
+}
+
+impl TranslatedGamma {
+    /// The draw with `mean`, variance `var` and third central moment `m3`.
+    pub fn new(mean: f64, var: f64, m3: f64) -> TranslatedGamma {
+        if var.is_nan() || var <= 0.0 {
+            return TranslatedGamma::Constant(mean.max(0.0));
+        }
+        let sd = var.sqrt();
+        let skew = m3 / (var * sd);
+        let shape = 4.0 / (skew * skew);
+        if shape.is_nan() || shape >= 1e8 {
+            return TranslatedGamma::Normal { mean, sd };
+        }
+        let scale = sd * skew.abs() / 2.0;
+        let offset = shape * scale;
+        match GammaDraw::new(shape, scale) {
+            Some(gamma) => TranslatedGamma::Gamma {
+                mean,
+                sign: skew.signum(),
+                offset,
+                gamma,
+            },
+            None => {
+                // No gamma can be built: its mean stands for the draw, as in
+                // `translated_gamma` (the difference is 0, or NaN when the mean is infinite).
+                let g = shape * scale;
+                TranslatedGamma::Constant((mean + skew.signum() * (g - offset)).max(0.0))
+            }
+        }
+    }
+
+    /// One draw, never below 0. `rng` is best a local copy of the caller's generator (see
+    /// [`crate::dist::standard_normal_local`]): its state then stays in registers.
+    #[inline(always)]
+    pub fn sample(&self, rng: &mut TrialRng) -> f64 {
+        match *self {
+            TranslatedGamma::Constant(x) => x,
+            TranslatedGamma::Normal { mean, sd } => {
+                (mean + sd * standard_normal_local(rng)).max(0.0)
+            }
+            TranslatedGamma::Gamma {
+                mean,
+                sign,
+                offset,
+                gamma,
+            } => (mean + sign * (gamma.sample_local(rng) - offset)).max(0.0),
+        }
+    }
 }
 
 /// One active user's task count for the month: an intensity, then a negative binomial over
@@ -316,6 +397,46 @@ mod tests {
         assert_eq!(out.iter().sum::<u64>(), 1000);
         split(&mut rng, 7, &[0.0, 1.0, 0.0], &mut out);
         assert_eq!(out, vec![0, 7, 0]);
+    }
+
+    /// Moments of every kind `translated_gamma` treats apart: no variance, NaN, negligible
+    /// skewness (a normal), negative skewness, shapes below and above 1, overflowing moments,
+    /// and random ones over 50 orders of magnitude.
+    fn translated_gamma_cases() -> Vec<(f64, f64, f64)> {
+        let mut cases = vec![
+            (5.0, 0.0, 1.0),
+            (-2.0, 0.0, 0.0),
+            (3.0, f64::NAN, 1.0),
+            (1e3, 4.0, 0.0),
+            (1e3, 4.0, 1e-12),
+            (10.0, 4.0, -3.0),
+            (10.0, 4.0, 40.0),
+            (0.5, 1.0, 100.0),
+            (1e300, 1e300, 1e300),
+            (2.0, 1e308, 1e-300),
+        ];
+        let mut rng = trial_rng(17, 0);
+        for _ in 0..200 {
+            let u = |rng: &mut TrialRng| crate::dist::exp(20.0 * standard_normal(rng));
+            let (mean, var) = (u(&mut rng), u(&mut rng));
+            let sign = if rng.next_word() & 1 == 0 { 1.0 } else { -1.0 };
+            cases.push((mean, var, sign * u(&mut rng)));
+        }
+        cases
+    }
+
+    #[test]
+    fn hoisted_translated_gamma_draws_the_reference_bits() {
+        for (c, &(mean, var, m3)) in translated_gamma_cases().iter().enumerate() {
+            let hoisted = TranslatedGamma::new(mean, var, m3);
+            let (mut a, mut b) = (trial_rng(5, c as u64), trial_rng(5, c as u64));
+            for _ in 0..200 {
+                let want = translated_gamma(&mut a, mean, var, m3);
+                let got = hoisted.sample(&mut b);
+                assert_eq!(got.to_bits(), want.to_bits(), "{mean} {var} {m3}");
+            }
+            assert_eq!(a, b, "the same words of the stream for {mean} {var} {m3}");
+        }
     }
 
     #[test]

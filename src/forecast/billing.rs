@@ -14,7 +14,7 @@
 
 use rand::RngExt;
 
-use super::aggregate::{MonthUsage, TaskSums, sum_tasks_full, translated_gamma};
+use super::aggregate::{MonthUsage, TaskSums, TranslatedGamma, sum_tasks_full};
 use super::model::Aggregation;
 use super::model::TaskMix;
 use super::pool::Extra;
@@ -297,16 +297,20 @@ fn demand_profile(
         let s = &k.undrawn_sums;
         let total = capacity_tokens(s.tokens, s.extra[Extra::OutputTokens as usize], c) * tm;
         let total_list = s.cost * pm;
+        // The same draws as `translated_gamma` per hour, its constants computed once and the
+        // generator kept in registers (written back below).
+        let hourly = TranslatedGamma::new(
+            lambda * m[0] * tm,
+            lambda * m[1] * tm * tm,
+            lambda * m[2] * tm * tm * tm,
+        );
+        let mut local = rng.clone();
         let mut sum = 0.0;
         for d in drawn.iter_mut() {
-            *d = translated_gamma(
-                rng,
-                lambda * m[0] * tm,
-                lambda * m[1] * tm * tm,
-                lambda * m[2] * tm * tm * tm,
-            );
+            *d = hourly.sample(&mut local);
             sum += *d;
         }
+        *rng = local;
         for (slot, d) in drawn.iter().enumerate() {
             let share = if sum > 0.0 {
                 d / sum

@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use super::aggregate::{CountModel, MonthUsage};
 use crate::dist::{exp, ln};
-use crate::stats::special::gamma_p;
+use crate::stats::special::gamma_p_with_ln_x;
 
 /// Gauss–Hermite points.
 const NODES: usize = 24;
@@ -76,9 +76,10 @@ fn hermite() -> &'static [(f64, f64); NODES] {
     })
 }
 
-/// The regularised upper incomplete gamma function.
-fn q(a: f64, x: f64) -> f64 {
-    (1.0 - gamma_p(a, x)).clamp(0.0, 1.0)
+/// The regularised upper incomplete gamma function, given `ln_x = ln(x)` (shared by the three
+/// shapes [`gamma_excess`] evaluates at one `x`).
+fn q(a: f64, x: f64, ln_x: f64) -> f64 {
+    (1.0 - gamma_p_with_ln_x(a, x, ln_x)).clamp(0.0, 1.0)
 }
 
 /// `E[(X − limit)⁺]` and `E[((X − limit)⁺)²]` for `X` gamma with `mean` and `var` (a point
@@ -96,7 +97,12 @@ pub fn gamma_excess(mean: f64, var: f64, limit: f64) -> (f64, f64) {
     }
     let (alpha, theta) = (mean * mean / var, var / mean);
     let x = limit / theta;
-    let (q0, q1, q2) = (q(alpha, x), q(alpha + 1.0, x), q(alpha + 2.0, x));
+    let ln_x = ln(x);
+    let (q0, q1, q2) = (
+        q(alpha, x, ln_x),
+        q(alpha + 1.0, x, ln_x),
+        q(alpha + 2.0, x, ln_x),
+    );
     let e1 = (mean * q1 - limit * q0).max(0.0);
     let e2 = (alpha * (alpha + 1.0) * theta * theta * q2 - 2.0 * limit * mean * q1
         + limit * limit * q0)
