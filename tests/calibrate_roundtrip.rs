@@ -285,3 +285,55 @@ fn task_totals_give_a_task_level_scenario() {
     assert!(result.prices.contains_key("sonnet"));
     Scenario::from_text("t.toml", "t", result.scenario_text.clone()).unwrap();
 }
+
+#[test]
+fn logs_within_every_bound_but_widely_spread_still_give_a_scenario_that_loads() {
+    // Issue 20 item 9 (found again by an audit): every count within a scenario's limits, but
+    // spread from 1 to 1e8, fitted a gamma whose far tail passes a draw's limit of 1e8 tokens;
+    // calibrate then stopped with exit 1, naming the scenario file it never wrote. The fitted
+    // distributions now carry `max = 100000000` when their tail reaches past it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("calls.csv");
+    let mut csv = String::from("task_id,model,input_tokens,output_tokens\n");
+    let mut x: u64 = 7;
+    for t in 0..200 {
+        for _ in 0..5 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let input = if x >> 63 == 0 { 1 } else { 99_999_999 };
+            let output = 1 + (x >> 20) % 100_000_000;
+            csv += &format!("t{t},m,{input},{output}\n");
+        }
+    }
+    std::fs::write(&path, csv).unwrap();
+    let (logs, report) =
+        calibrate::import_logs(&[path.as_path()], None, &ColumnMap::default()).unwrap();
+    let options = CalibrateOptions {
+        name: "spread".into(),
+        holdout: 0.3,
+        split_seed: 1,
+        run: RunConfig {
+            trials: 500,
+            seed: 1,
+            threads: None,
+        },
+        prices: BTreeMap::from([(
+            "m".to_string(),
+            calibrate::Prices {
+                input: 3.0,
+                output: 15.0,
+                cache_write: 3.75,
+                cache_read: 0.3,
+            },
+        )]),
+        catalog: None,
+    };
+    let result = calibrate::calibrate(logs, report, &options).expect("a scenario that loads");
+    assert!(
+        result.scenario_text.contains("max = 100000000 }"),
+        "{}",
+        result.scenario_text
+    );
+    Scenario::from_text("spread.toml", "spread", result.scenario_text).unwrap();
+}

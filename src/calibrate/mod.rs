@@ -107,7 +107,7 @@ pub enum CalibrateError {
     #[error("cannot fit: {0}")]
     Fit(#[from] FitError),
     /// The scenario written does not load (a bug: it is checked before writing).
-    #[error("the fitted scenario does not load: {0}")]
+    #[error("the fitted scenario would not load, so nothing was written: {0}")]
     Scenario(String),
     /// The back-test simulation failed.
     #[error("the back-test simulation failed: {0}")]

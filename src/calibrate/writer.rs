@@ -50,6 +50,11 @@ fn quote(s: &str) -> String {
     serde_json::to_string(s).expect("a string always serialises")
 }
 
+/// One token draw's limit in a scenario.
+const TOKENS: u64 = crate::scenario::MAX_TOKENS_PER_DRAW;
+/// One repeat count's limit in a scenario.
+const REPEATS: u64 = crate::scenario::MAX_REPEAT_COUNT;
+
 /// The scenario spec of a fitted family (counts and tokens are rounded by the simulator).
 pub fn dist(fitted: &Fitted) -> String {
     match *fitted {
@@ -71,6 +76,34 @@ pub fn dist(fitted: &Fitted) -> String {
             number(mean),
             number(dispersion)
         ),
+    }
+}
+
+/// [`dist`] with `max = cap` when the fitted distribution's far tail (well beyond what the
+/// scenario loader's 4,096-draw probe can reach) passes `cap`, the limit of one draw of its
+/// kind: a fit to very spread-out logs still writes a scenario that loads.
+pub fn dist_within(fitted: &Fitted, cap: u64) -> String {
+    let sd_bound = |mean: f64, var: f64| mean + 15.0 * var.max(0.0).sqrt();
+    let far = match *fitted {
+        Fitted::Fixed { value } => value,
+        Fitted::Lognormal { mu, sigma } => (mu + 4.5 * sigma).exp(),
+        Fitted::Gamma { shape, scale } => {
+            sd_bound(shape * scale, shape * scale * scale) + 10.0 * scale
+        }
+        Fitted::Poisson { mean } => sd_bound(mean, mean) + 10.0,
+        Fitted::Geometric { p } => 20.0 / p.max(1e-300),
+        Fitted::NegativeBinomial { mean, dispersion } => {
+            sd_bound(mean, mean + mean * mean / dispersion.max(1e-300)) + 10.0
+        }
+    };
+    let text = dist(fitted);
+    if far.is_finite() && far <= cap as f64 || matches!(fitted, Fitted::Fixed { .. }) {
+        return text;
+    }
+    // `{ family = { ... } }` → `{ family = { ... }, max = cap }`.
+    match text.strip_suffix(" }") {
+        Some(body) => format!("{body}, max = {cap} }}"),
+        None => text,
     }
 }
 
@@ -267,7 +300,7 @@ pub fn call_level_scenario(
     let _ = writeln!(
         out,
         "system_prompt = {}",
-        dist(&fit.first_prompt.best().fitted)
+        dist_within(&fit.first_prompt.best().fitted, TOKENS)
     );
     out.push('\n');
 
@@ -275,9 +308,9 @@ pub fn call_level_scenario(
     let _ = writeln!(
         out,
         "[[phases]]\nname = \"first call\"\nsteps = [{{ call = {{ output = {} }} }}]\n",
-        dist(&agent.output.best().fitted)
+        dist_within(&agent.output.best().fitted, TOKENS)
     );
-    let tool = dist(&fit.tool.best().fitted);
+    let tool = dist_within(&fit.tool.best().fitted, TOKENS);
     for (i, m) in fit.models.iter().enumerate() {
         describe(&mut out, &m.repeat);
         if i > 0 {
@@ -299,10 +332,10 @@ pub fn call_level_scenario(
             out,
             "[[phases]]\nname = {}\nrepeat = {}\nsteps = [\n  {{ tool = {{ name = \"tool results\", tokens = {} }} }},\n  {{ call = {{ {}output = {} }} }},\n]\n",
             quote(&name),
-            dist(&m.repeat.best().fitted),
+            dist_within(&m.repeat.best().fitted, REPEATS),
             tool,
             model,
-            dist(&m.output.best().fitted)
+            dist_within(&m.output.best().fitted, TOKENS)
         );
     }
     outcome_phase(&mut out, fit.success);
@@ -343,12 +376,16 @@ pub fn task_level_scenario(fit: &TaskLevelFit, blended: &PricedModel, prov: &Pro
     prices_block(&mut out, "blended", blended, false);
     out.push_str("[agent]\nmodel = \"blended\"\ncaching = \"off\"\n");
     describe(&mut out, &fit.prompt);
-    let _ = writeln!(out, "system_prompt = {}\n", dist(&fit.prompt.best().fitted));
+    let _ = writeln!(
+        out,
+        "system_prompt = {}\n",
+        dist_within(&fit.prompt.best().fitted, TOKENS)
+    );
     describe(&mut out, &fit.output);
     let _ = writeln!(
         out,
         "[[phases]]\nname = \"task\"\nsteps = [{{ call = {{ output = {} }} }}]",
-        dist(&fit.output.best().fitted)
+        dist_within(&fit.output.best().fitted, TOKENS)
     );
     outcome_phase(&mut out, fit.success);
     out
