@@ -104,6 +104,7 @@ pub fn explain(s: &Scenario) -> String {
             };
         }
     }
+    out.push_str(&super::explain_billing::explain(s));
     let _ = writeln!(out, "\nok: the scenario is valid; nothing was run.");
     out
 }
