@@ -282,3 +282,25 @@ fn a_money_axis_writes_every_tick_in_one_format() {
         );
     }
 }
+
+#[test]
+fn a_label_stays_off_the_lines_where_there_is_room() {
+    // Two lines crossing mid-plot: the label sits in free space (a leader to its mark), over
+    // no line or band.
+    let mut chart = crowded_break_even();
+    chart.lines.truncate(2);
+    chart.limit = None;
+    let svg = charts::render_svg(&chart).unwrap();
+    let labels = svg::boxed_labels(&svg, |t| t.contains(" = "));
+    assert_eq!(labels.len(), 1, "{labels:?}");
+    let shapes = svg::shapes(&svg);
+    let legend = svg::legend_box(&shapes).unwrap();
+    let (text, bbox) = &labels[0];
+    for (colour, p, q) in svg::data_segments(&shapes, legend) {
+        let leader = colour == "#212121";
+        assert!(
+            leader || !svg::segment_hits(p, q, *bbox),
+            "{colour} {p:?}–{q:?} runs under {text}"
+        );
+    }
+}

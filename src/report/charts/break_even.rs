@@ -301,11 +301,20 @@ impl PlotBody for BreakEven {
         let (xr, yr) = chart.plotting_area().get_pixel_range();
         let bounds = (xr.start, yr.start, xr.end, yr.end);
         let dots: Vec<(i32, i32)> = marks.iter().map(|m| chart.backend_coord(&m.0)).collect();
+        let segments: Vec<Stroke> = self
+            .lines
+            .iter()
+            .flat_map(|l| l.points.windows(2))
+            .map(|w| (chart.backend_coord(&w[0]), chart.backend_coord(&w[1])))
+            .collect();
         let mut placed: Vec<Bbox> = Vec::new();
         for (k, (p, text, _, _)) in marks.iter().enumerate() {
             let (w, h) = chart.plotting_area().estimate_text_size(text, &font)?;
             let size = (w as i32 + 2 * LABEL_PAD, h as i32 + 2 * LABEL_PAD);
-            let Some(bbox) = place_label(dots[k], size, bounds, &placed, &dots) else {
+            // Near the mark and over no line if there is such a place, else anywhere free.
+            let Some(bbox) = place_label(dots[k], size, bounds, &placed, &dots, &segments, 8)
+                .or_else(|| place_label(dots[k], size, bounds, &placed, &dots, &[], i32::MAX))
+            else {
                 continue;
             };
             placed.push(bbox);
@@ -345,11 +354,42 @@ const LABEL_PAD: i32 = 2;
 /// A box in pixels: left, top, right, bottom.
 type Bbox = (i32, i32, i32, i32);
 
+/// A segment of a line in pixels: from, to.
+type Stroke = ((i32, i32), (i32, i32));
+
 fn overlaps(a: Bbox, b: Bbox) -> bool {
     a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
 }
 
-/// Where a label of `size` goes for the mark at `at`: the first box, nearest the mark first,
+/// Whether the segment from `p` to `q` passes through `b` (Liang–Barsky clipping).
+fn crosses(p: (i32, i32), q: (i32, i32), b: Bbox) -> bool {
+    let (px, py) = (f64::from(p.0), f64::from(p.1));
+    let (dx, dy) = (f64::from(q.0) - px, f64::from(q.1) - py);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (den, num) in [
+        (-dx, px - f64::from(b.0)),
+        (dx, f64::from(b.2) - px),
+        (-dy, py - f64::from(b.1)),
+        (dy, f64::from(b.3) - py),
+    ] {
+        if den == 0.0 {
+            if num < 0.0 {
+                return false;
+            }
+        } else {
+            let t = num / den;
+            if den < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+        }
+    }
+    t0 <= t1
+}
+
+/// Where a label of `size` goes for the mark at `at`: the first box within `max_rows` steps of
+/// it that no segment of `lines` crosses, nearest the mark first,
 /// beside it, right then left, then ever further above or below, inside `bounds` that overlaps no placed label and
 /// no mark; `None` when there is none (the mark stays, unlabelled).
 fn place_label(
@@ -358,11 +398,13 @@ fn place_label(
     bounds: Bbox,
     placed: &[Bbox],
     dots: &[(i32, i32)],
+    lines: &[Stroke],
+    max_rows: i32,
 ) -> Option<Bbox> {
     let (w, h) = size;
     let gap = MARK_RADIUS + 2;
     let step = h + 2;
-    let rows = ((bounds.3 - bounds.1) / step).max(1);
+    let rows = ((bounds.3 - bounds.1) / step).clamp(1, max_rows);
     for k in 0..rows {
         for sign in [-1, 1] {
             if k == 0 && sign == 1 {
@@ -381,7 +423,7 @@ fn place_label(
                         let r = MARK_RADIUS;
                         !overlaps((dx - r, dy - r, dx + r, dy + r), bbox)
                     });
-                if inside && clear {
+                if inside && clear && !lines.iter().any(|&(p, q)| crosses(p, q, bbox)) {
                     return Some(bbox);
                 }
             }
