@@ -223,6 +223,8 @@ fn the_compare_report_states_the_cheapest_scheme_and_every_pair_as_compare_json(
         "scheme terms in words"
     );
     charts_read(&html, schemes);
+    assert!(html.contains("the share of simulated months that cost at most x"));
+    assert!(html.contains("the label names both"));
     renders(
         &out.join("report.html"),
         &["compare_cdf", "compare_break_even"],
