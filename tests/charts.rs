@@ -234,6 +234,7 @@ fn cdf_overlay_and_break_even_render() {
             x_description: "Cost per task".into(),
             unit: Unit::Usd,
             x_scale: Scale::Log,
+            y_description: "Share of trials at or below".into(),
             series: vec![cdf("list prices", 0.01), cdf("batch", 0.007)],
         },
         &["list prices", "batch", "Share of trials at or below (%)"],
@@ -260,7 +261,7 @@ fn cdf_overlay_and_break_even_render() {
             ],
             limit: None,
         },
-        &["seat", "tokens", "break-even at 50", "Monthly cost ($)"],
+        &["seat", "tokens", "seat = tokens at 50", "Monthly cost ($)"],
     );
 }
 

@@ -166,3 +166,42 @@ fn sweeping_an_uncertain_input_says_its_distribution_was_replaced() {
         "{svg}"
     );
 }
+
+#[test]
+fn the_sweep_chart_names_a_swept_file_by_its_stem_in_words() {
+    // A second axis of task files: each line is named by the file's stem, not its path, and
+    // without underscores.
+    let dir = tempfile::tempdir().unwrap();
+    let file = org(dir.path());
+    let task = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/forecasts/two-model-task.toml");
+    for stem in ["quick_fix", "long_feature"] {
+        std::fs::copy(&task, dir.path().join(format!("{stem}.toml"))).unwrap();
+    }
+    let quick = dir.path().join("quick_fix.toml");
+    let long = dir.path().join("long_feature.toml");
+    let axes = [
+        SweepAxis::parse("billing.seat_fee=1,3").unwrap(),
+        SweepAxis::parse(&format!(
+            "tasks[0].scenario=\"{}\",\"{}\"",
+            quick.display(),
+            long.display()
+        ))
+        .unwrap(),
+    ];
+    let config = ForecastConfig {
+        trials: 200,
+        ..CONFIG
+    };
+    let points = sweep::run(&file, &[], &axes, &config, None).unwrap();
+    let chart = tokencast::report::forecast_extras::sweep_chart(&axes, &points, &[]).unwrap();
+    let names: Vec<&str> = chart.lines.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "mean, scenario of task kind 1 = quick fix",
+            "P90, scenario of task kind 1 = quick fix",
+            "mean, scenario of task kind 1 = long feature",
+            "P90, scenario of task kind 1 = long feature",
+        ]
+    );
+}

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 mod common;
 use common::browser::{chromium_or_skip, dump_dom, probed_sizes, screenshot, with_size_probe};
+use common::svg;
 
 fn tokencast() -> Command {
     let mut cmd = Command::cargo_bin("tokencast").expect("the binary is built");
@@ -64,6 +65,66 @@ fn renders(page: &Path, charts: &[&str], test: &str) {
     for (id, w, h) in sizes {
         assert!(w >= 600 && h >= 300, "{id} drawn at {w}x{h}");
     }
+}
+
+/// The page's two charts read: legends beside the plot covering no curve, schemes named in
+/// words, months not periods, the money axis in one format, every crossing of the break-even
+/// chart labelled with both schemes' names and no label over another.
+fn charts_read(html: &str, schemes: &[Value]) {
+    let svgs: Vec<&str> = html
+        .split("<svg")
+        .skip(1)
+        .map(|s| s.split("</svg>").next().unwrap())
+        .collect();
+    assert_eq!(svgs.len(), 2, "the CDF and the break-even chart");
+    let names: Vec<String> = schemes
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().replace('_', " "))
+        .collect();
+    for svg in &svgs {
+        assert_eq!(svg::legend_covers(svg), Vec::<String>::new());
+        let texts: Vec<String> = svg::shapes(svg)
+            .into_iter()
+            .filter_map(|s| match s {
+                svg::Shape::Text { content, .. } => Some(content),
+                _ => None,
+            })
+            .collect();
+        for t in &texts {
+            assert!(!t.contains('_'), "a snake_case name in a chart: {t}");
+            assert!(
+                !t.contains("period"),
+                "'period' where a month is meant: {t}"
+            );
+        }
+        for n in &names {
+            assert!(texts.contains(n), "{n} in the legend: {texts:?}");
+        }
+    }
+    let ticks = svg::y_ticks(svgs[1]);
+    assert!(
+        ticks.iter().all(|t| t == "$0" || t.ends_with('K')),
+        "{ticks:?}"
+    );
+    let labels = svg::boxed_labels(svgs[1], |t| t.contains(" = "));
+    assert_eq!(svg::overlapping(&labels), Vec::<String>::new());
+    for (t, _) in &labels {
+        let (a, rest) = t.split_once(" = ").unwrap();
+        let b = rest.split(" at ").next().unwrap();
+        assert!(
+            names.iter().any(|n| n == a) && names.iter().any(|n| n == b),
+            "{t} names two schemes"
+        );
+    }
+    // As many labels as crossing marks (a ring of 7 pixels, outside the legend).
+    let shapes = svg::shapes(svgs[1]);
+    let legend = svg::legend_box(&shapes).unwrap();
+    let marks = shapes
+        .iter()
+        .filter(|s| matches!(s, svg::Shape::Circle { r, centre, .. } if *r == 7.0 && !svg::holds(legend, &[*centre])))
+        .count();
+    assert!(marks >= 2, "the sweep crosses");
+    assert_eq!(labels.len(), marks, "{labels:?}");
 }
 
 #[test]
@@ -161,6 +222,9 @@ fn the_compare_report_states_the_cheapest_scheme_and_every_pair_as_compare_json(
         html.contains("$5,000/month committed"),
         "scheme terms in words"
     );
+    charts_read(&html, schemes);
+    assert!(html.contains("the share of simulated months that cost at most x"));
+    assert!(html.contains("the label names both"));
     renders(
         &out.join("report.html"),
         &["compare_cdf", "compare_break_even"],

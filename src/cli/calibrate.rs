@@ -173,6 +173,7 @@ pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
             x_description: "Cost per task".into(),
             unit: Unit::Usd,
             x_scale: Scale::Linear,
+            y_description: "Share of trials at or below".into(),
             series: vec![
                 CdfSeries {
                     name: format!("held-out logs ({} tasks)", bt.held_out.n),

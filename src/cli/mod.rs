@@ -6,6 +6,7 @@ mod check;
 mod compare;
 mod diff;
 mod explain;
+mod explain_billing;
 mod explain_forecast;
 mod explain_work;
 mod forecast;

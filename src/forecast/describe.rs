@@ -97,9 +97,9 @@ pub fn basic_scheme(model: &ForecastModel) -> String {
         Some(c) => format!(
             "a commitment of ${}/month at {}% off (beyond it, list prices)",
             crate::text::number(c.commit_usd),
-            100.0 * c.discount
+            percent(c.discount)
         ),
-        None => format!("list prices less {}%", 100.0 * model.discount),
+        None => list_prices_less(model.discount),
     };
     let fee = if model.seat_fee > 0.0 {
         format!(", plus ${} per seat", model.seat_fee)
@@ -133,22 +133,25 @@ pub fn schemes(model: &ForecastModel) -> Vec<(String, &'static str, String, bool
 pub fn scheme(scheme: &BillingScheme) -> String {
     match scheme {
         BillingScheme::Tokens(t) => {
-            let mut s = format!("list prices less {}%", 100.0 * t.discount);
+            let mut s = list_prices_less(t.discount);
             if t.batch_share > 0.0 {
-                let _ = write!(s, ", {}% at batch rates", 100.0 * t.batch_share);
+                let _ = write!(s, ", {}% at batch rates", percent(t.batch_share));
             }
             if let Some(u) = t.units {
                 let rounding = match u.rounding {
-                    Rounding::Up => "up",
-                    Rounding::Nearest => "to the nearest",
-                    Rounding::Down => "down",
-                    Rounding::None => "not",
+                    Rounding::Up => "rounded up",
+                    Rounding::Nearest => "rounded to the nearest unit",
+                    Rounding::Down => "rounded down",
+                    Rounding::None => "not rounded",
+                };
+                let every = match u.metering_slots {
+                    1 => "every working hour".to_string(),
+                    n => format!("every {} working hours", crate::text::number(f64::from(n))),
                 };
                 let _ = write!(
                     s,
-                    ", in units of ${} metered every {} working hours, rounded {rounding}",
+                    ", in units of ${} metered {every}, {rounding}",
                     crate::text::number(u.usd_per_unit),
-                    u.metering_slots
                 );
             }
             s
@@ -161,9 +164,17 @@ pub fn scheme(scheme: &BillingScheme) -> String {
             };
             let beyond = match p.over {
                 OverAllowance::Throttle => "throttled".to_string(),
-                OverAllowance::Rate(r) => format!("billed at {r} per unit"),
+                OverAllowance::Rate(r) => format!(
+                    "billed at ${} {}",
+                    crate::text::number(r),
+                    match p.allowance {
+                        Allowance::Tokens(_) => "per million tokens",
+                        Allowance::Requests(_) => "per request",
+                        Allowance::Usd(_) => "per dollar of list-price usage",
+                    }
+                ),
                 OverAllowance::ApiPrices { discount } => {
-                    format!("billed at list prices less {}%", 100.0 * discount)
+                    format!("billed at {}", list_prices_less(discount))
                 }
             };
             let cap = p.overage_cap_usd.map_or(String::new(), |c| {
@@ -177,7 +188,7 @@ pub fn scheme(scheme: &BillingScheme) -> String {
         BillingScheme::Commitment(c) => format!(
             "${}/month committed at {}% off; beyond it, list prices",
             crate::text::number(c.commit_usd),
-            100.0 * c.discount
+            percent(c.discount)
         ),
         BillingScheme::ComputeHours(c) => {
             let size = match c.sizing {
@@ -190,14 +201,36 @@ pub fn scheme(scheme: &BillingScheme) -> String {
                 Spill::OnDemand => "spills to list prices",
                 Spill::Drop => "is not served",
             };
+            let weight = if c.output_weight == 1.0 {
+                String::new()
+            } else {
+                format!(
+                    " (an output token uses the capacity of {} tokens)",
+                    crate::text::number(c.output_weight)
+                )
+            };
             format!(
-                "{size} at ${}/unit-hour for {} hours, {} tokens/min each; demand above {spill}",
+                "{size} at ${}/unit-hour for {} hours, {} tokens/min each{weight}; demand above {spill}",
                 crate::text::number(c.usd_per_unit_hour),
                 crate::text::number(c.billed_hours),
                 crate::text::number(c.tokens_per_minute_per_unit)
             )
         }
     }
+}
+
+/// `list prices`, or `list prices less 15%` with a discount.
+fn list_prices_less(discount: f64) -> String {
+    if discount == 0.0 {
+        "list prices".into()
+    } else {
+        format!("list prices less {}%", percent(discount))
+    }
+}
+
+/// A fraction as a percentage without float noise: 0.15 is `15`, 0.125 is `12.5`.
+fn percent(fraction: f64) -> String {
+    ((100.0 * fraction * 1e9).round() / 1e9).to_string()
 }
 
 /// Budget amounts: one amount when every period has the same, else the list.

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::atomic::write_atomic;
 use super::charts::{self, CdfOverlay, CdfSeries, ChartError, CostLine, Scale, Unit};
+use super::page::words;
 use crate::engine::compare::{Comparison, MeanSe};
 
 /// `mean ± SE` with the SE to two significant digits and the mean to the same decimals.
@@ -233,7 +234,7 @@ pub fn cdf_chart(c: &Comparison) -> Option<CdfOverlay> {
             sorted.sort_by(f64::total_cmp);
             let n = sorted.len() as f64;
             CdfSeries {
-                name: s.name.clone(),
+                name: words(&s.name),
                 points: sorted
                     .iter()
                     .enumerate()
@@ -245,10 +246,11 @@ pub fn cdf_chart(c: &Comparison) -> Option<CdfOverlay> {
         .collect::<Vec<_>>();
     (!series.is_empty()).then(|| CdfOverlay {
         stem: "compare_cdf".into(),
-        title: "Period bill under each billing scheme (same simulated usage)".into(),
-        x_description: "Bill per period".into(),
+        title: "Monthly bill under each billing scheme (same simulated months)".into(),
+        x_description: "Bill per month".into(),
         unit: Unit::Usd,
         x_scale: Scale::Linear,
+        y_description: "Share of months at or below".into(),
         series,
     })
 }
@@ -264,7 +266,7 @@ pub fn break_even_chart(c: &Comparison) -> Option<charts::BreakEven> {
         .iter()
         .enumerate()
         .map(|(i, s)| CostLine {
-            name: s.name.clone(),
+            name: words(&s.name),
             points: c
                 .sweep
                 .iter()
@@ -282,10 +284,10 @@ pub fn break_even_chart(c: &Comparison) -> Option<charts::BreakEven> {
         .collect();
     Some(charts::BreakEven {
         stem: "compare_break_even".into(),
-        title: "Mean bill per period against tasks per seat (95% bands)".into(),
-        x_description: "Tasks per seat per period".into(),
+        title: "Mean monthly bill against tasks per seat (95% bands of the mean)".into(),
+        x_description: "Tasks per seat per month".into(),
         x_unit: Unit::Count,
-        y_description: "Bill per period".into(),
+        y_description: "Bill per month".into(),
         y_unit: Unit::Usd,
         lines,
         limit: None,

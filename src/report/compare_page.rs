@@ -34,13 +34,13 @@ pub fn render(p: &ComparePage) -> Result<String, ChartError> {
     if let Some(cdf) = cdf_chart(c) {
         figures.push(Figure::new(
             &cdf,
-            "For each bill x, the share of simulated periods that cost at most x under each scheme: the curve furthest left is cheapest; where curves cross, which scheme is cheaper depends on the period.",
+            "For each bill x, the share of simulated months that cost at most x under each scheme: the curve furthest left is cheapest; where curves cross, which scheme is cheaper depends on the month.",
         )?);
     }
     if let Some(chart) = break_even_chart(c) {
         figures.push(Figure::new(
             &chart,
-            "Each scheme's mean bill as usage per seat varies (95% bands): where two lines cross, the schemes break even.",
+            "Each scheme's mean monthly bill as usage per seat varies (95% bands of the mean, the widest stated in the legend): where two lines cross, the schemes break even, and the label names both.",
         )?);
     }
     let mut html = page::head(

@@ -9,7 +9,7 @@ use super::charts::{
     Unit,
 };
 use super::forecast::money;
-use super::input_label::{input_label, input_name, input_words};
+use super::input_label::{input_label, input_name, input_words, value_words};
 use crate::forecast::ForecastSummary;
 use crate::forecast::sensitivity::Sensitivity;
 use crate::forecast::stress::StressResult;
@@ -393,7 +393,11 @@ pub fn sweep_chart(
                 .collect();
             let name = match (g, axes.get(1)) {
                 (Some(v), Some(a)) => {
-                    format!("{stat}, {} = {v}", input_words(&a.path).to_lowercase())
+                    format!(
+                        "{stat}, {} = {}",
+                        input_words(&a.path).to_lowercase(),
+                        value_words(v)
+                    )
                 }
                 _ => stat.to_string(),
             };

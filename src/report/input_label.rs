@@ -62,6 +62,21 @@ fn indexed_words(head: &str) -> Option<String> {
     Some(format!("{words} {}", index + 1))
 }
 
+/// A swept value as a person writes it: a number as given, a file by its stem
+/// (`tasks/quick_fix.toml` → `quick fix`), a name with its underscores as spaces
+/// (`"seat_plan"` → `seat plan`).
+pub fn value_words(value: &str) -> String {
+    let v = value.trim().trim_matches('"');
+    if v.parse::<f64>().is_ok() {
+        return v.to_string();
+    }
+    let v = match v.strip_suffix(".toml") {
+        Some(path) => path.rsplit(['/', '\\']).next().unwrap_or(path),
+        None => v,
+    };
+    v.replace('_', " ")
+}
+
 /// The readable name followed by the path: `Tasks per active user per working day
 /// (usage.tasks_per_day)`.
 pub fn input_label(path: &str) -> String {
@@ -91,5 +106,10 @@ mod tests {
         assert_eq!(input_words("a.b_c[x].d"), "D");
         assert_eq!(input_words("aggregation.pool_size"), "Pool size");
         assert_eq!(input_words("x"), "X");
+        assert_eq!(value_words("0.25"), "0.25");
+        assert_eq!(value_words("-3"), "-3");
+        assert_eq!(value_words("tasks/quick_fix.toml"), "quick fix");
+        assert_eq!(value_words("\"seat_plan\""), "seat plan");
+        assert_eq!(value_words("claude-sonnet-4-5"), "claude-sonnet-4-5");
     }
 }

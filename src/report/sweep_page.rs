@@ -6,7 +6,7 @@
 use super::charts::ChartError;
 use super::forecast_extras::sweep_chart;
 use super::html::escape;
-use super::input_label::input_words;
+use super::input_label::{input_words, value_words};
 use super::manifest::Manifest;
 use super::page::{self, Figure, month_short, pct, pct_se, table, usd, usd_se};
 use crate::forecast::sweep::{ReplacedDistribution, SweepAxis, SweepPoint};
@@ -172,7 +172,7 @@ pub fn render(p: &SweepPage) -> Result<String, ChartError> {
 fn point_words(axes: &[SweepAxis], x: &SweepPoint) -> String {
     axes.iter()
         .zip(&x.values)
-        .map(|(a, v)| format!("{} {v}", input_words(&a.path)))
+        .map(|(a, v)| format!("{} {}", input_words(&a.path), value_words(v)))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -6,6 +6,7 @@
 pub mod browser;
 pub mod focus;
 pub mod forecast;
+pub mod svg;
 
 use statrs::distribution::{ContinuousCDF, Normal};
 

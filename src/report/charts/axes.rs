@@ -11,6 +11,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
 use plotters::prelude::*;
 
 use super::DrawResult;
+use super::legend::LegendEntry;
 use super::style::{self, Scale, Unit};
 
 /// One axis: its range, scale, description and unit.
@@ -55,19 +56,53 @@ where
     DB::ErrorType: 'static,
     B: PlotBody,
 {
+    dispatch(area, frame, Some(&frame.title), body)
+}
+
+/// Draws `frame` on `area` with `legend` in a column beside the plot (see [`super::legend`]),
+/// then `body` inside the plot.
+pub fn plot_beside<DB, B>(
+    area: &DrawingArea<DB, Shift>,
+    frame: &Frame,
+    legend: &[LegendEntry],
+    body: &B,
+) -> DrawResult
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+    B: PlotBody,
+{
+    let plot_area = super::legend::beside(area, &frame.title, legend)?;
+    dispatch(&plot_area, frame, None, body)
+}
+
+fn dispatch<DB, B>(
+    area: &DrawingArea<DB, Shift>,
+    frame: &Frame,
+    caption: Option<&str>,
+    body: &B,
+) -> DrawResult
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+    B: PlotBody,
+{
     let x = frame.x.range.0..frame.x.range.1;
     let y = frame.y.range.0..frame.y.range.1;
     match (frame.x.scale, frame.y.scale) {
-        (Scale::Linear, Scale::Linear) => plot_with(area, frame, x, y, body),
-        (Scale::Log, Scale::Linear) => plot_with(area, frame, x.log_scale(), y, body),
-        (Scale::Linear, Scale::Log) => plot_with(area, frame, x, y.log_scale(), body),
-        (Scale::Log, Scale::Log) => plot_with(area, frame, x.log_scale(), y.log_scale(), body),
+        (Scale::Linear, Scale::Linear) => plot_with(area, frame, caption, x, y, body),
+        (Scale::Log, Scale::Linear) => plot_with(area, frame, caption, x.log_scale(), y, body),
+        (Scale::Linear, Scale::Log) => plot_with(area, frame, caption, x, y.log_scale(), body),
+        (Scale::Log, Scale::Log) => {
+            plot_with(area, frame, caption, x.log_scale(), y.log_scale(), body)
+        }
     }
 }
 
 fn plot_with<DB, XS, YS, B>(
     area: &DrawingArea<DB, Shift>,
     frame: &Frame,
+    caption: Option<&str>,
     x: XS,
     y: YS,
     body: &B,
@@ -81,19 +116,21 @@ where
     YS::CoordDescType: ValueFormatter<f64>,
     B: PlotBody,
 {
-    let mut chart = ChartBuilder::on(area)
-        .caption(&frame.title, style::title_font().color(&style::INK))
+    let mut builder = ChartBuilder::on(area);
+    if let Some(title) = caption {
+        builder.caption(title, style::title_font().color(&style::INK));
+    }
+    let mut chart = builder
         .margin(16)
         .x_label_area_size(56)
         .y_label_area_size(84)
         .build_cartesian_2d(x, y)?;
-    let (x_unit, y_unit) = (frame.x.unit, frame.y.unit);
-    let x_fmt = move |v: &f64| x_unit.format(*v);
-    let y_fmt = move |v: &f64| y_unit.format(*v);
+    let x_fmt = tick_format(&frame.x);
+    let y_fmt = tick_format(&frame.y);
     chart
         .configure_mesh()
-        .x_desc(style::axis_label(&frame.x.description, x_unit))
-        .y_desc(style::axis_label(&frame.y.description, y_unit))
+        .x_desc(style::axis_label(&frame.x.description, frame.x.unit))
+        .y_desc(style::axis_label(&frame.y.description, frame.y.unit))
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
         .x_labels(labels_for(frame.x.scale, 10))
@@ -105,6 +142,21 @@ where
         .axis_style(style::INK)
         .draw()?;
     body.plot(&mut chart)
+}
+
+/// How an axis writes its ticks: on a linear axis every tick in one format, the one its largest
+/// value calls for (`$0, $5K, $10K`, never `$5000` beside `$10K`); on a logarithmic axis, whose
+/// values span powers of ten, each tick in its own.
+fn tick_format(axis: &Axis) -> impl Fn(&f64) -> String + use<> {
+    let unit = axis.unit;
+    let top = match axis.scale {
+        Scale::Linear => Some(axis.range.0.abs().max(axis.range.1.abs())),
+        Scale::Log => None,
+    };
+    move |v: &f64| match top {
+        Some(top) => unit.format_on_axis(*v, top),
+        None => unit.format(*v),
+    }
 }
 
 /// Tick labels on an axis: fewer on a logarithmic one, whose ticks crowd towards each power

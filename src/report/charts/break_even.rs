@@ -8,6 +8,7 @@ use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::prelude::*;
 
 use super::axes::{self, Axis, Frame, PlotBody};
+use super::legend::{LegendEntry, Swatch};
 use super::style::{self, Scale, Unit};
 use super::{Chart, DrawResult, all_finite};
 
@@ -179,9 +180,48 @@ impl Chart for BreakEven {
                 unit: self.y_unit,
             },
         };
-        axes::plot(area, &frame, self)
+        axes::plot_beside(area, &frame, &self.legend(), self)
     }
 }
+
+impl BreakEven {
+    /// The legend: each line in its colour, the bands, the crossings' mark, the limit.
+    fn legend(&self) -> Vec<LegendEntry> {
+        let mut out: Vec<LegendEntry> = self
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| LegendEntry::line(l.name.clone(), style::series_colour(i)))
+            .collect();
+        let widest = self
+            .lines
+            .iter()
+            .flat_map(|l| l.band.iter().map(|b| (b.2 - b.1) / 2.0))
+            .fold(0.0, f64::max);
+        if self.lines.iter().any(|l| l.band.len() >= 2) {
+            out.push(LegendEntry {
+                label: format!("95% band (± up to {})", self.y_unit.format(widest)),
+                swatch: Swatch::Block(style::INK, BAND_OPACITY),
+            });
+        }
+        if let Some((_, _, a, b)) = self.crossings().first() {
+            out.push(LegendEntry {
+                label: "two lines cross".into(),
+                swatch: Swatch::Ring(style::series_colour(*a), style::series_colour(*b)),
+            });
+        }
+        if let Some(limit) = &self.limit {
+            out.push(LegendEntry {
+                label: format!("{} {}", limit.name, self.y_unit.format(limit.value)),
+                swatch: Swatch::Dashed(style::LIMIT, 2),
+            });
+        }
+        out
+    }
+}
+
+/// Opacity of a line's 95% band (its edges are drawn too, so that a thin band still shows).
+pub const BAND_OPACITY: f64 = 0.3;
 
 impl PlotBody for BreakEven {
     fn plot<'a, DB, X, Y>(&self, chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>) -> DrawResult
@@ -198,70 +238,198 @@ impl PlotBody for BreakEven {
                 let upper: Vec<_> = line.band.iter().map(|b| (b.0, b.2)).collect();
                 chart.draw_series(std::iter::once(Polygon::new(
                     axes::band_outline(&lower, &upper),
-                    colour.mix(0.18).filled(),
+                    colour.mix(BAND_OPACITY).filled(),
                 )))?;
+                for edge in [lower, upper] {
+                    chart.draw_series(LineSeries::new(edge, colour.mix(0.6).stroke_width(1)))?;
+                }
             }
-            chart
-                .draw_series(LineSeries::new(
-                    line.points.iter().copied(),
-                    colour.stroke_width(3),
-                ))?
-                .label(line.name.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
-                });
+        }
+        for (i, line) in self.lines.iter().enumerate() {
+            let colour = style::series_colour(i);
+            chart.draw_series(LineSeries::new(
+                line.points.iter().copied(),
+                colour.stroke_width(2),
+            ))?;
             if let [point] = line.points[..] {
                 chart.draw_series(std::iter::once(Circle::new(point, 6, colour.filled())))?;
             }
         }
         if let Some(limit) = &self.limit {
             let (x0, x1) = (chart.x_range().start, chart.x_range().end);
-            chart
-                .draw_series(DashedLineSeries::new(
-                    [(x0, limit.value), (x1, limit.value)],
-                    10,
-                    6,
-                    style::LIMIT.stroke_width(2),
-                ))?
-                .label(format!(
-                    "{} {}",
-                    limit.name,
-                    self.y_unit.format(limit.value)
-                ))
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], style::LIMIT.stroke_width(2))
-                });
+            chart.draw_series(DashedLineSeries::new(
+                [(x0, limit.value), (x1, limit.value)],
+                10,
+                6,
+                style::LIMIT.stroke_width(2),
+            ))?;
+        }
+        // Marks first, then every label where it overlaps no other label and no mark.
+        let mut marks: Vec<((f64, f64), String, RGBColor, RGBColor)> = Vec::new();
+        for (x, y, a, b) in self.crossings() {
+            marks.push((
+                (x, y),
+                format!(
+                    "{} = {} at {}",
+                    self.lines[a].name,
+                    self.lines[b].name,
+                    self.x_unit.format(x)
+                ),
+                style::series_colour(a),
+                style::series_colour(b),
+            ));
+        }
+        if let Some(limit) = &self.limit {
             for (x, i) in self.limit_crossings() {
-                chart.draw_series(std::iter::once(Circle::new(
+                marks.push((
                     (x, limit.value),
-                    6,
-                    style::LIMIT.filled(),
-                )))?;
-                chart.draw_series(std::iter::once(Text::new(
                     format!(
-                        "  {} passes it at {}",
+                        "{} passes it at {}",
                         self.lines[i].name,
                         self.x_unit.format(x)
                     ),
-                    (x, limit.value),
-                    style::annotation(style::LIMIT),
-                )))?;
+                    style::series_colour(i),
+                    style::LIMIT,
+                ));
             }
         }
-        for (x, y, _, _) in self.crossings() {
-            chart.draw_series(std::iter::once(Circle::new(
-                (x, y),
-                6,
-                style::MARK.filled(),
-            )))?;
-            chart.draw_series(std::iter::once(Text::new(
-                format!("  break-even at {}", self.x_unit.format(x)),
-                (x, y),
-                style::annotation(style::MARK),
-            )))?;
+        for &(p, _, inner, outer) in &marks {
+            chart.draw_series(std::iter::once(Circle::new(p, MARK_RADIUS, outer.filled())))?;
+            chart.draw_series(std::iter::once(Circle::new(p, 4, inner.filled())))?;
         }
-        axes::legend(chart)
+        let font = style::annotation(style::INK);
+        let (xr, yr) = chart.plotting_area().get_pixel_range();
+        let bounds = (xr.start, yr.start, xr.end, yr.end);
+        let dots: Vec<(i32, i32)> = marks.iter().map(|m| chart.backend_coord(&m.0)).collect();
+        let segments: Vec<Stroke> = self
+            .lines
+            .iter()
+            .flat_map(|l| l.points.windows(2))
+            .map(|w| (chart.backend_coord(&w[0]), chart.backend_coord(&w[1])))
+            .collect();
+        let mut placed: Vec<Bbox> = Vec::new();
+        for (k, (p, text, _, _)) in marks.iter().enumerate() {
+            let (w, h) = chart.plotting_area().estimate_text_size(text, &font)?;
+            let size = (w as i32 + 2 * LABEL_PAD, h as i32 + 2 * LABEL_PAD);
+            // Near the mark and over no line if there is such a place, else anywhere free.
+            let Some(bbox) = place_label(dots[k], size, bounds, &placed, &dots, &segments, 8)
+                .or_else(|| place_label(dots[k], size, bounds, &placed, &dots, &[], i32::MAX))
+            else {
+                continue;
+            };
+            placed.push(bbox);
+            let anchor = dots[k];
+            let (dx, dy) = (bbox.0 - anchor.0, bbox.1 - anchor.1);
+            let (bw, bh) = (bbox.2 - bbox.0, bbox.3 - bbox.1);
+            // A leader from the mark to the label's nearest corner when it sits away from it.
+            let lx = if dx < 0 { dx + bw } else { dx };
+            let ly = if dy < 0 { dy + bh } else { dy };
+            let leader = (lx.abs() > MARK_RADIUS + 6) || (ly.abs() > MARK_RADIUS + 6);
+            let label = EmptyElement::at(*p)
+                + Rectangle::new(
+                    [(dx, dy), (dx + bw, dy + bh)],
+                    style::BACKGROUND.mix(0.9).filled(),
+                )
+                + Text::new(
+                    text.clone(),
+                    (dx + LABEL_PAD, dy + LABEL_PAD),
+                    style::annotation(style::INK),
+                );
+            if leader {
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at(*p)
+                        + PathElement::new(vec![(0, 0), (lx, ly)], style::INK.stroke_width(1)),
+                ))?;
+            }
+            chart.draw_series(std::iter::once(label))?;
+        }
+        Ok(())
     }
+}
+
+/// Radius of a crossing's mark (its inner dot is 4), and the padding around a label's words.
+const MARK_RADIUS: i32 = 7;
+const LABEL_PAD: i32 = 2;
+
+/// A box in pixels: left, top, right, bottom.
+type Bbox = (i32, i32, i32, i32);
+
+/// A segment of a line in pixels: from, to.
+type Stroke = ((i32, i32), (i32, i32));
+
+fn overlaps(a: Bbox, b: Bbox) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+/// Whether the segment from `p` to `q` passes through `b` (Liang–Barsky clipping).
+fn crosses(p: (i32, i32), q: (i32, i32), b: Bbox) -> bool {
+    let (px, py) = (f64::from(p.0), f64::from(p.1));
+    let (dx, dy) = (f64::from(q.0) - px, f64::from(q.1) - py);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (den, num) in [
+        (-dx, px - f64::from(b.0)),
+        (dx, f64::from(b.2) - px),
+        (-dy, py - f64::from(b.1)),
+        (dy, f64::from(b.3) - py),
+    ] {
+        if den == 0.0 {
+            if num < 0.0 {
+                return false;
+            }
+        } else {
+            let t = num / den;
+            if den < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+        }
+    }
+    t0 <= t1
+}
+
+/// Where a label of `size` goes for the mark at `at`: the first box within `max_rows` steps of
+/// it that no segment of `lines` crosses, nearest the mark first,
+/// beside it, right then left, then ever further above or below, inside `bounds` that overlaps no placed label and
+/// no mark; `None` when there is none (the mark stays, unlabelled).
+fn place_label(
+    at: (i32, i32),
+    size: (i32, i32),
+    bounds: Bbox,
+    placed: &[Bbox],
+    dots: &[(i32, i32)],
+    lines: &[Stroke],
+    max_rows: i32,
+) -> Option<Bbox> {
+    let (w, h) = size;
+    let gap = MARK_RADIUS + 2;
+    let step = h + 2;
+    let rows = ((bounds.3 - bounds.1) / step).clamp(1, max_rows);
+    for k in 0..rows {
+        for sign in [-1, 1] {
+            if k == 0 && sign == 1 {
+                continue;
+            }
+            for right in [true, false] {
+                let x = if right { at.0 + gap } else { at.0 - gap - w };
+                let y = at.1 - h / 2 + sign * k * step;
+                let bbox = (x, y, x + w, y + h);
+                let inside = bbox.0 >= bounds.0
+                    && bbox.1 >= bounds.1
+                    && bbox.2 <= bounds.2
+                    && bbox.3 <= bounds.3;
+                let clear = placed.iter().all(|&p| !overlaps(p, bbox))
+                    && dots.iter().all(|&(dx, dy)| {
+                        let r = MARK_RADIUS;
+                        !overlaps((dx - r, dy - r, dx + r, dy + r), bbox)
+                    });
+                if inside && clear && !lines.iter().any(|&(p, q)| crosses(p, q, bbox)) {
+                    return Some(bbox);
+                }
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! Overlaid cumulative distributions, one per series (for `compare`: one per billing scheme,
 //! priced from the same simulated usage). A curve to the left is cheaper at that probability;
-//! curves that cross mean neither scheme is cheaper everywhere.
+//! curves that cross mean neither scheme is cheaper everywhere. The legend stands beside the
+//! plot ([`super::legend`]), so that it covers no curve.
 
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::prelude::*;
 
 use super::axes::{self, Axis, Frame, PlotBody};
+use super::legend::LegendEntry;
 use super::style::{self, Scale, Unit};
 use super::{Chart, DrawResult, all_finite};
 
@@ -31,6 +33,9 @@ pub struct CdfOverlay {
     pub unit: Unit,
     /// Scale of the x axis.
     pub x_scale: Scale,
+    /// What the y axis counts, e.g. `Share of trials at or below` or `Share of months at or
+    /// below`.
+    pub y_description: String,
     /// The distributions, drawn in the palette's order.
     pub series: Vec<CdfSeries>,
 }
@@ -86,11 +91,17 @@ impl Chart for CdfOverlay {
             y: Axis {
                 range: (0.0, 1.02),
                 scale: Scale::Linear,
-                description: "Share of trials at or below".into(),
+                description: self.y_description.clone(),
                 unit: Unit::Probability,
             },
         };
-        axes::plot(area, &frame, self)
+        let legend: Vec<LegendEntry> = self
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| LegendEntry::line(s.name.clone(), style::series_colour(i)))
+            .collect();
+        axes::plot_beside(area, &frame, &legend, self)
     }
 }
 
@@ -104,19 +115,14 @@ impl PlotBody for CdfOverlay {
     {
         for (i, s) in self.series.iter().enumerate() {
             let colour = style::series_colour(i);
-            chart
-                .draw_series(LineSeries::new(
-                    s.points.iter().copied(),
-                    colour.stroke_width(3),
-                ))?
-                .label(s.name.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
-                });
+            chart.draw_series(LineSeries::new(
+                s.points.iter().copied(),
+                colour.stroke_width(3),
+            ))?;
             if let [point] = s.points[..] {
                 chart.draw_series(std::iter::once(Circle::new(point, 6, colour.filled())))?;
             }
         }
-        axes::legend(chart)
+        Ok(())
     }
 }

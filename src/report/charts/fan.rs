@@ -6,6 +6,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::legend::{LegendEntry, Swatch};
 use super::style::{self, Unit};
 use super::{Chart, DrawResult, all_finite};
 
@@ -148,9 +149,51 @@ impl Chart for FanChart {
         let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
         let labels: Vec<String> = self.periods.iter().map(|p| p.label.clone()).collect();
         let unit = self.unit;
+        let drawn: Vec<f64> = shown.iter().flatten().copied().collect();
+        // The drawn budgets' range (a month far above is named in the title).
+        let budget_label = drawn.first().map(|&first| {
+            if drawn.iter().all(|&b| b == first) {
+                format!("budget {}", unit.format(first))
+            } else {
+                format!(
+                    "budget {} to {}",
+                    unit.format(drawn.iter().copied().fold(f64::INFINITY, f64::min)),
+                    unit.format(drawn.iter().copied().fold(0.0, f64::max))
+                )
+            }
+        });
+        let mut legend = vec![
+            LegendEntry {
+                label: "P5–P95".into(),
+                swatch: Swatch::Block(style::PRIMARY, 0.18),
+            },
+            LegendEntry {
+                label: "P25–P75".into(),
+                swatch: Swatch::Block(style::PRIMARY, 0.38),
+            },
+            LegendEntry::line("median", style::PRIMARY),
+        ];
+        for line in &self.lines {
+            let colour = style::series_colour(line.colour + 1);
+            legend.push(LegendEntry {
+                label: line.name.clone(),
+                swatch: if line.dashed {
+                    Swatch::Dashed(colour, 2)
+                } else {
+                    Swatch::Line(colour, 2)
+                },
+            });
+        }
+        if let Some(label) = &budget_label {
+            legend.push(LegendEntry {
+                label: label.clone(),
+                swatch: Swatch::Dashed(style::LIMIT, 2),
+            });
+        }
+        let area = &super::legend::beside(area, &title, &legend)?;
         let mut chart = period_axes(
             area,
-            &title,
+            None,
             &labels,
             &self.x_description,
             &self.y_description,
@@ -169,23 +212,12 @@ impl Chart for FanChart {
         let inner = super::axes::band_outline(&at(|p| p.p25), &at(|p| p.p75));
         let light = style::PRIMARY.mix(0.18);
         let dark = style::PRIMARY.mix(0.38);
-        chart
-            .draw_series(std::iter::once(Polygon::new(outer, light.filled())))?
-            .label("P5–P95")
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], light.filled()));
-        chart
-            .draw_series(std::iter::once(Polygon::new(inner, dark.filled())))?
-            .label("P25–P75")
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], dark.filled()));
-        chart
-            .draw_series(LineSeries::new(
-                at(|p| p.p50),
-                style::PRIMARY.stroke_width(3),
-            ))?
-            .label("median")
-            .legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], style::PRIMARY.stroke_width(3))
-            });
+        chart.draw_series(std::iter::once(Polygon::new(outer, light.filled())))?;
+        chart.draw_series(std::iter::once(Polygon::new(inner, dark.filled())))?;
+        chart.draw_series(LineSeries::new(
+            at(|p| p.p50),
+            style::PRIMARY.stroke_width(3),
+        ))?;
         for line in &self.lines {
             // The palette's first colour is the fan's own.
             let colour = style::series_colour(line.colour + 1);
@@ -195,32 +227,13 @@ impl Chart for FanChart {
                 .enumerate()
                 .map(|(i, &v)| (i as f64, v))
                 .collect();
-            let dashed = line.dashed;
-            let drawn = if dashed {
-                chart.draw_series(DashedLineSeries::new(points, 6, 4, colour.stroke_width(2)))?
+            if line.dashed {
+                chart.draw_series(DashedLineSeries::new(points, 6, 4, colour.stroke_width(2)))?;
             } else {
-                chart.draw_series(LineSeries::new(points, colour.stroke_width(2)))?
-            };
-            drawn.label(line.name.clone()).legend(move |(x, y)| {
-                if dashed {
-                    PathElement::new(vec![(x, y), (x + 8, y)], colour.stroke_width(2))
-                } else {
-                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-                }
-            });
+                chart.draw_series(LineSeries::new(points, colour.stroke_width(2)))?;
+            }
         }
-        let drawn: Vec<f64> = shown.iter().flatten().copied().collect();
-        if let Some(&first) = drawn.first() {
-            // The drawn budgets' range (a month far above is named in the title).
-            let label = if drawn.iter().all(|&b| b == first) {
-                format!("budget {}", unit.format(first))
-            } else {
-                format!(
-                    "budget {} to {}",
-                    unit.format(drawn.iter().copied().fold(f64::INFINITY, f64::min)),
-                    unit.format(drawn.iter().copied().fold(0.0, f64::max))
-                )
-            };
+        if budget_label.is_some() {
             // Across each period at its budget, stepping at the boundaries; a run of periods
             // whose budget is far above breaks the line.
             let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
@@ -235,37 +248,25 @@ impl Chart for FanChart {
                     None => {}
                 }
             }
-            for (k, run) in runs.into_iter().filter(|r| !r.is_empty()).enumerate() {
-                let series = chart.draw_series(DashedLineSeries::new(
+            for run in runs.into_iter().filter(|r| !r.is_empty()) {
+                chart.draw_series(DashedLineSeries::new(
                     run,
                     10,
                     6,
                     style::LIMIT.stroke_width(2),
                 ))?;
-                if k == 0 {
-                    series.label(label.clone()).legend(|(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], style::LIMIT.stroke_width(2))
-                    });
-                }
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(style::small_font().color(&style::INK))
-            .background_style(style::BACKGROUND.mix(0.85))
-            .border_style(style::GRID)
-            .draw()?;
         Ok(())
     }
 }
 
 /// Axes over periods (one tick label per period, at most 13 shown) from 0 to `y_max` in
-/// `unit`, with the chart's title: the frame of the fan chart and of [`super::MonthlyBars`].
+/// `unit`, with the chart's title (none: drawn already, e.g. by [`super::legend::beside`]): the frame of the fan chart and of [`super::MonthlyBars`].
 #[allow(clippy::too_many_arguments)]
 pub(super) fn period_axes<'a, DB>(
     area: &'a DrawingArea<DB, Shift>,
-    title: &str,
+    title: Option<&str>,
     labels: &[String],
     x_description: &str,
     y_description: &str,
@@ -285,13 +286,16 @@ where
     DB::ErrorType: 'static,
 {
     let n = labels.len();
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, style::title_font().color(&style::INK))
+    let mut builder = ChartBuilder::on(area);
+    if let Some(title) = title {
+        builder.caption(title, style::title_font().color(&style::INK));
+    }
+    let mut chart = builder
         .margin(16)
         .x_label_area_size(56)
         .y_label_area_size(84)
         .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..y_max)?;
-    let y_fmt = move |v: &f64| unit.format(*v);
+    let y_fmt = move |v: &f64| unit.format_on_axis(*v, y_max);
     let x_fmt = move |v: &f64| {
         let i = v.round();
         if (v - i).abs() < 1e-6 && i >= 0.0 {

@@ -91,7 +91,7 @@ impl Chart for MonthlyBars {
         let unit = self.unit;
         let mut chart = super::fan::period_axes(
             area,
-            &self.title,
+            Some(&self.title),
             &self.periods,
             &self.x_description,
             &self.y_description,

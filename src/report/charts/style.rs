@@ -98,6 +98,38 @@ impl Unit {
     }
 }
 
+impl Unit {
+    /// A tick on an axis whose largest value is `top`: the multiple (K, M, B, T) is the one
+    /// `top` calls for, so that every tick of the axis is written alike (`$0`, `$5K`, `$10K`).
+    pub fn format_on_axis(self, v: f64, top: f64) -> String {
+        match self {
+            Unit::Usd => format!("${}", compact_as(v, top)),
+            Unit::Tokens | Unit::Count => compact_as(v, top),
+            Unit::Probability => self.format(v),
+        }
+    }
+}
+
+/// `v` written with the multiple `top` calls for (see [`compact`]).
+fn compact_as(v: f64, top: f64) -> String {
+    let a = top.abs();
+    if v == 0.0 {
+        return "0".into();
+    }
+    let (div, suffix) = if a >= 1e12 {
+        (1e12, "T")
+    } else if a >= 1e9 {
+        (1e9, "B")
+    } else if a >= 1e6 {
+        (1e6, "M")
+    } else if a >= 1e4 {
+        (1e3, "K")
+    } else {
+        return compact(v);
+    };
+    format!("{}{suffix}", significant(v / div, 3))
+}
+
 /// `v` with thousands as K, millions as M, billions as B, trillions as T, to three significant
 /// digits (the largest budget, 1e15, is `1000T`).
 pub fn compact(v: f64) -> String {
@@ -187,5 +219,12 @@ mod tests {
         assert_eq!(Unit::Usd.format(2.5e9), "$2.5B");
         assert_eq!(Unit::Usd.format(1e15), "$1000T");
         assert_eq!(axis_label("Cost per task", Unit::Usd), "Cost per task ($)");
+        // One axis, one format: $5000 on an axis reaching $24K is $5K.
+        assert_eq!(Unit::Usd.format_on_axis(5_000.0, 24_000.0), "$5K");
+        assert_eq!(Unit::Usd.format_on_axis(0.0, 24_000.0), "$0");
+        assert_eq!(Unit::Usd.format_on_axis(2_500.0, 24_000.0), "$2.5K");
+        assert_eq!(Unit::Usd.format_on_axis(500_000.0, 2e6), "$0.5M");
+        assert_eq!(Unit::Usd.format_on_axis(5_000.0, 9_000.0), "$5000");
+        assert_eq!(Unit::Count.format_on_axis(50.0, 400.0), "50");
     }
 }
