@@ -566,3 +566,97 @@ fn every_command_states_its_most_trials() {
             "scenario.trials: expected 1 to 10,000,000,000 trials, found 1,000,000,000,000,000",
         ));
 }
+
+#[test]
+fn a_second_audit_s_placements_and_terminal_safety_hold() {
+    // Found by an audit after item 11 was fixed: in a forecast, a seed of 2^63 was blamed on a
+    // stress case's `set` and a huge `months` on another key (the file fell through to the
+    // task-scenario parser); a catalog price of 2^63, and a 200-level dotted table header (a
+    // bare "recursion limit"), had no line and column; an escape character in a table name
+    // reached the terminal raw, and a right-to-left override was accepted in a name.
+    let dir = tempfile::tempdir().unwrap();
+    let org = std::fs::read_to_string(ORG).unwrap();
+    let validate = |name: &str, text: &str| {
+        // A forecast's task files are not beside it here: these errors come before they load.
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tokencast"))
+            .arg("validate")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        out.stderr
+    };
+    let err = validate(
+        "seed.toml",
+        &org.replace("seed = 1", "seed = 9223372036854775808"),
+    );
+    let err = String::from_utf8_lossy(&err);
+    assert!(
+        err.contains(
+            "seed.toml:17:8: forecast.seed: expected a seed from 0 to 9,223,372,036,854,775,807"
+        ),
+        "{err}"
+    );
+    let err = validate(
+        "months.toml",
+        &org.replace("months = 24", "months = 92233720368547758080"),
+    );
+    assert!(
+        String::from_utf8_lossy(&err).contains("months.toml:15:10: forecast.months: expected a non-negative integer that fits in 64 bits"),
+        "{}",
+        String::from_utf8_lossy(&err)
+    );
+    let catalog = std::fs::read_to_string("prices/catalog.toml").unwrap();
+    let at = catalog.find("output = ").unwrap();
+    let end = at + catalog[at..].find('\n').unwrap();
+    let line = catalog[..at].matches('\n').count() + 1;
+    let file = dir.path().join("cat.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "{}output = 9223372036854775808{}",
+            &catalog[..at],
+            &catalog[end..]
+        ),
+    )
+    .unwrap();
+    tokencast()
+        .args(["prices", "--prices"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "cat.toml:{line}:10: models."
+        )));
+    let deep = format!("[{}]\nx = 1\n", vec!["a"; 200].join("."));
+    let err = validate("deep.toml", &deep);
+    let err = String::from_utf8_lossy(&err);
+    assert!(
+        err.contains("deep.toml:1:1: tables or arrays nested too deeply"),
+        "{err}"
+    );
+    let task = std::fs::read_to_string("scenarios/reference-coding-task.toml").unwrap();
+    let err = validate(
+        "esc.toml",
+        &task.replace(
+            "[agent]",
+            "[workflows.\"imp\u{1b}[31mRED\"]\nsystem_prompt = 1\n\n[agent]",
+        ),
+    );
+    assert!(
+        !err.contains(&0x1b),
+        "no escape byte reaches the terminal: {err:?}"
+    );
+    let err = validate(
+        "bidi.toml",
+        &task.replace("name = \"explore\"", "name = \"exp\u{202e}lore\""),
+    );
+    let err = String::from_utf8_lossy(&err);
+    assert!(
+        err.contains("phases[0].name: expected text without control characters, found \\u{202e}"),
+        "{err}"
+    );
+    assert!(!err.contains('\u{202e}'), "{err}");
+}

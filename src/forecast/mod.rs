@@ -77,9 +77,11 @@ pub struct Forecast {
 /// Whether a TOML text is a forecast file (it has a `[forecast]` table) rather than a task
 /// scenario.
 pub fn is_forecast_text(text: &str) -> bool {
-    text.parse::<toml_edit::DocumentMut>()
-        .map(|d| d.contains_key("forecast"))
-        .unwrap_or(false)
+    // An integer beyond 64 bits does not parse: look past it, so that the forecast's own
+    // parser reports it at its place (it fell through to the task-scenario parser, which
+    // blamed another key).
+    crate::scenario::parse::span_document(text)
+        .is_some_and(|d| d.as_item().get("forecast").is_some())
 }
 
 impl Forecast {
@@ -181,6 +183,11 @@ impl Forecast {
         let spec: ForecastFile = source
             .parse_as()
             .map_err(|e| blame_override(e, overrides))?;
+        crate::scenario::check_seed(
+            spec.forecast.seed,
+            crate::scenario::FieldPath::default().key("forecast"),
+            &source,
+        )?;
         let seed = seed.or(spec.forecast.seed).unwrap_or(1);
         let model = compile::compile(&spec, &source, dir, seed, threads)
             .map_err(|e| blame_override(e, overrides))?;

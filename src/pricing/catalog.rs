@@ -300,7 +300,7 @@ impl PriceCatalog {
             message,
         };
         let file = parse_catalog_file(origin, text)?;
-        let doc = toml_edit::Document::parse(text).ok();
+        let doc = crate::scenario::parse::span_document(text);
         // `origin:line:column` of a key path, when the document has it.
         let at = |keys: &[&str], index: Option<usize>| -> String {
             let Some(doc) = &doc else {

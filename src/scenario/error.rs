@@ -52,6 +52,32 @@ impl FieldPath {
     }
 }
 
+/// Whether a character must not reach a terminal as it is: a control character (an escape
+/// sequence could recolour or rewrite the screen) or a bidirectional override or isolate (it
+/// could make text read in another order than it is).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every [`is_unsafe_char`] written as its escape (`\u{1b}`).
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if is_unsafe_char(c) {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0.is_empty() {
@@ -59,8 +85,8 @@ impl fmt::Display for FieldPath {
         }
         for (i, seg) in self.0.iter().enumerate() {
             match seg {
-                Segment::Key(k) if i == 0 => write!(f, "{k}")?,
-                Segment::Key(k) => write!(f, ".{k}")?,
+                Segment::Key(k) if i == 0 => write!(f, "{}", printable(k))?,
+                Segment::Key(k) => write!(f, ".{}", printable(k))?,
                 Segment::Index(n) => write!(f, "[{n}]")?,
             }
         }
@@ -214,7 +240,16 @@ impl fmt::Display for Diagnostic {
             let end = (start + SHOWN_LINE).min(chars.len());
             let lead = if start > 0 { "…" } else { "" };
             let trail = if end < chars.len() { "…" } else { "" };
-            let shown: String = chars[start..end].iter().collect();
+            // One character for one, so that the caret stays under its column: a tab as a
+            // space, anything unsafe for a terminal as U+FFFD.
+            let shown: String = chars[start..end]
+                .iter()
+                .map(|&c| match c {
+                    '\t' => ' ',
+                    c if is_unsafe_char(c) => '\u{FFFD}',
+                    c => c,
+                })
+                .collect();
             let caret_at = loc.column - 1 - start.min(loc.column - 1) + lead.chars().count();
             let width = loc.width.min(end.saturating_sub(loc.column - 1).max(1));
             write!(

@@ -104,6 +104,11 @@ impl Scenario {
                 None,
             ));
         }
+        check_seed(
+            spec.scenario.seed,
+            FieldPath::default().key("scenario"),
+            &source,
+        )?;
         let (workflow, prices) = compile::compile(&spec, &source, catalog)?;
         let work = compile::check_work(&workflow, &spec, &source)?;
         let billing = billing::compile(&spec, &source, &prices, &workflow.model_names, work.steps)?;
@@ -137,5 +142,25 @@ impl Scenario {
     /// Seed to use by default.
     pub fn default_seed(&self) -> u64 {
         self.spec.scenario.seed.unwrap_or(DEFAULT_SEED)
+    }
+}
+
+/// Rejects a seed above TOML's largest integer (2^63 − 1) at its place: a TOML integer is a
+/// signed 64-bit number, and the tools that edit the file (overrides, stress cases) cannot read
+/// a larger one.
+pub(crate) fn check_seed(
+    seed: Option<u64>,
+    table: FieldPath,
+    source: &parse::Source,
+) -> Result<(), ScenarioError> {
+    match seed {
+        Some(s) if s > i64::MAX as u64 => Err(source.error_at(
+            table.key("seed"),
+            format!(
+                "expected a seed from 0 to 9,223,372,036,854,775,807 (the largest TOML integer), found {s}"
+            ),
+            None,
+        )),
+        _ => Ok(()),
     }
 }

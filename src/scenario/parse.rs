@@ -39,9 +39,7 @@ impl<'a> Source<'a> {
         Source {
             file,
             text,
-            doc: toml_edit::Document::parse(std::borrow::Cow::Borrowed(text))
-                .ok()
-                .or_else(|| spans_only_document(text)),
+            doc: span_document(text),
         }
     }
 
@@ -70,6 +68,9 @@ impl<'a> Source<'a> {
         let raw = e.message().trim().to_string();
         let (mut message, mut help) = explain_serde_message(&raw);
         let mut span = e.span().or_else(|| self.span_of(&path));
+        if span.is_none() && raw.contains("recursion limit") {
+            span = deep_nesting_at(self.text);
+        }
         // A key rejected by a hand-written visitor (a distribution's family) is reported at the
         // table holding it: name the key in the path and point at it.
         if let Some(key) = offending_key(&raw)
@@ -136,7 +137,7 @@ impl<'a> Source<'a> {
                 } else {
                     text.chars()
                         .find(|&c| {
-                            c.is_control()
+                            super::error::is_unsafe_char(c)
                                 && !(description && (c == '\n' || c == '\t' || c == '\r'))
                         })
                         .map(|c| {
@@ -243,10 +244,38 @@ impl<'a> Source<'a> {
     }
 }
 
+/// The document of `text` to find spans in: the text itself, or when it does not parse (an
+/// integer beyond 64 bits) [`spans_only_document`].
+pub(crate) fn span_document(text: &str) -> Option<toml_edit::Document<std::borrow::Cow<'_, str>>> {
+    toml_edit::Document::parse(std::borrow::Cow::Borrowed(text))
+        .ok()
+        .or_else(|| spans_only_document(text))
+}
+
+/// Where a text nests its tables deeper than a parser's recursion limit: the start of the first
+/// line with more than 64 levels (dots of a dotted key or header, or opening brackets and
+/// braces), for a message that says where.
+fn deep_nesting_at(text: &str) -> Option<std::ops::Range<usize>> {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let levels = line
+            .bytes()
+            .filter(|b| matches!(b, b'.' | b'[' | b'{'))
+            .count();
+        if levels > 64 {
+            return Some(at..at + 1);
+        }
+        at += line.len();
+    }
+    None
+}
+
 /// A document to find spans in when the text itself does not parse as one: integers beyond 64
 /// bits (which the deserializer reads, and then rejects with a field path) are replaced by
 /// float literals of the same length, so every span stays where it was.
-fn spans_only_document(text: &str) -> Option<toml_edit::Document<std::borrow::Cow<'_, str>>> {
+pub(crate) fn spans_only_document(
+    text: &str,
+) -> Option<toml_edit::Document<std::borrow::Cow<'_, str>>> {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
@@ -308,7 +337,7 @@ fn explain_serde_message(raw: &str) -> (String, Option<String>) {
     if let Some(explained) = explain_unknown_key(raw) {
         return explained;
     }
-    if raw.starts_with("cannot recurse further") {
+    if raw.starts_with("cannot recurse further") || raw.contains("recursion limit") {
         return (
             "tables or arrays nested too deeply: expected the few levels a scenario uses".into(),
             None,
