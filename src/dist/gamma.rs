@@ -61,30 +61,20 @@ impl GammaDraw {
     /// [`standard_normal_local`], so the generator's address does not escape.
     #[inline(always)]
     pub fn sample_local<R: Rng + Clone>(&self, rng: &mut R) -> f64 {
-        let x = loop {
-            let z = standard_normal_local(rng);
-            let t = 1.0 + self.c * z;
-            if t <= 0.0 {
-                continue;
-            }
-            let v = t * t * t;
-            let u = open_unit(rng);
-            let z2 = z * z;
-            if u < 1.0 - 0.0331 * z2 * z2 || ln(u) < 0.5 * z2 + self.d * (1.0 - v + ln(v)) {
-                break self.d * v;
-            }
-        };
-        let x = match self.inv_shape {
-            Some(inv) => x * exp(ln(open_unit(rng)) * inv),
-            None => x,
-        };
-        x * self.scale
+        self.draw(rng, standard_normal_local)
     }
 
     /// One draw.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        self.draw(rng, standard_normal)
+    }
+
+    /// Marsaglia–Tsang with the standard normal drawn by `normal` (both generators give the
+    /// same draw from the same words).
+    #[inline(always)]
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R, normal: impl Fn(&mut R) -> f64) -> f64 {
         let x = loop {
-            let z = standard_normal(rng);
+            let z = normal(rng);
             let t = 1.0 + self.c * z;
             if t <= 0.0 {
                 continue;

@@ -662,9 +662,10 @@ fn clearly_cheaper(v: &crate::forecast::scheme_outcome::Versus) -> bool {
 
 /// A paired difference with its 95% interval: `−$1,234 (−$1,300 to −$1,168)`.
 fn difference(mean: f64, se: f64) -> String {
+    // `usd` writes a negative amount as −$…; a positive one gets its sign here.
     let signed = |v: f64| {
         if v < 0.0 {
-            format!("−{}", usd(-v))
+            usd(v)
         } else {
             format!("+{}", usd(v))
         }
