@@ -4,6 +4,7 @@
 
 mod comoments;
 mod convergence;
+pub mod crossing;
 mod dist_accumulator;
 pub mod fit;
 mod moments;

@@ -1,0 +1,172 @@
+//! Where a paired difference curve crosses zero, with a confidence interval for the crossing.
+//!
+//! The input is a difference `d(x) = cost_a(x) − cost_b(x)` estimated at increasing values `x`
+//! of one input (a sweep), each with its standard error. Between two points where the sign of
+//! `d` changes, the crossing is the zero of the straight line through them (linear
+//! interpolation). Its confidence interval is found by **test inversion**: the set of `x` at
+//! which the hypothesis `d(x) = 0` is not rejected at level `z`, that is where the band
+//! `d(x) ± z·se(x)` (interpolated linearly between the points) contains zero. Walking away from
+//! the crossing on each side, the interval ends where the band first lies wholly on that side's
+//! sign (a Fieller-type interval for the root of a regression line, Fieller 1954, read off the
+//! piecewise-linear band). Where the band still contains zero at the end of the swept range, that
+//! side of the interval is open (`None`): the sweep cannot place it.
+//!
+//! With zero standard errors the interval is the crossing itself; with a straight line
+//! `d(x) = m·x + c` and a constant SE `σ` it is exactly `x* ± z·σ/|m|`.
+
+use serde::Serialize;
+
+/// One point of a difference curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CurvePoint {
+    /// The swept input's value.
+    pub x: f64,
+    /// The mean difference `a − b` there.
+    pub difference: f64,
+    /// Its standard error.
+    pub se: f64,
+}
+
+/// Where the difference crosses zero.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Crossing {
+    /// The crossing (linear interpolation between `bracket`).
+    pub x: f64,
+    /// Lower end of its confidence interval (`None`: below the swept range's start).
+    pub low: Option<f64>,
+    /// Upper end (`None`: beyond the swept range's end).
+    pub high: Option<f64>,
+    /// The two sweep points around it.
+    pub bracket: [f64; 2],
+    /// Whether `a` is the cheaper one below the crossing (`d < 0` on its left).
+    pub a_cheaper_below: bool,
+}
+
+/// Every crossing of zero by the difference curve `points` (sorted by increasing `x`), each with
+/// its test-inversion interval at `z` standard errors (1.96 for 95%).
+pub fn crossings(points: &[CurvePoint], z: f64) -> Vec<Crossing> {
+    let mut out = Vec::new();
+    for k in 0..points.len().saturating_sub(1) {
+        let (p, q) = (points[k], points[k + 1]);
+        if !(p.difference.is_finite() && q.difference.is_finite()) {
+            continue;
+        }
+        if (p.difference <= 0.0) == (q.difference <= 0.0) {
+            continue;
+        }
+        let t = p.difference / (p.difference - q.difference);
+        let x = p.x + (q.x - p.x) * t;
+        let se = p.se + (q.se - p.se) * t;
+        let a_cheaper_below = p.difference <= 0.0;
+        let mid = CurvePoint {
+            x,
+            difference: 0.0,
+            se,
+        };
+        // Left of the crossing the difference has p's sign, right of it q's.
+        let left: Vec<CurvePoint> = std::iter::once(mid)
+            .chain(points[..=k].iter().rev().copied())
+            .collect();
+        let right: Vec<CurvePoint> = std::iter::once(mid)
+            .chain(points[k + 1..].iter().copied())
+            .collect();
+        let low = band_end(&left, a_cheaper_below, z);
+        let high = band_end(&right, !a_cheaper_below, z);
+        out.push(Crossing {
+            x,
+            low,
+            high,
+            bracket: [p.x, q.x],
+            a_cheaper_below,
+        });
+    }
+    out
+}
+
+/// Walking `path` (from the crossing outwards), where the band `d ± z·se` first lies wholly
+/// below zero (`negative`) or wholly above it: the zero of the band's near edge, interpolated.
+fn band_end(path: &[CurvePoint], negative: bool, z: f64) -> Option<f64> {
+    // The edge that must pass zero: the upper edge when the side is negative, else the lower,
+    // oriented so that "excluded" is `edge > 0`.
+    let edge = |p: &CurvePoint| {
+        if negative {
+            -(p.difference + z * p.se)
+        } else {
+            p.difference - z * p.se
+        }
+    };
+    for w in path.windows(2) {
+        let (e0, e1) = (edge(&w[0]), edge(&w[1]));
+        if e0 > 0.0 {
+            return Some(w[0].x);
+        }
+        if e1 > 0.0 {
+            return Some(w[0].x + (w[1].x - w[0].x) * e0 / (e0 - e1));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(m: f64, c: f64, se: f64, xs: &[f64]) -> Vec<CurvePoint> {
+        xs.iter()
+            .map(|&x| CurvePoint {
+                x,
+                difference: m * x + c,
+                se,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_straight_line_with_a_constant_se_crosses_at_its_root_with_z_sigma_over_slope() {
+        // d = 2x − 7: root 3.5; σ = 0.5, z = 2: half-width 0.5.
+        let xs: Vec<f64> = (0..=10).map(f64::from).collect();
+        let c = crossings(&line(2.0, -7.0, 0.5, &xs), 2.0);
+        assert_eq!(c.len(), 1);
+        assert!((c[0].x - 3.5).abs() < 1e-12);
+        assert!((c[0].low.unwrap() - 3.0).abs() < 1e-12, "{:?}", c[0]);
+        assert!((c[0].high.unwrap() - 4.0).abs() < 1e-12, "{:?}", c[0]);
+        assert_eq!(c[0].bracket, [3.0, 4.0]);
+        assert!(c[0].a_cheaper_below);
+    }
+
+    #[test]
+    fn a_falling_line_and_a_wide_band_reach_across_sweep_points() {
+        // d = −x + 5: root 5, a costs more below it; σ = 1, z = 1.96: 5 ± 1.96.
+        let xs: Vec<f64> = (0..=10).map(f64::from).collect();
+        let c = crossings(&line(-1.0, 5.0, 1.0, &xs), 1.96);
+        assert_eq!(c.len(), 1);
+        assert!(!c[0].a_cheaper_below);
+        assert!((c[0].low.unwrap() - 3.04).abs() < 1e-12);
+        assert!((c[0].high.unwrap() - 6.96).abs() < 1e-12);
+    }
+
+    #[test]
+    fn zero_error_gives_the_crossing_itself_and_a_band_past_the_range_is_open() {
+        let xs = [1.0, 2.0, 4.0];
+        let c = crossings(&line(1.0, -3.0, 0.0, &xs), 1.96);
+        assert_eq!((c[0].low, c[0].high), (Some(3.0), Some(3.0)));
+        let wide = crossings(&line(1.0, -3.0, 5.0, &xs), 1.96);
+        assert_eq!((wide[0].low, wide[0].high), (None, None));
+        assert!(crossings(&line(1.0, 3.0, 0.1, &xs), 1.96).is_empty());
+    }
+
+    #[test]
+    fn two_sign_changes_are_two_crossings() {
+        let pts: Vec<CurvePoint> = [(0.0, 1.0), (1.0, -1.0), (2.0, -1.0), (3.0, 1.0)]
+            .iter()
+            .map(|&(x, d)| CurvePoint {
+                x,
+                difference: d,
+                se: 0.0,
+            })
+            .collect();
+        let c = crossings(&pts, 1.96);
+        assert_eq!(c.iter().map(|c| c.x).collect::<Vec<_>>(), vec![0.5, 2.5]);
+        assert!(!c[0].a_cheaper_below && c[1].a_cheaper_below);
+    }
+}
