@@ -1,6 +1,7 @@
 //! The engine: runs N trials in parallel with per-trial random streams and streaming,
 //! mergeable aggregation, and builds the run's [`Summary`].
 
+pub mod along;
 pub mod compare;
 mod metrics;
 mod period;
