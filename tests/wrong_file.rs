@@ -89,16 +89,13 @@ fn a_price_file_given_as_a_scenario_names_prices() {
 }
 
 #[test]
-fn a_forecast_or_a_plain_task_given_to_compare_names_its_command() {
-    refused(
-        &["compare", FORECAST],
-        &["this is a forecast", "use `tokencast forecast"],
-    );
+fn a_plain_task_given_to_compare_names_its_command() {
+    // A forecast is compared on its task mix (tests/compare_forecast.rs).
     refused(
         &["compare", TASK],
         &[
             "this is a task scenario (one agent task)",
-            "takes a task scenario with [workload] and [billing.NAME] schemes",
+            "takes a task scenario with [workload] and [billing.NAME] schemes, or a forecast",
             "use `tokencast run scenarios/reference-coding-task.toml`",
         ],
     );

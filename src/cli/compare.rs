@@ -14,9 +14,11 @@ use super::{Failure, Format, bad_input, default_out_dir, note_removed, open_run_
 /// Arguments of `compare`.
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
-    /// The scenario file (TOML) with [workload] and [billing.NAME] sections.
+    /// A task scenario with [workload] and [billing.NAME] sections, or a forecast file (its
+    /// bills compared on the same simulated futures).
     pub scenario: PathBuf,
-    /// Simulated periods (default: [workload] periods, else 1000).
+    /// Simulated periods (default: [workload] periods, else 1000); for a forecast, simulated
+    /// futures (default: [forecast] trials).
     #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub periods: Option<u64>,
     /// Seed (default: the scenario's [scenario] seed, else 1).
@@ -34,6 +36,18 @@ pub struct CompareArgs {
     /// Skip the break-even sweep.
     #[arg(long)]
     pub no_sweep: bool,
+    /// The input the break-even sweep varies, and its values: PATH, PATH=V1,V2,... or
+    /// PATH=LO..HI[:POINTS] (forecast: any number of the file, default usage.tasks_per_day
+    /// from a quarter to four times its value).
+    #[arg(long, value_name = "PATH[=VALUES]")]
+    pub along: Option<String>,
+    /// Forecast: simulated futures per break-even point (default: a tenth of the comparison's,
+    /// at least 1,000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub along_trials: Option<u64>,
+    /// Forecast: override any value of the file, as `forecast --set` (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
     /// Price file whose models scenarios may name with `catalog = "..."` (see `prices`).
     #[arg(long)]
     pub prices: Option<PathBuf>,
@@ -45,8 +59,24 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
         &args.scenario,
         super::takes::COMPARISON,
         "tokencast compare",
-        "a task scenario with [workload] and [billing.NAME] schemes",
+        "a task scenario with [workload] and [billing.NAME] schemes, or a forecast",
     )?;
+    let is_forecast =
+        tokencast::input::read_text(&args.scenario, tokencast::input::MAX_SCENARIO_BYTES)
+            .is_ok_and(|t| tokencast::forecast::is_forecast_text(&t));
+    if is_forecast {
+        return super::compare_forecast::run(&args);
+    }
+    if args.along.is_some() {
+        return Err(bad_input(anyhow!(
+            "--along applies to forecasts here; a task scenario's break-even sweeps [workload] sweep"
+        )));
+    }
+    if !args.set.is_empty() || args.along_trials.is_some() {
+        return Err(bad_input(anyhow!(
+            "--set and --along-trials apply to forecasts; for a task scenario, edit [workload] or use --along"
+        )));
+    }
     let catalog = prices::load_catalog(args.prices.as_deref())?;
     let scenario = Scenario::load_with_catalog(&args.scenario, &catalog).map_err(bad_input)?;
     let billing = scenario.billing.as_ref().ok_or_else(|| {

@@ -4,6 +4,7 @@
 mod calibrate;
 mod check;
 mod compare;
+mod compare_forecast;
 mod diff;
 mod explain;
 mod explain_billing;
@@ -195,8 +196,8 @@ pub(crate) mod takes {
     pub const TASK_OR_FORECAST: &[FileKind] = &[TaskScenario, BillingComparison, Forecast];
     /// A forecast.
     pub const FORECAST: &[FileKind] = &[Forecast];
-    /// A task scenario with `[workload]` and `[billing.NAME]`.
-    pub const COMPARISON: &[FileKind] = &[BillingComparison];
+    /// A task scenario with `[workload]` and `[billing.NAME]`, or a forecast.
+    pub const COMPARISON: &[FileKind] = &[BillingComparison, Forecast];
     /// A price file.
     pub const PRICES: &[FileKind] = &[PriceCatalog, PriceMap];
     /// A usage log.

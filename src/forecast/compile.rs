@@ -366,12 +366,13 @@ pub fn compile(
             ));
         }
         let pool_seed = mix64(seed ^ POOL_SALT.wrapping_add(i as u64));
-        let pool = TaskPool::simulate(&scenario, pool_size, pool_seed, threads).map_err(|e| {
-            err(
-                path.key("scenario"),
-                format!("cannot simulate the task: {e}"),
-            )
-        })?;
+        let pool = TaskPool::simulate_remembered(&scenario, pool_size, pool_seed, threads)
+            .map_err(|e| {
+                err(
+                    path.key("scenario"),
+                    format!("cannot simulate the task: {e}"),
+                )
+            })?;
         tasks.push(TaskMix {
             name,
             weight: t.weight,

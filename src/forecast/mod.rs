@@ -8,6 +8,7 @@
 pub mod adoption;
 pub mod aggregate;
 pub mod billing;
+pub mod break_even;
 pub mod budget_outcome;
 pub mod calendar;
 mod compile;
@@ -21,6 +22,7 @@ pub mod outcome;
 pub mod overrides;
 pub mod pool;
 pub mod scheme_outcome;
+pub mod scheme_pairs;
 pub mod seat_usage;
 pub mod sensitivity;
 pub mod simulate;

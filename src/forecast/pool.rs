@@ -16,6 +16,9 @@ use crate::engine::{
 use crate::pricing::TokenKind;
 use crate::scenario::Scenario;
 
+/// Pools [`TaskPool::simulate_remembered`] keeps.
+pub const POOL_MEMO: usize = 16;
+
 /// Tasks pre-simulated from one task scenario: list cost and total tokens of each, and what
 /// billing schemes other than list prices need ([`Extra`]).
 #[derive(Debug, Clone)]
@@ -227,6 +230,36 @@ impl TaskPool {
         let result = engine::run(&scenario.workflow, &prices, &config, &mut collect)?;
         let mut pool = TaskPool::with_extras(collect.cost, collect.tokens, collect.extra);
         pool.models = ModelMeans::of_run(scenario, &result);
+        Ok(pool)
+    }
+
+    /// [`TaskPool::simulate`], remembered for the rest of the process: a pool is a pure
+    /// function of the scenario (its file and text), the size and the seed, so reloading the
+    /// same forecast with other overrides (stress cases, sensitivity, sweeps, break-even
+    /// points) reuses its pools instead of simulating them again. At most [`POOL_MEMO`] pools
+    /// are kept, the oldest dropped first.
+    pub fn simulate_remembered(
+        scenario: &Scenario,
+        size: u64,
+        seed: u64,
+        threads: Option<usize>,
+    ) -> Result<TaskPool, EngineError> {
+        use std::sync::{Arc, Mutex};
+        type Memo = Vec<((String, String, u64, u64), Arc<TaskPool>)>;
+        static MEMO: Mutex<Memo> = Mutex::new(Vec::new());
+        let key = (scenario.origin.clone(), scenario.text.clone(), size, seed);
+        if let Ok(memo) = MEMO.lock()
+            && let Some((_, pool)) = memo.iter().find(|(k, _)| *k == key)
+        {
+            return Ok(TaskPool::clone(pool));
+        }
+        let pool = TaskPool::simulate(scenario, size, seed, threads)?;
+        if let Ok(mut memo) = MEMO.lock() {
+            if memo.len() >= POOL_MEMO {
+                memo.remove(0);
+            }
+            memo.push((key, Arc::new(pool.clone())));
+        }
         Ok(pool)
     }
 

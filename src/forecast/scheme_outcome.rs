@@ -48,11 +48,21 @@ pub struct Versus {
 }
 
 impl Versus {
-    fn of(a: &PairedAccumulator, trials: u64) -> Versus {
+    /// The first of the accumulator's two bills against the second.
+    pub fn of(a: &PairedAccumulator, trials: u64) -> Versus {
         Versus {
             mean_difference: a.difference.mean,
             se: a.difference.se(),
             p_cheaper: Probability::of(a.cheaper, trials),
+        }
+    }
+
+    /// The second of the accumulator's two bills against the first.
+    pub fn reversed(a: &PairedAccumulator, trials: u64) -> Versus {
+        Versus {
+            mean_difference: -a.difference.mean,
+            se: a.difference.se(),
+            p_cheaper: Probability::of(a.costlier, trials),
         }
     }
 }

@@ -85,6 +85,8 @@ pub struct PairedAccumulator {
     pub difference: Moments,
     /// Trials in which the scheme's bill is below the headline's.
     pub cheaper: u64,
+    /// Trials in which it is above (equal bills count in neither).
+    pub costlier: u64,
 }
 
 impl PairedAccumulator {
@@ -92,6 +94,7 @@ impl PairedAccumulator {
         scratch.clear();
         scratch.extend(scheme.iter().zip(headline).map(|(s, h)| s - h));
         self.cheaper += scratch.iter().filter(|&&d| d < 0.0).count() as u64;
+        self.costlier += scratch.iter().filter(|&&d| d > 0.0).count() as u64;
         self.difference.merge(&Moments::of(scratch));
     }
 }
@@ -147,6 +150,13 @@ pub struct RunStreams {
     pub versus_yearly: Vec<PairedAccumulator>,
     /// Per scheme, the same over the horizon.
     pub versus_total: Vec<PairedAccumulator>,
+    /// Per month and pair of named schemes `a < b` (`[month * pairs + pair]`, pairs in the
+    /// order of [`scheme_pairs`]), `a` against `b`.
+    pub pairs_monthly: Vec<PairedAccumulator>,
+    /// Per year and pair (`[year * pairs + pair]`), the same over the year's totals.
+    pub pairs_yearly: Vec<PairedAccumulator>,
+    /// Per pair, the same over the horizon.
+    pub pairs_total: Vec<PairedAccumulator>,
     /// Per month, against the monthly budget (empty without one).
     pub monthly_budget: Vec<BudgetAccumulator>,
     /// Per year, against the annual budget (empty without one).
@@ -158,6 +168,14 @@ pub struct RunStreams {
     pub any_month_over_by_year: Vec<u64>,
     /// Trials with at least one month of the horizon over its monthly budget (0 without one).
     pub any_month_over: u64,
+}
+
+/// The pairs `(a, b)`, `a < b`, of `schemes` named schemes, in the order the pair
+/// accumulators of [`RunStreams`] hold them.
+pub fn scheme_pairs(schemes: usize) -> Vec<(usize, usize)> {
+    (0..schemes)
+        .flat_map(|a| (a + 1..schemes).map(move |b| (a, b)))
+        .collect()
 }
 
 /// Months of the `y`-th block of twelve months from the start (0-based): the forecast years
@@ -177,6 +195,7 @@ impl RunStreams {
         annual: Option<&[f64]>,
     ) -> Self {
         let n = years.len();
+        let pairs = scheme_pairs(schemes).len();
         RunStreams {
             years: years.to_vec(),
             monthly: vec![Default::default(); months],
@@ -188,6 +207,9 @@ impl RunStreams {
             versus_monthly: vec![PairedAccumulator::default(); months * schemes],
             versus_yearly: vec![PairedAccumulator::default(); n * schemes],
             versus_total: vec![PairedAccumulator::default(); schemes],
+            pairs_monthly: vec![PairedAccumulator::default(); months * pairs],
+            pairs_yearly: vec![PairedAccumulator::default(); n * pairs],
+            pairs_total: vec![PairedAccumulator::default(); pairs],
             monthly_budget: monthly
                 .map(|b| b.iter().map(|&v| BudgetAccumulator::new(v)).collect())
                 .unwrap_or_default(),
@@ -223,6 +245,8 @@ impl RunStreams {
         let mut values = Vec::with_capacity(n);
         let mut scratch = Vec::with_capacity(n);
         let mut headline = Vec::with_capacity(n);
+        let mut by_scheme = vec![Vec::with_capacity(n); schemes];
+        let pairs = scheme_pairs(schemes);
         let mut cumulative = vec![0.0; n];
         let mut year_to_date = vec![0.0; n];
         let per_trial: [(&[f64], Series); 6] = [
@@ -258,11 +282,19 @@ impl RunStreams {
             }
             acc[Series::YearToDate as usize].insert_block(&year_to_date);
             headline.clone_from(&values);
-            for s in 0..schemes {
-                values.clear();
-                values.extend((0..n).map(|t| chunk.scheme_bill[(t * months + m) * schemes + s]));
-                self.scheme_monthly[m * schemes + s].insert_block(&values);
-                self.versus_monthly[m * schemes + s].insert_block(&values, &headline, &mut scratch);
+            for (s, v) in by_scheme.iter_mut().enumerate() {
+                v.clear();
+                v.extend((0..n).map(|t| chunk.scheme_bill[(t * months + m) * schemes + s]));
+                self.scheme_monthly[m * schemes + s].insert_block(v);
+                self.versus_monthly[m * schemes + s].insert_block(v, &headline, &mut scratch);
+            }
+            let np = pairs.len();
+            for (p, &(a, b)) in pairs.iter().enumerate() {
+                self.pairs_monthly[m * np + p].insert_block(
+                    &by_scheme[a],
+                    &by_scheme[b],
+                    &mut scratch,
+                );
             }
         }
         if !self.monthly_budget.is_empty() {
@@ -301,22 +333,33 @@ impl RunStreams {
                 }
             }
             headline.clone_from(&values);
-            for s in 0..schemes {
-                values.clear();
-                values.extend((0..n).map(|t| scheme_total(chunk, t, s, range.clone())));
-                self.scheme_yearly[y * schemes + s].insert_block(&values);
-                self.versus_yearly[y * schemes + s].insert_block(&values, &headline, &mut scratch);
+            for (s, v) in by_scheme.iter_mut().enumerate() {
+                v.clear();
+                v.extend((0..n).map(|t| scheme_total(chunk, t, s, range.clone())));
+                self.scheme_yearly[y * schemes + s].insert_block(v);
+                self.versus_yearly[y * schemes + s].insert_block(v, &headline, &mut scratch);
+            }
+            let np = pairs.len();
+            for (p, &(a, b)) in pairs.iter().enumerate() {
+                self.pairs_yearly[y * np + p].insert_block(
+                    &by_scheme[a],
+                    &by_scheme[b],
+                    &mut scratch,
+                );
             }
         }
         values.clear();
         values.extend((0..n).map(|t| total(&chunk.bill, t, months, 0..months)));
         self.total.insert_block(&values);
         headline.clone_from(&values);
-        for s in 0..schemes {
-            values.clear();
-            values.extend((0..n).map(|t| scheme_total(chunk, t, s, 0..months)));
-            self.scheme_total[s].insert_block(&values);
-            self.versus_total[s].insert_block(&values, &headline, &mut scratch);
+        for (s, v) in by_scheme.iter_mut().enumerate() {
+            v.clear();
+            v.extend((0..n).map(|t| scheme_total(chunk, t, s, 0..months)));
+            self.scheme_total[s].insert_block(v);
+            self.versus_total[s].insert_block(v, &headline, &mut scratch);
+        }
+        for (p, &(a, b)) in pairs.iter().enumerate() {
+            self.pairs_total[p].insert_block(&by_scheme[a], &by_scheme[b], &mut scratch);
         }
     }
 
@@ -342,7 +385,12 @@ impl RunStreams {
                 .map(|e| std::mem::size_of::<ExhaustionAccumulator>() + e.first_over.len() * 8)
                 .sum::<usize>()
             + self.any_month_over_by_year.len() * 8
-            + (self.versus_monthly.len() + self.versus_yearly.len() + self.versus_total.len())
+            + (self.versus_monthly.len()
+                + self.versus_yearly.len()
+                + self.versus_total.len()
+                + self.pairs_monthly.len()
+                + self.pairs_yearly.len()
+                + self.pairs_total.len())
                 * std::mem::size_of::<PairedAccumulator>()
     }
 }

@@ -107,7 +107,7 @@ pub fn replaced_distributions(text: &str, axes: &[SweepAxis]) -> Vec<ReplacedDis
 }
 
 /// The value at a dotted path with optional indices (`tasks[1].weight`).
-fn value_at<'a>(doc: &'a toml::Value, path: &str) -> Option<&'a toml::Value> {
+pub(crate) fn value_at<'a>(doc: &'a toml::Value, path: &str) -> Option<&'a toml::Value> {
     let mut v = doc;
     for part in path.split('.') {
         let (key, rest) = part.split_at(part.find('[').unwrap_or(part.len()));

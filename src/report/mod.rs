@@ -6,6 +6,8 @@
 mod atomic;
 pub mod charts;
 pub mod compare;
+pub mod compare_forecast;
+pub mod compare_forecast_page;
 pub mod compare_page;
 mod dir_lock;
 pub mod focus;

@@ -1,0 +1,208 @@
+//! `tokencast compare FORECAST`: every bill of a forecast (the basic bill when it is the
+//! headline, every `[billing.NAME]` scheme) on the same simulated futures, month by month and
+//! year by year, every pair's paired difference, and the break-even of every pair along one
+//! input (see `forecast::scheme_pairs` and `forecast::break_even`).
+
+use std::time::Instant;
+
+use anyhow::{Context, anyhow};
+
+use tokencast::engine::along::Along;
+use tokencast::forecast::{
+    self, Forecast, ForecastConfig, ForecastSummary, Override, break_even, scheme_pairs,
+};
+use tokencast::report::{self, Manifest};
+
+use super::compare::CompareArgs;
+use super::{Failure, Format, bad_input, default_out_dir, note_removed, open_run_dir};
+
+/// The input a forecast's break-even sweeps when `--along` is not given.
+pub const DEFAULT_ALONG: &str = "usage.tasks_per_day";
+
+/// Trials per break-even point: a tenth of the comparison's, at least 1,000 (at most the
+/// comparison's own).
+fn along_trials(args: &CompareArgs, trials: u64) -> u64 {
+    args.along_trials
+        .unwrap_or_else(|| (trials / 10).max(1000).min(trials))
+}
+
+fn load_error(e: forecast::stress::StressError) -> Failure {
+    match e {
+        forecast::stress::StressError::Load(e) => bad_input(anyhow::Error::new(e)),
+        other => Failure::from(anyhow::Error::new(other).context("the break-even sweep failed")),
+    }
+}
+
+/// Runs `compare` on a forecast file.
+pub fn run(args: &CompareArgs) -> Result<String, Failure> {
+    if args.prices.is_some() {
+        return Err(bad_input(anyhow!(
+            "--prices applies to task scenarios; a forecast's task scenarios name their own prices"
+        )));
+    }
+    let sets: Vec<Override> = args
+        .set
+        .iter()
+        .map(|s| Override::parse(s).map_err(|e| bad_input(anyhow::Error::new(e))))
+        .collect::<Result<_, _>>()?;
+    let threads = args.threads.map(|t| t as usize);
+    let clock = Instant::now();
+    let f = Forecast::load(&args.scenario, &sets, args.seed, threads)
+        .map_err(|e| bad_input(anyhow::Error::new(e)))?;
+    let bills = scheme_pairs::compared_bills(&f.model);
+    if bills.len() < 2 {
+        return Err(bad_input(anyhow!(
+            "{}: expected at least two bills to compare, found one ({}): add [billing.NAME] \
+             schemes (e.g. [billing.seat_plan] seats = {{ usd_per_seat = 19 }}); see docs/guide/compare.md",
+            args.scenario.display(),
+            bills
+                .first()
+                .map_or("none".to_string(), |b| b.description.clone())
+        )));
+    }
+    let config = ForecastConfig {
+        trials: args.periods.unwrap_or_else(|| f.default_trials()),
+        seed: args.seed.unwrap_or_else(|| f.default_seed()),
+        threads,
+        record: forecast::Record::FirstTrials,
+    };
+    // The sweep's input and values, checked before anything runs.
+    let along = if args.no_sweep {
+        None
+    } else {
+        let along = match &args.along {
+            Some(a) => Along::parse(a).map_err(|e| bad_input(anyhow::Error::new(e)))?,
+            None => Along {
+                path: DEFAULT_ALONG.into(),
+                values: None,
+            },
+        };
+        let base_text = forecast::sweep::base_text(&args.scenario, &sets)
+            .map_err(|e| bad_input(anyhow::Error::new(e)))?;
+        let current = break_even::current_value(&base_text, &along.path);
+        let values = break_even::values(&along, current)
+            .map_err(|m| bad_input(anyhow!("{}: --along {m}", args.scenario.display())))?;
+        // Written as an integer: whole values only if the file refuses a fraction there.
+        let load_at = |value: String| {
+            let mut sets = sets.clone();
+            sets.push(Override {
+                path: along.path.clone(),
+                value,
+            });
+            Forecast::load(&args.scenario, &sets, args.seed, threads)
+        };
+        let integer = current.is_some_and(|(_, i)| i)
+            && load_at(break_even::toml_number(values[0] + 0.5, false)).is_err();
+        let values = if integer {
+            break_even::values(&along, current.map(|(x, _)| (x, true)))
+        } else {
+            break_even::values(&along, current.map(|(x, _)| (x, false)))
+        }
+        .map_err(|m| bad_input(anyhow!("{}: --along {m}", args.scenario.display())))?;
+        // Load the first point: a wrong path or value is refused before the long run.
+        load_at(break_even::toml_number(values[0], integer))
+            .map_err(|e| bad_input(anyhow::Error::new(e)))?;
+        Some((along.path, values, integer))
+    };
+    // Beside the forecast's own output, not over it: output/<stem>-compare.
+    let out_dir = args.out.clone().unwrap_or_else(|| {
+        let dir = default_out_dir(&args.scenario);
+        let name = format!(
+            "{}-compare",
+            dir.file_name()
+                .map_or("scenario".into(), |n| n.to_string_lossy())
+        );
+        dir.with_file_name(name)
+    });
+    let run_dir = open_run_dir(&out_dir)?;
+    let run = forecast::simulate::run(&f.model, &config).context("the forecast failed")?;
+    let summary = ForecastSummary::new(&f, &run);
+    let along_run = match along {
+        None => None,
+        Some((path, values, integer)) => {
+            let sweep_config = ForecastConfig {
+                trials: along_trials(args, config.trials),
+                ..config
+            };
+            Some(
+                break_even::run(
+                    &args.scenario,
+                    &sets,
+                    &path,
+                    &values,
+                    integer,
+                    &sweep_config,
+                    args.seed,
+                )
+                .map_err(load_error)?,
+            )
+        }
+    };
+    let comparison = scheme_pairs::ForecastComparison::new(&f.model, &run, &summary, along_run);
+    let staging = run_dir.staging();
+    let mut files = Vec::new();
+    let mut stage = |name: &str, text: String| -> Result<(), Failure> {
+        run_dir.stage_file(name, text.as_bytes())?;
+        files.push(name.to_string());
+        Ok(())
+    };
+    stage(
+        "compare.json",
+        report::compare_forecast::to_json(&comparison),
+    )?;
+    stage(
+        "compare_pairs.csv",
+        report::compare_forecast::pairs_csv(&comparison),
+    )?;
+    if let Some(a) = &comparison.along {
+        stage("compare_along.csv", report::compare_forecast::along_csv(a))?;
+        stage(
+            "compare_break_even.csv",
+            report::compare_forecast::break_even_csv(a),
+        )?;
+        if let Some(chart) = report::compare_forecast::break_even_chart(a) {
+            files.extend(
+                report::charts::write_chart(staging, &chart)
+                    .map_err(|e| anyhow!("cannot draw the break-even chart: {e}"))?,
+            );
+        }
+    }
+    files.push("report.html".into());
+    files.push("manifest.json".into());
+    let mut manifest = Manifest {
+        tool: "tokencast",
+        version: env!("CARGO_PKG_VERSION"),
+        scenario_path: args.scenario.display().to_string(),
+        scenario_name: f.name.clone(),
+        scenario_sha256: report::sha256_hex(&f.text),
+        scenario_text: f.text.clone(),
+        seed: config.seed,
+        trials: config.trials,
+        threads: tokencast::engine::worker_threads(threads, config.trials.div_ceil(64)),
+        started_at: report::iso8601_utc(run_dir.started()),
+        wall_time_seconds: clock.elapsed().as_secs_f64(),
+        files,
+    };
+    let page = report::compare_forecast_page::render(&report::compare_forecast_page::Page {
+        description: f.spec.forecast.description.as_deref().unwrap_or(""),
+        comparison: &comparison,
+        manifest: &manifest,
+    })
+    .map_err(|e| anyhow!("cannot draw the report's charts: {e}"))?;
+    run_dir.stage_file("report.html", page.as_bytes())?;
+    let published = run_dir.publish(&mut manifest)?;
+    note_removed(&out_dir, &published);
+    Ok(match args.format {
+        Format::Json => report::compare_forecast::to_json(&comparison),
+        Format::Table => {
+            let mut text = report::compare_forecast::render_table(&comparison);
+            text.push_str(&format!(
+                "\n  wrote {} into {} ({:.1} s)\n",
+                published.files.join(", "),
+                out_dir.display(),
+                clock.elapsed().as_secs_f64()
+            ));
+            text
+        }
+    })
+}
