@@ -150,6 +150,64 @@ fn a_deterministic_organisation_breaks_even_where_the_hand_computation_says() {
 }
 
 #[test]
+fn each_lever_is_every_pair_under_a_stress_case() {
+    // Prices halved: the basic bill is $2.10 a month, the seat plan still $9.45 (its fee is
+    // not a token price): basic − seats = 14 × (2.10 − 9.45) = −102.90; the base −73.50.
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{ORG}\n[[stress]]\nname = \"prices halved\"\nprices = 0.5\n");
+    let file = write_org(dir.path(), &text);
+    let out = dir.path().join("out");
+    let json = compare(
+        &file,
+        &out,
+        &[
+            "-n",
+            "10",
+            "--along",
+            "usage.tasks_per_day=1,9",
+            "--along-trials",
+            "10",
+        ],
+    );
+    let levers = json["levers"].as_array().unwrap();
+    assert_eq!(levers.len(), 2);
+    assert_eq!(levers[0]["case"], "base");
+    assert_eq!(levers[1]["case"], "prices halved");
+    let d = |i: usize| {
+        levers[i]["pairs"][0]["total"]["mean_difference"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!((d(0) + 73.5).abs() < 1e-9, "{}", d(0));
+    assert!((d(1) + 102.9).abs() < 1e-9, "{}", d(1));
+    let csv = std::fs::read_to_string(out.join("compare_levers.csv")).unwrap();
+    let row = csv
+        .lines()
+        .find_map(|l| l.strip_prefix("prices halved,basic,seats,total,"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    let v: f64 = row.split(',').next().unwrap().parse().unwrap();
+    assert!((v + 102.9).abs() < 1e-9, "{row}");
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        page.contains("<b>prices halved</b> moves it most"),
+        "the page names the lever"
+    );
+    // --no-stress leaves them out.
+    let json = compare(
+        &file,
+        &dir.path().join("out2"),
+        &[
+            "-n",
+            "10",
+            "--no-stress",
+            "--along",
+            "usage.tasks_per_day=1,9",
+        ],
+    );
+    assert!(json["levers"].as_array().unwrap().is_empty());
+}
+
+#[test]
 fn the_mix_weights_add_up_in_every_bill() {
     // Two kinds at weights 1 and 3: a quarter of the tasks cost $0.0105 (the constant task) and
     // three quarters twice that (the same task at doubled prices): $0.0105 × 1.75 per task on
@@ -285,7 +343,7 @@ fn bad_input_is_refused_with_exit_2_and_a_reason() {
                 "--set".into(),
                 "workload.seats=3".into(),
             ],
-            "--set and --along-trials apply to forecasts",
+            "--set, --along-trials and --no-stress apply to forecasts",
         ),
     ];
     for (args, says) in cases {

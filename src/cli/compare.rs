@@ -45,6 +45,9 @@ pub struct CompareArgs {
     /// at least 1,000).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub along_trials: Option<u64>,
+    /// Forecast: skip its stress cases (by default every bill is compared under each).
+    #[arg(long)]
+    pub no_stress: bool,
     /// Forecast: override any value of the file, as `forecast --set` (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
@@ -72,9 +75,9 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
             "--along applies to forecasts here; a task scenario's break-even sweeps [workload] sweep"
         )));
     }
-    if !args.set.is_empty() || args.along_trials.is_some() {
+    if !args.set.is_empty() || args.along_trials.is_some() || args.no_stress {
         return Err(bad_input(anyhow!(
-            "--set and --along-trials apply to forecasts; for a task scenario, edit [workload] or use --along"
+            "--set, --along-trials and --no-stress apply to forecasts; for a task scenario, edit [workload]"
         )));
     }
     let catalog = prices::load_catalog(args.prices.as_deref())?;

@@ -138,7 +138,21 @@ pub fn run(args: &CompareArgs) -> Result<String, Failure> {
             )
         }
     };
-    let comparison = scheme_pairs::ForecastComparison::new(&f.model, &run, &summary, along_run);
+    let mut comparison = scheme_pairs::ForecastComparison::new(&f.model, &run, &summary, along_run);
+    if !args.no_stress && !f.spec.stress.is_empty() {
+        comparison
+            .levers
+            .push(scheme_pairs::LeverRow::new("base", &f.model, &run));
+        for (i, case) in f.spec.stress.iter().enumerate() {
+            let cf = forecast::stress::case_forecast(&f, i, config.seed, threads)
+                .map_err(|e| bad_input(anyhow::Error::new(e)))?;
+            let case_run = forecast::simulate::run(&cf.model, &config)
+                .with_context(|| format!("the stress case `{}` failed", case.name))?;
+            comparison.levers.push(scheme_pairs::LeverRow::new(
+                &case.name, &cf.model, &case_run,
+            ));
+        }
+    }
     let staging = run_dir.staging();
     let mut files = Vec::new();
     let mut stage = |name: &str, text: String| -> Result<(), Failure> {
@@ -154,6 +168,12 @@ pub fn run(args: &CompareArgs) -> Result<String, Failure> {
         "compare_pairs.csv",
         report::compare_forecast::pairs_csv(&comparison),
     )?;
+    if !comparison.levers.is_empty() {
+        stage(
+            "compare_levers.csv",
+            report::compare_forecast::levers_csv(&comparison),
+        )?;
+    }
     if let Some(a) = &comparison.along {
         stage("compare_along.csv", report::compare_forecast::along_csv(a))?;
         stage(

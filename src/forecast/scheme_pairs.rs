@@ -157,6 +157,9 @@ pub struct ForecastComparison {
     pub pairs: Vec<BillPair>,
     /// Break-even along an input (none with `--no-sweep`).
     pub along: Option<super::break_even::AlongRun>,
+    /// Every pair under each stress case of the file, the base first (empty with
+    /// `--no-stress` or without stress cases).
+    pub levers: Vec<LeverRow>,
 }
 
 impl ForecastComparison {
@@ -193,6 +196,31 @@ impl ForecastComparison {
             bills,
             pairs: pairs(model, run),
             along,
+            levers: Vec::new(),
+        }
+    }
+}
+
+/// Every pair of bills under one stress case of the forecast (its lever), on the same seed as
+/// the base.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeverRow {
+    /// The case's name (`base` for the forecast as written).
+    pub case: String,
+    /// Every pair, in [`pairs`] order (monthly figures left out).
+    pub pairs: Vec<BillPair>,
+}
+
+impl LeverRow {
+    /// The row of `run`, a run of case `case` of the forecast `model`.
+    pub fn new(case: &str, model: &ForecastModel, run: &ForecastRun) -> LeverRow {
+        let mut pairs = pairs(model, run);
+        for p in &mut pairs {
+            p.monthly.clear();
+        }
+        LeverRow {
+            case: case.to_string(),
+            pairs,
         }
     }
 }

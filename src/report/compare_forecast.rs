@@ -222,10 +222,110 @@ pub fn render_table(c: &ForecastComparison) -> String {
             out.push('\n');
         }
     }
+    out.push_str(&levers_text(c));
     if let Some(run) = &c.along {
         out.push_str(&along_text(run));
     }
     out
+}
+
+/// The case of `c.levers` (not the base) whose difference over the horizon for pair `p` moves
+/// furthest from the base's, with that change.
+pub fn biggest_lever(c: &ForecastComparison, p: usize) -> Option<(&str, f64)> {
+    let base = c.levers.first()?.pairs.get(p)?.total.mean_difference;
+    c.levers
+        .iter()
+        .skip(1)
+        .map(|l| (l.case.as_str(), l.pairs[p].total.mean_difference - base))
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+}
+
+/// The levers section of the table: every pair under each stress case.
+fn levers_text(c: &ForecastComparison) -> String {
+    let mut out = String::new();
+    let Some(first) = c.levers.first() else {
+        return out;
+    };
+    let cw = c
+        .levers
+        .iter()
+        .map(|l| l.case.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(30);
+    let _ = write!(
+        out,
+        "\n  levers: the stress cases, same seed (a − b ± SE, P(a cheaper))\n  {:<cw$}",
+        ""
+    );
+    for label in c.year_labels.iter().map(String::as_str).chain(["total"]) {
+        let _ = write!(
+            out,
+            " {:>22} {:>14}",
+            format!("{label} a − b ± SE"),
+            "P(a cheaper)"
+        );
+    }
+    out.push('\n');
+    for (p, pair) in first.pairs.iter().enumerate() {
+        let _ = writeln!(out, "  {} − {}", bill_words(&pair.a), bill_words(&pair.b));
+        for l in &c.levers {
+            let v = &l.pairs[p];
+            let _ = write!(out, "    {:<w$}", l.case, w = cw - 2);
+            for x in v.years.iter().chain([&v.total]) {
+                let _ = write!(
+                    out,
+                    " {:>22} {:>14}",
+                    pm(x.mean_difference, x.se),
+                    pct(x.p_cheaper.p, x.p_cheaper.se)
+                );
+            }
+            out.push('\n');
+        }
+        if let Some((case, change)) = biggest_lever(c, p) {
+            let _ = writeln!(
+                out,
+                "    moves it most over the whole horizon: {case} ({}{} against the base)",
+                if change >= 0.0 { "+" } else { "−" },
+                money(change.abs())
+            );
+        }
+    }
+    out
+}
+
+/// `compare_levers.csv`: one row per stress case, pair and period.
+pub fn levers_csv(c: &ForecastComparison) -> String {
+    let mut out =
+        String::from("case,a,b,period,difference_mean,difference_se,p_a_cheaper,p_a_cheaper_se\n");
+    for l in &c.levers {
+        for p in &l.pairs {
+            let periods = c.year_labels.iter().zip(&p.years);
+            for (label, v) in periods.chain(std::iter::once((&"total".to_string(), &p.total))) {
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{label},{},{},{},{}",
+                    csv_field(&l.case),
+                    p.a,
+                    p.b,
+                    v.mean_difference,
+                    v.se,
+                    v.p_cheaper.p,
+                    v.p_cheaper.se
+                );
+            }
+        }
+    }
+    out
+}
+
+/// A CSV field, quoted when it holds a comma or a quote.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 /// The break-even lines of the table (over the horizon; each year's are in the CSV).

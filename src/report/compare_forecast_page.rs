@@ -228,6 +228,54 @@ pub fn render(p: &Page) -> Result<String, ChartError> {
     html.push_str(&table(&header_refs, &rows));
     html.push_str("<p class=\"note\">Every bill is priced on the same simulated futures (common random numbers), so a difference's standard error is that of the paired differences, far smaller than either bill's spread. Month-by-month differences are in compare_pairs.csv.</p>\n");
 
+    if let Some(first) = c.levers.first() {
+        html.push_str("<h2>Levers: the stress cases</h2>\n");
+        let mut headers: Vec<String> = vec!["a − b".into(), "case".into()];
+        for label in c
+            .year_labels
+            .iter()
+            .map(String::as_str)
+            .chain(["whole forecast"])
+        {
+            headers.push(format!("{label} a − b ± SE"));
+            headers.push(format!("{label} P(a cheaper)"));
+        }
+        let mut rows = Vec::new();
+        let mut most = Vec::new();
+        for (i, pair) in first.pairs.iter().enumerate() {
+            for l in &c.levers {
+                let v = &l.pairs[i];
+                let mut row = vec![
+                    escape(&format!(
+                        "{} − {}",
+                        bill_words(&pair.a),
+                        bill_words(&pair.b)
+                    )),
+                    escape(&l.case),
+                ];
+                for x in v.years.iter().chain([&v.total]) {
+                    row.push(usd_se(x.mean_difference, x.se));
+                    row.push(pct_se(x.p_cheaper.p, x.p_cheaper.se));
+                }
+                rows.push(row);
+            }
+            if let Some((case, change)) = super::compare_forecast::biggest_lever(c, i) {
+                most.push(format!(
+                    "<li>{} − {}: <b>{}</b> moves it most, by {} over the whole forecast.</li>",
+                    escape(&bill_words(&pair.a)),
+                    escape(&bill_words(&pair.b)),
+                    escape(case),
+                    usd(change)
+                ));
+            }
+        }
+        let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+        html.push_str(&table(&header_refs, &rows));
+        html.push_str(&format!(
+            "<p>Each case reruns the forecast with its change on the same seed, so its differences from the base are the change's effect, not noise.</p><ul>{}</ul>\n",
+            most.join("")
+        ));
+    }
     html.push_str("<h2>Assumptions</h2>\n<ul class=\"assumptions\">");
     for b in &c.bills {
         html.push_str(&format!(
