@@ -95,10 +95,16 @@ pub fn current_value(text: &str, path: &str) -> Option<(f64, bool)> {
     num(v).or_else(|| {
         let t = v.as_table()?;
         t.get("fixed").and_then(num).or_else(|| {
-            t.values()
-                .filter_map(|d| d.as_table())
-                .find_map(|d| d.get("mean").or_else(|| d.get("median")).and_then(num))
-                .map(|(x, _)| (x, false))
+            let (family, d) = t
+                .iter()
+                .find_map(|(k, d)| Some((k.as_str(), d.as_table()?)))?;
+            let key = |k: &str| d.get(k).and_then(num).map(|(x, _)| x);
+            let centre = match family {
+                "uniform" | "uniform_int" => Some((key("min")? + key("max")?) / 2.0),
+                "triangular" | "pert" => key("mode"),
+                _ => key("mean").or_else(|| key("median")),
+            };
+            centre.map(|x| (x, false))
         })
     })
 }
@@ -324,6 +330,13 @@ mod tests {
         assert_eq!(current_value(text, "usage.dispersion"), Some((2.5, false)));
         assert_eq!(current_value(text, "seats.fixed"), Some((40.0, true)));
         assert_eq!(current_value(text, "usage.nothing"), None);
+        let drift = "[drift]\ntokens_per_task = { uniform = { min = 0.01, max = 0.03 } }\n\
+                     price = { pert = { min = -0.03, mode = -0.01, max = 0.0 } }\n";
+        assert_eq!(
+            current_value(drift, "drift.tokens_per_task"),
+            Some((0.02, false))
+        );
+        assert_eq!(current_value(drift, "drift.price"), Some((-0.01, false)));
     }
 
     #[test]
