@@ -220,7 +220,14 @@ pub(crate) fn limits(
     let path = FieldPath::default().key("limits");
     let max_calls = match l.max_calls {
         None => u64::MAX,
-        Some(n) => int_in(n, 1, i64::MAX, path.key("max_calls"), source)?,
+        Some(n) if n >= 1 => n as u64,
+        Some(n) => {
+            return Err(source.error_at(
+                path.key("max_calls"),
+                format!("expected a positive number of calls per task, found {n}"),
+                Some("write the step cap per task, e.g. `max_calls = 250`".into()),
+            ));
+        }
     };
     let max_cost_usd = match l.max_cost_usd {
         None => f64::INFINITY,
