@@ -15,6 +15,17 @@ pub(super) fn import_rows<T>(
     spec: &[Column],
     parse_row: impl Fn(&csv::StringRecord, &[Option<usize>]) -> Result<T, String>,
 ) -> Result<(Vec<T>, ImportReport), ImportError> {
+    let (records, report) = import_rows_at(path, columns, spec, parse_row)?;
+    Ok((records.into_iter().map(|(_, r)| r).collect(), report))
+}
+
+/// [`import_rows`], each record with the 1-based line it was read from.
+pub(super) fn import_rows_at<T>(
+    path: &Path,
+    columns: &ColumnMap,
+    spec: &[Column],
+    parse_row: impl Fn(&csv::StringRecord, &[Option<usize>]) -> Result<T, String>,
+) -> Result<(Vec<(u64, T)>, ImportReport), ImportError> {
     let file = path.display().to_string();
     let (text, bad) = read_text(path)?;
     if let Some(b) = bad.first().filter(|b| b.line == 1) {
@@ -53,7 +64,7 @@ pub(super) fn import_rows<T>(
         match parse_row(&row, &idx) {
             Ok(record) => {
                 report.records += 1;
-                records.push(record);
+                records.push((line, record));
             }
             Err(reason) => report.malformed(&file, line, reason),
         }

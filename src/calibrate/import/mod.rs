@@ -149,6 +149,23 @@ pub enum ImportError {
         /// What went wrong.
         message: String,
     },
+    /// Per-task rows whose token columns are all 0 carry a cost: the task-level model draws
+    /// tokens and prices them, so it cannot reproduce that cost (it would fit a $0 task).
+    #[error(
+        "{file}:{line}: the token columns (input, output, cache read, cache write) are all 0 but the cost is {cost} USD, in {rows} of {total} rows: a per-task fit draws each task's tokens and prices them, so it cannot use a cost without tokens (it would fit a $0 scenario); give each task's token counts (`--columns input=HEADER,output=HEADER` if they are under other names), or per-call logs. Fitting from cost and calls alone is not supported yet"
+    )]
+    CostWithoutTokens {
+        /// The file.
+        file: String,
+        /// The first such row's line.
+        line: u64,
+        /// Its cost in USD.
+        cost: String,
+        /// How many rows are so.
+        rows: usize,
+        /// Rows imported from the file.
+        total: usize,
+    },
 }
 
 /// Reads a log as text. A line that is not UTF-8 is skipped like any other malformed line (it
