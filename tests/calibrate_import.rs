@@ -263,7 +263,7 @@ fn a_per_task_csv_whose_token_columns_are_zero_is_refused_at_its_line() {
         err.contains("are all 0 but the cost is 1.5224 USD, in 2 of 3 rows"),
         "{err}"
     );
-    assert!(err.contains("give each task's token counts"), "{err}");
+    assert!(err.contains("give the token counts"), "{err}");
 
     // Through the command: exit 2, the message on stderr, nothing written.
     let out = dir.path().join("fitted.toml");
@@ -295,4 +295,21 @@ fn a_per_task_csv_whose_token_columns_are_zero_is_refused_at_its_line() {
     );
     let (tasks, report) = import_task_csv(&path, &ColumnMap::default()).unwrap();
     assert_eq!((tasks.len(), report.records), (2, 2));
+
+    // A per-call CSV is held to the same rule.
+    let path = write(
+        dir.path(),
+        "calls.csv",
+        "task_id,timestamp,model,input_tokens,output_tokens,cost_usd
+         t0,2026-01-01T00:00:00Z,m,1000,20,0.01
+         t0,2026-01-01T00:00:01Z,m,0,0,0.02
+",
+    );
+    let err = import_call_csv(&path, &ColumnMap::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(&format!("{}:3: ", path.display())) && err.contains("in 1 of 2 rows"),
+        "{err}"
+    );
 }

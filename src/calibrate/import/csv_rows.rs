@@ -7,20 +7,10 @@ use super::columns::{Column, ColumnMap};
 use super::{ImportError, ImportReport, read_text};
 
 /// Reads the CSV at `path`, resolves `spec` against its header, and parses each row with
-/// `parse_row` (given the row and the resolved column indices). Rows that fail are counted
-/// in the report as malformed, with their line, and skipped.
+/// `parse_row` (given the row and the resolved column indices), returning each record with the
+/// 1-based line it was read from. Rows that fail are counted in the report as malformed, with
+/// their line, and skipped.
 pub(super) fn import_rows<T>(
-    path: &Path,
-    columns: &ColumnMap,
-    spec: &[Column],
-    parse_row: impl Fn(&csv::StringRecord, &[Option<usize>]) -> Result<T, String>,
-) -> Result<(Vec<T>, ImportReport), ImportError> {
-    let (records, report) = import_rows_at(path, columns, spec, parse_row)?;
-    Ok((records.into_iter().map(|(_, r)| r).collect(), report))
-}
-
-/// [`import_rows`], each record with the 1-based line it was read from.
-pub(super) fn import_rows_at<T>(
     path: &Path,
     columns: &ColumnMap,
     spec: &[Column],

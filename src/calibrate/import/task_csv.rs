@@ -4,8 +4,11 @@
 use std::path::Path;
 
 use super::columns::{ColumnMap, TASK_COLUMNS};
-use super::csv_rows::import_rows_at;
-use super::{ImportError, ImportReport, TaskRecord, parse_cost, parse_success, parse_tokens};
+use super::csv_rows::import_rows;
+use super::{
+    ImportError, ImportReport, TaskRecord, parse_cost, parse_success, parse_tokens,
+    refuse_cost_without_tokens,
+};
 
 /// Reads a per-task CSV. Rows whose token columns are all 0 but whose cost is positive refuse
 /// the file ([`ImportError::CostWithoutTokens`]): the task-level model prices drawn tokens, so
@@ -14,20 +17,17 @@ pub fn import_task_csv(
     path: &Path,
     columns: &ColumnMap,
 ) -> Result<(Vec<TaskRecord>, ImportReport), ImportError> {
-    let (records, report) = import_rows_at(path, columns, TASK_COLUMNS, parse_row)?;
-    let without_tokens = |r: &TaskRecord| {
-        r.input + r.output + r.cache_read + r.cache_write == 0 && r.cost.is_some_and(|c| c > 0.0)
-    };
-    let rows = records.iter().filter(|(_, r)| without_tokens(r)).count();
-    if let Some((line, first)) = records.iter().find(|(_, r)| without_tokens(r)) {
-        return Err(ImportError::CostWithoutTokens {
-            file: path.display().to_string(),
-            line: *line,
-            cost: crate::scenario::number(first.cost.unwrap_or(0.0)),
-            rows,
-            total: records.len(),
-        });
-    }
+    let (records, report) = import_rows(path, columns, TASK_COLUMNS, parse_row)?;
+    refuse_cost_without_tokens(
+        path,
+        records.iter().map(|(line, r)| {
+            (
+                *line,
+                r.input + r.output + r.cache_read + r.cache_write,
+                r.cost,
+            )
+        }),
+    )?;
     Ok((records.into_iter().map(|(_, r)| r).collect(), report))
 }
 
