@@ -238,3 +238,78 @@ fn a_line_that_is_not_utf8_is_skipped_at_its_place_not_the_whole_log() {
         "{err}"
     );
 }
+
+#[test]
+fn a_per_task_csv_whose_token_columns_are_zero_is_refused_at_its_line() {
+    // Issue 21 item 4: per-task rows with every token column 0 but a cost were fitted with
+    // the cost silently ignored (a $0 scenario, exit 0). The task-level model prices drawn
+    // tokens, so such a file is refused, at the first such row, with what was found and what
+    // to do; a row without tokens and without a cost (an empty task) is still read.
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "tasks.csv",
+        "task_id,model,input_tokens,output_tokens,calls,cost_usd,success\n\
+         t0,m,0,0,3,,true\n\
+         t1,m,0,0,12,1.5224,true\n\
+         t2,m,0,0,40,0.75,false\n",
+    );
+    let err = import_task_csv(&path, &ColumnMap::default())
+        .unwrap_err()
+        .to_string();
+    let file = path.display().to_string();
+    assert!(err.starts_with(&format!("{file}:3: ")), "{err}");
+    assert!(
+        err.contains("are all 0 but the cost is 1.5224 USD, in 2 of 3 rows"),
+        "{err}"
+    );
+    assert!(err.contains("give the token counts"), "{err}");
+
+    // Through the command: exit 2, the message on stderr, nothing written.
+    let out = dir.path().join("fitted.toml");
+    let run = assert_cmd::Command::cargo_bin("tokencast")
+        .unwrap()
+        .args([
+            "calibrate",
+            path.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{file}:3: the token columns")),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+
+    // Rows with tokens, or with neither tokens nor cost, import as before.
+    let path = write(
+        dir.path(),
+        "ok.csv",
+        "task_id,model,input_tokens,output_tokens,calls,cost_usd\n\
+         t0,m,0,0,3,\n\
+         t1,m,1000,200,12,0.5\n",
+    );
+    let (tasks, report) = import_task_csv(&path, &ColumnMap::default()).unwrap();
+    assert_eq!((tasks.len(), report.records), (2, 2));
+
+    // A per-call CSV is held to the same rule.
+    let path = write(
+        dir.path(),
+        "calls.csv",
+        "task_id,timestamp,model,input_tokens,output_tokens,cost_usd
+         t0,2026-01-01T00:00:00Z,m,1000,20,0.01
+         t0,2026-01-01T00:00:01Z,m,0,0,0.02
+",
+    );
+    let err = import_call_csv(&path, &ColumnMap::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(&format!("{}:3: ", path.display())) && err.contains("in 1 of 2 rows"),
+        "{err}"
+    );
+}

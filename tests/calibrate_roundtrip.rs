@@ -337,3 +337,66 @@ fn logs_within_every_bound_but_widely_spread_still_give_a_scenario_that_loads() 
     );
     Scenario::from_text("spread.toml", "spread", result.scenario_text).unwrap();
 }
+
+/// A per-task CSV at `path` of 300 tasks whose prompt tokens are the quantiles of a
+/// Gamma(shape 0.6, scale 5e7) at (i + 0.5)/300 (those above a draw's limit of 1e8 clamped
+/// to it) and whose output tokens are 1,000 + 37 i.
+fn spread_task_csv(path: &std::path::Path) {
+    use statrs::distribution::{ContinuousCDF, Gamma};
+    let gamma = Gamma::new(0.6, 1.0 / 5e7).unwrap();
+    let mut csv = String::from("task_id,model,input_tokens,output_tokens,calls,success\n");
+    for i in 0..300u64 {
+        let u = (i as f64 + 0.5) / 300.0;
+        let prompt = (gamma.inverse_cdf(u).round() as u64).clamp(1, 100_000_000);
+        csv += &format!("t{i},m,{prompt},{},{},true\n", 1000 + 37 * i, 5 + i % 50);
+    }
+    std::fs::write(path, csv).unwrap();
+}
+
+#[test]
+fn a_fitted_gamma_past_the_token_limit_is_written_with_a_stated_cap() {
+    // Issue 21 item 4: per-task totals spread up to a draw's limit (1e8 tokens) fit a gamma
+    // whose range passes the limit, and calibrate stopped with "the fitted scenario does not
+    // load". It now writes the fit with `max = 100000000` and says so in a comment; written
+    // without that cap, the same fit is what the loader rejects (the original failure).
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("tasks.csv");
+    spread_task_csv(&logs);
+    let out = dir.path().join("fitted.toml");
+    let run = assert_cmd::Command::cargo_bin("tokencast")
+        .unwrap()
+        .args([
+            "calibrate",
+            logs.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .args(["--price", "m=3,15,3.75,0.3", "--trials", "2000", "--report"])
+        .arg(dir.path().join("report"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("system_prompt = "))
+        .expect("a system prompt");
+    assert!(
+        line.starts_with("system_prompt = { gamma = ") && line.ends_with(", max = 100000000 }"),
+        "{line}"
+    );
+    assert!(
+        text.contains("#   capped: max = 100000000 tokens, one draw's limit in a scenario; the fitted gamma's far tail passes it"),
+        "{text}"
+    );
+    Scenario::from_text("fitted.toml", "fitted", text.clone()).expect("the written fit loads");
+    let uncapped = text.replace(", max = 100000000 }", " }");
+    let err = Scenario::from_text("uncapped.toml", "uncapped", uncapped)
+        .expect_err("the uncapped fit passes the limit")
+        .to_string();
+    assert!(
+        err.contains("expected at most 100000000 tokens per draw"),
+        "{err}"
+    );
+}

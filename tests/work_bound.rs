@@ -280,9 +280,14 @@ fn random_scenario() -> impl Strategy<Value = String> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        prop_oneof![
+            Just(String::new()),
+            (1u32..12).prop_map(|k| format!("\n[limits]\nmax_calls = {k}\n")),
+            (0.001f64..0.2).prop_map(|c| format!("\n[limits]\nmax_cost_usd = {c:?}\n")),
+        ],
     )
         .prop_map(
-            |(phases, sub_count, sub_tokens, window, compaction, failures, reruns)| {
+            |(phases, sub_count, sub_tokens, window, compaction, failures, reruns, limits)| {
                 let mut t = String::from("[models.a]\ninput = 3\noutput = 15\ncache_write = 3.75\ncache_read = 0.3\n");
                 if window || compaction {
                     t += "context_window = 60000\n";
@@ -316,6 +321,7 @@ fn random_scenario() -> impl Strategy<Value = String> {
                 t += &format!(
                     "\n[workflows.helper]\nsystem_prompt = 500\n\n[[workflows.helper.phases]]\nname = \"w\"\nrepeat = {{ uniform_int = {{ min = 1, max = 4 }} }}\nsteps = [{{ call = {{ output = 100 }} }}, {{ tool = {{ tokens = {sub_tokens} }} }}]\n"
                 );
+                t += &limits;
                 t
             },
         )

@@ -83,10 +83,26 @@ pub fn dist(fitted: &Fitted) -> String {
 /// scenario loader's 4,096-draw probe can reach) passes `cap`, the limit of one draw of its
 /// kind: a fit to very spread-out logs still writes a scenario that loads.
 pub fn dist_within(fitted: &Fitted, cap: u64) -> String {
+    let text = dist(fitted);
+    if !passes(fitted, cap) {
+        return text;
+    }
+    // `{ family = { ... } }` → `{ family = { ... }, max = cap }`.
+    match text.strip_suffix(" }") {
+        Some(body) => format!("{body}, max = {cap} }}"),
+        None => text,
+    }
+}
+
+/// Whether a fitted distribution's far tail passes `cap` (then [`dist_within`] writes
+/// `max = cap`). The far tail is 6.5 sd above a log-normal's log-mean (a 4,096-draw probe
+/// reaches it with probability below 2e-7) and 15 sd (plus 10 scales) above the others' mean.
+/// Writing the cap changes no trial: the simulator clamps every draw to the limit anyway.
+fn passes(fitted: &Fitted, cap: u64) -> bool {
     let sd_bound = |mean: f64, var: f64| mean + 15.0 * var.max(0.0).sqrt();
     let far = match *fitted {
         Fitted::Fixed { value } => value,
-        Fitted::Lognormal { mu, sigma } => (mu + 4.5 * sigma).exp(),
+        Fitted::Lognormal { mu, sigma } => (mu + 6.5 * sigma).exp(),
         Fitted::Gamma { shape, scale } => {
             sd_bound(shape * scale, shape * scale * scale) + 10.0 * scale
         }
@@ -96,14 +112,18 @@ pub fn dist_within(fitted: &Fitted, cap: u64) -> String {
             sd_bound(mean, mean + mean * mean / dispersion.max(1e-300)) + 10.0
         }
     };
-    let text = dist(fitted);
-    if far.is_finite() && far <= cap as f64 || matches!(fitted, Fitted::Fixed { .. }) {
-        return text;
-    }
-    // `{ family = { ... } }` → `{ family = { ... }, max = cap }`.
-    match text.strip_suffix(" }") {
-        Some(body) => format!("{body}, max = {cap} }}"),
-        None => text,
+    !(far.is_finite() && far <= cap as f64 || matches!(fitted, Fitted::Fixed { .. }))
+}
+
+/// States in a comment the cap [`dist_within`] writes for `q`, when it writes one.
+fn cap_note(out: &mut String, q: &Quantity, cap: u64, unit: &str) {
+    let best = q.best();
+    if passes(&best.fitted, cap) {
+        let _ = writeln!(
+            out,
+            "#   capped: max = {cap} {unit}, one draw's limit in a scenario; the fitted {}'s far tail passes it, and draws above it are clamped to it",
+            family_name(&best.fitted)
+        );
     }
 }
 
@@ -297,6 +317,7 @@ pub fn call_level_scenario(
         if caching { "\"prefix\"" } else { "\"off\"" }
     );
     describe(&mut out, &fit.first_prompt);
+    cap_note(&mut out, &fit.first_prompt, TOKENS, "tokens");
     let _ = writeln!(
         out,
         "system_prompt = {}",
@@ -305,6 +326,7 @@ pub fn call_level_scenario(
     out.push('\n');
 
     describe(&mut out, &agent.output);
+    cap_note(&mut out, &agent.output, TOKENS, "tokens");
     let _ = writeln!(
         out,
         "[[phases]]\nname = \"first call\"\nsteps = [{{ call = {{ output = {} }} }}]\n",
@@ -313,10 +335,13 @@ pub fn call_level_scenario(
     let tool = dist_within(&fit.tool.best().fitted, TOKENS);
     for (i, m) in fit.models.iter().enumerate() {
         describe(&mut out, &m.repeat);
+        cap_note(&mut out, &m.repeat, REPEATS, "repeats");
         if i > 0 {
             describe(&mut out, &m.output);
+            cap_note(&mut out, &m.output, TOKENS, "tokens");
         } else {
             describe(&mut out, &fit.tool);
+            cap_note(&mut out, &fit.tool, TOKENS, "tokens");
         }
         let name = if i == 0 {
             "work".to_string()
@@ -376,12 +401,14 @@ pub fn task_level_scenario(fit: &TaskLevelFit, blended: &PricedModel, prov: &Pro
     prices_block(&mut out, "blended", blended, false);
     out.push_str("[agent]\nmodel = \"blended\"\ncaching = \"off\"\n");
     describe(&mut out, &fit.prompt);
+    cap_note(&mut out, &fit.prompt, TOKENS, "tokens");
     let _ = writeln!(
         out,
         "system_prompt = {}\n",
         dist_within(&fit.prompt.best().fitted, TOKENS)
     );
     describe(&mut out, &fit.output);
+    cap_note(&mut out, &fit.output, TOKENS, "tokens");
     let _ = writeln!(
         out,
         "[[phases]]\nname = \"task\"\nsteps = [{{ call = {{ output = {} }} }}]",

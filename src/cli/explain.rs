@@ -163,6 +163,9 @@ fn mechanics(s: &Scenario, out: &mut String) {
             r.p_rerun, r.max_reruns
         );
     }
+    if let Some(l) = &wf.limits {
+        limits(l, out);
+    }
     for agent in wf.agents.iter().skip(1) {
         let _ = writeln!(
             out,
@@ -170,4 +173,35 @@ fn mechanics(s: &Scenario, out: &mut String) {
             agent.name, agent.name
         );
     }
+}
+
+/// The per-task caps in words: where the agent stops, what counts, what a stop means.
+fn limits(l: &tokencast::workflow::TaskLimits, out: &mut String) {
+    let mut caps = Vec::new();
+    if l.max_calls < u64::MAX {
+        caps.push(format!(
+            "after {} calls (it never makes call {})",
+            tokencast::text::thousands(l.max_calls as f64),
+            tokencast::text::thousands(l.max_calls as f64 + 1.0)
+        ));
+    }
+    if l.max_cost_usd.is_finite() {
+        caps.push(format!(
+            "once it has spent ${} or more at list prices (the call that crosses it is made and billed)",
+            l.max_cost_usd
+        ));
+    }
+    let _ = writeln!(
+        out,
+        "  per-task caps: the agent stops before its next request {}",
+        caps.join(", or ")
+    );
+    let _ = writeln!(
+        out,
+        "    sub-agents, compaction's calls, failed attempts and re-runs count toward them; a stopped task is not re-run and counts as {}",
+        match l.on_limit {
+            tokencast::workflow::OnLimit::Fail => "failed",
+            tokencast::workflow::OnLimit::Success => "succeeded",
+        }
+    );
 }

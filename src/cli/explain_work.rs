@@ -23,7 +23,7 @@ pub fn work(bound: &WorkBound, out: &mut String) {
     } else {
         let _ = writeln!(
             out,
-            "  on average: at most about {averages} (conditional phases, failures, re-runs, windows and compaction make trials do less)"
+            "  on average: at most about {averages} (conditional phases, failures, re-runs, windows, compaction and per-task caps make trials do less)"
         );
     }
     let _ = writeln!(

@@ -44,6 +44,15 @@ pub const TRIAL_METRICS: [&str; 1 + TrialEvent::COUNT] = [
     TrialEvent::TaskRerun.metric_name(),
     TrialEvent::Escalation.metric_name(),
     TrialEvent::SubAgent.metric_name(),
+    TrialEvent::CallLimit.metric_name(),
+    TrialEvent::CostLimit.metric_name(),
+];
+
+/// The metrics of the per-task caps: 1 in a trial a cap stopped, else 0, so their mean is the
+/// share of tasks each cap stopped. A summary lists them only when the scenario has the cap.
+pub const CAP_STOP_METRICS: [&str; 2] = [
+    TrialEvent::CallLimit.metric_name(),
+    TrialEvent::CostLimit.metric_name(),
 ];
 
 /// Which of [`TRIAL_METRICS`] a workflow can make non-zero.

@@ -10,7 +10,9 @@
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::metrics::{MetricLayout, PHASE_METRICS, Scope, TRIAL_METRICS, USAGE_METRICS};
+use super::metrics::{
+    CAP_STOP_METRICS, MetricLayout, PHASE_METRICS, Scope, TRIAL_METRICS, USAGE_METRICS,
+};
 use super::run::RunResult;
 use crate::stats::{ChunkSums, Estimate, MetricSummary, QuantileSketch, RELATIVE_ERROR, Share};
 use crate::workflow::Workflow;
@@ -181,6 +183,9 @@ impl Summary {
         for name in TRIAL_METRICS {
             let summary = match layout.index_of(Scope::Total, name) {
                 Some(_) => metric(Scope::Total, name),
+                // The shares stopped by a cap are listed only when the scenario has that cap,
+                // so a scenario without `[limits]` keeps its summary byte for byte.
+                None if CAP_STOP_METRICS.contains(&name) => continue,
                 None => zero(),
             };
             metrics.0.push((name.to_string(), summary));

@@ -245,6 +245,7 @@ pub fn render(page: &ReportPage) -> String {
         100.0 * s.success_rate.se,
         100.0 * s.quantile_method.relative_error
     ));
+    html.push_str(&stops_in_words(s));
     html.push_str("<h2>Charts</h2>\n");
     for chart in page.charts {
         html.push_str(&format!(
@@ -287,6 +288,37 @@ pub fn render(page: &ReportPage) -> String {
     ));
     html.push_str("</body></html>\n");
     html
+}
+
+/// The share of tasks each per-task cap stopped, in a sentence (empty without caps).
+fn stops_in_words(s: &Summary) -> String {
+    let parts: Vec<String> = [
+        (
+            "stopped_at_max_calls",
+            "the call cap (<code>max_calls</code>)",
+        ),
+        (
+            "stopped_at_max_cost",
+            "the spend cap (<code>max_cost_usd</code>)",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(key, cap)| {
+        let m = s.metric(key)?;
+        Some(format!(
+            "<b>{:.3}% ± {:.3}%</b> of tasks were stopped by {cap}",
+            100.0 * m.mean,
+            100.0 * m.se
+        ))
+    })
+    .collect();
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<p>{}. A stopped task made no further request; whether it counts as failed is the scenario's <code>on_limit</code>.</p>\n",
+        parts.join("; ")
+    )
 }
 
 pub(crate) fn strip_xml_declaration(svg: &str) -> &str {

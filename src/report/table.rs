@@ -127,6 +127,22 @@ pub fn render(summary: &Summary) -> String {
             mean_se(cps.mean, cps.se, true)
         }
     );
+    let stops: Vec<String> = [
+        ("stopped_at_max_calls", "max_calls"),
+        ("stopped_at_max_cost", "max_cost_usd"),
+    ]
+    .into_iter()
+    .filter_map(|(key, cap)| {
+        let m = summary.metrics.get(key)?;
+        Some(format!(
+            "{cap} {}%",
+            mean_se(100.0 * m.mean, 100.0 * m.se, false)
+        ))
+    })
+    .collect();
+    if !stops.is_empty() {
+        let _ = writeln!(out, "  stopped by a cap      {}", stops.join("    "));
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,

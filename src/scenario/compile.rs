@@ -208,6 +208,7 @@ pub fn compile(
         compaction,
         call_failures: mechanics::call_failures(&file.agent, &agent_path, source)?,
         task_retry: mechanics::task_retry(&file.agent, &agent_path, source)?,
+        limits: mechanics::limits(file.limits.as_ref(), &prices, source)?,
         agents,
         phases,
         mechanics: Mechanics::On,

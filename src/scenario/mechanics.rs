@@ -8,10 +8,12 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use super::compile::{MAX_TOKENS_PER_DRAW, TOKENS, count_sampler};
 use super::error::{FieldPath, ScenarioError, number};
 use super::parse::Source;
-use super::spec::{AgentSpec, CacheTtlSpec, FailedPromptSpec, ModelSpec};
+use super::spec::{AgentSpec, CacheTtlSpec, FailedPromptSpec, LimitsSpec, ModelSpec, OnLimitSpec};
 use crate::dist::{DistSpec, Sampler};
+use crate::pricing::{ModelPrices, TokenKind};
 use crate::workflow::{
-    CacheTtl, CallFailures, Compaction, FailedPrompt, ModelMechanics, TaskRetry,
+    CacheTtl, CallFailures, Compaction, FailedPrompt, ModelMechanics, OnLimit, TaskLimits,
+    TaskRetry,
 };
 
 /// Largest context window accepted, in tokens.
@@ -202,6 +204,68 @@ pub(crate) fn task_retry(
     Ok(Some(TaskRetry {
         max_reruns: int_in(r.max_reruns, 0, MAX_RETRIES, path.key("max_reruns"), source)? as u32,
         p_rerun: probability(r.p_rerun, path.key("p_rerun"), source)?,
+    }))
+}
+
+/// The per-task caps, if `[limits]` is set: each cap positive and finite, at least one of
+/// them; the spend is metered at the models' list rates (tiers included).
+pub(crate) fn limits(
+    spec: Option<&LimitsSpec>,
+    prices: &[ModelPrices],
+    source: &Source,
+) -> Result<Option<TaskLimits>, ScenarioError> {
+    let Some(l) = spec else {
+        return Ok(None);
+    };
+    let path = FieldPath::default().key("limits");
+    let max_calls = match l.max_calls {
+        None => u64::MAX,
+        Some(n) if n >= 1 => n as u64,
+        Some(n) => {
+            return Err(source.error_at(
+                path.key("max_calls"),
+                format!("expected a positive number of calls per task, found {n}"),
+                Some("write the step cap per task, e.g. `max_calls = 250`".into()),
+            ));
+        }
+    };
+    let max_cost_usd = match l.max_cost_usd {
+        None => f64::INFINITY,
+        Some(c) if c.is_finite() && c > 0.0 => c,
+        Some(c) => {
+            return Err(source.error_at(
+                path.key("max_cost_usd"),
+                format!(
+                    "expected a positive, finite amount in USD, found {}",
+                    number(c)
+                ),
+                Some("write the spend cap per task in dollars, e.g. `max_cost_usd = 3.0`".into()),
+            ));
+        }
+    };
+    if l.max_calls.is_none() && l.max_cost_usd.is_none() {
+        return Err(source.error_at(
+            path,
+            "expected `max_calls` or `max_cost_usd` (or both), found neither".into(),
+            Some("add e.g. `max_calls = 250` or `max_cost_usd = 3.0`, or remove [limits]".into()),
+        ));
+    }
+    let rates = prices
+        .iter()
+        .map(|m| {
+            (0..=m.tiers.len())
+                .map(|t| std::array::from_fn(|k| m.tier_rate(t, TokenKind::ALL[k]) / 1e6))
+                .collect()
+        })
+        .collect();
+    Ok(Some(TaskLimits {
+        max_calls,
+        max_cost_usd,
+        on_limit: match l.on_limit {
+            OnLimitSpec::Fail => OnLimit::Fail,
+            OnLimitSpec::Success => OnLimit::Success,
+        },
+        rates,
     }))
 }
 

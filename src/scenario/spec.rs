@@ -34,6 +34,34 @@ pub struct ScenarioFile {
     /// Gates that `tokencast check` tests (see [`GatesSpec`]).
     #[serde(default)]
     pub gates: GatesSpec,
+    /// Per-task caps a harness stops the agent at (default: none).
+    pub limits: Option<LimitsSpec>,
+}
+
+/// `[limits]`: the per-task step and spend caps of a benchmark harness or a CI budget. The
+/// whole task counts toward them: sub-agents, compaction's calls, failed attempts and re-runs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSpec {
+    /// Most calls per task: the agent stops before the call that would be the next one.
+    pub max_calls: Option<i64>,
+    /// Spend cap in USD at list prices: the agent stops before a request once the task has
+    /// spent at least this much (the call that crosses it is made).
+    pub max_cost_usd: Option<f64>,
+    /// Whether a task stopped at a cap counts as failed (default) or succeeded.
+    #[serde(default)]
+    pub on_limit: OnLimitSpec,
+}
+
+/// `on_limit`, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OnLimitSpec {
+    /// A stopped task failed (the default).
+    #[default]
+    Fail,
+    /// A stopped task counts as succeeded (the harness submits what the agent has).
+    Success,
 }
 
 /// `[gates]`: statements about the cost distribution that `tokencast check` requires to hold,

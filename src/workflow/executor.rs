@@ -8,13 +8,18 @@
 //! empty. It lives `ttl` seconds after it was last written or read (at a call's start); a
 //! longer gap empties it. Compaction empties it too.
 //!
+//! Per-task caps ([`super::TaskLimits`]) are checked before every request to a model (a call,
+//! a compaction's summarising call, a retried attempt): the agent stops there, and a cap
+//! reached inside a sub-agent stops the whole task.
+//!
 //! Every mechanism that is off draws nothing from the random stream, so a scenario without
 //! them gives exactly the trials it gave before they existed.
 
 use rand::{Rng, RngExt};
 
 use super::model::{
-    Caching, FailedPrompt, MAX_DURATION_S, Mechanics, Reasoning, Repeat, Step, When, Workflow,
+    Caching, FailedPrompt, MAX_DURATION_S, Mechanics, OnLimit, Reasoning, Repeat, Step, When,
+    Workflow,
 };
 use super::usage::{TrialEvent, TrialUsage};
 use crate::dist::Sampler;
@@ -67,6 +72,12 @@ impl Workflow {
             let task = self.run_agent::<true, R>(0, usage.duration_s, rng, usage);
             usage.duration_s = task.now_s;
             usage.success = !task.failed;
+            if usage.meter.stopped {
+                // A cap stopped the task: its budget is spent, so it is not re-run, and
+                // `on_limit` alone decides its success.
+                usage.success = self.limits.as_ref().map(|l| l.on_limit) == Some(OnLimit::Success);
+                break;
+            }
             match self.task_retry {
                 Some(retry)
                     if task.failed
@@ -158,7 +169,7 @@ impl Workflow {
                             break;
                         }
                     }
-                    if !passed && on_exhausted == super::OnExhausted::Fail {
+                    if !passed && on_exhausted == super::OnExhausted::Fail && !usage.meter.stopped {
                         state.failed = true;
                     }
                 }
@@ -214,7 +225,10 @@ impl Workflow {
                 Step::SubAgent { agent, count } => {
                     // Only a workflow with mechanics on has sub-agents.
                     if M {
-                        self.run_subagents(*agent, count, state, rng, usage)
+                        self.run_subagents(*agent, count, state, rng, usage);
+                        if state.stopped {
+                            return;
+                        }
                     }
                 }
             }
@@ -236,6 +250,9 @@ impl Workflow {
         rng: &mut R,
         usage: &mut TrialUsage,
     ) {
+        if self.limits.is_some() && !self.may_send(state, usage) {
+            return;
+        }
         let mech = &self.models[model];
         if state.context > mech.compact_above.min(mech.context_window)
             && !self.make_room(model, state, rng, usage)
@@ -259,6 +276,10 @@ impl Workflow {
         tokens[TokenKind::Reasoning.index()] = thought;
         let tier = tier_of(&self.prompt_tier_thresholds[model], prompt);
         usage.record_call(phase, model, tier, &tokens);
+        if let Some(l) = &self.limits {
+            usage.meter.calls += 1;
+            usage.meter.spent_usd += l.cost(model, tier, &tokens);
+        }
         state.context = state.context.saturating_add(out);
         let mech = &self.models[model];
         state.last_output = out;
@@ -357,6 +378,10 @@ impl Workflow {
             tokens[TokenKind::Output.index()] = summary;
             let tier = tier_of(&self.prompt_tier_thresholds[summariser], state.context);
             usage.record_call(c.usage_phase, summariser, tier, &tokens);
+            if let Some(l) = &self.limits {
+                usage.meter.calls += 1;
+                usage.meter.spent_usd += l.cost(summariser, tier, &tokens);
+            }
             usage.add_iteration(c.usage_phase);
             usage.add_event(TrialEvent::Compaction);
             let mech = &self.models[summariser];
@@ -364,6 +389,11 @@ impl Workflow {
             state.context = state.system.saturating_add(summary);
             state.cached = 0;
             state.cached_model = usize::MAX;
+            // The summarising call counted toward the caps: check them again before the call
+            // it made room for (they were checked before the summarising call).
+            if self.limits.is_some() && !self.may_send(state, usage) {
+                return false;
+            }
         }
         if state.context > self.models[model].context_window {
             return overflow(state, usage);
@@ -391,6 +421,9 @@ impl Workflow {
                 self.bill_prompt(model, state.context, state, &mut tokens);
                 let tier = tier_of(&self.prompt_tier_thresholds[model], state.context);
                 usage.record_tokens(phase, model, tier, &tokens);
+                if let Some(l) = &self.limits {
+                    usage.meter.spent_usd += l.cost(model, tier, &tokens);
+                }
             }
             state.now_s += self.models[model].ttft_s;
             failed += 1;
@@ -399,8 +432,33 @@ impl Workflow {
                 state.stopped = true;
                 return false;
             }
+            // The retry is another request: the caps are checked before it.
+            if self.limits.is_some() && !self.may_send(state, usage) {
+                return false;
+            }
         }
         true
+    }
+
+    /// Whether the task's caps allow another request; if not, stops the agent (and, through
+    /// the meter, every agent of the task) and counts which cap stopped it. The call cap is
+    /// checked first.
+    #[inline(never)]
+    fn may_send(&self, state: &mut AgentState, usage: &mut TrialUsage) -> bool {
+        let Some(l) = &self.limits else {
+            return true;
+        };
+        let event = if usage.meter.calls >= l.max_calls {
+            TrialEvent::CallLimit
+        } else if usage.meter.spent_usd >= l.max_cost_usd {
+            TrialEvent::CostLimit
+        } else {
+            return true;
+        };
+        usage.add_event(event);
+        usage.meter.stopped = true;
+        state.stopped = true;
+        false
     }
 
     /// Runs `count` instances of a sub-agent in parallel from the parent's clock; each returns
@@ -421,6 +479,11 @@ impl Workflow {
             let sub = self.run_agent::<true, R>(agent, start, rng, usage);
             end = end.max(sub.now_s);
             state.context = state.context.saturating_add(sub.last_output);
+            if usage.meter.stopped {
+                // A cap stopped the sub-agent: the harness stops the whole task.
+                state.stopped = true;
+                break;
+            }
         }
         state.now_s = end;
     }

@@ -125,6 +125,55 @@ pub struct TaskRetry {
     pub p_rerun: f64,
 }
 
+/// Whether a task stopped at a cap counts as failed or succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnLimit {
+    /// The stopped task failed.
+    Fail,
+    /// The stopped task succeeded (the harness submits what the agent has).
+    Success,
+}
+
+/// Per-task caps of a harness or a CI budget (`[limits]`): the whole task counts toward them
+/// (sub-agents, compaction's calls, failed attempts, re-runs), and the agent stops before a
+/// request that a cap forbids:
+///
+/// - **calls**: before a request when the task has made `max_calls` calls (compaction's
+///   summarising calls included, failed attempts not: the `calls` metric), so a task makes at
+///   most `max_calls` calls;
+/// - **spend**: before a request when the task has spent at least `max_cost_usd` at list prices
+///   (failed attempts' billed prompts included). A call's cost is known only once it returns,
+///   so the call that crosses the cap is made and billed: a task spends less than
+///   `max_cost_usd` plus one request's cost.
+///
+/// A stopped task is not re-run (its budget is spent); its success is [`OnLimit`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskLimits {
+    /// Most calls per task (`u64::MAX`: no cap).
+    pub max_calls: u64,
+    /// Spend cap in USD (infinite: no cap).
+    pub max_cost_usd: f64,
+    /// Whether a stopped task fails.
+    pub on_limit: OnLimit,
+    /// The list rates the spend is metered with, USD per token: per model, per price tier
+    /// (0 = base), by [`TokenKind::index`]. Numbers only: the scenario compiles them from
+    /// its prices, as a harness's cost tracker reads a price list.
+    pub rates: Vec<Vec<[f64; TokenKind::COUNT]>>,
+}
+
+impl TaskLimits {
+    /// The list-price cost in USD of one request's tokens on `model` at `tier`.
+    #[inline]
+    pub fn cost(&self, model: usize, tier: usize, tokens: &[u64; TokenKind::COUNT]) -> f64 {
+        let rates = &self.rates[model][tier];
+        let mut total = 0.0;
+        for k in 0..TokenKind::COUNT {
+            total += tokens[k] as f64 * rates[k];
+        }
+        total
+    }
+}
+
 /// When a phase runs, given the task's state so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum When {
@@ -242,7 +291,7 @@ pub struct Agent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mechanics {
     /// No time, window, minimum cacheable prompt, 1-hour TTL, compaction, failures, re-runs,
-    /// reasoning, escalation, sub-agent or prompt-length price tier.
+    /// reasoning, escalation, sub-agent, prompt-length price tier or per-task cap.
     Off,
     /// At least one of them.
     On,
@@ -272,6 +321,8 @@ pub struct Workflow {
     pub call_failures: Option<CallFailures>,
     /// Task-level re-runs, if any.
     pub task_retry: Option<TaskRetry>,
+    /// Per-task call and spend caps, if any.
+    pub limits: Option<TaskLimits>,
     /// Agents: index 0 is the main task, the others sub-agent workflows.
     pub agents: Vec<Agent>,
     /// Every agent's phases, in order.
@@ -387,6 +438,10 @@ impl Workflow {
             )
         });
         used[TrialEvent::SubAgent.index()] = self.agents.len() > 1;
+        if let Some(l) = &self.limits {
+            used[TrialEvent::CallLimit.index()] = l.max_calls < u64::MAX;
+            used[TrialEvent::CostLimit.index()] = l.max_cost_usd.is_finite();
+        }
         used
     }
 }

@@ -36,21 +36,27 @@ pub enum TrialEvent {
     Escalation,
     /// A sub-agent instance ran.
     SubAgent,
+    /// The task stopped at its call cap (`[limits] max_calls`).
+    CallLimit,
+    /// The task stopped at its spend cap (`[limits] max_cost_usd`).
+    CostLimit,
 }
 
 impl TrialEvent {
     /// Every event, in the order usage stores them.
-    pub const ALL: [TrialEvent; 6] = [
+    pub const ALL: [TrialEvent; 8] = [
         TrialEvent::Compaction,
         TrialEvent::ContextOverflow,
         TrialEvent::FailedCall,
         TrialEvent::TaskRerun,
         TrialEvent::Escalation,
         TrialEvent::SubAgent,
+        TrialEvent::CallLimit,
+        TrialEvent::CostLimit,
     ];
 
     /// Number of events.
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 8;
 
     /// Position in usage arrays.
     #[inline]
@@ -67,6 +73,8 @@ impl TrialEvent {
             TrialEvent::TaskRerun => "task_reruns",
             TrialEvent::Escalation => "escalations",
             TrialEvent::SubAgent => "subagents",
+            TrialEvent::CallLimit => "stopped_at_max_calls",
+            TrialEvent::CostLimit => "stopped_at_max_cost",
         }
     }
 }
@@ -94,6 +102,19 @@ pub struct TrialUsage {
     pub duration_s: f64,
     /// Whether the task succeeded.
     pub success: bool,
+    /// What the task's caps are checked against (kept only when it has `[limits]`).
+    pub(super) meter: CapMeter,
+}
+
+/// A task's calls and list-price spend so far, counted for its caps ([`super::TaskLimits`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct CapMeter {
+    /// Calls made (compaction's included).
+    pub calls: u64,
+    /// USD spent at list prices (failed attempts' billed prompts included).
+    pub spent_usd: f64,
+    /// Whether a cap stopped the task.
+    pub stopped: bool,
 }
 
 impl TrialUsage {
@@ -112,6 +133,7 @@ impl TrialUsage {
             events: [0; TrialEvent::COUNT],
             duration_s: 0.0,
             success: true,
+            meter: CapMeter::default(),
         }
     }
 
@@ -193,6 +215,12 @@ impl TrialUsage {
         self.events = [0; TrialEvent::COUNT];
         self.duration_s = 0.0;
         self.success = true;
+        self.meter = CapMeter::default();
+    }
+
+    /// Whether a per-task cap stopped this trial.
+    pub fn stopped_at_cap(&self) -> bool {
+        self.meter.stopped
     }
 
     /// Number of models.

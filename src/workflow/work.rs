@@ -21,6 +21,12 @@
 //! **The worst case** is exact: every count at its largest value, every loop to its last
 //! attempt, every call failing to its last retry, a compaction before every call, every phase
 //! running and every re-run taken. It is finite because every count is capped.
+//!
+//! **A call cap** (`[limits] max_calls = k`) bounds a task's calls, re-runs included: the
+//! most calls become `min(calls_max, k)` and the average `min(E[calls], k)`, an upper estimate
+//! (`E[min(C, k)] ≤ min(E[C], k)`); every call the cap prevents is a step not taken, so the
+//! average steps drop by at least as much. A spend cap bounds nothing here (it depends on
+//! prices); both make the averages upper estimates.
 
 use super::model::{CallFailures, FailedPrompt, Repeat, Step, Workflow};
 
@@ -123,14 +129,22 @@ impl Workflow {
                 }
             )
         });
+        let (mut calls, mut steps) = (task.calls * rerun_mean, task.steps * rerun_mean);
+        let mut calls_max = task.calls_max * rerun_max;
+        if let Some(k) = self.limits.as_ref().map(|l| l.max_calls as f64) {
+            steps -= calls - calls.min(k);
+            calls = calls.min(k);
+            calls_max = calls_max.min(k);
+        }
         WorkBound {
-            calls: task.calls * rerun_mean,
-            steps: task.steps * rerun_mean,
+            calls,
+            steps,
             tokens: task.tokens * rerun_mean,
-            calls_max: task.calls_max * rerun_max,
+            calls_max,
             steps_max: task.steps_max * rerun_max,
             tokens_max: task.tokens_max * rerun_max,
-            exact: !conditional
+            exact: self.limits.is_none()
+                && !conditional
                 && !window
                 && self.call_failures.is_none()
                 && self.compaction.is_none()

@@ -5,14 +5,25 @@ use std::path::Path;
 
 use super::columns::{CALL_COLUMNS, ColumnMap};
 use super::csv_rows::import_rows;
-use super::{CallRecord, ImportError, ImportReport, parse_cost, parse_success, parse_tokens};
+use super::{
+    CallRecord, ImportError, ImportReport, parse_cost, parse_success, parse_tokens,
+    refuse_cost_without_tokens,
+};
 
-/// Reads a per-call CSV.
+/// Reads a per-call CSV. Rows whose token columns are all 0 but whose cost is positive refuse
+/// the file ([`ImportError::CostWithoutTokens`]).
 pub fn import_call_csv(
     path: &Path,
     columns: &ColumnMap,
 ) -> Result<(Vec<CallRecord>, ImportReport), ImportError> {
-    import_rows(path, columns, CALL_COLUMNS, parse_row)
+    let (records, report) = import_rows(path, columns, CALL_COLUMNS, parse_row)?;
+    refuse_cost_without_tokens(
+        path,
+        records
+            .iter()
+            .map(|(line, c)| (*line, c.prompt() + c.output, c.cost)),
+    )?;
+    Ok((records.into_iter().map(|(_, r)| r).collect(), report))
 }
 
 fn field<'a>(

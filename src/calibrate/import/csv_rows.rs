@@ -7,14 +7,15 @@ use super::columns::{Column, ColumnMap};
 use super::{ImportError, ImportReport, read_text};
 
 /// Reads the CSV at `path`, resolves `spec` against its header, and parses each row with
-/// `parse_row` (given the row and the resolved column indices). Rows that fail are counted
-/// in the report as malformed, with their line, and skipped.
+/// `parse_row` (given the row and the resolved column indices), returning each record with the
+/// 1-based line it was read from. Rows that fail are counted in the report as malformed, with
+/// their line, and skipped.
 pub(super) fn import_rows<T>(
     path: &Path,
     columns: &ColumnMap,
     spec: &[Column],
     parse_row: impl Fn(&csv::StringRecord, &[Option<usize>]) -> Result<T, String>,
-) -> Result<(Vec<T>, ImportReport), ImportError> {
+) -> Result<(Vec<(u64, T)>, ImportReport), ImportError> {
     let file = path.display().to_string();
     let (text, bad) = read_text(path)?;
     if let Some(b) = bad.first().filter(|b| b.line == 1) {
@@ -53,7 +54,7 @@ pub(super) fn import_rows<T>(
         match parse_row(&row, &idx) {
             Ok(record) => {
                 report.records += 1;
-                records.push(record);
+                records.push((line, record));
             }
             Err(reason) => report.malformed(&file, line, reason),
         }

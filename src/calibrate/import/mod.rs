@@ -149,6 +149,50 @@ pub enum ImportError {
         /// What went wrong.
         message: String,
     },
+    /// CSV rows whose token columns are all 0 carry a cost: the fits draw tokens and price
+    /// them, so they cannot reproduce that cost (they would fit a $0 task).
+    #[error(
+        "{file}:{line}: the token columns (input, output, cache read, cache write) are all 0 but the cost is {cost} USD, in {rows} of {total} rows: a fit draws tokens and prices them, so it cannot use a cost without tokens (it would fit a $0 scenario); give the token counts (`--columns input=HEADER,output=HEADER` if they are under other names). Fitting from cost and calls alone is not supported yet"
+    )]
+    CostWithoutTokens {
+        /// The file.
+        file: String,
+        /// The first such row's line.
+        line: u64,
+        /// Its cost in USD.
+        cost: String,
+        /// How many rows are so.
+        rows: usize,
+        /// Rows imported from the file.
+        total: usize,
+    },
+}
+
+/// Refuses a CSV with records (line, tokens, cost) that carry a positive cost but no token:
+/// the fits price drawn tokens, so that cost would vanish from the fitted scenario. Names the
+/// first such record's line and how many there are.
+pub(crate) fn refuse_cost_without_tokens(
+    path: &Path,
+    records: impl Iterator<Item = (u64, u64, Option<f64>)>,
+) -> Result<(), ImportError> {
+    let (mut first, mut rows, mut total) = (None, 0, 0);
+    for (line, tokens, cost) in records {
+        total += 1;
+        if let Some(c) = cost.filter(|&c| tokens == 0 && c > 0.0) {
+            rows += 1;
+            first.get_or_insert((line, c));
+        }
+    }
+    match first {
+        None => Ok(()),
+        Some((line, cost)) => Err(ImportError::CostWithoutTokens {
+            file: path.display().to_string(),
+            line,
+            cost: crate::scenario::number(cost),
+            rows,
+            total,
+        }),
+    }
 }
 
 /// Reads a log as text. A line that is not UTF-8 is skipped like any other malformed line (it

@@ -5,14 +5,30 @@ use std::path::Path;
 
 use super::columns::{ColumnMap, TASK_COLUMNS};
 use super::csv_rows::import_rows;
-use super::{ImportError, ImportReport, TaskRecord, parse_cost, parse_success, parse_tokens};
+use super::{
+    ImportError, ImportReport, TaskRecord, parse_cost, parse_success, parse_tokens,
+    refuse_cost_without_tokens,
+};
 
-/// Reads a per-task CSV.
+/// Reads a per-task CSV. Rows whose token columns are all 0 but whose cost is positive refuse
+/// the file ([`ImportError::CostWithoutTokens`]): the task-level model prices drawn tokens, so
+/// their cost would vanish from the fit without a word.
 pub fn import_task_csv(
     path: &Path,
     columns: &ColumnMap,
 ) -> Result<(Vec<TaskRecord>, ImportReport), ImportError> {
-    import_rows(path, columns, TASK_COLUMNS, parse_row)
+    let (records, report) = import_rows(path, columns, TASK_COLUMNS, parse_row)?;
+    refuse_cost_without_tokens(
+        path,
+        records.iter().map(|(line, r)| {
+            (
+                *line,
+                r.input + r.output + r.cache_read + r.cache_write,
+                r.cost,
+            )
+        }),
+    )?;
+    Ok((records.into_iter().map(|(_, r)| r).collect(), report))
 }
 
 fn parse_row(row: &csv::StringRecord, idx: &[Option<usize>]) -> Result<TaskRecord, String> {
