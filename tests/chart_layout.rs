@@ -79,6 +79,7 @@ fn crowded_break_even() -> BreakEven {
             name: "budget".into(),
             value: 15_000.0,
         }),
+        current: None,
     }
 }
 

@@ -4,6 +4,7 @@
 mod calibrate;
 mod check;
 mod compare;
+mod compare_progress;
 mod diff;
 mod explain;
 mod explain_billing;

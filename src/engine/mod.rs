@@ -3,6 +3,8 @@
 
 pub mod along;
 pub mod compare;
+pub mod compare_break_even;
+mod compare_pool;
 mod metrics;
 mod period;
 mod precision;
