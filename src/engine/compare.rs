@@ -339,7 +339,12 @@ pub struct Comparison {
     /// Seed.
     pub seed: u64,
     /// Where the tasks came from: `pooled` or `simulated`.
-    pub method: &'static str,
+    pub tasks_from: &'static str,
+    /// The method in words: where the tasks come from, how standard errors and percentiles
+    /// are made.
+    pub method: String,
+    /// How the method is checked.
+    pub validation: &'static str,
     /// Pools (batch-means groups; 0 when simulated).
     pub pools: usize,
     /// Tasks per pool (0 when simulated).
@@ -390,6 +395,9 @@ impl<'a> Progress<'a> {
         (self.report)(done);
     }
 }
+
+/// How the pooled method is checked, as `compare.json` states it.
+pub const VALIDATION: &str = "tests/compare.rs: on a small workload with random tasks, the pooled means of every scheme kind (tokens with hourly units, a seat plan with an allowance and throttling, a commitment, compute hours sized to a percentile), of every paired difference and P(a cheaper) agree with simulating every task within 4 combined standard errors; a deterministic task bills bit-identically under both";
 
 /// Tasks simulated per pool part (the unit of parallel work while filling pools).
 const POOL_PART: usize = 512;
@@ -670,14 +678,22 @@ fn compare_on(
     }
     let names: Vec<&str> = setup.schemes.iter().map(|s| s.name.as_str()).collect();
     let break_even = break_even(&names, setup.along, &sweep);
-    let (method, pool_count, pool_size) = match setup.method {
+    let (tasks_from, pool_count, pool_size) = match setup.method {
         Method::Pooled { pool_size, .. } => ("pooled", pools.len(), pool_size),
         Method::Simulate => ("simulated", 0, 0),
+    };
+    let method = match setup.method {
+        Method::Pooled { .. } => format!(
+            "each month's task counts and start hours drawn as simulated, its tasks drawn uniformly from {pool_count} pools of {pool_size} pre-simulated tasks (month p from pool p mod {pool_count}) and billed task by task in start order; standard errors by batch means over the {pool_count} pool groups (cluster formula), so they include the pools' own sampling error; percentiles are exact order statistics of the months' bills"
+        ),
+        Method::Simulate => "every task of every month simulated and billed task by task in start order; standard errors of independent months; percentiles are exact order statistics of the months' bills".to_string(),
     };
     Ok(Comparison {
         periods,
         seed,
+        tasks_from,
         method,
+        validation: VALIDATION,
         pools: pool_count,
         pool_size,
         tasks: {

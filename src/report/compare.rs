@@ -33,7 +33,7 @@ pub fn render_table(name: &str, seats: u32, c: &Comparison) -> String {
         "{name} — {} simulated months, seed {}, {seats} seats; every scheme bills the same usage",
         c.periods, c.seed
     );
-    if c.method == "pooled" {
+    if c.tasks_from == "pooled" {
         let _ = writeln!(
             out,
             "  tasks drawn from {} pre-simulated pools of {} tasks; SE by batch means over the pools",

@@ -214,7 +214,7 @@ pub fn render(p: &ComparePage) -> Result<String, ChartError> {
         &format!(
             "Means ± their standard error over {} simulated months{}; percentiles are the months' order statistics; probabilities ± their standard error. {}",
             crate::text::thousands(c.periods as f64),
-            if c.method == "pooled" {
+            if c.tasks_from == "pooled" {
                 format!(
                     " whose tasks are drawn from {} pre-simulated pools of {} tasks (standard errors by batch means over the pools, so they include the pools' own sampling error)",
                     c.pools,
