@@ -399,3 +399,91 @@ fn batch_means_handle_unequal_groups_and_fewer_periods_than_pools() {
     assert_eq!(c.pools, 5);
     assert!(c.schemes[0].cost_usd.se > 0.0);
 }
+
+/// Writes `text` as a scenario file in `dir` and runs `tokencast compare` on it with `args`.
+fn cli(dir: &std::path::Path, text: &str, args: &[&str]) -> assert_cmd::assert::Assert {
+    let file = dir.join("cmp.toml");
+    std::fs::write(&file, text).unwrap();
+    assert_cmd::Command::cargo_bin("tokencast")
+        .unwrap()
+        .arg("compare")
+        .arg(&file)
+        .args(args)
+        .assert()
+}
+
+const CLI_SCENARIO: &str = r#"
+[scenario]
+name = "cmp"
+seed = 4
+[models.m]
+input = 1.0
+output = 10.0
+[agent]
+caching = "off"
+system_prompt = 1000
+[[phases]]
+name = "p"
+steps = [{ call = { output = { lognormal = { median = 100, sigma = 0.8 } } } }]
+[workload]
+seats = 20
+tasks_per_seat = 30
+periods = 96
+sweep = { min = 10, max = 60, points = 6, periods = 40 }
+[billing.list]
+tokens = {}
+[billing.seat]
+seats = { usd_per_seat = 0.2, allowance = { usd = 1000 }, beyond = "throttle" }
+"#;
+
+#[test]
+fn compare_json_is_byte_identical_at_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut json = Vec::new();
+    for (threads, along) in [
+        ("1", "workload.seats=5,10,40,80"),
+        ("2", "workload.seats=5,10,40,80"),
+        ("1", "workload.tasks_per_seat"),
+        ("2", "workload.tasks_per_seat"),
+    ] {
+        let out = dir.path().join(format!("out{threads}{}", along.len()));
+        cli(
+            dir.path(),
+            CLI_SCENARIO,
+            &["-t", threads, "--along", along, "-o", out.to_str().unwrap()],
+        )
+        .success();
+        json.push(std::fs::read(out.join("compare.json")).unwrap());
+        assert!(out.join("compare_break_even.csv").exists());
+    }
+    assert_eq!(json[0], json[1], "--along workload.seats");
+    assert_eq!(json[2], json[3], "--along workload.tasks_per_seat");
+    let text = String::from_utf8(json[2].clone()).unwrap();
+    assert!(
+        text.contains("\"along\": \"workload.tasks_per_seat\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn along_an_input_a_comparison_cannot_sweep_is_refused_with_the_accepted_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    for (arg, says) in [
+        (
+            "usage.tasks_per_day",
+            "can sweep workload.tasks_per_seat or workload.seats, not \"usage.tasks_per_day\"",
+        ),
+        ("workload.seats=1.5,3", "whole numbers"),
+        ("workload.seats=3..1", "LO must be below HI"),
+    ] {
+        let assert = cli(
+            dir.path(),
+            CLI_SCENARIO,
+            &["--along", arg, "-o", out.to_str().unwrap()],
+        )
+        .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains(says), "{arg}: {stderr}");
+    }
+}
