@@ -481,41 +481,46 @@ fn bill_periods(
     type Out = (Vec<Option<Bill>>, Vec<Option<DemandProfile>>, f64);
     let outs: Vec<Vec<Out>> = (0..chunks)
         .into_par_iter()
-        .map(|c| {
-            let mut sim = PeriodSimulator::new(setup.workflow, workload);
-            let mut drawer = PooledPeriods::new(workload);
-            let mut period = sim.new_period();
-            let mut out = Vec::new();
-            for p in c * PERIOD_CHUNK..((c + 1) * PERIOD_CHUNK).min(periods) {
-                if pools.is_empty() {
-                    sim.simulate(seed, p, &mut period);
-                } else {
-                    let pool = &pools[(p % pools.len() as u64) as usize];
-                    drawer.draw(seed, p, pool, &mut period);
-                }
-                let mut bills = Vec::with_capacity(setup.schemes.len());
-                let mut profiles = Vec::with_capacity(setup.schemes.len());
-                for (s, pct) in setup.schemes.iter().zip(&percentile) {
-                    match (&s.scheme, pct) {
-                        (BillingScheme::ComputeHours(c), true) => {
-                            bills.push(None);
-                            profiles.push(Some(DemandProfile::of(
-                                &period,
-                                &rates,
-                                c.output_weight,
-                            )));
-                        }
-                        (scheme, _) => {
-                            bills.push(Some(scheme.bill(&period, &rates)));
-                            profiles.push(None);
+        .map_init(
+            // Buffers reused across a worker's chunks (cleared for every month).
+            || {
+                let sim = PeriodSimulator::new(setup.workflow, workload);
+                let period = sim.new_period();
+                (sim, PooledPeriods::new(workload), period)
+            },
+            |(sim, drawer, period), c| {
+                let mut out = Vec::new();
+                for p in c * PERIOD_CHUNK..((c + 1) * PERIOD_CHUNK).min(periods) {
+                    if pools.is_empty() {
+                        sim.simulate(seed, p, period);
+                    } else {
+                        let pool = &pools[(p % pools.len() as u64) as usize];
+                        drawer.draw(seed, p, pool, period);
+                    }
+                    let mut bills = Vec::with_capacity(setup.schemes.len());
+                    let mut profiles = Vec::with_capacity(setup.schemes.len());
+                    for (s, pct) in setup.schemes.iter().zip(&percentile) {
+                        match (&s.scheme, pct) {
+                            (BillingScheme::ComputeHours(c), true) => {
+                                bills.push(None);
+                                profiles.push(Some(DemandProfile::of(
+                                    period,
+                                    &rates,
+                                    c.output_weight,
+                                )));
+                            }
+                            (scheme, _) => {
+                                bills.push(Some(scheme.bill(period, &rates)));
+                                profiles.push(None);
+                            }
                         }
                     }
+                    out.push((bills, profiles, period.task_count() as f64));
                 }
-                out.push((bills, profiles, period.task_count() as f64));
-            }
-            progress.step(out.len() as u64);
-            out
-        })
+                progress.step(out.len() as u64);
+                out
+            },
+        )
         .collect();
     let flat: Vec<Out> = outs.into_iter().flatten().collect();
     let mut bills = vec![Vec::with_capacity(flat.len()); setup.schemes.len()];
