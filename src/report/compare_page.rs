@@ -40,7 +40,7 @@ pub fn render(p: &ComparePage) -> Result<String, ChartError> {
     if let Some(chart) = break_even_chart(c) {
         figures.push(Figure::new(
             &chart,
-            &format!("Each scheme's mean monthly bill as the {} vary (95% bands of the mean, the widest stated in the legend): where two lines cross, the schemes break even, and the label names both; the dashed line marks the current value.", along_axis(c).unit_words()),
+            format!("Each scheme's mean monthly bill against {} (95% bands of the mean, the widest stated in the legend): where two lines cross, the schemes break even, and the label names both; the dashed vertical line marks the current value.", along_axis(c).unit_words()),
         )?);
     }
     let mut html = page::head(

@@ -51,7 +51,7 @@ pub struct BreakEven {
     pub lines: Vec<CostLine>,
     /// A limit to draw (none: no line).
     pub limit: Option<LimitLine>,
-    /// The driver's current value, marked by a dotted vertical line (none: no mark).
+    /// The driver's current value, marked by a dashed vertical line (none: no mark).
     pub current: Option<f64>,
 }
 
