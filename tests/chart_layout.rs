@@ -79,6 +79,7 @@ fn crowded_break_even() -> BreakEven {
             name: "budget".into(),
             value: 15_000.0,
         }),
+        current: None,
     }
 }
 
@@ -303,4 +304,57 @@ fn a_label_stays_off_the_lines_where_there_is_room() {
             "{colour} {p:?}–{q:?} runs under {text}"
         );
     }
+}
+
+#[test]
+fn the_compare_chart_names_every_pair_that_crosses_and_marks_the_current_value() {
+    // The bundled comparison (fewer months): every pair of its five schemes that crosses is
+    // named at its crossing, no label overlaps another, and the workload's 150 tasks per seat
+    // is marked and stated in the legend.
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert_cmd::Command::cargo_bin("tokencast")
+        .unwrap()
+        .current_dir(root)
+        .args([
+            "compare",
+            "scenarios/pricing-comparison.toml",
+            "-n",
+            "64",
+            "-o",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(dir.path().join("compare_break_even.svg")).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("compare.json")).unwrap())
+            .unwrap();
+    let labels = svg::boxed_labels(&svg, |t| t.contains(" = "));
+    assert_eq!(svg::overlapping(&labels), Vec::<String>::new());
+    let pairs = json["break_even"].as_array().unwrap();
+    assert_eq!(pairs.len(), 10, "every pair of five schemes");
+    let mut crossing = 0;
+    for p in pairs {
+        let (a, b) = (
+            p["a"].as_str().unwrap().replace('_', " "),
+            p["b"].as_str().unwrap().replace('_', " "),
+        );
+        for x in p["crossings"].as_array().unwrap() {
+            crossing += 1;
+            let words = format!(
+                "{a} = {b} at {}",
+                Unit::Count.format(x["x"].as_f64().unwrap())
+            );
+            assert!(
+                labels.iter().any(|(t, _)| *t == words),
+                "{words}: {labels:?}"
+            );
+        }
+    }
+    assert!(crossing >= 5, "{crossing} crossings");
+    assert!(
+        svg.contains("current value 150"),
+        "the current value in the legend"
+    );
 }

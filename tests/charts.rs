@@ -260,6 +260,7 @@ fn cdf_overlay_and_break_even_render() {
                 },
             ],
             limit: None,
+            current: None,
         },
         &["seat", "tokens", "seat = tokens at 50", "Monthly cost ($)"],
     );

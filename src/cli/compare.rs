@@ -1,11 +1,13 @@
 //! `tokencast compare SCENARIO`: the same simulated periods priced under every
 //! `[billing.NAME]` scheme of the scenario (see `engine::compare`).
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Context, anyhow};
 
-use tokencast::engine::compare::{self, CompareSetup};
+use tokencast::engine::along::Along;
+use tokencast::engine::compare::{self, CompareSetup, Method, SweepAxis};
 use tokencast::report::{self, Manifest};
 use tokencast::scenario::Scenario;
 
@@ -34,13 +36,19 @@ pub struct CompareArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Skip the break-even sweep.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "along")]
     pub no_sweep: bool,
     /// The input the break-even sweep varies, and its values: PATH, PATH=V1,V2,... or
-    /// PATH=LO..HI[:POINTS] (forecast: any number of the file, default usage.tasks_per_day
-    /// from a quarter to four times its value).
+    /// PATH=LO..HI[:POINTS]. A task scenario: workload.tasks_per_seat (the default, over
+    /// [workload] sweep) or workload.seats (default: a quarter to four times the current). A
+    /// forecast: any number of the file (default usage.tasks_per_day, a quarter to four times
+    /// its value).
     #[arg(long, value_name = "PATH[=VALUES]")]
     pub along: Option<String>,
+    /// Where a task scenario's tasks come from: drawn from pre-simulated pools (fast), or
+    /// every task simulated (the slow reference path).
+    #[arg(long, value_enum, default_value_t = TaskSource::Pooled)]
+    pub tasks: TaskSource,
     /// Forecast: simulated futures per break-even point (default: a tenth of the comparison's,
     /// at least 1,000).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
@@ -56,6 +64,61 @@ pub struct CompareArgs {
     pub prices: Option<PathBuf>,
 }
 
+/// Where `compare` gets each month's tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TaskSource {
+    /// Uniform draws from 32 pools of 8,192 pre-simulated tasks (standard errors by batch
+    /// means over the pools).
+    Pooled,
+    /// Every task of every month simulated.
+    Simulate,
+}
+
+/// The swept input and its values from `--along` (default: tasks per seat over the
+/// scenario's `[workload] sweep`).
+fn sweep_of(
+    along: Option<&str>,
+    billing: &tokencast::scenario::Billing,
+) -> Result<(SweepAxis, Vec<f64>), Failure> {
+    let Some(arg) = along else {
+        return Ok((SweepAxis::TasksPerSeat, billing.sweep.clone()));
+    };
+    let along = Along::parse(arg).map_err(bad_input)?;
+    let accepted = SweepAxis::ALL
+        .iter()
+        .map(|a| a.path())
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let axis = SweepAxis::from_path(&along.path).ok_or_else(|| {
+        bad_input(anyhow!(
+            "--along {arg:?}: a comparison of a task scenario can sweep {accepted}, not {:?}",
+            along.path
+        ))
+    })?;
+    let current = axis.current(&billing.workload);
+    let values = match (along.values, axis) {
+        (Some(v), SweepAxis::Seats) => {
+            if let Some(bad) = v.iter().find(|x| x.fract() != 0.0 || **x < 1.0) {
+                return Err(bad_input(anyhow!(
+                    "--along {arg:?}: workload.seats takes whole numbers of at least 1, found {bad}"
+                )));
+            }
+            v
+        }
+        (Some(v), SweepAxis::TasksPerSeat) => {
+            if let Some(bad) = v.iter().find(|x| **x < 0.0) {
+                return Err(bad_input(anyhow!(
+                    "--along {arg:?}: workload.tasks_per_seat cannot be negative, found {bad}"
+                )));
+            }
+            v
+        }
+        (None, SweepAxis::TasksPerSeat) if !billing.sweep.is_empty() => billing.sweep.clone(),
+        (None, axis) => Along::grid_around(current, axis.is_integer()),
+    };
+    Ok((axis, values))
+}
+
 /// Runs `compare`: prints the table (or JSON) and writes the files.
 pub fn run(args: CompareArgs) -> Result<String, Failure> {
     super::expect_file(
@@ -69,11 +132,6 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
             .is_ok_and(|t| tokencast::forecast::is_forecast_text(&t));
     if is_forecast {
         return super::compare_forecast::run(&args);
-    }
-    if args.along.is_some() {
-        return Err(bad_input(anyhow!(
-            "--along applies to forecasts here; a task scenario's break-even sweeps [workload] sweep"
-        )));
     }
     if !args.set.is_empty() || args.along_trials.is_some() || args.no_stress {
         return Err(bad_input(anyhow!(
@@ -94,26 +152,56 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
         .unwrap_or_else(|| default_out_dir(&args.scenario));
     let clock = std::time::Instant::now();
     let run_dir = open_run_dir(&out_dir)?;
+    let (along, sweep) = sweep_of(args.along.as_deref(), billing)?;
+    let method = match args.tasks {
+        TaskSource::Pooled => Method::DEFAULT,
+        TaskSource::Simulate => Method::Simulate,
+    };
     let setup = CompareSetup {
         workflow: &scenario.workflow,
         prices: &scenario.prices,
         workload: billing.workload.clone(),
         schemes: billing.schemes.clone(),
         baseline: billing.baseline,
-        sweep: if args.no_sweep {
-            Vec::new()
-        } else {
-            billing.sweep.clone()
-        },
+        along,
+        sweep: if args.no_sweep { Vec::new() } else { sweep },
         sweep_periods: billing.sweep_periods,
+        method,
     };
     let periods = args.periods.unwrap_or(billing.periods);
-    billing
-        .check_work(periods, !args.no_sweep, scenario.work.steps)
+    // The work bound counts tasks at the sweep's workloads; a pooled run simulates only its
+    // pools, so only the count of drawn tasks is bounded then.
+    let checked = tokencast::scenario::Billing {
+        sweep: setup
+            .sweep
+            .iter()
+            .map(|&x| along.apply(&billing.workload, x))
+            .map(|w| {
+                w.tasks_per_seat * f64::from(w.seats) / f64::from(billing.workload.seats.max(1))
+            })
+            .collect(),
+        ..billing.clone()
+    };
+    let steps_per_task = match method {
+        Method::Simulate => scenario.work.steps,
+        Method::Pooled { .. } => 0.0,
+    };
+    checked
+        .check_work(periods, !setup.sweep.is_empty(), steps_per_task)
         .map_err(|m| bad_input(anyhow::anyhow!("{}: {m}", args.scenario.display())))?;
     let seed = args.seed.unwrap_or_else(|| scenario.default_seed());
-    let result = compare::compare(&setup, periods, seed, args.threads.map(|t| t as usize))
-        .context("the comparison failed")?;
+    let threads = args.threads.map(|t| t as usize);
+    let result = {
+        let bar = super::compare_progress::DelayedBar::new(
+            std::io::stderr().is_terminal(),
+            compare::work_steps(&setup, periods),
+        );
+        let result =
+            compare::compare_with_progress(&setup, periods, seed, threads, &|done| bar.set(done));
+        bar.finish();
+        result
+    }
+    .context("the comparison failed")?;
     let mut files = report::compare::write_files(run_dir.staging(), &result)
         .with_context(|| format!("cannot write into {}", out_dir.display()))?;
     files.extend(
@@ -131,10 +219,7 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
         scenario_text: scenario.text.clone(),
         seed,
         trials: periods,
-        threads: tokencast::engine::worker_threads(
-            args.threads.map(|t| t as usize),
-            periods.div_ceil(16),
-        ),
+        threads: tokencast::engine::worker_threads(threads, periods.div_ceil(4).max(64)),
         started_at: report::iso8601_utc(run_dir.started()),
         wall_time_seconds: clock.elapsed().as_secs_f64(),
         files,

@@ -35,6 +35,11 @@ fn load_error(e: forecast::stress::StressError) -> Failure {
 
 /// Runs `compare` on a forecast file.
 pub fn run(args: &CompareArgs) -> Result<String, Failure> {
+    if args.tasks != super::compare::TaskSource::Pooled {
+        return Err(bad_input(anyhow!(
+            "--tasks applies to task scenarios; a forecast draws its tasks from its pools"
+        )));
+    }
     if args.prices.is_some() {
         return Err(bad_input(anyhow!(
             "--prices applies to task scenarios; a forecast's task scenarios name their own prices"

@@ -1,23 +1,48 @@
-//! Pricing the same simulated periods under several billing schemes (common random numbers):
-//! every scheme bills the identical [`PeriodUsage`] of period `p`, so the paired difference of
-//! two schemes has only the variance of the difference, not of each bill.
+//! Pricing the same simulated periods (months) under several billing schemes (common random
+//! numbers): every scheme bills the identical [`PeriodUsage`] of period `p`, so the paired
+//! difference of two schemes has only the variance of the difference, not of each bill.
 //!
-//! Per scheme: the distribution of the period's bill (mean ± SE, exact order statistics P50,
-//! P90, P99 — the smallest bill with at least that share of periods at or below it). Per pair:
-//! the mean difference ± SE and the probability that the first is cheaper (with its binomial
-//! SE). Break-even: the mean tasks per seat at which a scheme costs as much as the baseline,
-//! by linear interpolation between the sweep points where the mean difference changes sign.
+//! **Where the tasks come from** ([`Method`]). [`Method::Pooled`] (the default) draws each
+//! period's tasks from `K` pre-simulated pools (see [`super::compare_pool`]): period `p` draws
+//! its seats' task counts and start slots exactly as a simulated period does, and each task is a
+//! uniform draw from pool `p mod K`. Every scheme still bills the period task by task in start
+//! order (per-seat allowances, hourly metering, overage caps and compute-hour demand are exact);
+//! only the tasks' usage is resampled. [`Method::Simulate`] runs the workflow for every task of
+//! every period (the reference path, for tests and the bench).
+//!
+//! **Standard errors by batch means.** Periods drawing from the same pool share its sampling
+//! error, so they are not independent. Every mean (a scheme's bill, overage, units, …), every
+//! paired difference `a − b` and every share `P(a cheaper)` gets its SE from the spread of the
+//! `G` group means, group `g` being the periods that drew from pool `g`: with group sums `S_g`
+//! of `n_g` periods, `N = Σ n_g` and the mean `ȳ = Σ S_g / N`,
+//! `SE² = G/(G−1) · Σ_g (S_g − n_g ȳ)² / N²` (the cluster, or batch-means, estimator; with
+//! equal groups it is `sd(group means)² / G`). The SE thus includes the pools' own sampling
+//! error. When there are fewer periods than pools, `K` is lowered to the period count; with one
+//! group the SE is 0. Under [`Method::Simulate`] each period is its own group (the plain SE).
+//! Percentiles (P50, P90, P99) are exact order statistics of the period bills — the smallest
+//! bill with at least that share of periods at or below it.
+//!
+//! **Break-even** along tasks per seat or seats ([`SweepAxis`]): the sweep points reuse the same
+//! pools (common random numbers across points); at each point every pair's mean difference and
+//! its batch-means SE give a curve whose zero crossings, with 95% test-inversion intervals, come
+//! from [`crate::stats::crossing`] (see [`super::compare_break_even`]).
 //!
 //! Compute-hours schemes sized to a percentile of peak demand are sized once per workload from
 //! the peaks of all its simulated periods, then billed on each period's demand profile.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::compare_break_even::{PairBreakEven, break_even};
+use super::compare_pool::{PooledPeriods, join_parts, simulate_pool_tasks};
+pub use super::compare_stats::{Distribution, Groups, MeanSe};
 use super::period::{PeriodSimulator, Workload};
 use super::run::{EngineError, worker_threads};
 use crate::pricing::scheme::{Bill, BillingScheme, DemandProfile, Sizing};
-use crate::pricing::{ModelPrices, RateCard};
+use crate::pricing::{ModelPrices, PricedTasks, RateCard};
 use crate::workflow::Workflow;
 
 /// A scheme with its name.
@@ -27,6 +52,95 @@ pub struct NamedScheme {
     pub name: String,
     /// The scheme.
     pub scheme: BillingScheme,
+}
+
+/// Where each period's tasks come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Uniform draws from `pools` pre-simulated pools of `pool_size` tasks each; period `p`
+    /// draws from pool `p mod pools`.
+    Pooled {
+        /// Pools (batch-means groups); lowered to the period count when there are fewer.
+        pools: usize,
+        /// Tasks per pool.
+        pool_size: usize,
+    },
+    /// Every task of every period simulated by the workflow (the reference path).
+    Simulate,
+}
+
+impl Method {
+    /// The default: 32 pools of 8,192 tasks.
+    pub const DEFAULT: Method = Method::Pooled {
+        pools: 32,
+        pool_size: 8192,
+    };
+}
+
+impl Default for Method {
+    fn default() -> Self {
+        Method::DEFAULT
+    }
+}
+
+/// The workload input a break-even sweep varies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SweepAxis {
+    /// Mean tasks per seat per month (`workload.tasks_per_seat`).
+    TasksPerSeat,
+    /// Seats on the plan (`workload.seats`, whole numbers).
+    Seats,
+}
+
+impl SweepAxis {
+    /// Every axis, in the order `--along` lists them.
+    pub const ALL: [SweepAxis; 2] = [SweepAxis::TasksPerSeat, SweepAxis::Seats];
+
+    /// The dotted path `--along` names it by.
+    pub fn path(self) -> &'static str {
+        match self {
+            SweepAxis::TasksPerSeat => "workload.tasks_per_seat",
+            SweepAxis::Seats => "workload.seats",
+        }
+    }
+
+    /// The axis of a dotted path, if it is one.
+    pub fn from_path(path: &str) -> Option<SweepAxis> {
+        SweepAxis::ALL.into_iter().find(|a| a.path() == path)
+    }
+
+    /// What a value of it means, for people: `tasks per seat per month`, `seats`.
+    pub fn unit_words(self) -> &'static str {
+        match self {
+            SweepAxis::TasksPerSeat => "tasks per seat per month",
+            SweepAxis::Seats => "seats",
+        }
+    }
+
+    /// Whether its values are whole numbers.
+    pub fn is_integer(self) -> bool {
+        matches!(self, SweepAxis::Seats)
+    }
+
+    /// The workload's current value of it.
+    pub fn current(self, workload: &Workload) -> f64 {
+        match self {
+            SweepAxis::TasksPerSeat => workload.tasks_per_seat,
+            SweepAxis::Seats => f64::from(workload.seats),
+        }
+    }
+
+    /// The workload with the axis set to `x` (seats rounded, at least 1).
+    pub fn apply(self, workload: &Workload, x: f64) -> Workload {
+        match self {
+            SweepAxis::TasksPerSeat => workload.with_tasks_per_seat(x),
+            SweepAxis::Seats => Workload {
+                seats: x.round().clamp(1.0, f64::from(u32::MAX)) as u32,
+                ..workload.clone()
+            },
+        }
+    }
 }
 
 /// What to compare and how much to simulate.
@@ -42,69 +156,14 @@ pub struct CompareSetup<'a> {
     pub schemes: Vec<NamedScheme>,
     /// Index of the baseline scheme.
     pub baseline: usize,
-    /// Tasks-per-seat values of the break-even sweep (empty: no sweep).
+    /// What the break-even sweep varies.
+    pub along: SweepAxis,
+    /// Values of the break-even sweep, increasing (empty: no sweep).
     pub sweep: Vec<f64>,
     /// Periods per sweep point.
     pub sweep_periods: u64,
-}
-
-/// Distribution of one quantity over periods.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Distribution {
-    /// Mean.
-    pub mean: f64,
-    /// Standard error of the mean.
-    pub se: f64,
-    /// Standard deviation.
-    pub sd: f64,
-    /// Smallest value.
-    pub min: f64,
-    /// Median (exact order statistic).
-    pub p50: f64,
-    /// 90th percentile.
-    pub p90: f64,
-    /// 99th percentile.
-    pub p99: f64,
-    /// Largest value.
-    pub max: f64,
-}
-
-impl Distribution {
-    /// Of `values` (at least one), summed in order.
-    pub fn of(values: &[f64]) -> Distribution {
-        let n = values.len().max(1) as f64;
-        let mean = values.iter().sum::<f64>() / n;
-        let var = if values.len() > 1 {
-            values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
-        } else {
-            0.0
-        };
-        let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        let q = |p: f64| {
-            let rank = (p * sorted.len() as f64).ceil() as usize;
-            sorted[rank.clamp(1, sorted.len()) - 1]
-        };
-        Distribution {
-            mean,
-            se: (var / n).sqrt(),
-            sd: var.sqrt(),
-            min: sorted[0],
-            p50: q(0.5),
-            p90: q(0.9),
-            p99: q(0.99),
-            max: sorted[sorted.len() - 1],
-        }
-    }
-}
-
-/// A mean with its standard error.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct MeanSe {
-    /// Mean.
-    pub mean: f64,
-    /// Standard error.
-    pub se: f64,
+    /// Where the tasks come from.
+    pub method: Method,
 }
 
 /// One scheme's results.
@@ -141,33 +200,23 @@ pub struct PairResult {
     pub b: String,
     /// `cost(a) - cost(b)` per period.
     pub difference_usd: MeanSe,
-    /// Share of periods in which `a` is cheaper than `b`, with its binomial SE.
+    /// Share of periods in which `a` is cheaper than `b`, with its batch-means SE.
     pub p_a_cheaper: MeanSe,
 }
 
 /// One point of the break-even sweep.
 #[derive(Debug, Clone, Serialize)]
 pub struct SweepPoint {
-    /// Mean tasks per seat per period.
+    /// The swept input's value (tasks per seat or seats).
+    pub x: f64,
+    /// Mean tasks per seat per period there.
     pub tasks_per_seat: f64,
+    /// Seats there.
+    pub seats: u32,
     /// Mean bill of each scheme, in scheme order.
     pub cost_usd: Vec<MeanSe>,
-}
-
-/// Where a scheme costs as much as the baseline.
-#[derive(Debug, Clone, Serialize)]
-pub struct BreakEven {
-    /// The scheme.
-    pub scheme: String,
-    /// The baseline.
-    pub baseline: String,
-    /// Tasks per seat where the mean difference crosses zero (linear interpolation between
-    /// the bracketing sweep points), if it does in the swept range.
-    pub tasks_per_seat: Option<f64>,
-    /// The sweep points bracketing the crossing.
-    pub bracket: Option<[f64; 2]>,
-    /// In words, when there is no crossing: which is cheaper across the range.
-    pub note: String,
+    /// Mean difference `a − b` of each pair, in the order of [`Comparison::pairs`].
+    pub difference_usd: Vec<MeanSe>,
 }
 
 /// Everything `compare` reports.
@@ -177,16 +226,31 @@ pub struct Comparison {
     pub periods: u64,
     /// Seed.
     pub seed: u64,
+    /// Where the tasks came from: `pooled` or `simulated`.
+    pub tasks_from: &'static str,
+    /// The method in words: where the tasks come from, how standard errors and percentiles
+    /// are made.
+    pub method: String,
+    /// How the method is checked.
+    pub validation: &'static str,
+    /// Pools (batch-means groups; 0 when simulated).
+    pub pools: usize,
+    /// Tasks per pool (0 when simulated).
+    pub pool_size: usize,
     /// Tasks per period.
     pub tasks: Distribution,
     /// Per scheme, in scheme order.
     pub schemes: Vec<SchemeResult>,
     /// Every pair of schemes.
     pub pairs: Vec<PairResult>,
+    /// The swept input: `workload.tasks_per_seat` or `workload.seats`.
+    pub along: &'static str,
+    /// Its current value (the workload's).
+    pub along_current: f64,
     /// The sweep.
     pub sweep: Vec<SweepPoint>,
-    /// Break-even of each scheme against the baseline.
-    pub break_even: Vec<BreakEven>,
+    /// Break-even of every pair along the sweep (none without a sweep of two points).
+    pub break_even: Vec<PairBreakEven>,
     /// Per scheme, each period's bill in period order (for CDF charts; not serialised).
     #[serde(skip)]
     pub period_costs: Vec<Vec<f64>>,
@@ -199,12 +263,101 @@ struct Billed {
     tasks: Vec<f64>,
 }
 
+/// Counts finished work steps for a progress display.
+pub struct Progress<'a> {
+    done: AtomicU64,
+    report: &'a (dyn Fn(u64) + Sync),
+}
+
+impl<'a> Progress<'a> {
+    /// Calls `report(done)` after each finished step.
+    pub fn new(report: &'a (dyn Fn(u64) + Sync)) -> Self {
+        Progress {
+            done: AtomicU64::new(0),
+            report,
+        }
+    }
+
+    fn step(&self, n: u64) {
+        let done = self.done.fetch_add(n, Ordering::Relaxed) + n;
+        (self.report)(done);
+    }
+}
+
+/// How the pooled method is checked, as `compare.json` states it.
+pub const VALIDATION: &str = "tests/compare.rs: on a small workload with random tasks, the pooled means of every scheme kind (tokens with hourly units, a seat plan with an allowance and throttling, a commitment, compute hours sized to a percentile), of every paired difference and P(a cheaper) agree with simulating every task within 4 combined standard errors; a deterministic task bills bit-identically under both";
+
+/// Tasks simulated per pool part (the unit of parallel work while filling pools).
+const POOL_PART: usize = 512;
+/// Periods per parallel chunk.
+const PERIOD_CHUNK: u64 = 4;
+
+fn pool_count(method: Method, periods: u64) -> usize {
+    match method {
+        Method::Pooled { pools, .. } => pools.clamp(1, usize::try_from(periods).unwrap_or(1)),
+        Method::Simulate => 0,
+    }
+}
+
+/// The work steps (pool parts and periods) of a comparison, for a progress bar's length.
+pub fn work_steps(setup: &CompareSetup, periods: u64) -> u64 {
+    let parts = match setup.method {
+        Method::Pooled { pool_size, .. } => {
+            (pool_count(setup.method, periods) * pool_size.max(1).div_ceil(POOL_PART)) as u64
+        }
+        Method::Simulate => 0,
+    };
+    parts + periods + setup.sweep.len() as u64 * setup.sweep_periods.max(1)
+}
+
+fn build_pools(
+    setup: &CompareSetup,
+    periods: u64,
+    seed: u64,
+    progress: &Progress,
+) -> Vec<Arc<PricedTasks>> {
+    let Method::Pooled { pool_size, .. } = setup.method else {
+        return Vec::new();
+    };
+    let size = pool_size.max(1) as u64;
+    let k = pool_count(setup.method, periods) as u64;
+    let parts_per_pool = size.div_ceil(POOL_PART as u64);
+    let rates = RateCard::new(setup.prices, 1 + setup.workflow.extra_price_tiers());
+    let weights: Vec<f64> = setup
+        .schemes
+        .iter()
+        .filter_map(|s| match &s.scheme {
+            BillingScheme::ComputeHours(c) => Some(c.output_weight),
+            _ => None,
+        })
+        .collect();
+    let parts: Vec<_> = (0..k * parts_per_pool)
+        .into_par_iter()
+        .map(|j| {
+            let (pool, part) = (j / parts_per_pool, j % parts_per_pool);
+            let start = part * POOL_PART as u64;
+            let end = (start + POOL_PART as u64).min(size);
+            let usage = simulate_pool_tasks(setup.workflow, seed, pool, start..end);
+            progress.step(1);
+            usage
+        })
+        .collect();
+    let mut parts = parts.into_iter();
+    (0..k)
+        .map(|_| {
+            let tasks = join_parts(parts.by_ref().take(parts_per_pool as usize).collect());
+            Arc::new(PricedTasks::new(&tasks, &rates, &weights))
+        })
+        .collect()
+}
+
 fn bill_periods(
     setup: &CompareSetup,
     workload: &Workload,
     periods: u64,
     seed: u64,
-    pool: &rayon::ThreadPool,
+    pools: &[Arc<PricedTasks>],
+    progress: &Progress,
 ) -> Billed {
     let rates = RateCard::new(setup.prices, 1 + setup.workflow.extra_price_tiers());
     let percentile: Vec<bool> = setup
@@ -212,18 +365,26 @@ fn bill_periods(
         .iter()
         .map(|s| matches!(&s.scheme, BillingScheme::ComputeHours(c) if matches!(c.sizing, Sizing::PeakPercentile(_))))
         .collect();
-    const CHUNK: u64 = 16;
-    let chunks = periods.div_ceil(CHUNK);
+    let chunks = periods.div_ceil(PERIOD_CHUNK);
     type Out = (Vec<Option<Bill>>, Vec<Option<DemandProfile>>, f64);
-    let outs: Vec<Vec<Out>> = pool.install(|| {
-        (0..chunks)
-            .into_par_iter()
-            .map(|c| {
-                let mut sim = PeriodSimulator::new(setup.workflow, workload);
-                let mut period = sim.new_period();
+    let outs: Vec<Vec<Out>> = (0..chunks)
+        .into_par_iter()
+        .map_init(
+            // Buffers reused across a worker's chunks (cleared for every month).
+            || {
+                let sim = PeriodSimulator::new(setup.workflow, workload);
+                let period = sim.new_period();
+                (sim, PooledPeriods::new(workload), period)
+            },
+            |(sim, drawer, period), c| {
                 let mut out = Vec::new();
-                for p in c * CHUNK..((c + 1) * CHUNK).min(periods) {
-                    sim.simulate(seed, p, &mut period);
+                for p in c * PERIOD_CHUNK..((c + 1) * PERIOD_CHUNK).min(periods) {
+                    if pools.is_empty() {
+                        sim.simulate(seed, p, period);
+                    } else {
+                        let pool = &pools[(p % pools.len() as u64) as usize];
+                        drawer.draw(seed, p, pool, period);
+                    }
                     let mut bills = Vec::with_capacity(setup.schemes.len());
                     let mut profiles = Vec::with_capacity(setup.schemes.len());
                     for (s, pct) in setup.schemes.iter().zip(&percentile) {
@@ -231,23 +392,24 @@ fn bill_periods(
                             (BillingScheme::ComputeHours(c), true) => {
                                 bills.push(None);
                                 profiles.push(Some(DemandProfile::of(
-                                    &period,
+                                    period,
                                     &rates,
                                     c.output_weight,
                                 )));
                             }
                             (scheme, _) => {
-                                bills.push(Some(scheme.bill(&period, &rates)));
+                                bills.push(Some(scheme.bill(period, &rates)));
                                 profiles.push(None);
                             }
                         }
                     }
                     out.push((bills, profiles, period.task_count() as f64));
                 }
+                progress.step(out.len() as u64);
                 out
-            })
-            .collect()
-    });
+            },
+        )
+        .collect();
     let flat: Vec<Out> = outs.into_iter().flatten().collect();
     let mut bills = vec![Vec::with_capacity(flat.len()); setup.schemes.len()];
     for (i, s) in setup.schemes.iter().enumerate() {
@@ -279,13 +441,19 @@ fn bill_periods(
     }
 }
 
-fn mean_se(values: impl Iterator<Item = f64>) -> MeanSe {
-    let v: Vec<f64> = values.collect();
-    let d = Distribution::of(&v);
-    MeanSe {
-        mean: d.mean,
-        se: d.se,
+/// The groups of `periods` periods: by pool, or each period alone when simulated.
+fn groups_of(pools: &[Arc<PricedTasks>], periods: u64) -> Groups {
+    if pools.is_empty() {
+        Groups::modulo(periods, usize::try_from(periods).unwrap_or(usize::MAX))
+    } else {
+        Groups::modulo(periods, pools.len())
     }
+}
+
+fn pair_indices(n: usize) -> Vec<(usize, usize)> {
+    (0..n)
+        .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
+        .collect()
 }
 
 /// Runs the comparison with `periods` periods from `seed` on `threads` threads (default: one
@@ -296,10 +464,22 @@ pub fn compare(
     seed: u64,
     threads: Option<usize>,
 ) -> Result<Comparison, EngineError> {
+    compare_with_progress(setup, periods, seed, threads, &|_| {})
+}
+
+/// [`compare`], calling `progress(done)` as work steps finish (out of
+/// [`work_steps`]`(setup, periods)`), from worker threads.
+pub fn compare_with_progress(
+    setup: &CompareSetup,
+    periods: u64,
+    seed: u64,
+    threads: Option<usize>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Comparison, EngineError> {
     if periods == 0 {
         return Err(EngineError::NoTrials);
     }
-    let threads = worker_threads(threads, periods.div_ceil(16));
+    let threads = worker_threads(threads, periods.div_ceil(PERIOD_CHUNK).max(64));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -307,7 +487,19 @@ pub fn compare(
             threads,
             message: e.to_string(),
         })?;
-    let billed = bill_periods(setup, &setup.workload, periods, seed, &pool);
+    let progress = Progress::new(progress);
+    pool.install(|| compare_on(setup, periods, seed, &progress))
+}
+
+fn compare_on(
+    setup: &CompareSetup,
+    periods: u64,
+    seed: u64,
+    progress: &Progress,
+) -> Result<Comparison, EngineError> {
+    let pools = build_pools(setup, periods, seed, progress);
+    let billed = bill_periods(setup, &setup.workload, periods, seed, &pools, progress);
+    let groups = groups_of(&pools, periods);
     let costs: Vec<Vec<f64>> = billed
         .bills
         .iter()
@@ -318,115 +510,96 @@ pub fn compare(
         .iter()
         .zip(&billed.bills)
         .zip(&costs)
-        .map(|((s, bills), cost)| SchemeResult {
-            name: s.name.clone(),
-            kind: s.scheme.kind(),
-            cost_usd: Distribution::of(cost),
-            list_usd: mean_se(bills.iter().map(|b| b.list_usd)),
-            throttled_tasks: mean_se(bills.iter().map(|b| b.throttled_tasks as f64)),
-            throttled_list_usd: mean_se(bills.iter().map(|b| b.throttled_list_usd)),
-            unused_commitment_usd: mean_se(bills.iter().map(|b| b.unused_commitment_usd)),
-            overage_usd: mean_se(bills.iter().map(|b| b.overage_usd)),
-            units: mean_se(bills.iter().map(|b| b.units)),
-            utilisation: mean_se(bills.iter().map(|b| b.utilisation)),
+        .map(|((s, bills), cost)| {
+            let m = |f: fn(&Bill) -> f64| groups.mean_se(bills.iter().map(f));
+            let mut cost_usd = Distribution::of(cost);
+            cost_usd.se = groups.mean_se(cost.iter().copied()).se;
+            SchemeResult {
+                name: s.name.clone(),
+                kind: s.scheme.kind(),
+                cost_usd,
+                list_usd: m(|b| b.list_usd),
+                throttled_tasks: m(|b| b.throttled_tasks as f64),
+                throttled_list_usd: m(|b| b.throttled_list_usd),
+                unused_commitment_usd: m(|b| b.unused_commitment_usd),
+                overage_usd: m(|b| b.overage_usd),
+                units: m(|b| b.units),
+                utilisation: m(|b| b.utilisation),
+            }
         })
         .collect();
-    let mut pairs = Vec::new();
-    for a in 0..costs.len() {
-        for b in a + 1..costs.len() {
-            pairs.push(PairResult {
-                a: setup.schemes[a].name.clone(),
-                b: setup.schemes[b].name.clone(),
-                difference_usd: mean_se(costs[a].iter().zip(&costs[b]).map(|(x, y)| x - y)),
-                p_a_cheaper: mean_se(
-                    costs[a]
-                        .iter()
-                        .zip(&costs[b])
-                        .map(|(x, y)| if x < y { 1.0 } else { 0.0 }),
-                ),
-            });
-        }
-    }
+    let pairs = pair_indices(costs.len())
+        .into_iter()
+        .map(|(a, b)| PairResult {
+            a: setup.schemes[a].name.clone(),
+            b: setup.schemes[b].name.clone(),
+            difference_usd: groups.mean_se(costs[a].iter().zip(&costs[b]).map(|(x, y)| x - y)),
+            p_a_cheaper: groups.mean_se(
+                costs[a]
+                    .iter()
+                    .zip(&costs[b])
+                    .map(|(x, y)| if x < y { 1.0 } else { 0.0 }),
+            ),
+        })
+        .collect();
     let mut sweep = Vec::new();
+    let sweep_periods = setup.sweep_periods.max(1);
+    let sweep_groups = groups_of(&pools, sweep_periods);
     for &x in &setup.sweep {
-        let w = setup.workload.with_tasks_per_seat(x);
-        let b = bill_periods(setup, &w, setup.sweep_periods.max(1), seed, &pool);
+        let w = setup.along.apply(&setup.workload, x);
+        let b = bill_periods(setup, &w, sweep_periods, seed, &pools, progress);
+        let totals: Vec<Vec<f64>> = b
+            .bills
+            .iter()
+            .map(|bills| bills.iter().map(|b| b.total_usd).collect())
+            .collect();
         sweep.push(SweepPoint {
-            tasks_per_seat: x,
-            cost_usd: b
-                .bills
+            x,
+            tasks_per_seat: w.tasks_per_seat,
+            seats: w.seats,
+            cost_usd: totals
                 .iter()
-                .map(|bills| mean_se(bills.iter().map(|b| b.total_usd)))
+                .map(|t| sweep_groups.mean_se(t.iter().copied()))
+                .collect(),
+            difference_usd: pair_indices(totals.len())
+                .into_iter()
+                .map(|(a, b)| {
+                    sweep_groups.mean_se(totals[a].iter().zip(&totals[b]).map(|(x, y)| x - y))
+                })
                 .collect(),
         });
     }
-    let break_even = break_even(setup, &sweep);
+    let names: Vec<&str> = setup.schemes.iter().map(|s| s.name.as_str()).collect();
+    let break_even = break_even(&names, setup.along, &sweep);
+    let (tasks_from, pool_count, pool_size) = match setup.method {
+        Method::Pooled { pool_size, .. } => ("pooled", pools.len(), pool_size),
+        Method::Simulate => ("simulated", 0, 0),
+    };
+    let method = match setup.method {
+        Method::Pooled { .. } => format!(
+            "each month's task counts and start hours drawn as simulated, its tasks drawn uniformly from {pool_count} pools of {pool_size} pre-simulated tasks (month p from pool p mod {pool_count}) and billed task by task in start order; standard errors by batch means over the {pool_count} pool groups (cluster formula), so they include the pools' own sampling error; percentiles are exact order statistics of the months' bills"
+        ),
+        Method::Simulate => "every task of every month simulated and billed task by task in start order; standard errors of independent months; percentiles are exact order statistics of the months' bills".to_string(),
+    };
     Ok(Comparison {
         periods,
         seed,
-        tasks: Distribution::of(&billed.tasks),
+        tasks_from,
+        method,
+        validation: VALIDATION,
+        pools: pool_count,
+        pool_size,
+        tasks: {
+            let mut d = Distribution::of(&billed.tasks);
+            d.se = groups.mean_se(billed.tasks.iter().copied()).se;
+            d
+        },
         schemes,
         pairs,
+        along: setup.along.path(),
+        along_current: setup.along.current(&setup.workload),
         sweep,
         break_even,
         period_costs: costs,
     })
-}
-
-fn break_even(setup: &CompareSetup, sweep: &[SweepPoint]) -> Vec<BreakEven> {
-    let base = setup.baseline;
-    let mut out = Vec::new();
-    if sweep.len() < 2 {
-        return out;
-    }
-    for (i, s) in setup.schemes.iter().enumerate() {
-        if i == base {
-            continue;
-        }
-        let diff: Vec<f64> = sweep
-            .iter()
-            .map(|p| p.cost_usd[i].mean - p.cost_usd[base].mean)
-            .collect();
-        let crossing = (0..diff.len() - 1).find(|&k| (diff[k] <= 0.0) != (diff[k + 1] <= 0.0));
-        let (x, bracket, note) = match crossing {
-            Some(k) => {
-                let (x0, x1) = (sweep[k].tasks_per_seat, sweep[k + 1].tasks_per_seat);
-                let x = x0 + (x1 - x0) * diff[k] / (diff[k] - diff[k + 1]);
-                let cheaper_below = if diff[k] <= 0.0 {
-                    &s.name
-                } else {
-                    &setup.schemes[base].name
-                };
-                (
-                    Some(x),
-                    Some([x0, x1]),
-                    format!("{cheaper_below} is cheaper below the break-even point"),
-                )
-            }
-            None => {
-                let cheaper = if diff[0] <= 0.0 {
-                    &s.name
-                } else {
-                    &setup.schemes[base].name
-                };
-                (
-                    None,
-                    None,
-                    format!(
-                        "no break-even between {} and {} tasks per seat: {cheaper} is cheaper at every point",
-                        sweep[0].tasks_per_seat,
-                        sweep[sweep.len() - 1].tasks_per_seat
-                    ),
-                )
-            }
-        };
-        out.push(BreakEven {
-            scheme: s.name.clone(),
-            baseline: setup.schemes[base].name.clone(),
-            tasks_per_seat: x,
-            bracket,
-            note,
-        });
-    }
-    out
 }

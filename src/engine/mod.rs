@@ -3,6 +3,9 @@
 
 pub mod along;
 pub mod compare;
+pub mod compare_break_even;
+mod compare_pool;
+mod compare_stats;
 mod metrics;
 mod period;
 mod precision;

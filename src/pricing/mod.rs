@@ -10,6 +10,7 @@
 pub mod catalog;
 pub mod litellm;
 mod period;
+mod priced_tasks;
 pub mod scheme;
 mod tiers;
 
@@ -17,6 +18,7 @@ use serde::Serialize;
 
 pub use catalog::{CatalogEntry, CatalogError, PriceCatalog, RateSet};
 pub use period::{PeriodUsage, RateCard};
+pub use priced_tasks::{PricedTasks, TaskListCost, TaskWeightedTokens};
 pub use tiers::{PromptTier, tier_of};
 
 use crate::workflow::{TrialUsage, count_as_f64};

@@ -6,14 +6,19 @@
 //! that, as integers, in the order the tasks started; [`RateCard`] holds the list and batch
 //! rates per (model, tier, kind) that turn a task's counts into dollars.
 
+use std::sync::Arc;
+
+use super::priced_tasks::{PricedTasks, TaskListCost, TaskWeightedTokens};
 use super::{ModelPrices, TokenKind};
 use crate::workflow::TrialUsage;
 
 const K: usize = TokenKind::COUNT;
 
 /// Every task of one period: its seat, its metering slot, its calls and its token counts by
-/// (model, price tier, kind). Tasks must be added in the order they start.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// (model, price tier, kind). Tasks must be added in the order they start. A period either
+/// holds its tasks' counts itself, or refers to tasks of one pool ([`PricedTasks`]) by index
+/// ([`PeriodUsage::clear_for_pool`]); the accessors read both alike.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PeriodUsage {
     models: usize,
     tiers: usize,
@@ -24,6 +29,10 @@ pub struct PeriodUsage {
     task_calls: Vec<u64>,
     /// `[(task * models + model) * tiers + tier) * K + kind]`.
     task_tokens: Vec<u64>,
+    /// The pool the tasks are drawn from (then `task_calls` and `task_tokens` stay empty).
+    pool: Option<Arc<PricedTasks>>,
+    /// Each task's index into `pool`.
+    task_index: Vec<u32>,
 }
 
 impl PeriodUsage {
@@ -39,6 +48,8 @@ impl PeriodUsage {
             task_slot: Vec::new(),
             task_calls: Vec::new(),
             task_tokens: Vec::new(),
+            pool: None,
+            task_index: Vec::new(),
         }
     }
 
@@ -48,6 +59,56 @@ impl PeriodUsage {
         self.task_slot.clear();
         self.task_calls.clear();
         self.task_tokens.clear();
+        self.task_index.clear();
+        self.pool = None;
+    }
+
+    /// Empties the period for tasks drawn from `pool` ([`Self::add_pooled_task`]).
+    pub fn clear_for_pool(&mut self, pool: &Arc<PricedTasks>) {
+        assert_eq!(
+            (pool.model_count(), pool.tier_count()),
+            (self.models, self.tiers),
+            "the pool's tasks have the period's models and tiers"
+        );
+        self.clear();
+        self.pool = Some(Arc::clone(pool));
+    }
+
+    /// Adds task `index` of the pool set by [`Self::clear_for_pool`]. Seats and slots past
+    /// the period's are clamped to the last one.
+    pub fn add_pooled_task(&mut self, seat: u32, slot: u32, index: u32) {
+        debug_assert!(
+            self.pool
+                .as_ref()
+                .is_some_and(|p| (index as usize) < p.len())
+        );
+        self.task_seat.push(seat.min(self.seats.saturating_sub(1)));
+        self.task_slot.push(slot.min(self.slots - 1));
+        self.task_index.push(index);
+    }
+
+    /// Each task's list-price cost under `rates`: cached when the period's pool was priced
+    /// with the same rates (bit-identical to [`RateCard::list_cost`] of its counts).
+    pub fn list_costs<'a>(&'a self, rates: &'a RateCard) -> TaskListCost<'a> {
+        match &self.pool {
+            Some(pool) if pool.priced_by(rates) => {
+                TaskListCost::Cached(pool.list_usd(), &self.task_index)
+            }
+            _ => TaskListCost::Computed(self, rates),
+        }
+    }
+
+    /// Each task's capacity tokens at `output_weight` (prompt tokens count 1, output and
+    /// reasoning `output_weight`): cached when the period's pool has that weight.
+    pub fn weighted_tokens(&self, output_weight: f64) -> TaskWeightedTokens<'_> {
+        match self
+            .pool
+            .as_ref()
+            .and_then(|p| p.weighted_at(output_weight))
+        {
+            Some(w) => TaskWeightedTokens::Cached(w, &self.task_index),
+            None => TaskWeightedTokens::Computed(self, output_weight),
+        }
     }
 
     /// Number of counts one task holds: models × tiers × kinds.
@@ -58,6 +119,10 @@ impl PeriodUsage {
     /// Adds one task from its counts by (model, tier, kind) (length [`Self::cell_width`]).
     /// Seats and slots past the period's are clamped to the last one.
     pub fn add_task_counts(&mut self, seat: u32, slot: u32, calls: u64, tokens: &[u64]) {
+        assert!(
+            self.pool.is_none(),
+            "a period drawn from a pool takes pooled tasks"
+        );
         assert_eq!(
             tokens.len(),
             self.cell_width(),
@@ -71,6 +136,10 @@ impl PeriodUsage {
 
     /// Adds one task from a trial's usage (its phases summed; tiers split as counted).
     pub fn add_task(&mut self, seat: u32, slot: u32, usage: &TrialUsage) {
+        assert!(
+            self.pool.is_none(),
+            "a period drawn from a pool takes pooled tasks"
+        );
         let start = self.task_tokens.len();
         self.task_tokens.resize(start + self.cell_width(), 0);
         let tiers = self.tiers;
@@ -134,24 +203,35 @@ impl PeriodUsage {
 
     /// The calls of task `i`.
     pub fn task_calls(&self, i: usize) -> u64 {
-        self.task_calls[i]
+        match &self.pool {
+            Some(pool) => pool.calls(self.task_index[i] as usize),
+            None => self.task_calls[i],
+        }
     }
 
     /// Token counts of task `i` by (model, tier, kind).
     pub fn task_tokens(&self, i: usize) -> &[u64] {
-        let w = self.cell_width();
-        &self.task_tokens[i * w..(i + 1) * w]
+        match &self.pool {
+            Some(pool) => pool.tokens(self.task_index[i] as usize),
+            None => {
+                let w = self.cell_width();
+                &self.task_tokens[i * w..(i + 1) * w]
+            }
+        }
     }
 
     /// Every token of task `i`, all kinds.
     pub fn task_token_total(&self, i: usize) -> u64 {
-        self.task_tokens(i).iter().sum()
+        match &self.pool {
+            Some(pool) => pool.token_total(self.task_index[i] as usize),
+            None => self.task_tokens(i).iter().sum(),
+        }
     }
 
     /// Tokens of one kind over the whole period.
     pub fn total_tokens(&self, kind: TokenKind) -> u64 {
-        self.task_tokens
-            .chunks_exact(K)
+        (0..self.task_count())
+            .flat_map(|i| self.task_tokens(i).chunks_exact(K))
             .map(|cell| cell[kind.index()])
             .sum()
     }

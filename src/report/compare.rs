@@ -8,7 +8,8 @@ use std::path::Path;
 use super::atomic::write_atomic;
 use super::charts::{self, CdfOverlay, CdfSeries, ChartError, CostLine, Scale, Unit};
 use super::page::words;
-use crate::engine::compare::{Comparison, MeanSe};
+use crate::engine::compare::{Comparison, MeanSe, SweepAxis};
+use crate::engine::compare_break_even::format_x;
 
 /// `mean ± SE` with the SE to two significant digits and the mean to the same decimals.
 fn pm(m: MeanSe) -> String {
@@ -29,12 +30,19 @@ pub fn render_table(name: &str, seats: u32, c: &Comparison) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{name} — {} simulated periods, seed {}, {seats} seats; every scheme bills the same usage",
+        "{name} — {} simulated months, seed {}, {seats} seats; every scheme bills the same usage",
         c.periods, c.seed
     );
+    if c.tasks_from == "pooled" {
+        let _ = writeln!(
+            out,
+            "  tasks drawn from {} pre-simulated pools of {} tasks; SE by batch means over the pools",
+            c.pools, c.pool_size
+        );
+    }
     let _ = writeln!(
         out,
-        "  tasks per period {} (P50 {}, P90 {})\n",
+        "  tasks per month {} (P50 {}, P90 {})\n",
         pm(MeanSe {
             mean: c.tasks.mean,
             se: c.tasks.se
@@ -45,7 +53,7 @@ pub fn render_table(name: &str, seats: u32, c: &Comparison) -> String {
     let _ = writeln!(
         out,
         "  {:<20} {:<13} {:>26} {:>12} {:>12} {:>12}",
-        "scheme", "kind", "period cost USD mean ± SE", "P50", "P90", "P99"
+        "scheme", "kind", "monthly bill USD mean ± SE", "P50", "P90", "P99"
     );
     for s in &c.schemes {
         let _ = writeln!(
@@ -64,7 +72,7 @@ pub fn render_table(name: &str, seats: u32, c: &Comparison) -> String {
         let mut notes = Vec::new();
         if s.throttled_tasks.mean > 0.0 {
             notes.push(format!(
-                "throttled {} tasks/period (list value ${})",
+                "throttled {} tasks/month (list value ${})",
                 pm(s.throttled_tasks),
                 pm(s.throttled_list_usd)
             ));
@@ -98,7 +106,7 @@ pub fn render_table(name: &str, seats: u32, c: &Comparison) -> String {
     }
     let _ = writeln!(
         out,
-        "\n  paired differences (same periods)      a − b USD mean ± SE   P(a cheaper)"
+        "\n  paired differences (same months)       a − b USD mean ± SE   P(a cheaper)"
     );
     for p in &c.pairs {
         let _ = writeln!(
@@ -114,22 +122,19 @@ pub fn render_table(name: &str, seats: u32, c: &Comparison) -> String {
         );
     }
     if !c.break_even.is_empty() {
+        let axis = along_axis(c);
         let _ = writeln!(
             out,
-            "\n  break-even (mean tasks per seat per period, by sweep)"
+            "\n  break-even along {} (now {}; 95% CI by test inversion of the paired difference)",
+            axis.unit_words(),
+            format_x(axis, c.along_current)
         );
         for b in &c.break_even {
-            match (b.tasks_per_seat, b.bracket) {
-                (Some(x), Some([lo, hi])) => {
-                    let _ = writeln!(
-                        out,
-                        "  {:<20} vs {:<16} {:.1} tasks/seat (between sweep points {lo} and {hi}); {}",
-                        b.scheme, b.baseline, x, b.note
-                    );
-                }
-                _ => {
-                    let _ = writeln!(out, "  {:<20} vs {:<16} {}", b.scheme, b.baseline, b.note);
-                }
+            if b.crossings.is_empty() {
+                let _ = writeln!(out, "  {}", b.note);
+            }
+            for x in &b.crossings {
+                let _ = writeln!(out, "  {}", x.words);
             }
         }
     }
@@ -190,25 +195,67 @@ pub fn write_files(dir: &Path, c: &Comparison) -> io::Result<Vec<String>> {
         );
     }
     write_atomic(&dir.join("compare_pairs.csv"), pairs.as_bytes())?;
-    let mut sweep = String::from("tasks_per_seat");
+    let mut sweep = String::from("tasks_per_seat,seats");
     for s in &c.schemes {
         let _ = write!(sweep, ",{0}_mean_usd,{0}_se_usd", s.name);
     }
     sweep.push('\n');
     for p in &c.sweep {
-        let _ = write!(sweep, "{}", p.tasks_per_seat);
+        let _ = write!(sweep, "{},{}", p.tasks_per_seat, p.seats);
         for m in &p.cost_usd {
             let _ = write!(sweep, ",{},{}", m.mean, m.se);
         }
         sweep.push('\n');
     }
     write_atomic(&dir.join("compare_sweep.csv"), sweep.as_bytes())?;
-    Ok(vec![
+    let mut files = vec![
         "compare.json".into(),
         "compare_schemes.csv".into(),
         "compare_pairs.csv".into(),
         "compare_sweep.csv".into(),
-    ])
+    ];
+    if !c.break_even.is_empty() {
+        write_atomic(
+            &dir.join("compare_break_even.csv"),
+            break_even_csv(c).as_bytes(),
+        )?;
+        files.push("compare_break_even.csv".into());
+    }
+    Ok(files)
+}
+
+/// `compare_break_even.csv`: one row per crossing of each pair (a pair without a crossing has
+/// one row with empty x and its note); open interval ends are empty.
+pub fn break_even_csv(c: &Comparison) -> String {
+    let mut out =
+        String::from("a,b,along,x,low,high,bracket_low,bracket_high,cheaper_below,note\n");
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    for b in &c.break_even {
+        if b.crossings.is_empty() {
+            let _ = writeln!(out, "{},{},{},,,,,,,\"{}\"", b.a, b.b, b.along, b.note);
+        }
+        for x in &b.crossings {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},\"{}\"",
+                b.a,
+                b.b,
+                b.along,
+                x.x,
+                opt(x.low),
+                opt(x.high),
+                x.bracket[0],
+                x.bracket[1],
+                x.cheaper_below,
+                x.words
+            );
+        }
+    }
+    out
+}
+
+fn along_axis(c: &Comparison) -> SweepAxis {
+    SweepAxis::from_path(c.along).unwrap_or(SweepAxis::TasksPerSeat)
 }
 
 /// Writes the overlaid CDF of the period's bill and the break-even chart (PNG and SVG).
@@ -255,41 +302,49 @@ pub fn cdf_chart(c: &Comparison) -> Option<CdfOverlay> {
     })
 }
 
-/// Each scheme's mean bill against tasks per seat with 95% bands (none without a sweep of
-/// two points or more).
+/// Each scheme's mean bill along the swept input with 95% bands, the current value marked
+/// (none without a sweep of two points or more).
 pub fn break_even_chart(c: &Comparison) -> Option<charts::BreakEven> {
     if c.sweep.len() < 2 {
         return None;
     }
+    let axis = along_axis(c);
     let lines = c
         .schemes
         .iter()
         .enumerate()
         .map(|(i, s)| CostLine {
             name: words(&s.name),
-            points: c
-                .sweep
-                .iter()
-                .map(|p| (p.tasks_per_seat, p.cost_usd[i].mean))
-                .collect(),
+            points: c.sweep.iter().map(|p| (p.x, p.cost_usd[i].mean)).collect(),
             band: c
                 .sweep
                 .iter()
                 .map(|p| {
                     let m = p.cost_usd[i];
-                    (p.tasks_per_seat, m.mean - 1.96 * m.se, m.mean + 1.96 * m.se)
+                    (p.x, m.mean - 1.96 * m.se, m.mean + 1.96 * m.se)
                 })
                 .collect(),
         })
         .collect();
     Some(charts::BreakEven {
         stem: "compare_break_even".into(),
-        title: "Mean monthly bill against tasks per seat (95% bands of the mean)".into(),
-        x_description: "Tasks per seat per month".into(),
+        title: format!(
+            "Mean monthly bill against {} (95% bands of the mean)",
+            match axis {
+                SweepAxis::TasksPerSeat => "tasks per seat",
+                SweepAxis::Seats => "seats",
+            }
+        ),
+        x_description: match axis {
+            SweepAxis::TasksPerSeat => "Tasks per seat per month",
+            SweepAxis::Seats => "Seats",
+        }
+        .into(),
         x_unit: Unit::Count,
         y_description: "Bill per month".into(),
         y_unit: Unit::Usd,
         lines,
         limit: None,
+        current: Some(c.along_current),
     })
 }

@@ -8,7 +8,7 @@ use super::compare::{break_even_chart, cdf_chart};
 use super::html::escape;
 use super::manifest::Manifest;
 use super::page::{self, Figure, pct_se, table, usd, usd_se, words};
-use crate::engine::compare::{Comparison, NamedScheme};
+use crate::engine::compare::{Comparison, NamedScheme, SweepAxis};
 use crate::forecast::describe;
 
 /// What the page shows.
@@ -40,14 +40,14 @@ pub fn render(p: &ComparePage) -> Result<String, ChartError> {
     if let Some(chart) = break_even_chart(c) {
         figures.push(Figure::new(
             &chart,
-            "Each scheme's mean monthly bill as usage per seat varies (95% bands of the mean, the widest stated in the legend): where two lines cross, the schemes break even, and the label names both.",
+            format!("Each scheme's mean monthly bill against {} (95% bands of the mean, the widest stated in the legend): where two lines cross, the schemes break even, and the label names both; the dashed vertical line marks the current value.", along_axis(c).unit_words()),
         )?);
     }
     let mut html = page::head(
         p.name,
         p.description,
         &format!(
-            "Billing schemes compared on the same simulated usage: {} periods of {} seats, tasks per period {} (P50 {}, P90 {}).",
+            "Billing schemes compared on the same simulated usage: {} months of {} seats, tasks per month {} (P50 {}, P90 {}).",
             crate::text::thousands(c.periods as f64),
             crate::text::thousands(p.seats as f64),
             crate::text::thousands(c.tasks.mean),
@@ -62,7 +62,7 @@ pub fn render(p: &ComparePage) -> Result<String, ChartError> {
         .min_by(|a, b| a.cost_usd.mean.total_cmp(&b.cost_usd.mean));
     if let Some(best) = cheapest {
         html.push_str(&format!(
-            "<p>On average the cheapest scheme for this usage is <b>{}</b>, at {} a period.</p>",
+            "<p>On average the cheapest scheme for this usage is <b>{}</b>, at {} a month.</p>",
             escape(&words(&best.name)),
             usd_se(best.cost_usd.mean, best.cost_usd.se)
         ));
@@ -83,7 +83,7 @@ pub fn render(p: &ComparePage) -> Result<String, ChartError> {
             })
             .map(|(other, p, p_se, saving, saving_se)| {
                 format!(
-                    "<li>than {}: cheaper in {} of periods, by {} a period on average</li>",
+                    "<li>than {}: cheaper in {} of months, by {} a month on average</li>",
                     escape(&words(other)),
                     pct_se(p, p_se),
                     usd_se(saving, saving_se)
@@ -94,23 +94,25 @@ pub fn render(p: &ComparePage) -> Result<String, ChartError> {
             html.push_str(&format!("<ul>{}</ul>", against.join("")));
         }
     }
+    let mut stated = Vec::new();
     for b in &c.break_even {
-        let text = match (b.tasks_per_seat, b.bracket) {
-            (Some(x), Some(_)) => format!(
-                "{} and {} break even at {:.1} tasks per seat per period; {}.",
-                words(&b.scheme),
-                words(&b.baseline),
-                x,
-                words(&b.note)
-            ),
-            _ => format!(
-                "{} against {}: {}.",
-                words(&b.scheme),
-                words(&b.baseline),
-                words(&b.note)
-            ),
-        };
-        html.push_str(&format!("<p>{}</p>", escape(&text)));
+        for x in &b.crossings {
+            stated.push(words(&x.words));
+        }
+    }
+    if !stated.is_empty() {
+        html.push_str(&format!(
+            "<p>Break-even (current value {} {}):</p><ul>{}</ul>",
+            escape(&crate::engine::compare_break_even::format_x(
+                along_axis(c),
+                c.along_current
+            )),
+            escape(along_axis(c).unit_words()),
+            stated
+                .iter()
+                .map(|t| format!("<li>{}.</li>", escape(t)))
+                .collect::<String>()
+        ));
     }
     html.push_str("</div>\n");
 
@@ -134,7 +136,7 @@ pub fn render(p: &ComparePage) -> Result<String, ChartError> {
             }
             if s.throttled_tasks.mean > 0.0 {
                 notes.push(format!(
-                    "{} tasks a period throttled",
+                    "{} tasks a month throttled",
                     crate::text::thousands(s.throttled_tasks.mean)
                 ));
             }
@@ -165,7 +167,7 @@ pub fn render(p: &ComparePage) -> Result<String, ChartError> {
         &[
             "scheme",
             "kind",
-            "bill a period ± SE",
+            "monthly bill ± SE",
             "P50",
             "P90",
             "P99",
@@ -189,10 +191,10 @@ pub fn render(p: &ComparePage) -> Result<String, ChartError> {
         })
         .collect();
     html.push_str(&table(
-        &["a − b", "difference a period ± SE", "P(a cheaper)"],
+        &["a − b", "difference a month ± SE", "P(a cheaper)"],
         &rows,
     ));
-    html.push_str("<p class=\"note\">Every scheme bills the same simulated periods (common random numbers), so a difference's standard error is that of the paired differences, far smaller than either bill's spread.</p>\n");
+    html.push_str("<p class=\"note\">Every scheme bills the same simulated months (common random numbers), so a difference's standard error is that of the paired differences, far smaller than either bill's spread.</p>\n");
     if figures.len() > 1 {
         html.push_str("<h2>Break-even</h2>\n");
         html.push_str(&figures[1].html());
@@ -210,17 +212,31 @@ pub fn render(p: &ComparePage) -> Result<String, ChartError> {
     html.push_str(&page::footer(
         p.manifest,
         &format!(
-            "Means ± their standard error over {} simulated periods; percentiles are the periods' order statistics; probabilities ± their standard error. {}",
+            "Means ± their standard error over {} simulated months{}; percentiles are the months' order statistics; probabilities ± their standard error. {}",
             crate::text::thousands(c.periods as f64),
+            if c.tasks_from == "pooled" {
+                format!(
+                    " whose tasks are drawn from {} pre-simulated pools of {} tasks (standard errors by batch means over the pools, so they include the pools' own sampling error)",
+                    c.pools,
+                    crate::text::thousands(c.pool_size as f64)
+                )
+            } else {
+                String::new()
+            },
             if c.sweep.is_empty() {
                 String::new()
             } else {
                 format!(
-                    "The break-even sweep reruns the usage at {} levels of tasks per seat.",
-                    c.sweep.len()
+                    "The break-even sweep reruns the usage at {} levels of {} on the same pools; each crossing's 95% interval is where the band of the paired difference contains zero.",
+                    c.sweep.len(),
+                    along_axis(c).unit_words()
                 )
             }
         ),
     ));
     Ok(html)
+}
+
+fn along_axis(c: &Comparison) -> SweepAxis {
+    SweepAxis::from_path(c.along).unwrap_or(SweepAxis::TasksPerSeat)
 }

@@ -434,5 +434,6 @@ pub fn sweep_chart(
                 name: format!("annual budget {year}"),
                 value: b.budget,
             }),
+        current: None,
     })
 }

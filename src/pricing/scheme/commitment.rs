@@ -36,9 +36,8 @@ impl CommitmentScheme {
 
     /// The bill of a period.
     pub fn bill(&self, usage: &PeriodUsage, rates: &RateCard) -> Bill {
-        let list: f64 = (0..usage.task_count())
-            .map(|i| rates.list_cost(usage.task_tokens(i)))
-            .sum();
+        let costs = usage.list_costs(rates);
+        let list: f64 = (0..usage.task_count()).map(|i| costs.get(i)).sum();
         self.bill_list_cost(list)
     }
 

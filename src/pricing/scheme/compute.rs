@@ -205,10 +205,23 @@ impl DemandProfile {
             demand: vec![0.0; slots],
             list_usd: vec![0.0; slots],
         };
+        let costs = usage.list_costs(rates);
+        let weighted = usage.weighted_tokens(output_weight);
+        // Tasks come in start order: the current slot's sums stay in registers (the same
+        // additions in the same order as adding into the arrays).
+        let (mut current, mut demand, mut list) = (0usize, 0.0f64, 0.0f64);
         for i in 0..usage.task_count() {
             let slot = usage.task_slot(i) as usize;
-            p.demand[slot] += weighted_tokens(usage.task_tokens(i), output_weight);
-            p.list_usd[slot] += rates.list_cost(usage.task_tokens(i));
+            if slot != current {
+                (p.demand[current], p.list_usd[current]) = (demand, list);
+                current = slot;
+                (demand, list) = (p.demand[slot], p.list_usd[slot]);
+            }
+            demand += weighted.get(i);
+            list += costs.get(i);
+        }
+        if slots > 0 {
+            (p.demand[current], p.list_usd[current]) = (demand, list);
         }
         p
     }
@@ -220,19 +233,18 @@ impl DemandProfile {
 }
 
 /// Capacity tokens of one task: prompt tokens count 1, output and reasoning `output_weight`.
-fn weighted_tokens(tokens: &[u64], output_weight: f64) -> f64 {
+pub(crate) fn weighted_tokens(tokens: &[u64], output_weight: f64) -> f64 {
     tokens
         .chunks_exact(TokenKind::COUNT)
         .map(|cell| {
-            let mut w = 0.0;
-            for kind in TokenKind::ALL {
-                let n = cell[kind.index()] as f64;
-                w += match kind {
-                    TokenKind::Output | TokenKind::Reasoning => n * output_weight,
-                    _ => n,
-                };
-            }
-            w
+            // In kind order (input, cache writes, cache read, output, reasoning), summed left
+            // to right: the prompt kinds count 1, output and reasoning `output_weight`.
+            let n = |kind: TokenKind| cell[kind.index()] as f64;
+            let prompt = n(TokenKind::Input)
+                + n(TokenKind::CacheWrite)
+                + n(TokenKind::CacheWrite1h)
+                + n(TokenKind::CacheRead);
+            prompt + n(TokenKind::Output) * output_weight + n(TokenKind::Reasoning) * output_weight
         })
         .sum()
 }
@@ -241,8 +253,9 @@ fn weighted_tokens(tokens: &[u64], output_weight: f64) -> f64 {
 /// weighted tokens of the tasks started in that slot, divided by 60.
 pub fn peak_tokens_per_minute(usage: &PeriodUsage, output_weight: f64) -> f64 {
     let mut demand = vec![0.0f64; usage.slots() as usize];
+    let weighted = usage.weighted_tokens(output_weight);
     for i in 0..usage.task_count() {
-        demand[usage.task_slot(i) as usize] += weighted_tokens(usage.task_tokens(i), output_weight);
+        demand[usage.task_slot(i) as usize] += weighted.get(i);
     }
     demand.into_iter().fold(0.0, f64::max) / 60.0
 }

@@ -27,6 +27,7 @@ use serde::Serialize;
 use super::{PeriodUsage, RateCard};
 
 pub use commitment::CommitmentScheme;
+pub(crate) use compute::weighted_tokens;
 pub use compute::{ComputeHoursScheme, DemandProfile, Sizing, Spill, peak_tokens_per_minute};
 pub use seats::{Allowance, OverAllowance, SeatUsage, SeatsScheme};
 pub use tokens::{ConsumptionUnits, Rounding, TokensScheme};

@@ -103,9 +103,10 @@ impl SeatsScheme {
             ..Bill::default()
         };
         let mut overage = 0.0;
+        let costs = usage.list_costs(rates);
         for i in 0..usage.task_count() {
             let seat = usage.task_seat(i) as usize;
-            let list = rates.list_cost(usage.task_tokens(i));
+            let list = costs.get(i);
             let need = match self.allowance {
                 Allowance::Tokens(_) => usage.task_token_total(i) as f64,
                 Allowance::Requests(_) => usage.task_calls(i) as f64,

@@ -124,21 +124,32 @@ impl TokensScheme {
         };
         let mut window_usd = vec![0.0; windows];
         let mut list_usd = 0.0;
+        let costs = usage.list_costs(rates);
+        // The metering window of each slot (a table, not a division per task).
+        let window_of: Vec<u32> = match self.units {
+            Some(u) => (0..usage.slots()).map(|s| s / u.metering_slots).collect(),
+            None => vec![0; usage.slots() as usize],
+        };
+        let (mut current, mut sum) = (0usize, 0.0f64);
         for i in 0..usage.task_count() {
-            let tokens = usage.task_tokens(i);
-            let list = rates.list_cost(tokens);
+            let list = costs.get(i);
             list_usd += list;
             let batch = if self.batch_share > 0.0 {
-                rates.batch_cost(tokens)
+                rates.batch_cost(usage.task_tokens(i))
             } else {
                 list
             };
-            let window = match self.units {
-                Some(u) => (usage.task_slot(i) / u.metering_slots) as usize,
-                None => 0,
-            };
-            window_usd[window] += self.priced_usd(list, batch);
+            let window = window_of[usage.task_slot(i) as usize] as usize;
+            // Tasks come in start order: keep the current window's sum in a register (the
+            // same additions in the same order as adding into the array).
+            if window != current {
+                window_usd[current] = sum;
+                current = window;
+                sum = window_usd[window];
+            }
+            sum += self.priced_usd(list, batch);
         }
+        window_usd[current] = sum;
         self.bill_windows(list_usd, &window_usd)
     }
 

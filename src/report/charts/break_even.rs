@@ -51,6 +51,8 @@ pub struct BreakEven {
     pub lines: Vec<CostLine>,
     /// A limit to draw (none: no line).
     pub limit: Option<LimitLine>,
+    /// The driver's current value, marked by a dashed vertical line (none: no mark).
+    pub current: Option<f64>,
 }
 
 impl BreakEven {
@@ -152,7 +154,11 @@ impl Chart for BreakEven {
         DB: DrawingBackend,
         DB::ErrorType: 'static,
     {
-        let xs = self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
+        let xs = self
+            .lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.0))
+            .chain(self.current);
         let ys = self
             .lines
             .iter()
@@ -216,6 +222,12 @@ impl BreakEven {
                 swatch: Swatch::Dashed(style::LIMIT, 2),
             });
         }
+        if let Some(x) = self.current {
+            out.push(LegendEntry {
+                label: format!("current value {}", self.x_unit.format(x)),
+                swatch: Swatch::Dashed(style::INK, 1),
+            });
+        }
         out
     }
 }
@@ -254,6 +266,15 @@ impl PlotBody for BreakEven {
             if let [point] = line.points[..] {
                 chart.draw_series(std::iter::once(Circle::new(point, 6, colour.filled())))?;
             }
+        }
+        if let Some(x) = self.current {
+            let (y0, y1) = (chart.y_range().start, chart.y_range().end);
+            chart.draw_series(DashedLineSeries::new(
+                [(x, y0), (x, y1)],
+                4,
+                4,
+                style::INK.mix(0.7).stroke_width(1),
+            ))?;
         }
         if let Some(limit) = &self.limit {
             let (x0, x1) = (chart.x_range().start, chart.x_range().end);
@@ -458,6 +479,7 @@ mod tests {
                 },
             ],
             limit: None,
+            current: None,
         };
         assert!(chart.crossings().is_empty());
         let svg = crate::report::charts::render_svg(&chart).unwrap();
@@ -496,6 +518,7 @@ mod tests {
                 },
             ],
             limit: None,
+            current: None,
         };
         let c = chart.crossings();
         assert_eq!(c.len(), 1);
@@ -506,6 +529,7 @@ mod tests {
                 name: "budget".into(),
                 value: 150.0,
             }),
+            current: None,
             ..chart
         };
         assert_eq!(chart.limit_crossings(), vec![(75.0, 1)]);

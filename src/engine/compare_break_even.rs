@@ -1,0 +1,184 @@
+//! Break-even of every pair of schemes along a sweep: where the paired mean difference
+//! `cost(a) − cost(b)` crosses zero, with its 95% confidence interval by test inversion
+//! ([`crate::stats::crossing`]; each point's SE is the batch-means SE of the difference, see
+//! [`super::compare`]), and the statement in words.
+
+use serde::Serialize;
+
+use super::compare::{SweepAxis, SweepPoint};
+use crate::stats::crossing::{CurvePoint, crossings};
+
+/// `z` of a two-sided 95% interval.
+pub const Z95: f64 = 1.96;
+
+/// One crossing of a pair's difference curve.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairCrossing {
+    /// The break-even value of the swept input.
+    pub x: f64,
+    /// Lower end of its 95% interval (`None`: below the swept range).
+    pub low: Option<f64>,
+    /// Upper end (`None`: beyond the swept range).
+    pub high: Option<f64>,
+    /// The sweep points around it.
+    pub bracket: [f64; 2],
+    /// The scheme that is cheaper below the crossing.
+    pub cheaper_below: String,
+    /// The statement in words.
+    pub words: String,
+}
+
+/// Break-even of schemes `a` and `b`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairBreakEven {
+    /// First scheme.
+    pub a: String,
+    /// Second scheme.
+    pub b: String,
+    /// The swept input (`workload.tasks_per_seat`, `workload.seats`).
+    pub along: &'static str,
+    /// Where the mean difference crosses zero, in increasing order.
+    pub crossings: Vec<PairCrossing>,
+    /// With no crossing: which is cheaper across the swept range, in words (else empty).
+    pub note: String,
+}
+
+/// A value of the swept input as people read it: whole numbers for seats, one decimal else.
+pub fn format_x(axis: SweepAxis, x: f64) -> String {
+    if axis.is_integer() {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+/// Break-even of every pair (in the order of `Comparison::pairs`) along `sweep`.
+pub fn break_even(names: &[&str], axis: SweepAxis, sweep: &[SweepPoint]) -> Vec<PairBreakEven> {
+    let mut out = Vec::new();
+    if sweep.len() < 2 {
+        return out;
+    }
+    let mut pair = 0;
+    for a in 0..names.len() {
+        for b in a + 1..names.len() {
+            let curve: Vec<CurvePoint> = sweep
+                .iter()
+                .map(|p| CurvePoint {
+                    x: p.x,
+                    difference: p.difference_usd[pair].mean,
+                    se: p.difference_usd[pair].se,
+                })
+                .collect();
+            pair += 1;
+            let found = crossings(&curve, Z95);
+            let crossings: Vec<PairCrossing> = found
+                .iter()
+                .map(|c| {
+                    let (below, above) = if c.a_cheaper_below {
+                        (names[a], names[b])
+                    } else {
+                        (names[b], names[a])
+                    };
+                    PairCrossing {
+                        x: c.x,
+                        low: c.low,
+                        high: c.high,
+                        bracket: c.bracket,
+                        cheaper_below: below.to_string(),
+                        words: sentence(axis, above, below, c.x, c.low, c.high),
+                    }
+                })
+                .collect();
+            let note = if crossings.is_empty() {
+                let first = curve[0].difference;
+                let cheaper = if first <= 0.0 { names[a] } else { names[b] };
+                let other = if first <= 0.0 { names[b] } else { names[a] };
+                format!(
+                    "no break-even between {} and {} {}: {cheaper} is cheaper than {other} at every point",
+                    format_x(axis, sweep[0].x),
+                    format_x(axis, sweep[sweep.len() - 1].x),
+                    axis.unit_words()
+                )
+            } else {
+                String::new()
+            };
+            out.push(PairBreakEven {
+                a: names[a].to_string(),
+                b: names[b].to_string(),
+                along: axis.path(),
+                crossings,
+                note,
+            });
+        }
+    }
+    out
+}
+
+/// `above is cheaper than below above X unit (95% CI lo to hi)`.
+fn sentence(
+    axis: SweepAxis,
+    above: &str,
+    below: &str,
+    x: f64,
+    low: Option<f64>,
+    high: Option<f64>,
+) -> String {
+    let end = |v: Option<f64>, open: &str| v.map_or(open.to_string(), |v| format_x(axis, v));
+    format!(
+        "{above} is cheaper than {below} above {} {} (95% CI {} to {})",
+        format_x(axis, x),
+        axis.unit_words(),
+        end(low, "below the swept range"),
+        end(high, "beyond the swept range")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::compare::MeanSe;
+
+    fn point(x: f64, d: f64, se: f64) -> SweepPoint {
+        SweepPoint {
+            x,
+            tasks_per_seat: x,
+            seats: 1,
+            cost_usd: Vec::new(),
+            difference_usd: vec![MeanSe { mean: d, se }],
+        }
+    }
+
+    #[test]
+    fn a_crossing_is_stated_with_the_scheme_cheaper_above_first() {
+        // d = a − b = x − 50: a is cheaper below 50, b above it.
+        let sweep: Vec<SweepPoint> = (0..=10)
+            .map(|i| point(10.0 * f64::from(i), 10.0 * f64::from(i) - 50.0, 0.0))
+            .collect();
+        let be = break_even(&["list", "seat"], SweepAxis::TasksPerSeat, &sweep);
+        let c = &be[0].crossings[0];
+        assert_eq!((c.x, c.low, c.high), (50.0, Some(50.0), Some(50.0)));
+        assert_eq!(c.cheaper_below, "list");
+        assert_eq!(
+            c.words,
+            "seat is cheaper than list above 50.0 tasks per seat per month (95% CI 50.0 to 50.0)"
+        );
+        assert!(be[0].note.is_empty());
+    }
+
+    #[test]
+    fn open_ends_and_no_crossing_read_as_words() {
+        let sweep = vec![point(1.0, -1.0, 10.0), point(3.0, 1.0, 10.0)];
+        let be = break_even(&["a", "b"], SweepAxis::Seats, &sweep);
+        assert_eq!(
+            be[0].crossings[0].words,
+            "b is cheaper than a above 2 seats (95% CI below the swept range to beyond the swept range)"
+        );
+        let flat = vec![point(1.0, 2.0, 0.1), point(3.0, 1.0, 0.1)];
+        let be = break_even(&["a", "b"], SweepAxis::Seats, &flat);
+        assert!(be[0].crossings.is_empty());
+        assert_eq!(
+            be[0].note,
+            "no break-even between 1 and 3 seats: b is cheaper than a at every point"
+        );
+    }
+}
