@@ -471,10 +471,7 @@ pub fn break_even_chart(run: &AlongRun) -> Option<charts::BreakEven> {
                 .collect(),
         })
         .collect();
-    let mut x_description = input_words(&run.path);
-    if let Some(x) = run.current {
-        let _ = write!(x_description, " (the file: {})", x_text(x, None));
-    }
+    let x_description = input_words(&run.path);
     Some(charts::BreakEven {
         stem: "compare_break_even".into(),
         title: "Mean bill over the horizon against the swept input (95% bands of the mean)".into(),
@@ -484,6 +481,7 @@ pub fn break_even_chart(run: &AlongRun) -> Option<charts::BreakEven> {
         y_unit: Unit::Usd,
         lines,
         limit: None,
+        current: run.current,
     })
 }
 
