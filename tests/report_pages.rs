@@ -286,3 +286,70 @@ fn the_sweep_report_gives_every_point_as_sweep_csv_and_names_the_replaced_distri
         "the_sweep_report_gives_every_point_as_sweep_csv_and_names_the_replaced_distribution",
     );
 }
+
+/// `compare FORECAST`'s page: the cheapest bill over the horizon and its pair as compare.json
+/// has them, the break-even in words, the levers, self-contained, its chart drawn at a real
+/// size in Chromium.
+#[test]
+fn the_forecast_comparison_page_states_compare_json_s_answer_and_levers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    tokencast()
+        .arg("compare")
+        .arg(root().join("scenarios/compute-to-tokens/forecast.toml"))
+        .args([
+            "-n",
+            "300",
+            "--along",
+            "billing.tokens.tokens.discount=0.2..0.6:5",
+            "--along-trials",
+            "200",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    self_contained(&html);
+    let c: Value =
+        serde_json::from_str(&fs::read_to_string(out.join("compare.json")).unwrap()).unwrap();
+    let bills = c["bills"].as_array().unwrap();
+    let best = bills
+        .iter()
+        .min_by(|a, b| {
+            a["total"]["mean"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["total"]["mean"].as_f64().unwrap())
+        })
+        .unwrap();
+    let mean = best["total"]["mean"].as_f64().unwrap();
+    assert!(
+        html.contains(&format!("${}", grouped(mean))),
+        "the page states the cheapest bill's mean ${}",
+        grouped(mean)
+    );
+    let pair = &c["pairs"][0];
+    let p = pair["total"]["p_cheaper"]["p"].as_f64().unwrap();
+    let p_b = pair["p_b_cheaper_total"]["p"].as_f64().unwrap();
+    let stated = if pair["a"] == best["name"] { p } else { p_b };
+    assert!(
+        html.contains(&format!("cheaper in {}", percent(stated))),
+        "the page states P(cheaper) {}",
+        percent(stated)
+    );
+    assert!(html.contains("Break-even over the whole forecast, as discount varies"));
+    assert!(html.contains("Levers: the stress cases"));
+    for case in c["levers"].as_array().unwrap() {
+        assert!(
+            html.contains(case["case"].as_str().unwrap()),
+            "{}",
+            case["case"]
+        );
+    }
+    renders(
+        &out.join("report.html"),
+        &["compare_break_even"],
+        "the_forecast_comparison_page_states_compare_json_s_answer_and_levers",
+    );
+}

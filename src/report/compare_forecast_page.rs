@@ -63,6 +63,16 @@ fn verdict(c: &ForecastComparison, year: Option<usize>) -> Option<(String, Vec<S
     Some((name.clone(), lines))
 }
 
+/// One period of a paired difference in a table cell: the mean difference ± SE over the
+/// share of futures in which `a` is cheaper.
+fn difference_cell(v: &crate::forecast::scheme_outcome::Versus) -> String {
+    format!(
+        "{}<br>{} cheaper",
+        usd_se(v.mean_difference, v.se),
+        pct_se(v.p_cheaper.p, v.p_cheaper.se)
+    )
+}
+
 /// A bill's name in a sentence: `the basic bill`, `seat plan`.
 fn the(name: &str) -> String {
     if name == "basic" {
@@ -157,8 +167,8 @@ pub fn render(p: &Page) -> Result<String, ChartError> {
         .chain(["whole forecast"])
     {
         headers.push(format!("{label} ± SE"));
-        headers.push(format!("{label} P90"));
     }
+    headers.push("whole forecast P90".into());
     let rows: Vec<Vec<String>> = c
         .bills
         .iter()
@@ -173,8 +183,8 @@ pub fn render(p: &Page) -> Result<String, ChartError> {
             ];
             for d in b.years.iter().chain([&b.total]) {
                 row.push(usd_se(d.mean, d.se));
-                row.push(usd(d.p90));
             }
+            row.push(usd(b.total.p90));
             row
         })
         .collect();
@@ -205,8 +215,7 @@ pub fn render(p: &Page) -> Result<String, ChartError> {
         .map(String::as_str)
         .chain(["whole forecast"])
     {
-        headers.push(format!("{label} a − b ± SE"));
-        headers.push(format!("{label} P(a cheaper)"));
+        headers.push(format!("{label}: a − b ± SE, P(a cheaper)"));
     }
     let rows: Vec<Vec<String>> = c
         .pairs
@@ -218,8 +227,7 @@ pub fn render(p: &Page) -> Result<String, ChartError> {
                 bill_words(&pair.b)
             ))];
             for v in pair.years.iter().chain([&pair.total]) {
-                row.push(usd_se(v.mean_difference, v.se));
-                row.push(pct_se(v.p_cheaper.p, v.p_cheaper.se));
+                row.push(difference_cell(v));
             }
             row
         })
@@ -230,35 +238,36 @@ pub fn render(p: &Page) -> Result<String, ChartError> {
 
     if let Some(first) = c.levers.first() {
         html.push_str("<h2>Levers: the stress cases</h2>\n");
-        let mut headers: Vec<String> = vec!["a − b".into(), "case".into()];
+        let mut headers: Vec<String> = vec!["case".into()];
         for label in c
             .year_labels
             .iter()
             .map(String::as_str)
             .chain(["whole forecast"])
         {
-            headers.push(format!("{label} a − b ± SE"));
-            headers.push(format!("{label} P(a cheaper)"));
+            headers.push(format!("{label}: a − b ± SE, P(a cheaper)"));
         }
-        let mut rows = Vec::new();
+        let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
         let mut most = Vec::new();
         for (i, pair) in first.pairs.iter().enumerate() {
-            for l in &c.levers {
-                let v = &l.pairs[i];
-                let mut row = vec![
-                    escape(&format!(
-                        "{} − {}",
-                        bill_words(&pair.a),
-                        bill_words(&pair.b)
-                    )),
-                    escape(&l.case),
-                ];
-                for x in v.years.iter().chain([&v.total]) {
-                    row.push(usd_se(x.mean_difference, x.se));
-                    row.push(pct_se(x.p_cheaper.p, x.p_cheaper.se));
-                }
-                rows.push(row);
-            }
+            let rows: Vec<Vec<String>> = c
+                .levers
+                .iter()
+                .map(|l| {
+                    let v = &l.pairs[i];
+                    let mut row = vec![escape(&l.case)];
+                    for x in v.years.iter().chain([&v.total]) {
+                        row.push(difference_cell(x));
+                    }
+                    row
+                })
+                .collect();
+            html.push_str(&format!(
+                "<h3>a − b = {} − {}</h3>\n",
+                escape(&bill_words(&pair.a)),
+                escape(&bill_words(&pair.b))
+            ));
+            html.push_str(&table(&header_refs, &rows));
             if let Some((case, change)) = super::compare_forecast::biggest_lever(c, i) {
                 most.push(format!(
                     "<li>{} − {}: <b>{}</b> moves it most, by {} over the whole forecast.</li>",
@@ -269,8 +278,6 @@ pub fn render(p: &Page) -> Result<String, ChartError> {
                 ));
             }
         }
-        let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
-        html.push_str(&table(&header_refs, &rows));
         html.push_str(&format!(
             "<p>Each case reruns the forecast with its change on the same seed, so its differences from the base are the change's effect, not noise.</p><ul>{}</ul>\n",
             most.join("")
