@@ -196,15 +196,7 @@ pub fn render_table(c: &ForecastComparison) -> String {
             .unwrap_or(5)
             .max(34);
         let _ = write!(out, "\n  {:<pw$}", "paired differences (same futures)");
-        for label in c.year_labels.iter().map(String::as_str).chain(["total"]) {
-            let _ = write!(
-                out,
-                " {:>22} {:>14}",
-                format!("{label} a − b ± SE"),
-                "P(a cheaper)"
-            );
-        }
-        out.push('\n');
+        out.push_str(&difference_headers(c));
         for p in &c.pairs {
             let _ = write!(
                 out,
@@ -258,15 +250,7 @@ fn levers_text(c: &ForecastComparison) -> String {
         "\n  levers: the stress cases, same seed (a − b ± SE, P(a cheaper))\n  {:<cw$}",
         ""
     );
-    for label in c.year_labels.iter().map(String::as_str).chain(["total"]) {
-        let _ = write!(
-            out,
-            " {:>22} {:>14}",
-            format!("{label} a − b ± SE"),
-            "P(a cheaper)"
-        );
-    }
-    out.push('\n');
+    out.push_str(&difference_headers(c));
     for (p, pair) in first.pairs.iter().enumerate() {
         let _ = writeln!(out, "  {} − {}", bill_words(&pair.a), bill_words(&pair.b));
         for l in &c.levers {
@@ -326,6 +310,22 @@ fn csv_field(s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// The column headers of a table of paired differences: each year's and the horizon's `a − b`
+/// and `P(a cheaper)`, ending the line.
+fn difference_headers(c: &ForecastComparison) -> String {
+    let mut out = String::new();
+    for label in c.year_labels.iter().map(String::as_str).chain(["total"]) {
+        let _ = write!(
+            out,
+            " {:>22} {:>14}",
+            format!("{label} a − b ± SE"),
+            "P(a cheaper)"
+        );
+    }
+    out.push('\n');
+    out
 }
 
 /// The break-even lines of the table (over the horizon; each year's are in the CSV).

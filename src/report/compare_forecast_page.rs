@@ -73,6 +73,16 @@ fn difference_cell(v: &crate::forecast::scheme_outcome::Versus) -> String {
     )
 }
 
+/// The headers of a table's paired-difference columns: one per year and the whole forecast.
+fn difference_headers(c: &ForecastComparison) -> Vec<String> {
+    c.year_labels
+        .iter()
+        .map(String::as_str)
+        .chain(["whole forecast"])
+        .map(|label| format!("{label}: a − b ± SE, P(a cheaper)"))
+        .collect()
+}
+
 /// A bill's name in a sentence: `the basic bill`, `seat plan`.
 fn the(name: &str) -> String {
     if name == "basic" {
@@ -209,14 +219,7 @@ pub fn render(p: &Page) -> Result<String, ChartError> {
 
     html.push_str("<h2>Paired differences</h2>\n");
     let mut headers: Vec<String> = vec!["a − b".into()];
-    for label in c
-        .year_labels
-        .iter()
-        .map(String::as_str)
-        .chain(["whole forecast"])
-    {
-        headers.push(format!("{label}: a − b ± SE, P(a cheaper)"));
-    }
+    headers.extend(difference_headers(c));
     let rows: Vec<Vec<String>> = c
         .pairs
         .iter()
@@ -239,14 +242,7 @@ pub fn render(p: &Page) -> Result<String, ChartError> {
     if let Some(first) = c.levers.first() {
         html.push_str("<h2>Levers: the stress cases</h2>\n");
         let mut headers: Vec<String> = vec!["case".into()];
-        for label in c
-            .year_labels
-            .iter()
-            .map(String::as_str)
-            .chain(["whole forecast"])
-        {
-            headers.push(format!("{label}: a − b ± SE, P(a cheaper)"));
-        }
+        headers.extend(difference_headers(c));
         let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
         let mut most = Vec::new();
         for (i, pair) in first.pairs.iter().enumerate() {
