@@ -337,6 +337,16 @@ fn bad_input_is_refused_with_exit_2_and_a_reason() {
             ],
             "not a number in the file",
         ),
+        // A value the file refuses inside the swept range, refused before any trial runs
+        // (it was found at the third point, after the comparison had run, and said `--set`).
+        (
+            vec![
+                "scenarios/org-forecast.toml".into(),
+                "--along".into(),
+                "usage.active_share=0.5..1.5".into(),
+            ],
+            "--along usage.active_share: the value 1.125 is refused: usage.active_share: expected a value in [0, 1], found 1.125",
+        ),
         (
             vec![
                 "scenarios/pricing-comparison.toml".into(),
@@ -357,6 +367,7 @@ fn bad_input_is_refused_with_exit_2_and_a_reason() {
             .code(2);
         let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
         assert!(stderr.contains(says), "{args:?}: {stderr}");
-        assert!(!out.join("compare.json").exists(), "{args:?} wrote output");
+        // Refused before the output directory is opened, hence before any trial runs.
+        assert!(!out.exists(), "{args:?} opened its output directory");
     }
 }

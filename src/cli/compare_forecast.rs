@@ -33,6 +33,18 @@ fn load_error(e: forecast::stress::StressError) -> Failure {
     }
 }
 
+/// A value of `--along` the forecast refuses, said as the `--along` it came from.
+fn along_error(path: &str, x: f64, e: forecast::ForecastError) -> Failure {
+    match e {
+        forecast::ForecastError::Override(o) => bad_input(anyhow!(
+            "--along {path}: the value {x} is refused: {}{}",
+            o.message,
+            o.help.map(|h| format!("\nhelp: {h}")).unwrap_or_default()
+        )),
+        other => bad_input(anyhow::Error::new(other)),
+    }
+}
+
 /// Runs `compare` on a forecast file.
 pub fn run(args: &CompareArgs) -> Result<String, Failure> {
     if args.tasks != super::compare::TaskSource::Pooled {
@@ -85,28 +97,25 @@ pub fn run(args: &CompareArgs) -> Result<String, Failure> {
         let base_text = forecast::sweep::base_text(&args.scenario, &sets)
             .map_err(|e| bad_input(anyhow::Error::new(e)))?;
         let current = break_even::current_value(&base_text, &along.path);
-        let values = break_even::values(&along, current)
-            .map_err(|m| bad_input(anyhow!("{}: --along {m}", args.scenario.display())))?;
-        // Written as an integer: whole values only if the file refuses a fraction there.
-        let load_at = |value: String| {
+        let load_at = |x: f64, integer: bool| {
             let mut sets = sets.clone();
             sets.push(Override {
                 path: along.path.clone(),
-                value,
+                value: break_even::toml_number(x, integer),
             });
             Forecast::load(&args.scenario, &sets, args.seed, threads)
         };
-        let integer = current.is_some_and(|(_, i)| i)
-            && load_at(break_even::toml_number(values[0] + 0.5, false)).is_err();
-        let values = if integer {
-            break_even::values(&along, current.map(|(x, _)| (x, true)))
-        } else {
-            break_even::values(&along, current.map(|(x, _)| (x, false)))
+        // Written as an integer: whole values only if the file refuses a fraction there.
+        let integer =
+            current.is_some_and(|(x, written)| written && load_at(x + 0.5, false).is_err());
+        let values = break_even::values(&along, current.map(|(x, _)| (x, integer)))
+            .map_err(|m| bad_input(anyhow!("{}: --along {m}", args.scenario.display())))?;
+        // Every value must load (a wrong path, or a value the file refuses) before any trial
+        // runs; the task pools are remembered, so this is cheap. The refinement's points lie
+        // between two of these, inside any range the file allows.
+        for &x in &values {
+            load_at(x, integer).map_err(|e| along_error(&along.path, x, e))?;
         }
-        .map_err(|m| bad_input(anyhow!("{}: --along {m}", args.scenario.display())))?;
-        // Load the first point: a wrong path or value is refused before the long run.
-        load_at(break_even::toml_number(values[0], integer))
-            .map_err(|e| bad_input(anyhow::Error::new(e)))?;
         Some((along.path, values, integer))
     };
     // Beside the forecast's own output, not over it: output/<stem>-compare.

@@ -6,10 +6,8 @@
 use serde::Serialize;
 
 use super::compare::{SweepAxis, SweepPoint};
+use crate::stats::Z975;
 use crate::stats::crossing::{CurvePoint, crossings};
-
-/// `z` of a two-sided 95% interval.
-pub const Z95: f64 = 1.96;
 
 /// One crossing of a pair's difference curve.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,7 +68,7 @@ pub fn break_even(names: &[&str], axis: SweepAxis, sweep: &[SweepPoint]) -> Vec<
                 })
                 .collect();
             pair += 1;
-            let found = crossings(&curve, Z95);
+            let found = crossings(&curve, Z975);
             let crossings: Vec<PairCrossing> = found
                 .iter()
                 .map(|c| {

@@ -11,16 +11,13 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::model::Headline;
-use super::outcome::Dist;
 use super::scheme_pairs::{self, BillPair, ComparedBill};
 use super::simulate::{self, ForecastConfig};
 use super::stress::StressError;
 use super::{Forecast, Override};
 use crate::engine::along::Along;
+use crate::stats::Z975;
 use crate::stats::crossing::{Crossing, CurvePoint, crossings};
-
-/// The z of the crossings' 95% confidence intervals.
-pub const Z95: f64 = 1.959_963_984_540_054;
 
 /// One bill's mean at one point.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -229,37 +226,32 @@ pub const REFINE_POINTS: usize = 8;
 /// The forecast `f`'s run `run` as one point of the sweep.
 fn at_point(x: f64, f: &Forecast, run: &super::ForecastRun) -> AlongPoint {
     let streams = &run.streams;
-    let mean = |d: Dist| BillMean {
-        mean: d.mean,
-        se: d.se,
+    // Means and SEs only: the streamed moments, no percentiles.
+    let mean = |acc: &crate::stats::DistAccumulator| BillMean {
+        mean: acc.moments.mean,
+        se: acc.moments.se(),
     };
     let basic = f.model.headline == Headline::Basic;
     let n = run.schemes;
     let totals = basic
-        .then(|| mean(Dist::streamed(&streams.total, false)))
+        .then(|| mean(&streams.total))
         .into_iter()
-        .chain((0..n).map(|s| mean(Dist::streamed(&streams.scheme_total[s], false))))
+        .chain(streams.scheme_total.iter().map(mean))
         .collect();
     let years = (0..streams.years.len())
         .map(|y| {
             basic
-                .then(|| mean(Dist::streamed(&streams.yearly[y], false)))
+                .then(|| mean(&streams.yearly[y]))
                 .into_iter()
-                .chain(
-                    (0..n).map(|s| mean(Dist::streamed(&streams.scheme_yearly[y * n + s], false))),
-                )
+                .chain((0..n).map(|s| mean(&streams.scheme_yearly[y * n + s])))
                 .collect()
         })
         .collect();
-    let mut pairs = scheme_pairs::pairs(&f.model, run);
-    for p in &mut pairs {
-        p.monthly.clear();
-    }
     AlongPoint {
         x,
         totals,
         years,
-        pairs,
+        pairs: scheme_pairs::pairs_over_years(&f.model, run),
     }
 }
 
@@ -286,7 +278,7 @@ pub fn break_evens(points: &[AlongPoint], year_labels: &[String]) -> Vec<PairBre
                     }
                 })
                 .collect();
-            let found = crossings(&curve, Z95);
+            let found = crossings(&curve, Z975);
             let cheaper_throughout = if found.is_empty() {
                 if curve.iter().all(|c| c.difference < 0.0) {
                     Some(pair.a.clone())

@@ -66,8 +66,18 @@ pub struct BillPair {
 
 /// Every pair of the run's bills (see the module documentation).
 pub fn pairs(model: &ForecastModel, run: &ForecastRun) -> Vec<BillPair> {
+    pairs_of(model, run, run.months)
+}
+
+/// Every pair of the run's bills over each year and the horizon (no monthly figures).
+pub fn pairs_over_years(model: &ForecastModel, run: &ForecastRun) -> Vec<BillPair> {
+    pairs_of(model, run, 0)
+}
+
+/// Every pair, with the first `months` months' figures.
+fn pairs_of(model: &ForecastModel, run: &ForecastRun, months: usize) -> Vec<BillPair> {
     let names: Vec<&str> = model.schemes.iter().map(|s| s.name.as_str()).collect();
-    let (months, schemes, trials) = (run.months, run.schemes, run.trials);
+    let (schemes, trials) = (run.schemes, run.trials);
     let streams = &run.streams;
     let years = streams.years.len();
     let mut out = Vec::new();
@@ -170,23 +180,27 @@ impl ForecastComparison {
         summary: &super::ForecastSummary,
         along: Option<super::break_even::AlongRun>,
     ) -> ForecastComparison {
-        let mut bills = Vec::new();
-        let mut named = summary.schemes.iter();
-        for bill in compared_bills(model) {
-            if bill.kind == "basic" {
-                bills.push(BillTotals {
-                    bill,
-                    years: summary.years.iter().map(|y| y.bill).collect(),
-                    total: summary.total_bill,
-                });
-            } else if let Some(s) = named.next() {
-                bills.push(BillTotals {
-                    bill,
-                    years: s.years.clone(),
-                    total: s.total,
-                });
-            }
-        }
+        let bills = compared_bills(model)
+            .into_iter()
+            .map(|bill| {
+                let named = (bill.kind != "basic")
+                    .then(|| summary.schemes.iter().find(|s| s.name == bill.name))
+                    .flatten();
+                match named {
+                    Some(s) => BillTotals {
+                        years: s.years.clone(),
+                        total: s.total,
+                        bill,
+                    },
+                    // The basic bill is the headline's.
+                    None => BillTotals {
+                        years: summary.years.iter().map(|y| y.bill).collect(),
+                        total: summary.total_bill,
+                        bill,
+                    },
+                }
+            })
+            .collect();
         ForecastComparison {
             scenario: summary.scenario.clone(),
             trials: run.trials,
@@ -214,13 +228,9 @@ pub struct LeverRow {
 impl LeverRow {
     /// The row of `run`, a run of case `case` of the forecast `model`.
     pub fn new(case: &str, model: &ForecastModel, run: &ForecastRun) -> LeverRow {
-        let mut pairs = pairs(model, run);
-        for p in &mut pairs {
-            p.monthly.clear();
-        }
         LeverRow {
             case: case.to_string(),
-            pairs,
+            pairs: pairs_over_years(model, run),
         }
     }
 }

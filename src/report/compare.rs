@@ -10,6 +10,7 @@ use super::charts::{self, CdfOverlay, CdfSeries, ChartError, CostLine, Scale, Un
 use super::page::words;
 use crate::engine::compare::{Comparison, MeanSe, SweepAxis};
 use crate::engine::compare_break_even::format_x;
+use crate::stats::Z975;
 
 /// `mean ± SE` with the SE to two significant digits and the mean to the same decimals.
 fn pm(m: MeanSe) -> String {
@@ -321,7 +322,7 @@ pub fn break_even_chart(c: &Comparison) -> Option<charts::BreakEven> {
                 .iter()
                 .map(|p| {
                     let m = p.cost_usd[i];
-                    (p.x, m.mean - 1.96 * m.se, m.mean + 1.96 * m.se)
+                    (p.x, m.mean - Z975 * m.se, m.mean + Z975 * m.se)
                 })
                 .collect(),
         })

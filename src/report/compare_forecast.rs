@@ -9,9 +9,10 @@ use super::charts::{self, CostLine, Unit};
 use super::forecast::money;
 use super::input_label::input_words;
 use super::page::words;
-use crate::forecast::break_even::{AlongRun, PairBreakEven, Z95};
+use crate::forecast::break_even::{AlongRun, PairBreakEven};
 use crate::forecast::scheme_outcome::Versus;
 use crate::forecast::scheme_pairs::ForecastComparison;
+use crate::stats::Z975;
 use crate::stats::crossing::Crossing;
 
 /// A bill's name in words: `seat plan`; the basic bill is `basic bill`.
@@ -466,7 +467,7 @@ pub fn break_even_chart(run: &AlongRun) -> Option<charts::BreakEven> {
                 .iter()
                 .map(|p| {
                     let m = p.totals[i];
-                    (p.x, m.mean - Z95 * m.se, m.mean + Z95 * m.se)
+                    (p.x, m.mean - Z975 * m.se, m.mean + Z975 * m.se)
                 })
                 .collect(),
         })

@@ -19,6 +19,7 @@ use crate::forecast::ForecastSummary;
 use crate::forecast::outcome::{Dist, YearSummary};
 use crate::forecast::sensitivity::Sensitivity;
 use crate::forecast::stress::StressResult;
+use crate::stats::Z975;
 
 /// What the page shows.
 pub struct ForecastPage<'a> {
@@ -657,7 +658,7 @@ fn schemes_section(s: &ForecastSummary) -> String {
 
 /// Whether the paired difference's 95% interval lies below zero.
 fn clearly_cheaper(v: &crate::forecast::scheme_outcome::Versus) -> bool {
-    v.mean_difference + 1.96 * v.se < 0.0
+    v.mean_difference + Z975 * v.se < 0.0
 }
 
 /// A paired difference with its 95% interval: `−$1,234 (−$1,300 to −$1,168)`.
@@ -673,8 +674,8 @@ fn difference(mean: f64, se: f64) -> String {
     format!(
         "{} ({} to {})",
         signed(mean),
-        signed(mean - 1.96 * se),
-        signed(mean + 1.96 * se)
+        signed(mean - Z975 * se),
+        signed(mean + Z975 * se)
     )
 }
 
