@@ -189,7 +189,10 @@ fn each_lever_is_every_pair_under_a_stress_case() {
     assert!((v + 102.9).abs() < 1e-9, "{row}");
     let page = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
-        page.contains("<b>prices halved</b> moves it most"),
+        page.contains(
+            "<b>prices halved</b> moves it most over the whole forecast, from −$73.50 to −$103 \
+             (the basic bill is cheaper by $103 on average under it)"
+        ),
         "the page names the lever"
     );
     // --no-stress leaves them out.

@@ -223,14 +223,19 @@ pub fn render_table(c: &ForecastComparison) -> String {
 }
 
 /// The case of `c.levers` (not the base) whose difference over the horizon for pair `p` moves
-/// furthest from the base's, with that change.
-pub fn biggest_lever(c: &ForecastComparison, p: usize) -> Option<(&str, f64)> {
+/// furthest from the base's: the case, the base's difference and the case's.
+pub fn biggest_lever(c: &ForecastComparison, p: usize) -> Option<(&str, f64, f64)> {
     let base = c.levers.first()?.pairs.get(p)?.total.mean_difference;
     c.levers
         .iter()
         .skip(1)
-        .map(|l| (l.case.as_str(), l.pairs[p].total.mean_difference - base))
-        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+        .map(|l| (l.case.as_str(), base, l.pairs[p].total.mean_difference))
+        .max_by(|a, b| (a.2 - base).abs().total_cmp(&(b.2 - base).abs()))
+}
+
+/// A signed amount of money: `-12,082,312`, `+26,474,626`.
+fn signed_money(v: f64) -> String {
+    format!("{}{}", if v < 0.0 { "-" } else { "+" }, money(v.abs()))
 }
 
 /// The levers section of the table: every pair under each stress case.
@@ -267,12 +272,12 @@ fn levers_text(c: &ForecastComparison) -> String {
             }
             out.push('\n');
         }
-        if let Some((case, change)) = biggest_lever(c, p) {
+        if let Some((case, base, moved)) = biggest_lever(c, p) {
             let _ = writeln!(
                 out,
-                "    moves it most over the whole horizon: {case} ({}{} against the base)",
-                if change >= 0.0 { "+" } else { "−" },
-                money(change.abs())
+                "    moves it most over the whole horizon: {case} (a − b from {} to {})",
+                signed_money(base),
+                signed_money(moved)
             );
         }
     }

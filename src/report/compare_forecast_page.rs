@@ -264,13 +264,16 @@ pub fn render(p: &Page) -> Result<String, ChartError> {
                 escape(&bill_words(&pair.b))
             ));
             html.push_str(&table(&header_refs, &rows));
-            if let Some((case, change)) = super::compare_forecast::biggest_lever(c, i) {
+            if let Some((case, base, moved)) = super::compare_forecast::biggest_lever(c, i) {
                 most.push(format!(
-                    "<li>{} − {}: <b>{}</b> moves it most, by {} over the whole forecast.</li>",
-                    escape(&bill_words(&pair.a)),
-                    escape(&bill_words(&pair.b)),
+                    "<li>{a} − {b}: <b>{}</b> moves it most over the whole forecast, from {} to {} ({} is cheaper by {} on average under it).</li>",
                     escape(case),
-                    usd(change)
+                    usd(base),
+                    usd(moved),
+                    escape(&if moved < 0.0 { the(&pair.a) } else { the(&pair.b) }),
+                    usd(moved.abs()),
+                    a = escape(&bill_words(&pair.a)),
+                    b = escape(&bill_words(&pair.b)),
                 ));
             }
         }
