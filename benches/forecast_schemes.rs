@@ -1,19 +1,24 @@
 //! The forecast's own billing schemes on the bundled organisation forecast
 //! (`scenarios/org-forecast.toml`: a seat plan on more than `exact_users_max` active users, a
 //! commitment, and compute hours sized to the 95th percentile of peak hourly demand), and the
-//! two computations those schemes spend their time in, each beside the reference form it
-//! replaced. Both forms give the same bits from the same random words (unit tests in
-//! `forecast::aggregate`, `stats::special` and `dist::gamma` check it on random inputs).
+//! two computations those schemes spend their time in.
 //!
 //! - `org_forecast/*`: 1,000 forecast trials on one thread (task pools simulated once, outside
 //!   the timing), with the named schemes and without them (the headline bill alone): the
 //!   difference is what the schemes cost.
-//! - `hourly_demand/*`: one month of the compute-hours profile: 4 task kinds × 168 working
-//!   hours of translated-gamma demand, per hour (`reference`, the old path) or with the
-//!   constants computed once and the generator in registers (`hoisted`).
-//! - `seat_excess/*`: one month of the seat plan's expected excess per user (24 quadrature
-//!   nodes × 3 incomplete-gamma evaluations), and the three evaluations at one node with
-//!   `ln x` computed three times (`reference`) or once (`shared_ln_x`).
+//! - `compute_month/*`: one month of the compute-hours scheme's hourly demand. `every_hour`
+//!   is the old path's arithmetic (before December 2026's issue 14 work): 4 task kinds × 168
+//!   working hours of translated-gamma draws, each kind rescaled to its month. `excess` is the
+//!   path that replaced it (`forecast::hourly_demand`): the excess over a capacity near the
+//!   month's 95th-percentile peak, from the order statistics of the hours drawn from the top;
+//!   `largest` is what the sizing pilot draws (the largest hour).
+//! - `seat_excess/excess_per_user`: one month of the seat plan's expected excess per user (24
+//!   quadrature nodes, one incomplete-gamma evaluation each; the old path made three: 13.3 µs
+//!   on the same machine, docs/guide/performance.md).
+//!
+//! Old path, measured at 74e9e24 on the 2-core AMD EPYC VM: `org_forecast/1000_trials_with_schemes`
+//! 897 ms (criterion, 1 thread), and the whole `tokencast forecast scenarios/org-forecast.toml
+//! -n 1000 --no-stress --threads 1` 0.70 s of user CPU, 8.30 billion instructions (callgrind).
 //!
 //! `cargo bench --bench forecast_schemes`. docs/guide/performance.md records the figures.
 
@@ -21,13 +26,12 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use tokencast::dist::ln;
 use tokencast::engine::trial_rng;
-use tokencast::forecast::aggregate::{CountModel, MonthUsage, TranslatedGamma, translated_gamma};
+use tokencast::forecast::aggregate::{CountModel, MonthUsage, TranslatedGamma};
+use tokencast::forecast::hourly_demand::{HourLaw, MonthDemand};
 use tokencast::forecast::seat_usage::excess_per_user;
 use tokencast::forecast::{Forecast, ForecastConfig, Record, simulate};
 use tokencast::pricing::scheme::BillingScheme;
-use tokencast::stats::special::{gamma_p, gamma_p_with_ln_x};
 
 const TRIALS: u64 = 1000;
 
@@ -76,36 +80,51 @@ fn hourly_moments(f: &Forecast, per_hour: f64) -> Vec<(f64, f64, f64)> {
         .collect()
 }
 
-fn hourly_demand(c: &mut Criterion) {
+fn compute_month(c: &mut Criterion) {
     let f = org_forecast();
     let moments = hourly_moments(&f, 150.0);
-    let mut group = c.benchmark_group("hourly_demand");
-    group.throughput(Throughput::Elements((HOURS * moments.len()) as u64));
+    let mut group = c.benchmark_group("compute_month");
     let mut out = vec![0.0; HOURS];
     let mut i = 0u64;
-    group.bench_function("reference", |b| {
+    group.bench_function("every_hour", |b| {
         b.iter(|| {
             let mut rng = trial_rng(1, i);
             i += 1;
-            for &(mean, var, m3) in &moments {
-                for d in out.iter_mut() {
-                    *d = translated_gamma(&mut rng, mean, var, m3);
-                }
-            }
-            black_box(&out);
-        })
-    });
-    group.bench_function("hoisted", |b| {
-        b.iter(|| {
-            let mut rng = trial_rng(1, i);
-            i += 1;
+            let mut profile = vec![0.0; HOURS];
             for &(mean, var, m3) in &moments {
                 let hourly = TranslatedGamma::new(mean, var, m3);
+                let mut sum = 0.0;
                 for d in out.iter_mut() {
                     *d = hourly.sample(&mut rng);
+                    sum += *d;
+                }
+                let total = mean * HOURS as f64;
+                for (p, d) in profile.iter_mut().zip(&out) {
+                    *p += total * d / sum;
                 }
             }
-            black_box(&out);
+            black_box(&profile);
+        })
+    });
+    // The kinds' cumulants add up: one hour's law.
+    let (mean, var, m3) = moments
+        .iter()
+        .fold((0.0, 0.0, 0.0), |a, m| (a.0 + m.0, a.1 + m.1, a.2 + m.2));
+    let law = HourLaw::new(mean, var, m3);
+    let month = MonthDemand::undrawn(HOURS, law, mean * HOURS as f64, 1.0);
+    let capacity = law.upper_quantile(0.05 / HOURS as f64);
+    group.bench_function("excess", |b| {
+        b.iter(|| {
+            let mut rng = trial_rng(1, i);
+            i += 1;
+            black_box(month.excess(&mut rng, black_box(capacity)))
+        })
+    });
+    group.bench_function("largest", |b| {
+        b.iter(|| {
+            let mut rng = trial_rng(1, i);
+            i += 1;
+            black_box(month.largest(&mut rng))
         })
     });
     group.finish();
@@ -124,26 +143,6 @@ fn seat_excess(c: &mut Criterion) {
     group.bench_function("excess_per_user", |b| {
         b.iter(|| black_box(excess_per_user(black_box(&usage), 1.2, 9.0, 25.0)))
     });
-    // One node's three shapes at one point (alpha 6, x 4: the series branch for the first
-    // two shapes, as for most nodes of the month above).
-    let (alpha, x) = (6.0, 4.0);
-    group.bench_function("reference", |b| {
-        b.iter(|| {
-            let (a, x) = (black_box(alpha), black_box(x));
-            black_box((gamma_p(a, x), gamma_p(a + 1.0, x), gamma_p(a + 2.0, x)))
-        })
-    });
-    group.bench_function("shared_ln_x", |b| {
-        b.iter(|| {
-            let (a, x) = (black_box(alpha), black_box(x));
-            let ln_x = ln(x);
-            black_box((
-                gamma_p_with_ln_x(a, x, ln_x),
-                gamma_p_with_ln_x(a + 1.0, x, ln_x),
-                gamma_p_with_ln_x(a + 2.0, x, ln_x),
-            ))
-        })
-    });
     group.finish();
 }
 
@@ -151,6 +150,6 @@ fn seat_excess(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().without_plots();
-    targets = whole_forecast, hourly_demand, seat_excess
+    targets = whole_forecast, compute_month, seat_excess
 }
 criterion_main!(benches);

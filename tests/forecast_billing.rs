@@ -317,30 +317,34 @@ fn compute_sized_to_the_full_peak_never_spills_and_threads_do_not_matter() {
 }
 
 #[test]
-fn compute_sizing_does_not_depend_on_schemes_that_draw_nothing_or_come_after() {
-    // Schemes bill in name order from one stream: token and commitment schemes draw nothing and
-    // schemes after the sized one cannot move its draws, so the sizing pilot skips them.
+fn compute_sizing_does_not_depend_on_the_other_schemes() {
+    // Each scheme draws from a stream of its own (from its name): the sizing pilot bills the
+    // sized scheme alone, and other schemes, before or after it in name order, drawing from
+    // their streams or nothing, move none of its draws.
     let gpu = "[billing.c_gpu]\ncompute_hours = { usd_per_unit_hour = 1, \
                tokens_per_minute_per_unit = 20000, size_to_peak_percentile = 90 }\n";
-    // A seat plan after it (drawn user by user or, beyond exact_users_max, from the stream).
+    // A seat plan after it (drawn user by user or, beyond exact_users_max, from its stream).
     let plan = "[billing.d_plan]\nseats = { usd_per_seat = 20, allowance = { usd = 5 }, \
                 beyond = \"api_prices\" }\n";
-    let silent = "[billing.a_tokens]\ntokens = { discount = 0.2 }\n\
-                  [billing.b_commit]\ncommitment = { commit_usd = 50, discount = 0.2 }\n";
+    // Schemes before it: one that draws nothing, a commitment, and another seat plan.
+    let others = "[billing.a_tokens]\ntokens = { discount = 0.2 }\n\
+                  [billing.b_commit]\ncommitment = { commit_usd = 50, discount = 0.2 }\n\
+                  [billing.b_plan]\nseats = { usd_per_seat = 9, allowance = { usd = 2 }, \
+                  beyond = \"api_prices\" }\n";
     for sets in [&[][..], &["aggregation.exact_users_max=0"][..]] {
         let alone = run(&load(&format!("{SMALL_ORG}{gpu}{plan}"), sets), 300, 2);
         let all = run(
-            &load(&format!("{SMALL_ORG}{gpu}{plan}{silent}"), sets),
+            &load(&format!("{SMALL_ORG}{gpu}{plan}{others}"), sets),
             300,
             2,
         );
-        assert_eq!(alone.provisioned[0], all.provisioned[2], "{sets:?}");
+        assert_eq!(alone.provisioned[0], all.provisioned[3], "{sets:?}");
         assert!(alone.provisioned[0].iter().all(|&u| u > 0));
         for m in 0..2 {
             for t in 0..300 {
                 assert_eq!(
                     scheme_bill(&alone, t, m, 0),
-                    scheme_bill(&all, t, m, 2),
+                    scheme_bill(&all, t, m, 3),
                     "{sets:?}"
                 );
             }

@@ -23,5 +23,5 @@ pub use run::{
     CHUNK_TRIALS, EngineError, Flow, MAX_THREADS_PER_CORE, Observer, RunConfig, RunResult, Silent,
     TrialBlock, checkpoint_after, run, worker_threads,
 };
-pub use seed::{TrialRng, mix64, trial_rng};
+pub use seed::{TrialRng, mix64, name_stream, trial_rng};
 pub use summary::{CostShares, NamedMap, QuantileMethod, Summary};

@@ -21,6 +21,20 @@ pub const fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A 64-bit number for a name (FNV-1a), to give what the name stands for a random stream of
+/// its own that does not move when other names come or go.
+pub const fn name_stream(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    h
+}
+
 /// A trial's random stream: Xoshiro256++.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrialRng {

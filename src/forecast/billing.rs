@@ -7,14 +7,13 @@
 //! | tokens | list and batch cost of the month ([`TokensScheme::bill_windows`]); with consumption units, the month's priced amount spread evenly over its metering windows (working hours / `metering_hours`), each window rounded |
 //! | commitment | the month's list cost ([`CommitmentScheme::bill_list_cost`]) |
 //! | seats | every seat's usage: per user, simulated ([`SeatsScheme::bill_seat_totals`]) up to `exact_users_max` active users; beyond, the expected excess per user from the per-user usage distribution ([`super::seat_usage`]) ([`SeatsScheme::bill_excess`]) |
-//! | compute hours | the demand of every working hour ([`ComputeHoursScheme::bill_profile`]): tasks start uniformly over the month's working hours; tasks summed one by one go to a uniformly drawn hour, the rest of a month is spread by per-hour compound-Poisson demand (a translated gamma with its exact per-hour mean, variance and third moment), rescaled to the month's total |
+//! | compute hours | the demand of every working hour ([`crate::pricing::scheme::ComputeHoursScheme::bill_served`], [`crate::pricing::scheme::ComputeHoursScheme::bill_profile`]): tasks start uniformly over the month's working hours; tasks summed one by one go to a uniformly drawn hour, the rest make per-hour compound-Poisson demand (a translated gamma with the kinds' summed per-hour variance and third moment, independent from hour to hour); only the hours above capacity are drawn where no task is placed one by one ([`super::hourly_demand`]) |
 //!
 //! Seat fees, commitments and reserved compute are fixed charges (FOCUS `Purchase`); the rest
 //! is usage.
 
-use rand::RngExt;
-
-use super::aggregate::{MonthUsage, TaskSums, TranslatedGamma, sum_tasks_full};
+use super::aggregate::{MonthUsage, TaskSums, sum_tasks_full};
+use super::hourly_demand::{MonthDemand, capacity_tokens};
 use super::model::Aggregation;
 use super::model::TaskMix;
 use super::pool::Extra;
@@ -23,8 +22,7 @@ use super::seat_usage::excess_per_user;
 use crate::dist::standard_normal;
 use crate::engine::TrialRng;
 use crate::pricing::scheme::{
-    Allowance, Bill, BillingScheme, ComputeHoursScheme, DemandProfile, SeatUsage, SeatsScheme,
-    Sizing,
+    Allowance, Bill, BillingScheme, DemandProfile, SeatUsage, SeatsScheme, Sizing,
 };
 
 /// A named scheme of a forecast, with what billing it needs precomputed.
@@ -37,6 +35,9 @@ pub struct ForecastScheme {
     /// Compute hours: per task kind, the first three raw moments of one task's capacity tokens
     /// (prompt tokens plus output and reasoning tokens × `output_weight`), before drifts.
     pub capacity_moments: Vec<[f64; 3]>,
+    /// Its random stream's number, from its name ([`crate::engine::name_stream`]): its draws
+    /// do not move when other schemes come or go.
+    pub stream: u64,
 }
 
 impl ForecastScheme {
@@ -64,6 +65,7 @@ impl ForecastScheme {
             _ => Vec::new(),
         };
         ForecastScheme {
+            stream: crate::engine::name_stream(&name),
             name,
             scheme,
             capacity_moments,
@@ -88,11 +90,6 @@ impl ForecastScheme {
             },
         }
     }
-}
-
-/// Capacity tokens of work with `tokens` in all and `output` of them output or reasoning.
-fn capacity_tokens(tokens: f64, output: f64, c: &ComputeHoursScheme) -> f64 {
-    tokens + (c.output_weight - 1.0) * output
 }
 
 /// One task kind's month: its sums before drifts, and the pool indices of the tasks drawn one
@@ -221,14 +218,33 @@ pub fn bill_month(
             }
         }
         BillingScheme::ComputeHours(c) => {
-            demand_profile(rng, c, &s.capacity_moments, work, profile);
+            let month = MonthDemand::new(c, &s.capacity_moments, work);
             let n = match (c.sizing, units) {
                 (Sizing::Fixed(n), _) => n,
                 (Sizing::PeakPercentile(_), Some(n)) => n,
-                (Sizing::PeakPercentile(_), None) => c.units_for(profile.peak_tokens_per_minute()),
+                (Sizing::PeakPercentile(_), None) => {
+                    // Unsized: this month's own peak (the same draws the bill then meets).
+                    c.units_for(month.peak(&mut rng.clone(), c, work, profile))
+                }
             };
-            c.bill_profile(n, profile)
+            month.bill(rng, c, n, work, profile)
         }
+    }
+}
+
+/// The month's peak hourly demand in tokens per minute under compute scheme `s` (what the
+/// sizing pilot reads; 0 for other schemes).
+pub fn peak_month(
+    rng: &mut TrialRng,
+    s: &ForecastScheme,
+    work: &MonthWork,
+    profile: &mut DemandProfile,
+) -> f64 {
+    match &s.scheme {
+        BillingScheme::ComputeHours(c) => {
+            MonthDemand::new(c, &s.capacity_moments, work).peak(rng, c, work, profile)
+        }
+        _ => 0.0,
     }
 }
 
@@ -262,63 +278,4 @@ fn bill_seats_approx(
     let excess = (n * e1 + (n * (e2 - e1 * e1).max(0.0)).sqrt() * z).max(0.0);
     let list_per_unit = if m1 > 0.0 { list_mean / m1 } else { 0.0 };
     st.bill_excess(seats, excess, excess * list_per_unit, list)
-}
-
-/// The month's demand per working hour for compute scheme `c` into `out`.
-fn demand_profile(
-    rng: &mut TrialRng,
-    c: &ComputeHoursScheme,
-    moments: &[[f64; 3]],
-    work: &MonthWork,
-    out: &mut DemandProfile,
-) {
-    let slots = work.slots() as usize;
-    out.demand.clear();
-    out.demand.resize(slots, 0.0);
-    out.list_usd.clear();
-    out.list_usd.resize(slots, 0.0);
-    let (tm, pm) = (work.token_mult, work.token_mult * work.price_mult);
-    for (k, t) in work.kinds.iter().zip(work.tasks) {
-        for &i in &k.drawn {
-            let slot = rng.random_range(0..slots);
-            let w = capacity_tokens(t.pool.tokens[i], t.pool.extra(i, Extra::OutputTokens), c);
-            out.demand[slot] += w * tm;
-            out.list_usd[slot] += t.pool.cost[i] * pm;
-        }
-    }
-    // Per hour, a kind's undrawn tasks make compound-Poisson demand: cumulants λ E[wʲ]. Each
-    // kind is spread on its own so that an hour's list cost follows its own mix of kinds.
-    let mut drawn = vec![0.0; slots];
-    for (k, m) in work.kinds.iter().zip(moments) {
-        if k.undrawn == 0 {
-            continue;
-        }
-        let lambda = k.undrawn as f64 / slots as f64;
-        let s = &k.undrawn_sums;
-        let total = capacity_tokens(s.tokens, s.extra[Extra::OutputTokens as usize], c) * tm;
-        let total_list = s.cost * pm;
-        // The same draws as `translated_gamma` per hour, its constants computed once and the
-        // generator kept in registers (written back below).
-        let hourly = TranslatedGamma::new(
-            lambda * m[0] * tm,
-            lambda * m[1] * tm * tm,
-            lambda * m[2] * tm * tm * tm,
-        );
-        let mut local = rng.clone();
-        let mut sum = 0.0;
-        for d in drawn.iter_mut() {
-            *d = hourly.sample(&mut local);
-            sum += *d;
-        }
-        *rng = local;
-        for (slot, d) in drawn.iter().enumerate() {
-            let share = if sum > 0.0 {
-                d / sum
-            } else {
-                1.0 / slots as f64
-            };
-            out.demand[slot] += total * share;
-            out.list_usd[slot] += total_list * share;
-        }
-    }
 }

@@ -9,7 +9,8 @@
 //! (compound sum); it is approximated by the gamma distribution with those two moments, whose
 //! expected excess over the allowance `A` has the closed form
 //! `E[(X − A)⁺] = αθ Q(α+1, A/θ) − A Q(α, A/θ)` (`Q`: the regularised upper incomplete
-//! gamma function), and similarly `E[((X − A)⁺)²]`. The outer expectation over `λ` is taken by
+//! gamma function; one evaluation gives the three shapes, since `Q(α + 1, x) = Q(α, x) +
+//! xᵅe⁻ˣ/Γ(α + 1)`), and similarly `E[((X − A)⁺)²]`. The outer expectation over `λ` is taken by
 //! 24-point Gauss–Hermite quadrature.
 //!
 //! The month's total excess over `n` active users is then `n E[f] + √(n Var f) Z` (`Z`
@@ -20,10 +21,13 @@ use std::sync::OnceLock;
 
 use super::aggregate::{CountModel, MonthUsage};
 use crate::dist::{exp, ln};
-use crate::stats::special::gamma_p_with_ln_x;
+use crate::stats::special::{incomplete_gamma, ln_gamma};
 
 /// Gauss–Hermite points.
 const NODES: usize = 24;
+
+/// `ln(1e-18)`: a gamma tail below this is taken as 0.
+const NEGLIGIBLE_LN: f64 = -41.446_531_673_892_82;
 
 /// `x^y` for `x > 0` from the crate's portable `exp` and `ln` (the platform's `powf` differs
 /// between libms).
@@ -76,12 +80,6 @@ fn hermite() -> &'static [(f64, f64); NODES] {
     })
 }
 
-/// The regularised upper incomplete gamma function, given `ln_x = ln(x)` (shared by the three
-/// shapes [`gamma_excess`] evaluates at one `x`).
-fn q(a: f64, x: f64, ln_x: f64) -> f64 {
-    (1.0 - gamma_p_with_ln_x(a, x, ln_x)).clamp(0.0, 1.0)
-}
-
 /// `E[(X − limit)⁺]` and `E[((X − limit)⁺)²]` for `X` gamma with `mean` and `var` (a point
 /// mass when `var` is 0).
 pub fn gamma_excess(mean: f64, var: f64, limit: f64) -> (f64, f64) {
@@ -98,11 +96,20 @@ pub fn gamma_excess(mean: f64, var: f64, limit: f64) -> (f64, f64) {
     let (alpha, theta) = (mean * mean / var, var / mean);
     let x = limit / theta;
     let ln_x = ln(x);
-    let (q0, q1, q2) = (
-        q(alpha, x, ln_x),
-        q(alpha + 1.0, x, ln_x),
-        q(alpha + 2.0, x, ln_x),
-    );
+    // Far from the mean, Chernoff's bound (x/a)ᵃ eᵃ⁻ˣ on the gamma's tail settles it within
+    // 1e-18 of the usage's moments: nothing beyond the limit, or all of it.
+    let chernoff = |a: f64| a * (ln_x - ln(a)) + a - x;
+    if x > alpha + 2.0 && chernoff(alpha + 2.0) < NEGLIGIBLE_LN {
+        return (0.0, 0.0);
+    }
+    if x < alpha && chernoff(alpha) < NEGLIGIBLE_LN {
+        return (mean - limit, var + (mean - limit).powi(2));
+    }
+    // One evaluation gives Q at the three shapes: Q(a + 1, x) = Q(a, x) + xᵃe⁻ˣ/Γ(a + 1).
+    let g = incomplete_gamma(alpha, x, ln_x, ln_gamma(alpha));
+    let q0 = g.q;
+    let q1 = (q0 + g.step).min(1.0);
+    let q2 = (q1 + g.step * x / (alpha + 1.0)).min(1.0);
     let e1 = (mean * q1 - limit * q0).max(0.0);
     let e2 = (alpha * (alpha + 1.0) * theta * theta * q2 - 2.0 * limit * mean * q1
         + limit * limit * q0)
@@ -161,5 +168,37 @@ mod tests {
         assert!((e1 - 2.0 * (-1.5f64).exp()).abs() < 1e-9, "{e1}");
         assert!((e2 - 8.0 * (-1.5f64).exp()).abs() < 1e-9, "{e2}");
         assert_eq!(gamma_excess(5.0, 0.0, 3.0), (2.0, 4.0));
+    }
+
+    #[test]
+    fn gamma_excess_matches_three_incomplete_gamma_evaluations() {
+        // The closed form at Q(α), Q(α+1), Q(α+2) from an independent implementation, near
+        // the mean and far in both tails (where Chernoff's bound settles it).
+        let q = |a: f64, x: f64| statrs::function::gamma::gamma_ur(a, x);
+        for &(mean, var, limit) in &[
+            (10.0, 20.0, 12.0),
+            (10.0, 20.0, 3.0),
+            (10.0, 20.0, 60.0),
+            (0.7, 3.0, 0.2),
+            (50.0, 10.0, 5.0),
+            (50.0, 10.0, 200.0),
+            (2_000.0, 40_000.0, 2_300.0),
+        ] {
+            let (a, t) = (mean * mean / var, var / mean);
+            let x = limit / t;
+            let want1 = mean * q(a + 1.0, x) - limit * q(a, x);
+            let want2 = a * (a + 1.0) * t * t * q(a + 2.0, x) - 2.0 * limit * mean * q(a + 1.0, x)
+                + limit * limit * q(a, x);
+            let (e1, e2) = gamma_excess(mean, var, limit);
+            let scale = mean.max(limit);
+            assert!(
+                (e1 - want1.max(0.0)).abs() < 1e-11 * scale,
+                "{mean} {var} {limit}: {e1} vs {want1}"
+            );
+            assert!(
+                (e2 - want2.max(0.0)).abs() < 1e-10 * scale * scale,
+                "{mean} {var} {limit}: {e2} vs {want2}"
+            );
+        }
     }
 }

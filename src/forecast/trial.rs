@@ -4,11 +4,13 @@
 //! ([`super::simulate`]) streams the chunk into its summaries in trial order.
 //!
 //! Trial `i` draws its inputs from per-input streams `(seed, input, i)`, its usage from
-//! `engine::trial_rng(seed, i)` and its named schemes' bills from a stream of their own, so that
-//! billing them (or not) leaves the usage and the basic bill's draws unchanged.
+//! `engine::trial_rng(seed, i)` (and the extra quantities of its task sums from a second
+//! stream), and each named scheme's bill of month `m` from a stream of its own, `(seed, the
+//! scheme's name, m, i)`: billing a scheme (or not) leaves the usage, the basic bill and every
+//! other scheme's draws unchanged, and the sizing pilot meets the same draws as the bill.
 
 use super::aggregate::{MonthUsage, TaskSums, month_tasks, split, sum_tasks, user_tasks};
-use super::billing::{KindMonth, MonthWork, bill_month};
+use super::billing::{KindMonth, MonthWork, bill_month, peak_month};
 use super::model::{ForecastModel, Headline, SmallMonths, share_by_list};
 use super::pool::Extra;
 use super::simulate::{BillDetails, ForecastRun, Pass};
@@ -16,8 +18,20 @@ use crate::engine::{mix64, trial_rng};
 use crate::pricing::scheme::{BillingScheme, DemandProfile, SeatUsage};
 use crate::stats::Moments;
 
-/// Salt of the named schemes' stream.
-const BILLING_SALT: u64 = 0x6269_6c6c_0000_0000;
+/// Salt of the task sums' extra quantities' stream.
+const EXTRA_SALT: u64 = 0x6269_6c6c_0000_0000;
+
+/// Salt of the named schemes' streams.
+const SCHEME_SALT: u64 = 0x7363_6865_6d65_0000;
+
+/// The stream of scheme `stream` ([`super::billing::ForecastScheme::stream`]) in month `m`
+/// of trial `index`.
+fn scheme_rng(seed: u64, stream: u64, m: usize, index: u64) -> crate::engine::TrialRng {
+    trial_rng(
+        mix64(mix64(seed ^ SCHEME_SALT ^ stream).wrapping_add(m as u64)),
+        index,
+    )
+}
 
 /// Empty accumulators.
 pub(super) fn empty_moments<const N: usize>() -> [Moments; N] {
@@ -92,9 +106,9 @@ pub(super) fn run_trials(
         out.inputs.extend_from_slice(&b.inputs);
         let inputs = &b.inputs;
         let mut rng = trial_rng(seed, index);
-        // Named schemes draw from a stream of their own, so that billing them (or not) leaves
-        // the usage and the basic bill's draws unchanged.
-        let mut bill_rng = trial_rng(mix64(seed ^ BILLING_SALT), index);
+        // The task sums' extra quantities (what named schemes read) from a stream of their
+        // own, so that the usage and the basic bill's draws do not depend on them.
+        let mut extra_rng = trial_rng(mix64(seed ^ EXTRA_SALT), index);
         let curve = model.curve(inputs);
         let share = inputs[model.active_share];
         let token_growth = 1.0 + inputs[model.token_drift];
@@ -136,7 +150,7 @@ pub(super) fn run_trials(
                     {
                         let s = k.sum_and_add(
                             &mut rng,
-                            &mut bill_rng,
+                            &mut extra_rng,
                             &task.pool,
                             count,
                             &model.aggregation,
@@ -159,7 +173,7 @@ pub(super) fn run_trials(
                     if needs_extras {
                         k.sum_and_add(
                             &mut rng,
-                            &mut bill_rng,
+                            &mut extra_rng,
                             &task.pool,
                             count,
                             &model.aggregation,
@@ -205,12 +219,14 @@ pub(super) fn run_trials(
                     out.scheme_bill.push(0.0);
                     continue;
                 }
-                let units = provisioned.get(i).and_then(|u| u.get(m)).copied();
-                let billed = bill_month(&mut bill_rng, s, units, &work, &mut b.profile);
+                let mut rng = scheme_rng(seed, s.stream, m, index);
                 if pass == Pass::Peaks {
-                    out.scheme_bill.push(b.profile.peak_tokens_per_minute());
+                    out.scheme_bill
+                        .push(peak_month(&mut rng, s, &work, &mut b.profile));
                     continue;
                 }
+                let units = provisioned.get(i).and_then(|u| u.get(m)).copied();
+                let billed = bill_month(&mut rng, s, units, &work, &mut b.profile);
                 let scheme_fixed = s.fixed_charge(&billed);
                 out.scheme_bill.push(billed.total_usd);
                 out.scheme_details[m * schemes + i].add(&BillDetails {
@@ -250,22 +266,8 @@ pub(super) fn run_trials(
 }
 
 /// Which schemes the sizing pilot ([`Pass::Peaks`]) must bill: the compute schemes sized to a
-/// peak percentile, and before the last of them every scheme that draws from the schemes'
-/// random stream (seat plans beyond `exact_users_max`, compute hours), so the sized schemes see
-/// the same draws as in the billing pass. Token and commitment schemes draw nothing; schemes
-/// after the last sized one cannot change its draws. The others' peaks are never read.
+/// peak percentile (each scheme draws from its own stream, so no other scheme can move their
+/// draws). The others' peaks are never read.
 fn peaks_needed(model: &ForecastModel) -> Vec<bool> {
-    let last_sized = model.schemes.iter().rposition(|s| s.sized_to_peak());
-    model
-        .schemes
-        .iter()
-        .enumerate()
-        .map(|(i, s)| match last_sized {
-            Some(last) if i <= last => matches!(
-                s.scheme,
-                BillingScheme::Seats(_) | BillingScheme::ComputeHours(_)
-            ),
-            _ => false,
-        })
-        .collect()
+    model.schemes.iter().map(|s| s.sized_to_peak()).collect()
 }

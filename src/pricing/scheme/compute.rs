@@ -150,9 +150,14 @@ impl ComputeHoursScheme {
         self.bill_profile(units, &DemandProfile::of(usage, rates, self.output_weight))
     }
 
+    /// Capacity tokens `units` serve in one metering slot (an hour).
+    pub fn capacity_per_slot(&self, units: u64) -> f64 {
+        units as f64 * self.tokens_per_minute_per_unit * 60.0
+    }
+
     /// The bill of a period given its demand profile and the units provisioned.
     pub fn bill_profile(&self, units: u64, profile: &DemandProfile) -> Bill {
-        let capacity_per_slot = units as f64 * self.tokens_per_minute_per_unit * 60.0;
+        let capacity_per_slot = self.capacity_per_slot(units);
         let mut served = 0.0;
         let mut spilled_usd = 0.0;
         for (&d, &list) in profile.demand.iter().zip(&profile.list_usd) {
@@ -162,7 +167,13 @@ impl ComputeHoursScheme {
             }
         }
         let list_usd: f64 = profile.list_usd.iter().sum();
-        let capacity_total = capacity_per_slot * self.billed_hours;
+        self.bill_served(units, served, list_usd, spilled_usd)
+    }
+
+    /// The bill of a period with `units` provisioned that served `served` capacity tokens, of
+    /// work worth `list_usd` at list prices, of which `spilled_usd` was beyond capacity.
+    pub fn bill_served(&self, units: u64, served: f64, list_usd: f64, spilled_usd: f64) -> Bill {
+        let capacity_total = self.capacity_per_slot(units) * self.billed_hours;
         let mut bill = Bill {
             total_usd: units as f64 * self.usd_per_unit_hour * self.billed_hours,
             list_usd,
