@@ -149,6 +149,95 @@ fn a_deterministic_organisation_breaks_even_where_the_hand_computation_says() {
     );
 }
 
+/// 100 seats, all active, 2 tasks a working day of the constant task: 4,000 tasks a month,
+/// $42 at list prices. Compute hours sized to the full peak (no month spills, so the bill is
+/// units × $0.01 × 730 hours = $7.30 a unit): along the capacity of a unit, the units needed
+/// fall one by one, so compute hours minus list prices is a step function, and it changes
+/// sign where the sixth unit stops being needed.
+const STEP_ORG: &str = r#"
+[forecast]
+start = "2027-01"
+months = 1
+[seats]
+table = [ { month = 1, seats = 100 } ]
+[usage]
+active_share = 1
+tasks_per_day = 2
+counts = "fixed"
+[calendar]
+working_days = 20
+[[tasks]]
+name = "a"
+scenario = "constant-task.toml"
+weight = 1
+[billing]
+discount = 0
+[billing.gpu]
+compute_hours = { usd_per_unit_hour = 0.01, tokens_per_minute_per_unit = 200, size_to_peak_percentile = 100 }
+[aggregation]
+pool_size = 16
+"#;
+
+#[test]
+fn a_crossing_at_a_provisioned_unit_is_stated_as_a_step_with_its_bracket() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_org(dir.path(), STEP_ORG);
+    let out = dir.path().join("out");
+    let along = "billing.gpu.compute_hours.tokens_per_minute_per_unit=100..400";
+    let assert = tokencast()
+        .arg("compare")
+        .arg(&file)
+        .arg("-o")
+        .arg(&out)
+        .args(["-n", "20", "--along", along, "--along-trials", "20"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap()).unwrap();
+    let total: Vec<&Value> = json["along"]["break_even"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["period"] == "total")
+        .collect();
+    let crossings = total[0]["crossings"].as_array().unwrap();
+    assert_eq!(crossings.len(), 1, "{crossings:?}");
+    let c = &crossings[0];
+    // Basic (list prices) is cheaper while six units are needed: $42 against $43.80; from
+    // the capacity at which five do, compute hours are: $36.50.
+    assert_eq!(c["a_cheaper_below"].as_bool(), Some(true));
+    let (below, above) = (
+        c["step"]["below"].as_f64().unwrap(),
+        c["step"]["above"].as_f64().unwrap(),
+    );
+    assert!((below - (42.0 - 6.0 * 7.3)).abs() < 1e-9, "{below}");
+    assert!((above - (42.0 - 5.0 * 7.3)).abs() < 1e-9, "{above}");
+    // No zero-width interval: the step lies in its bracket, which each of the three rounds of
+    // refinement at least halves (from the sweep's 37.5 between points).
+    let (low, high) = (c["low"].as_f64().unwrap(), c["high"].as_f64().unwrap());
+    assert_eq!(
+        (low, high),
+        (
+            c["bracket"][0].as_f64().unwrap(),
+            c["bracket"][1].as_f64().unwrap()
+        )
+    );
+    assert!(high > low && high - low <= 37.5 / 8.0, "{low} to {high}");
+    let csv = std::fs::read_to_string(out.join("compare_break_even.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",step"), "{csv}");
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("basic,gpu,total,") && l.ends_with(",true")),
+        "{csv}"
+    );
+    assert!(
+        stdout.contains("basic bill is cheaper than gpu below about")
+            && stdout.contains("a step, not a gradual crossing (basic bill is cheaper by $1.80 at"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn each_lever_is_every_pair_under_a_stress_case() {
     // Prices halved: the basic bill is $2.10 a month, the seat plan still $9.45 (its fee is

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::compare::{SweepAxis, SweepPoint};
 use crate::stats::Z975;
-use crate::stats::crossing::{CurvePoint, crossings};
+use crate::stats::crossing::{Crossing, CurvePoint, Step, crossings};
 
 /// One crossing of a pair's difference curve.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -22,6 +22,8 @@ pub struct PairCrossing {
     pub bracket: [f64; 2],
     /// The scheme that is cheaper below the crossing.
     pub cheaper_below: String,
+    /// A step (a jump, not a gradual crossing): the difference on either side.
+    pub step: Option<Step>,
     /// The statement in words.
     pub words: String,
 }
@@ -83,7 +85,8 @@ pub fn break_even(names: &[&str], axis: SweepAxis, sweep: &[SweepPoint]) -> Vec<
                         high: c.high,
                         bracket: c.bracket,
                         cheaper_below: below.to_string(),
-                        words: sentence(axis, above, below, c.x, c.low, c.high),
+                        step: c.step,
+                        words: sentence(axis, above, below, c),
                     }
                 })
                 .collect();
@@ -112,22 +115,31 @@ pub fn break_even(names: &[&str], axis: SweepAxis, sweep: &[SweepPoint]) -> Vec<
     out
 }
 
-/// `above is cheaper than below above X unit (95% CI lo to hi)`.
-fn sentence(
-    axis: SweepAxis,
-    above: &str,
-    below: &str,
-    x: f64,
-    low: Option<f64>,
-    high: Option<f64>,
-) -> String {
+/// `above is cheaper than below above X unit (95% CI lo to hi)`; a step is said to be one,
+/// placed between its two points.
+fn sentence(axis: SweepAxis, above: &str, below: &str, c: &Crossing) -> String {
+    if let Some(step) = c.step {
+        let usd = |v: f64| format!("${}", crate::text::thousands(v.abs().round()));
+        return format!(
+            "{above} is cheaper than {below} above about {} {}: a step, not a gradual crossing \
+             ({below} is cheaper by {} at {}, {above} by {} at {}: the bill jumps in between, as \
+             when another provisioned unit is needed), so its place is known to that range, not \
+             to a point",
+            format_x(axis, c.x),
+            axis.unit_words(),
+            usd(step.below),
+            format_x(axis, c.bracket[0]),
+            usd(step.above),
+            format_x(axis, c.bracket[1]),
+        );
+    }
     let end = |v: Option<f64>, open: &str| v.map_or(open.to_string(), |v| format_x(axis, v));
     format!(
         "{above} is cheaper than {below} above {} {} (95% CI {} to {})",
-        format_x(axis, x),
+        format_x(axis, c.x),
         axis.unit_words(),
-        end(low, "below the swept range"),
-        end(high, "beyond the swept range")
+        end(c.low, "below the swept range"),
+        end(c.high, "beyond the swept range")
     )
 }
 
@@ -177,6 +189,32 @@ mod tests {
         assert_eq!(
             be[0].note,
             "no break-even between 1 and 3 seats: b is cheaper than a at every point"
+        );
+    }
+
+    #[test]
+    fn a_step_is_stated_as_one_with_its_bracket() {
+        // a − b is −30 below 45 tasks and +70 from it (b needs one more provisioned unit).
+        let sweep: Vec<SweepPoint> = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0]
+            .iter()
+            .map(|&x| point(x, if x < 45.0 { -30.0 } else { 70.0 }, 1.0))
+            .collect();
+        let be = break_even(&["list", "gpu"], SweepAxis::TasksPerSeat, &sweep);
+        let c = &be[0].crossings[0];
+        assert_eq!((c.low, c.high), (Some(40.0), Some(50.0)));
+        assert_eq!(
+            c.step,
+            Some(Step {
+                below: -30.0,
+                above: 70.0
+            })
+        );
+        assert_eq!(
+            c.words,
+            "gpu is cheaper than list above about 45.0 tasks per seat per month: a step, not a \
+             gradual crossing (list is cheaper by $30 at 40.0, gpu by $70 at 50.0: the bill jumps \
+             in between, as when another provisioned unit is needed), so its place is known to \
+             that range, not to a point"
         );
     }
 }

@@ -178,11 +178,14 @@ pub fn run(
     // Refine: a crossing interpolated across a bracket wider than its interval is run again at
     // the interpolated value and halfway to the bracket's far end (secant and bisection, as
     // Dekker's method), so that the straight line between sweep points is not what places it.
+    // A step (`stats::crossing`) is bisected: its place is only known to its bracket.
     for _ in 0..REFINE_ROUNDS {
         let mut new: Vec<f64> = break_evens(&points, &[])
             .iter()
             .flat_map(|b| b.crossings.iter())
             .filter(|c| match (c.low, c.high) {
+                // A step's interval is its bracket: narrowed only by running more points.
+                _ if c.step.is_some() => c.bracket[1] - c.bracket[0] > 1e-9 * c.x.abs(),
                 (Some(l), Some(h)) => c.bracket[1] - c.bracket[0] > (h - l).max(1e-9 * c.x.abs()),
                 _ => false,
             })

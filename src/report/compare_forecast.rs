@@ -94,6 +94,25 @@ pub fn crossing_words(b: &PairBreakEven, c: &Crossing, run: &AlongRun) -> String
     } else {
         (&b.b, &b.a)
     };
+    if let Some(step) = c.step {
+        let [lo, hi] = c.bracket;
+        let w = Some(hi - lo);
+        return format!(
+            "{} is cheaper than {} below about {} {}: a step, not a gradual crossing ({} is \
+             cheaper by ${} at {}, {} by ${} at {}: the bill jumps in between, as when another \
+             provisioned unit is needed), so its place is known to that range, not to a point",
+            bill_words(cheap_below),
+            bill_words(dear_below),
+            x_text(c.x, w),
+            along_words(&run.path),
+            bill_words(cheap_below),
+            money(step.below.abs()),
+            x_text(lo, w),
+            bill_words(dear_below),
+            money(step.above.abs()),
+            x_text(hi, w),
+        );
+    }
     let width = c.low.zip(c.high).map(|(l, h)| h - l);
     let first = run.points.first().map_or(c.x, |p| p.x);
     let last = run.points.last().map_or(c.x, |p| p.x);
@@ -416,17 +435,18 @@ pub fn along_csv(run: &AlongRun) -> String {
     out
 }
 
-/// `compare_break_even.csv`: one row per crossing (or per pair without one).
+/// `compare_break_even.csv`: one row per crossing (or per pair without one). `step` is
+/// `true` for a step (a jump between the bracket's points, whose interval is the bracket).
 pub fn break_even_csv(run: &AlongRun) -> String {
     let mut out = String::from(
-        "a,b,period,along,break_even,ci95_low,ci95_high,bracket_low,bracket_high,cheaper_below,cheaper_throughout\n",
+        "a,b,period,along,break_even,ci95_low,ci95_high,bracket_low,bracket_high,cheaper_below,cheaper_throughout,step\n",
     );
     let opt = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
     for b in &run.break_even {
         if b.crossings.is_empty() {
             let _ = writeln!(
                 out,
-                "{},{},{},{},,,,,,,{}",
+                "{},{},{},{},,,,,,,{},",
                 b.a,
                 b.b,
                 b.period,
@@ -437,7 +457,7 @@ pub fn break_even_csv(run: &AlongRun) -> String {
         for c in &b.crossings {
             let _ = writeln!(
                 out,
-                "{},{},{},{},{},{},{},{},{},{},",
+                "{},{},{},{},{},{},{},{},{},{},,{}",
                 b.a,
                 b.b,
                 b.period,
@@ -447,7 +467,8 @@ pub fn break_even_csv(run: &AlongRun) -> String {
                 opt(c.high),
                 c.bracket[0],
                 c.bracket[1],
-                if c.a_cheaper_below { &b.a } else { &b.b }
+                if c.a_cheaper_below { &b.a } else { &b.b },
+                c.step.is_some()
             );
         }
     }

@@ -13,6 +13,15 @@
 //!
 //! With zero standard errors the interval is the crossing itself; with a straight line
 //! `d(x) = m·x + c` and a constant SE `σ` it is exactly `x* ± z·σ/|m|`.
+//!
+//! **Steps.** A bill that jumps (another provisioned compute unit, a tier) makes the difference
+//! a step function: it changes sign between two points without passing near zero, and no
+//! straight line through them says where. A crossing is a step when the band excludes zero at
+//! both points around it and the change across them is more than [`STEP_RATIO`] times what
+//! the slopes of the neighbouring intervals explain (plus `z` combined standard errors). A
+//! step's place is then only known to lie between its two points: its interval is that
+//! bracket, never a narrower one read off an interpolation, and [`Crossing::step`] holds the
+//! difference on either side.
 
 use serde::Serialize;
 
@@ -40,6 +49,46 @@ pub struct Crossing {
     pub bracket: [f64; 2],
     /// Whether `a` is the cheaper one below the crossing (`d < 0` on its left).
     pub a_cheaper_below: bool,
+    /// A step (a jump, not a gradual crossing): the difference at the bracket's two ends.
+    pub step: Option<Step>,
+}
+
+/// The difference on either side of a step.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Step {
+    /// At the bracket's lower end.
+    pub below: f64,
+    /// At its upper end.
+    pub above: f64,
+}
+
+/// How many times the neighbouring slopes' change a jump across a bracket must pass to be a
+/// step.
+pub const STEP_RATIO: f64 = 4.0;
+
+/// Whether the change between points `k` and `k + 1` of `points` is a step (see the module
+/// documentation).
+fn is_step(points: &[CurvePoint], k: usize, z: f64) -> bool {
+    let (p, q) = (points[k], points[k + 1]);
+    let excluded = |c: &CurvePoint| c.difference.abs() > z * c.se;
+    if !(excluded(&p) && excluded(&q)) {
+        return false;
+    }
+    let slope =
+        |a: &CurvePoint, b: &CurvePoint| ((b.difference - a.difference) / (b.x - a.x)).abs();
+    let neighbours: Vec<f64> = [
+        (k > 0).then(|| slope(&points[k - 1], &p)),
+        (k + 2 < points.len()).then(|| slope(&q, &points[k + 2])),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|s| s.is_finite())
+    .collect();
+    let Some(outside) = neighbours.into_iter().reduce(f64::max) else {
+        return false;
+    };
+    let noise = z * (p.se * p.se + q.se * q.se).sqrt();
+    (q.difference - p.difference).abs() > STEP_RATIO * outside * (q.x - p.x) + noise
 }
 
 /// Every crossing of zero by the difference curve `points` (sorted by increasing `x`), each with
@@ -54,10 +103,24 @@ pub fn crossings(points: &[CurvePoint], z: f64) -> Vec<Crossing> {
         if (p.difference <= 0.0) == (q.difference <= 0.0) {
             continue;
         }
+        let a_cheaper_below = p.difference <= 0.0;
+        if is_step(points, k, z) {
+            out.push(Crossing {
+                x: (p.x + q.x) / 2.0,
+                low: Some(p.x),
+                high: Some(q.x),
+                bracket: [p.x, q.x],
+                a_cheaper_below,
+                step: Some(Step {
+                    below: p.difference,
+                    above: q.difference,
+                }),
+            });
+            continue;
+        }
         let t = p.difference / (p.difference - q.difference);
         let x = p.x + (q.x - p.x) * t;
         let se = p.se + (q.se - p.se) * t;
-        let a_cheaper_below = p.difference <= 0.0;
         let mid = CurvePoint {
             x,
             difference: 0.0,
@@ -78,6 +141,7 @@ pub fn crossings(points: &[CurvePoint], z: f64) -> Vec<Crossing> {
             high,
             bracket: [p.x, q.x],
             a_cheaper_below,
+            step: None,
         });
     }
     out
@@ -168,5 +232,49 @@ mod tests {
         let c = crossings(&pts, 1.96);
         assert_eq!(c.iter().map(|c| c.x).collect::<Vec<_>>(), vec![0.5, 2.5]);
         assert!(!c[0].a_cheaper_below && c[1].a_cheaper_below);
+    }
+
+    #[test]
+    fn a_step_is_placed_between_its_points_and_a_straight_line_is_not_a_step() {
+        // d = −3 below 4.3 and +5 from it (a jump), exact: refined points around the jump.
+        let xs = [0.0, 1.0, 2.0, 3.0, 4.0, 4.25, 4.5, 5.0, 6.0];
+        let step: Vec<CurvePoint> = xs
+            .iter()
+            .map(|&x| CurvePoint {
+                x,
+                difference: if x < 4.3 { -3.0 } else { 5.0 },
+                se: 0.1,
+            })
+            .collect();
+        let c = crossings(&step, 1.96);
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            c[0].step,
+            Some(Step {
+                below: -3.0,
+                above: 5.0
+            })
+        );
+        assert_eq!((c[0].low, c[0].high), (Some(4.25), Some(4.5)));
+        assert_eq!(c[0].x, 4.375);
+        assert!(c[0].a_cheaper_below);
+        // The same jump on a slope: still a step.
+        let sloped: Vec<CurvePoint> = step
+            .iter()
+            .map(|p| CurvePoint {
+                difference: p.difference + 0.2 * p.x,
+                ..*p
+            })
+            .collect();
+        assert!(crossings(&sloped, 1.96)[0].step.is_some());
+        // A straight line, exact or noisy, crosses gradually.
+        let xs: Vec<f64> = (0..=10).map(f64::from).collect();
+        for se in [0.0, 0.01, 0.5] {
+            let c = crossings(&line(2.0, -7.0, se, &xs), 1.96);
+            assert_eq!(c[0].step, None, "se {se}");
+        }
+        // A step with no neighbour to compare with is not called one.
+        assert_eq!(crossings(&step[4..6], 1.96).len(), 0);
+        assert_eq!(crossings(&step[5..7], 1.96)[0].step, None);
     }
 }
