@@ -32,6 +32,7 @@ pub mod spend_split;
 pub mod streams;
 pub mod stress;
 pub mod sweep;
+pub mod track;
 mod trial;
 
 use std::path::Path;

@@ -31,6 +31,7 @@ pub mod run_dir;
 pub mod run_files;
 pub mod sweep_page;
 mod table;
+pub mod track;
 mod trials_csv;
 
 use std::io;
