@@ -21,7 +21,9 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use backtest::{Backtest, CostFigures, order_statistic};
-pub use fit::{CallLevelFit, ModelUse, Quantity, Rate, TaskLevelFit, fit_calls, fit_tasks};
+pub use fit::{
+    CallLevelFit, ModelUse, Quantity, Rate, SubAgentFit, TaskLevelFit, fit_calls, fit_tasks,
+};
 pub use import::{CallRecord, ColumnMap, ImportError, ImportReport, SkippedLine, TaskRecord};
 pub use prices::{PriceOrigin, Prices, prices_from_catalog, prices_from_costs};
 pub use tasks::{Side, Task, group_calls, side};
@@ -234,13 +236,9 @@ pub fn calibrate(
     let (model, prices, text, held_costs, fitted_tasks) = match logs {
         Logs::Calls(calls) => {
             let prices = resolve_prices(
-                calls.iter().map(|c| {
-                    (
-                        c.model.as_str(),
-                        [c.input, c.output, c.cache_write, c.cache_read],
-                        c.cost,
-                    )
-                }),
+                calls
+                    .iter()
+                    .map(|c| (c.model.as_str(), c.priced_kinds(), c.cost)),
                 options,
             )?;
             let (held_out, fitted): (Vec<Task>, Vec<Task>) =
@@ -254,14 +252,7 @@ pub fn calibrate(
                 .map(|t| {
                     t.calls
                         .iter()
-                        .map(|c| {
-                            prices[&c.model].prices.cost(
-                                c.input,
-                                c.output,
-                                c.cache_write,
-                                c.cache_read,
-                            )
-                        })
+                        .map(|c| prices[&c.model].prices.cost_of(&c.priced_kinds()))
                         .sum()
                 })
                 .collect();
@@ -270,13 +261,9 @@ pub fn calibrate(
         }
         Logs::Tasks(tasks) => {
             let prices = resolve_prices(
-                tasks.iter().map(|t| {
-                    (
-                        t.model.as_str(),
-                        [t.input, t.output, t.cache_write, t.cache_read],
-                        t.cost,
-                    )
-                }),
+                tasks
+                    .iter()
+                    .map(|t| (t.model.as_str(), t.priced_kinds(), t.cost)),
                 options,
             )?;
             let (held_out, fitted): (Vec<TaskRecord>, Vec<TaskRecord>) =
@@ -285,11 +272,7 @@ pub fn calibrate(
                 return Err(no_tasks());
             }
             let fit = fit_tasks(&fitted)?;
-            let cost = |t: &TaskRecord| {
-                prices[&t.model]
-                    .prices
-                    .cost(t.input, t.output, t.cache_write, t.cache_read)
-            };
+            let cost = |t: &TaskRecord| prices[&t.model].prices.cost_of(&t.priced_kinds());
             let costs: Vec<f64> = held_out.iter().map(cost).collect();
             let blended = blend(&fitted, &prices);
             let text = task_level_scenario(&fit, &blended, &provenance(held_out.len()));
@@ -317,10 +300,10 @@ pub fn calibrate(
 /// Prices of every model the records use: the user's, else recovered from logged costs, else
 /// the catalog's list rates.
 fn resolve_prices<'a>(
-    records: impl Iterator<Item = (&'a str, [u64; 4], Option<f64>)>,
+    records: impl Iterator<Item = (&'a str, [u64; 5], Option<f64>)>,
     options: &CalibrateOptions,
 ) -> Result<BTreeMap<String, PricedModel>, CalibrateError> {
-    let mut rows: BTreeMap<String, Vec<([u64; 4], f64)>> = BTreeMap::new();
+    let mut rows: BTreeMap<String, Vec<([u64; 5], f64)>> = BTreeMap::new();
     for (model, tokens, cost) in records {
         let entry = rows.entry(model.to_string()).or_default();
         if let Some(c) = cost {
@@ -363,8 +346,8 @@ fn blend(tasks: &[TaskRecord], prices: &BTreeMap<String, PricedModel>) -> Priced
     let (mut prompt_cost, mut prompt, mut out_cost, mut out) = (0.0, 0.0, 0.0, 0.0);
     for t in tasks {
         let p = prices[&t.model].prices;
-        prompt_cost += p.cost(t.input, 0, t.cache_write, t.cache_read);
-        prompt += (t.input + t.cache_write + t.cache_read) as f64;
+        prompt_cost += p.cost_of(&[t.input, 0, t.cache_write, t.cache_read, t.cache_write_1h]);
+        prompt += (t.input + t.cache_write + t.cache_read + t.cache_write_1h) as f64;
         out_cost += p.cost(0, t.output, 0, 0);
         out += t.output as f64;
     }
@@ -375,6 +358,7 @@ fn blend(tasks: &[TaskRecord], prices: &BTreeMap<String, PricedModel>) -> Priced
             output: per_m(out_cost, out),
             cache_write: 0.0,
             cache_read: 0.0,
+            cache_write_1h: 0.0,
         },
         origin: PriceOrigin::Blended {
             from: prices.keys().cloned().collect(),

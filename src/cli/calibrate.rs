@@ -281,6 +281,13 @@ fn render(c: &Calibration, out: &Path, report_dir: &Path) -> String {
     for (why, n) in &i.set_aside {
         let _ = writeln!(s, "  set aside {n}: {why}");
     }
+    if i.sub_agent_calls > 0 {
+        let _ = writeln!(
+            s,
+            "  {} of the records are sub-agents' calls, attributed to their parent's task",
+            i.sub_agent_calls
+        );
+    }
     let _ = writeln!(
         s,
         "{} tasks fitted, {} held out for the back-test\n",
@@ -304,6 +311,23 @@ fn render(c: &Calibration, out: &Path, report_dir: &Path) -> String {
                 "  cache-read share of prompt tokens: {}%",
                 calibrate::number(f.cache_read_share * 100.0)
             );
+            if f.cache_write_1h_share > 0.0 {
+                let _ = writeln!(
+                    s,
+                    "  1-hour share of cache-write tokens: {}%",
+                    calibrate::number(f.cache_write_1h_share * 100.0)
+                );
+            }
+            if let Some(sub) = &f.sub_agents {
+                quantity_row(&mut s, &sub.runs_per_task);
+                let _ = writeln!(s, "  sub-agent runs ({}):", sub.runs);
+                quantity_row(&mut s, &sub.run.first_prompt);
+                for m in &sub.run.models {
+                    quantity_row(&mut s, &m.repeat);
+                    quantity_row(&mut s, &m.output);
+                }
+                quantity_row(&mut s, &sub.run.tool);
+            }
             f.success
         }
         FittedModel::Tasks(f) => {

@@ -20,23 +20,32 @@ pub use claude_code::import_claude_code;
 pub use columns::{CALL_COLUMNS, ColumnMap, TASK_COLUMNS};
 pub use task_csv::import_task_csv;
 
-/// One LLM request as a log records it.
-#[derive(Debug, Clone, PartialEq)]
+/// One LLM request as a log records it. Token counts are by tokencast's token kinds: every
+/// prompt token is exactly one of `input` (uncached), `cache_read`, `cache_write` (5-minute
+/// TTL) or `cache_write_1h`; `output` is the visible output that joins the context and
+/// `reasoning` the reasoning tokens, billed as output but not kept in the context.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallRecord {
     /// The task (session) it belongs to.
     pub task: String,
+    /// The sub-agent that made the call, within its parent's task (`None`: the main thread).
+    pub agent: Option<String>,
     /// When it happened (ISO 8601 text; ordered as text), if known.
     pub timestamp: Option<String>,
     /// The model name as logged.
     pub model: String,
     /// Uncached prompt tokens.
     pub input: u64,
-    /// Output tokens.
+    /// Visible output tokens (reasoning excluded).
     pub output: u64,
+    /// Reasoning tokens (billed as output, not kept in the context).
+    pub reasoning: u64,
     /// Prompt tokens read from the cache.
     pub cache_read: u64,
-    /// Prompt tokens written to the cache.
+    /// Prompt tokens written to the cache at the 5-minute TTL (or a TTL the log does not state).
     pub cache_write: u64,
+    /// Prompt tokens written to the cache at the 1-hour TTL.
+    pub cache_write_1h: u64,
     /// Cost in USD, if the log gives one.
     pub cost: Option<f64>,
     /// Whether the task succeeded, if the log says.
@@ -44,14 +53,27 @@ pub struct CallRecord {
 }
 
 impl CallRecord {
-    /// The whole prompt: uncached, cache-read and cache-written tokens.
+    /// The whole prompt: uncached, cache-read and cache-written tokens (both TTLs).
     pub fn prompt(&self) -> u64 {
-        self.input + self.cache_read + self.cache_write
+        self.input + self.cache_read + self.cache_write + self.cache_write_1h
+    }
+
+    /// Token counts by priced kind, in the order of [`crate::calibrate::Prices::cost_of`]:
+    /// input, output (visible + reasoning, both at the output price), cache write (5 min),
+    /// cache read, cache write (1 h).
+    pub fn priced_kinds(&self) -> [u64; 5] {
+        [
+            self.input,
+            self.output + self.reasoning,
+            self.cache_write,
+            self.cache_read,
+            self.cache_write_1h,
+        ]
     }
 }
 
 /// One task's totals as a per-task log records them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskRecord {
     /// The task id.
     pub task: String,
@@ -63,8 +85,10 @@ pub struct TaskRecord {
     pub output: u64,
     /// Prompt tokens read from the cache.
     pub cache_read: u64,
-    /// Prompt tokens written to the cache.
+    /// Prompt tokens written to the cache (5-minute TTL, or a TTL the log does not state).
     pub cache_write: u64,
+    /// Prompt tokens written to the cache at the 1-hour TTL.
+    pub cache_write_1h: u64,
     /// Calls, if known.
     pub calls: Option<u64>,
     /// Cost in USD, if known.
@@ -103,6 +127,21 @@ pub struct ImportReport {
     pub malformed: Vec<SkippedLine>,
     /// Lines read but not imported as records, counted by reason.
     pub set_aside: BTreeMap<String, u64>,
+    /// Records imported that sub-agents made, attributed to their parent's task.
+    pub sub_agent_calls: u64,
+}
+
+impl TaskRecord {
+    /// Token counts by priced kind (see [`CallRecord::priced_kinds`]).
+    pub fn priced_kinds(&self) -> [u64; 5] {
+        [
+            self.input,
+            self.output,
+            self.cache_write,
+            self.cache_read,
+            self.cache_write_1h,
+        ]
+    }
 }
 
 impl ImportReport {
@@ -111,6 +150,7 @@ impl ImportReport {
         self.files.extend(other.files);
         self.lines += other.lines;
         self.records += other.records;
+        self.sub_agent_calls += other.sub_agent_calls;
         self.malformed.extend(other.malformed);
         for (k, v) in other.set_aside {
             *self.set_aside.entry(k).or_default() += v;
