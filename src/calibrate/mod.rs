@@ -43,18 +43,112 @@ pub enum LogFormat {
     CallsCsv,
     /// Generic CSV, one row per task.
     TasksCsv,
+    /// Codex CLI session rollout (JSONL).
+    Codex,
+    /// Gemini CLI chat recording (JSON).
+    Gemini,
+    /// OpenHands evaluation output, trajectory or metrics (JSON or JSONL).
+    Openhands,
+    /// OpenTelemetry GenAI spans as OTLP JSON.
+    Otlp,
 }
 
 impl LogFormat {
-    /// Guesses a file's format: `.jsonl`/`.json` are Claude Code transcripts; a CSV whose header
-    /// holds the `calls` column (as mapped) is per-task, any other CSV per-call.
+    /// The format's name on the command line (`--format`).
+    pub fn flag(self) -> &'static str {
+        match self {
+            LogFormat::ClaudeCode => "claude-code",
+            LogFormat::CallsCsv => "calls-csv",
+            LogFormat::TasksCsv => "tasks-csv",
+            LogFormat::Codex => "codex",
+            LogFormat::Gemini => "gemini",
+            LogFormat::Openhands => "openhands",
+            LogFormat::Otlp => "otlp",
+        }
+    }
+
+    /// What a file of the format is, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            LogFormat::ClaudeCode => "a Claude Code transcript (~/.claude/projects/*/*.jsonl)",
+            LogFormat::CallsCsv => "a per-call CSV",
+            LogFormat::TasksCsv => "a per-task CSV",
+            LogFormat::Codex => {
+                "a Codex CLI session (~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl)"
+            }
+            LogFormat::Gemini => {
+                "a Gemini CLI chat (~/.gemini/tmp/<project_hash>/chats/session-*.json)"
+            }
+            LogFormat::Openhands => "an OpenHands output, trajectory or metrics file",
+            LogFormat::Otlp => "an OTLP JSON trace export (resourceSpans)",
+        }
+    }
+
+    /// Tells a JSON log's format from its first 64 KiB: the first line's record (Codex's
+    /// `{type, payload}` envelope, a Claude Code message, an OTLP request, an OpenHands record)
+    /// or, for a document spread over lines, the keys it holds. `None` when nothing fits.
+    pub fn sniff_json(head: &str) -> Option<LogFormat> {
+        let head = head.trim_start_matches('\u{feff}');
+        let first = head.lines().find(|l| !l.trim().is_empty())?;
+        if let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(first) {
+            let has = |k: &str| o.contains_key(k);
+            let kind = o.get("type").and_then(|t| t.as_str()).unwrap_or("");
+            return if has("payload")
+                && matches!(
+                    kind,
+                    "session_meta" | "turn_context" | "event_msg" | "response_item"
+                ) {
+                Some(LogFormat::Codex)
+            } else if has("resourceSpans") {
+                Some(LogFormat::Otlp)
+            } else if has("messages") && (has("projectHash") || has("sessionId")) {
+                Some(LogFormat::Gemini)
+            } else if has("sessionId") || (has("message") && has("type")) || kind == "summary" {
+                Some(LogFormat::ClaudeCode)
+            } else if [
+                "metrics",
+                "llm_metrics",
+                "token_usages",
+                "history",
+                "instance_id",
+            ]
+            .iter()
+            .any(|k| has(k))
+            {
+                Some(LogFormat::Openhands)
+            } else {
+                None
+            };
+        }
+        // One document over several lines: its keys.
+        let key = |k: &str| head.contains(&format!("\"{k}\""));
+        if key("resourceSpans") {
+            Some(LogFormat::Otlp)
+        } else if key("projectHash") || (key("messages") && key("sessionId")) {
+            Some(LogFormat::Gemini)
+        } else if key("token_usages") || key("accumulated_token_usage") || key("llm_metrics") {
+            Some(LogFormat::Openhands)
+        } else {
+            None
+        }
+    }
+
+    /// Guesses a file's format: a `.json`/`.jsonl` file by its content ([`Self::sniff_json`];
+    /// a JSON Lines file that fits none is read as a Claude Code transcript, whose reader then
+    /// reports each line); a CSV whose header holds the `calls` column (as mapped) is
+    /// per-task, any other CSV per-call.
     pub fn detect(path: &Path, columns: &ColumnMap) -> Result<LogFormat, ImportError> {
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
-        if ext == "jsonl" || ext == "json" {
-            return Ok(LogFormat::ClaudeCode);
+        if ext == "jsonl" || ext == "json" || ext == "ndjson" {
+            let head = import::read_head(path, 64 * 1024)?;
+            return Ok(LogFormat::sniff_json(&head).unwrap_or(if ext == "json" {
+                LogFormat::Gemini
+            } else {
+                LogFormat::ClaudeCode
+            }));
         }
         let text = import::read_header_line(path)?;
         Ok(if columns.has_calls_header(&text) {
@@ -80,6 +174,22 @@ pub enum CalibrateError {
     /// A file could not be read.
     #[error(transparent)]
     Import(#[from] ImportError),
+    /// A file given in one format holds nothing of it.
+    #[error(
+        "{file}: expected {expected} (--format {flag}), found no record of it in {lines} lines{found}"
+    )]
+    WrongFormat {
+        /// The file.
+        file: String,
+        /// The format asked for, described.
+        expected: &'static str,
+        /// Its flag.
+        flag: &'static str,
+        /// Lines read.
+        lines: u64,
+        /// What the file looks like instead, as a sentence's end.
+        found: String,
+    },
     /// Per-call and per-task files were mixed.
     #[error(
         "{file}: a {found} file among {expected} files: per-call and per-task logs cannot be mixed"
@@ -116,6 +226,9 @@ pub enum CalibrateError {
     Engine(#[from] EngineError),
 }
 
+/// An importer of one JSON log file.
+type JsonImporter = fn(&Path) -> Result<(Vec<CallRecord>, ImportReport), ImportError>;
+
 /// Reads log files, each in its given or detected format.
 pub fn import_logs(
     paths: &[&Path],
@@ -143,12 +256,46 @@ pub fn import_logs(
             }
             _ => level = Some(is_task),
         }
-        let r = match f {
-            LogFormat::ClaudeCode => {
-                let (c, r) = import::import_claude_code(path)?;
-                calls.extend(c);
-                r
+        let json = |import: JsonImporter,
+                    calls: &mut Vec<CallRecord>|
+         -> Result<ImportReport, CalibrateError> {
+            let (c, r) = import(path)?;
+            // A file that yields nothing and was not recognised line by line, or that looks
+            // like another format, was given in the wrong one.
+            let read_nothing = r.records == 0 && r.lines > 0;
+            let all_bad = r.malformed.len() as u64 == r.lines;
+            if read_nothing {
+                let other = import::read_head(path, 64 * 1024)
+                    .ok()
+                    .and_then(|h| LogFormat::sniff_json(&h))
+                    .filter(|o| *o != f);
+                if all_bad || other.is_some() {
+                    return Err(CalibrateError::WrongFormat {
+                        file: path.display().to_string(),
+                        expected: f.describe(),
+                        flag: f.flag(),
+                        lines: r.lines,
+                        found: match other {
+                            Some(o) => {
+                                format!("; it looks like {} (--format {})", o.describe(), o.flag())
+                            }
+                            None => format!(
+                                "; the first: {}",
+                                r.malformed.first().map_or(String::new(), |m| m.to_string())
+                            ),
+                        },
+                    });
+                }
             }
+            calls.extend(c);
+            Ok(r)
+        };
+        let r = match f {
+            LogFormat::ClaudeCode => json(import::import_claude_code, &mut calls)?,
+            LogFormat::Codex => json(import::import_codex, &mut calls)?,
+            LogFormat::Gemini => json(import::import_gemini, &mut calls)?,
+            LogFormat::Openhands => json(import::import_openhands, &mut calls)?,
+            LogFormat::Otlp => json(import::import_otlp, &mut calls)?,
             LogFormat::CallsCsv => {
                 let (c, r) = import::import_call_csv(path, columns)?;
                 calls.extend(c);

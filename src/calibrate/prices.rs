@@ -111,20 +111,16 @@ pub enum PriceOrigin {
     },
 }
 
-/// A model's list rates from the catalog: the entry of that name, else of the name without a
-/// trailing `-YYYYMMDD` date (Claude Code logs `claude-sonnet-4-5-20250929` for the catalog's
-/// `claude-sonnet-4-5`). Unstated cache rates are 0. `None` without input and output rates.
+/// A model's list rates from the catalog: the entry of that name, else of the first of
+/// [`catalog_names`] the catalog holds. Unstated cache rates are 0 (the 1-hour cache write:
+/// twice the input rate). `None` without input and output rates.
 pub fn prices_from_catalog(
     catalog: &crate::pricing::PriceCatalog,
     model: &str,
 ) -> Option<(Prices, PriceOrigin)> {
-    let undated = model
-        .rsplit_once('-')
-        .filter(|(_, d)| d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()))
-        .map(|(stem, _)| stem);
-    let (name, entry) = std::iter::once(model)
-        .chain(undated)
-        .find_map(|n| catalog.get(n).map(|e| (n, e)))?;
+    let (name, entry) = catalog_names(model)
+        .into_iter()
+        .find_map(|n| catalog.get(&n).map(|e| (n, e)))?;
     let r = &entry.rates;
     Some((
         Prices {
@@ -135,11 +131,40 @@ pub fn prices_from_catalog(
             cache_write_1h: r.cache_write_1h.unwrap_or(2.0 * r.input?),
         },
         PriceOrigin::Catalog {
-            entry: name.to_string(),
+            entry: name,
             as_of: entry.as_of.clone(),
             reference: entry.source.clone(),
         },
     ))
+}
+
+/// The names a logged model may have in the catalog, most literal first: as logged; without a
+/// provider prefix (`litellm_proxy/`, `anthropic/`, as LiteLLM-based agents log); with dots as
+/// dashes (Gemini CLI logs `gemini-2.5-pro` for the catalog's `gemini-2-5-pro`); without a
+/// trailing `-YYYYMMDD` date (Claude Code logs `claude-sonnet-4-5-20250929` for
+/// `claude-sonnet-4-5`); and without a `-codex` suffix (Codex CLI's `gpt-5-codex` is listed at
+/// `gpt-5`'s prices).
+pub fn catalog_names(model: &str) -> Vec<String> {
+    let mut names = vec![model.to_string()];
+    let mut push = |n: String| {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    };
+    let bare = model.rsplit_once('/').map_or(model, |(_, m)| m);
+    for base in [model, bare] {
+        let dashed = base.replace('.', "-");
+        for n in [base.to_string(), dashed] {
+            let undated = n
+                .rsplit_once('-')
+                .filter(|(_, d)| d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()))
+                .map(|(stem, _)| stem.to_string());
+            let plain = n.strip_suffix("-codex").map(str::to_string);
+            push(n);
+            undated.into_iter().chain(plain).for_each(&mut push);
+        }
+    }
+    names
 }
 
 /// Recovers prices from records `([input, output, cache_write, cache_read, cache_write_1h],

@@ -69,6 +69,7 @@ fn parse_row(row: &csv::StringRecord, idx: &[Option<usize>]) -> Result<CallRecor
     Ok(CallRecord {
         task: required(0)?,
         agent: None,
+        user: None,
         timestamp: optional(1)?.map(|s| s.trim().to_string()),
         model: required(2)?,
         input: tokens(3)?,

@@ -232,6 +232,7 @@ fn classify(value: &Value, context: &FileContext) -> Result<Line, String> {
     let call = CallRecord {
         task,
         agent,
+        user: None,
         timestamp: object
             .get("timestamp")
             .and_then(Value::as_str)

@@ -6,8 +6,13 @@
 
 mod call_csv;
 mod claude_code;
+mod codex;
 mod columns;
 mod csv_rows;
+mod gemini;
+mod json_doc;
+mod openhands;
+mod otlp;
 mod task_csv;
 
 use std::collections::BTreeMap;
@@ -17,7 +22,11 @@ use serde::Serialize;
 
 pub use call_csv::import_call_csv;
 pub use claude_code::import_claude_code;
+pub use codex::import_codex;
 pub use columns::{CALL_COLUMNS, ColumnMap, TASK_COLUMNS};
+pub use gemini::import_gemini;
+pub use openhands::import_openhands;
+pub use otlp::import_otlp;
 pub use task_csv::import_task_csv;
 
 /// One LLM request as a log records it. Token counts are by tokencast's token kinds: every
@@ -30,6 +39,8 @@ pub struct CallRecord {
     pub task: String,
     /// The sub-agent that made the call, within its parent's task (`None`: the main thread).
     pub agent: Option<String>,
+    /// The user who ran the task, when the log says.
+    pub user: Option<String>,
     /// When it happened (ISO 8601 text; ordered as text), if known.
     pub timestamp: Option<String>,
     /// The model name as logged.
@@ -129,6 +140,8 @@ pub struct ImportReport {
     pub set_aside: BTreeMap<String, u64>,
     /// Records imported that sub-agents made, attributed to their parent's task.
     pub sub_agent_calls: u64,
+    /// Records imported under an assumption the log left open, counted by assumption.
+    pub assumed: BTreeMap<String, u64>,
 }
 
 impl TaskRecord {
@@ -155,6 +168,13 @@ impl ImportReport {
         for (k, v) in other.set_aside {
             *self.set_aside.entry(k).or_default() += v;
         }
+        for (k, v) in other.assumed {
+            *self.assumed.entry(k).or_default() += v;
+        }
+    }
+
+    pub(crate) fn assumed(&mut self, what: &str) {
+        *self.assumed.entry(what.to_string()).or_default() += 1;
     }
 
     pub(crate) fn set_aside(&mut self, reason: &str) {
@@ -273,6 +293,23 @@ pub(crate) fn read_text(path: &Path) -> Result<(String, Vec<SkippedLine>), Impor
         }
     }
     Ok((text, bad))
+}
+
+/// The first `max` bytes of a file as text (cut back to a character boundary; bad bytes
+/// replaced), for telling its format.
+pub(crate) fn read_head(path: &Path, max: usize) -> Result<String, ImportError> {
+    use std::io::Read;
+    let io = |e: String| ImportError::Io {
+        file: path.display().to_string(),
+        message: e,
+    };
+    crate::input::regular_file_size(path).map_err(|e| io(e.reason()))?;
+    let file = std::fs::File::open(path).map_err(|e| io(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(max as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io(e.to_string()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// The first line of a file (a CSV header).
