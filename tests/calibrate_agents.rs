@@ -41,8 +41,8 @@ fn files_under(dir: &str, ext: &str) -> Vec<PathBuf> {
 }
 
 /// `tokencast calibrate FILES --format FORMAT` writes a scenario that `tokencast run` runs;
-/// returns stdout and stderr.
-fn calibrate_runs(files: &[PathBuf], format: Option<&str>) -> (String, String) {
+/// returns stdout, stderr and the scenario.
+fn calibrate_runs(files: &[PathBuf], format: Option<&str>) -> (String, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("ours.toml");
     let mut cmd = tokencast();
@@ -63,7 +63,7 @@ fn calibrate_runs(files: &[PathBuf], format: Option<&str>) -> (String, String) {
         .arg(dir.path().join("run"))
         .assert()
         .success();
-    (stdout, stderr)
+    (stdout, stderr, std::fs::read_to_string(&out).unwrap())
 }
 
 const CACHE_SPLIT: &str = r#"{"type":"assistant","sessionId":"s1","timestamp":"2026-01-01T10:00:05Z","requestId":"r1","message":{"id":"m1","model":"claude-sonnet-4-5","usage":{"input_tokens":4,"cache_creation_input_tokens":9000,"cache_read_input_tokens":0,"cache_creation":{"ephemeral_5m_input_tokens":1000,"ephemeral_1h_input_tokens":8000},"output_tokens":50,"service_tier":"standard"}}}
@@ -150,7 +150,12 @@ fn claude_code_sub_agent_transcripts_belong_to_their_parent_session() {
 fn calibrate_on_the_claude_code_sample_fits_sub_agents_and_the_1h_share() {
     let files = files_under("examples/calibrate/claude-code", "jsonl");
     assert!(files.len() > 14, "the sample holds sessions and sub-agents");
-    let (stdout, stderr) = calibrate_runs(&files, Some("claude-code"));
+    let (stdout, stderr, scenario) = calibrate_runs(&files, Some("claude-code"));
+    assert!(scenario.contains("[workflows.subagent]"), "{scenario}");
+    assert!(
+        scenario.contains("steps = [{ subagent = { workflow = \"subagent\" } }]"),
+        "{scenario}"
+    );
     assert!(stdout.contains("1 malformed (skipped)"), "{stdout}");
     assert!(
         stdout.contains("72 of the records are sub-agents' calls"),
@@ -478,8 +483,14 @@ fn calibrate_on_each_agent_sample_writes_a_scenario_that_runs() {
         assert!(!files.is_empty(), "{dir}");
         // Sniffed, and named.
         for f in [None, Some(format)] {
-            let (stdout, stderr) = calibrate_runs(&files, f);
+            let (stdout, stderr, scenario) = calibrate_runs(&files, f);
             assert!(stdout.contains("1 malformed (skipped)"), "{dir}: {stdout}");
+            // Codex, Gemini and the spans log reasoning tokens: the calls draw them.
+            assert_eq!(
+                scenario.contains(", reasoning = {"),
+                matches!(format, "codex" | "gemini" | "otlp"),
+                "{dir}: {scenario}"
+            );
             assert!(stderr.contains(broken), "{dir}: {stderr}");
         }
     }

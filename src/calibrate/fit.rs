@@ -117,8 +117,11 @@ pub struct ModelUse {
     pub call_share: f64,
     /// Calls of this model per task (for the first model: beyond the first call).
     pub repeat: Quantity,
-    /// Output tokens per call.
+    /// Output tokens per call (visible output; reasoning excluded).
     pub output: Quantity,
+    /// Reasoning tokens per call, when any call of the model logs some (calls without any
+    /// count as 0: a count family then, else a positive one).
+    pub reasoning: Option<Quantity>,
 }
 
 /// The call-level fit.
@@ -235,7 +238,23 @@ fn fit_thread(tasks: &[Task]) -> Result<CallLevelFit, FitError> {
             } else {
                 format!("calls of {name} per task")
             };
+            let reasoning: Vec<u64> = tasks
+                .iter()
+                .flat_map(|t| &t.calls)
+                .filter(|c| &c.model == name)
+                .map(|c| c.reasoning)
+                .collect();
+            let reasoning_what = format!("reasoning tokens per call of {name}");
+            let reasoning = if reasoning.iter().all(|&r| r == 0) {
+                None
+            } else if reasoning.contains(&0) {
+                Some(Quantity::counts(&reasoning_what, &reasoning))
+            } else {
+                let r: Vec<f64> = reasoning.iter().map(|&r| r as f64).collect();
+                Some(Quantity::positive(&reasoning_what, &r, Vec::new()))
+            };
             ModelUse {
+                reasoning,
                 name: name.clone(),
                 calls: *calls,
                 call_share: *calls as f64 / total_calls as f64,

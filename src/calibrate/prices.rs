@@ -112,8 +112,9 @@ pub enum PriceOrigin {
 }
 
 /// A model's list rates from the catalog: the entry of that name, else of the first of
-/// [`catalog_names`] the catalog holds. Unstated cache rates are 0 (the 1-hour cache write:
-/// twice the input rate). `None` without input and output rates.
+/// [`catalog_names`] the catalog holds. An unstated cache-read rate is 0, an unstated cache
+/// write the input rate (the 1-hour one: twice the input rate). `None` without input and
+/// output rates.
 pub fn prices_from_catalog(
     catalog: &crate::pricing::PriceCatalog,
     model: &str,
@@ -126,7 +127,10 @@ pub fn prices_from_catalog(
         Prices {
             input: r.input?,
             output: r.output?,
-            cache_write: r.cache_write.unwrap_or(0.0),
+            // A provider that states no cache-write rate (OpenAI, Google) charges none: the
+            // part of a prompt not read from the cache is billed as input. The simulator's
+            // prefix cache writes that part, so it is priced at the input rate.
+            cache_write: r.cache_write.unwrap_or(r.input?),
             cache_read: r.cache_read.unwrap_or(0.0),
             cache_write_1h: r.cache_write_1h.unwrap_or(2.0 * r.input?),
         },

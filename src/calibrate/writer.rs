@@ -391,10 +391,23 @@ fn thread_phases(out: &mut String, fit: &CallLevelFit, table: &str) {
     let agent = &fit.models[0];
     describe(out, &agent.output);
     cap_note(out, &agent.output, TOKENS, "tokens");
+    for m in &fit.models {
+        if let Some(r) = &m.reasoning {
+            describe(out, r);
+            cap_note(out, r, TOKENS, "tokens");
+        }
+    }
+    // `, reasoning = ...` of a model's calls, when its calls log reasoning.
+    let reasoning = |m: &super::fit::ModelUse| {
+        m.reasoning.as_ref().map_or(String::new(), |r| {
+            format!(", reasoning = {}", dist_within(&r.best().fitted, TOKENS))
+        })
+    };
     let _ = writeln!(
         out,
-        "[[{table}]]\nname = \"first call\"\nsteps = [{{ call = {{ output = {} }} }}]\n",
-        dist_within(&agent.output.best().fitted, TOKENS)
+        "[[{table}]]\nname = \"first call\"\nsteps = [{{ call = {{ output = {}{} }} }}]\n",
+        dist_within(&agent.output.best().fitted, TOKENS),
+        reasoning(agent)
     );
     let tool = dist_within(&fit.tool.best().fitted, TOKENS);
     for (i, m) in fit.models.iter().enumerate() {
@@ -419,12 +432,13 @@ fn thread_phases(out: &mut String, fit: &CallLevelFit, table: &str) {
         };
         let _ = writeln!(
             out,
-            "[[{table}]]\nname = {}\nrepeat = {}\nsteps = [\n  {{ tool = {{ name = \"tool results\", tokens = {} }} }},\n  {{ call = {{ {}output = {} }} }},\n]\n",
+            "[[{table}]]\nname = {}\nrepeat = {}\nsteps = [\n  {{ tool = {{ name = \"tool results\", tokens = {} }} }},\n  {{ call = {{ {}output = {}{} }} }},\n]\n",
             quote(&name),
             dist_within(&m.repeat.best().fitted, REPEATS),
             tool,
             model,
-            dist_within(&m.output.best().fitted, TOKENS)
+            dist_within(&m.output.best().fitted, TOKENS),
+            reasoning(m)
         );
     }
 }

@@ -321,6 +321,9 @@ fn render(c: &Calibration, out: &Path, report_dir: &Path) -> String {
             for m in &f.models {
                 quantity_row(&mut s, &m.repeat);
                 quantity_row(&mut s, &m.output);
+                if let Some(r) = &m.reasoning {
+                    quantity_row(&mut s, r);
+                }
             }
             quantity_row(&mut s, &f.tool);
             let _ = writeln!(
