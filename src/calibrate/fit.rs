@@ -180,8 +180,21 @@ pub fn fit_calls(tasks: &[Task]) -> Result<CallLevelFit, FitError> {
                     .map_or(0, |t| t.sub_agent_runs().len() as u64)
             })
             .collect();
-        let run = fit_thread(&runs)?;
+        let mut run = fit_thread(&runs)?;
         fit.caching_seen |= run.caching_seen;
+        // Say whose figures they are: a sub-agent run's, not a task's.
+        let relabel = |q: &mut Quantity| {
+            q.what = format!("sub-agent {}", q.what.replace("per task", "per run"));
+        };
+        relabel(&mut run.first_prompt);
+        relabel(&mut run.tool);
+        for m in &mut run.models {
+            relabel(&mut m.repeat);
+            relabel(&mut m.output);
+            if let Some(r) = &mut m.reasoning {
+                relabel(r);
+            }
+        }
         fit.sub_agents = Some(Box::new(SubAgentFit {
             runs: runs.len(),
             runs_per_task: Quantity::counts("sub-agent runs per task", &per_task),
