@@ -565,3 +565,41 @@ fn most_writes_at_one_hour_give_a_one_hour_scenario_priced_so() {
         .assert()
         .success();
 }
+
+#[test]
+fn an_openhands_trajectory_array_is_read_event_by_event_at_their_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "traj-42.json",
+        r#"[
+  {"id": 0, "source": "user", "action": "message"},
+  {"id": 1, "timestamp": "2025-10-01T09:00:01", "action": "run",
+   "llm_metrics": {"accumulated_token_usage": {"model": "gpt-5", "prompt_tokens": 3000, "completion_tokens": 90}}},
+  {"id": 2, "timestamp": "2025-10-01T09:00:02", "action": "run",
+   "llm_metrics": {"accumulated_token_usage": {"model": "gpt-5", "prompt_tokens": 2000, "completion_tokens": 95}}},
+  {"id": 3, "timestamp": "2025-10-01T09:00:03", "action": "run",
+   "llm_metrics": {"accumulated_token_usage": {"model": "gpt-5", "prompt_tokens": 7100, "completion_tokens": 150, "cache_read_tokens": 2048}}}
+]
+"#,
+    );
+    let (calls, report) = import_openhands(&path).unwrap();
+    let got: Vec<(&str, u64, u64, u64)> = calls
+        .iter()
+        .map(|c| (c.task.as_str(), c.input, c.cache_read, c.output))
+        .collect();
+    // The task is the file; 3000/90, then (event 2 falls back: malformed) 4100 of which 2048
+    // cached, 60 out.
+    assert_eq!(
+        got,
+        [("traj-42", 3000, 0, 90), ("traj-42", 4100 - 2048, 2048, 60)]
+    );
+    assert_eq!(report.lines, 4);
+    assert_eq!(report.malformed.len(), 1);
+    assert_eq!(report.malformed[0].line, 5, "event 2 starts on line 5");
+    assert!(
+        report.malformed[0]
+            .reason
+            .contains("below the running total")
+    );
+}
