@@ -93,7 +93,7 @@ fn detect_json(text: &str) -> FileKind {
             });
             if priced {
                 FileKind::PriceMap
-            } else if is_transcript_line(&map) {
+            } else if is_transcript_line(&map) || is_agent_log(text) {
                 FileKind::UsageLog
             } else {
                 FileKind::Unknown
@@ -107,9 +107,27 @@ fn detect_json(text: &str) -> FileKind {
                 Ok(serde_json::Value::Object(map)) if is_transcript_line(&map) => {
                     FileKind::UsageLog
                 }
+                _ if is_agent_log(text) => FileKind::UsageLog,
                 _ => FileKind::Unknown,
             }
         }
+    }
+}
+
+/// A coding agent's log that `calibrate` reads (Codex, Gemini CLI, OTLP spans, OpenHands usage).
+fn is_agent_log(text: &str) -> bool {
+    use crate::calibrate::LogFormat;
+    let head = &text[..text.len().min(64 * 1024)];
+    let head = &head[..(0..=head.len())
+        .rev()
+        .find(|&i| head.is_char_boundary(i))
+        .unwrap_or(0)];
+    match LogFormat::sniff_json(head) {
+        Some(LogFormat::Codex | LogFormat::Gemini | LogFormat::Otlp) => true,
+        Some(LogFormat::Openhands) => {
+            head.contains("\"token_usages\"") || head.contains("\"accumulated_token_usage\"")
+        }
+        _ => false,
     }
 }
 

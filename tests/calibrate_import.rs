@@ -33,9 +33,16 @@ fn claude_code_transcripts() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "session.jsonl", CLAUDE_CODE);
     let (calls, report) = import_claude_code(&path).unwrap();
-    // m1 (two blocks: one call, the larger output kept), m2, m8.
-    assert_eq!(calls.len(), 3);
-    assert_eq!(report.records, 3);
+    // m1 (two blocks: one call, the larger output kept), m2, m3 (a sub-agent's), m8.
+    assert_eq!(calls.len(), 4);
+    assert_eq!(report.records, 4);
+    assert_eq!(report.sub_agent_calls, 1);
+    assert_eq!(
+        calls[2].task, "s1",
+        "a sub-agent's call belongs to its parent's session"
+    );
+    assert_eq!(calls[2].agent.as_deref(), Some("sidechain"));
+    let calls: Vec<_> = calls.into_iter().filter(|c| c.agent.is_none()).collect();
     assert_eq!(report.lines, 13, "blank lines are not counted");
     assert_eq!(calls[0].output, 120);
     assert_eq!(
@@ -79,10 +86,6 @@ fn claude_code_transcripts() {
     );
     assert_eq!(
         aside["repeated content block of a call already read (same message.id)"],
-        1
-    );
-    assert_eq!(
-        aside["sub-agent call (isSidechain; own context, not modelled)"],
         1
     );
     assert_eq!(aside["synthetic assistant message (no API call)"], 1);

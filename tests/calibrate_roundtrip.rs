@@ -325,6 +325,7 @@ fn logs_within_every_bound_but_widely_spread_still_give_a_scenario_that_loads() 
                 output: 15.0,
                 cache_write: 3.75,
                 cache_read: 0.3,
+                cache_write_1h: 6.0,
             },
         )]),
         catalog: None,

@@ -117,8 +117,11 @@ pub struct ModelUse {
     pub call_share: f64,
     /// Calls of this model per task (for the first model: beyond the first call).
     pub repeat: Quantity,
-    /// Output tokens per call.
+    /// Output tokens per call (visible output; reasoning excluded).
     pub output: Quantity,
+    /// Reasoning tokens per call, when any call of the model logs some (calls without any
+    /// count as 0: a count family then, else a positive one).
+    pub reasoning: Option<Quantity>,
 }
 
 /// The call-level fit.
@@ -140,10 +143,69 @@ pub struct CallLevelFit {
     pub cache_read_share: f64,
     /// Whether any call read or wrote the cache.
     pub caching_seen: bool,
+    /// Cache-write tokens at the 1-hour TTL over all cache-write tokens (0 without writes).
+    pub cache_write_1h_share: f64,
+    /// Sub-agents, when the logs attribute calls to them: fitted as a workflow of their own.
+    pub sub_agents: Option<Box<SubAgentFit>>,
 }
 
-/// Fits the call-level model to tasks (each with at least one call).
+/// Sub-agents' calls, fitted like a task's main thread, one run per (task, sub-agent).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubAgentFit {
+    /// Sub-agent runs fitted.
+    pub runs: usize,
+    /// Sub-agent runs per task.
+    pub runs_per_task: Quantity,
+    /// One run's model: its first prompt, calls, outputs and tool results.
+    pub run: CallLevelFit,
+}
+
+/// Fits the call-level model to tasks: the main thread's calls as the agent, each sub-agent's
+/// calls (attributed to the task) as a run of a sub-agent workflow.
 pub fn fit_calls(tasks: &[Task]) -> Result<CallLevelFit, FitError> {
+    let main: Vec<Task> = tasks
+        .iter()
+        .map(Task::main_thread)
+        .filter(|t| !t.calls.is_empty())
+        .collect();
+    let mut fit = fit_thread(&main)?;
+    let runs: Vec<Task> = tasks.iter().flat_map(Task::sub_agent_runs).collect();
+    if !runs.is_empty() {
+        let per_task: Vec<u64> = main
+            .iter()
+            .map(|m| {
+                tasks
+                    .iter()
+                    .find(|t| t.id == m.id)
+                    .map_or(0, |t| t.sub_agent_runs().len() as u64)
+            })
+            .collect();
+        let mut run = fit_thread(&runs)?;
+        fit.caching_seen |= run.caching_seen;
+        // Say whose figures they are: a sub-agent run's, not a task's.
+        let relabel = |q: &mut Quantity| {
+            q.what = format!("sub-agent {}", q.what.replace("per task", "per run"));
+        };
+        relabel(&mut run.first_prompt);
+        relabel(&mut run.tool);
+        for m in &mut run.models {
+            relabel(&mut m.repeat);
+            relabel(&mut m.output);
+            if let Some(r) = &mut m.reasoning {
+                relabel(r);
+            }
+        }
+        fit.sub_agents = Some(Box::new(SubAgentFit {
+            runs: runs.len(),
+            runs_per_task: Quantity::counts("sub-agent runs per task", &per_task),
+            run,
+        }));
+    }
+    Ok(fit)
+}
+
+/// Fits one context's calls (each task with at least one call).
+fn fit_thread(tasks: &[Task]) -> Result<CallLevelFit, FitError> {
     if tasks.is_empty() {
         return Err(FitError::TooFew {
             needed: 1,
@@ -189,7 +251,23 @@ pub fn fit_calls(tasks: &[Task]) -> Result<CallLevelFit, FitError> {
             } else {
                 format!("calls of {name} per task")
             };
+            let reasoning: Vec<u64> = tasks
+                .iter()
+                .flat_map(|t| &t.calls)
+                .filter(|c| &c.model == name)
+                .map(|c| c.reasoning)
+                .collect();
+            let reasoning_what = format!("reasoning tokens per call of {name}");
+            let reasoning = if reasoning.iter().all(|&r| r == 0) {
+                None
+            } else if reasoning.contains(&0) {
+                Some(Quantity::counts(&reasoning_what, &reasoning))
+            } else {
+                let r: Vec<f64> = reasoning.iter().map(|&r| r as f64).collect();
+                Some(Quantity::positive(&reasoning_what, &r, Vec::new()))
+            };
             ModelUse {
+                reasoning,
                 name: name.clone(),
                 calls: *calls,
                 call_share: *calls as f64 / total_calls as f64,
@@ -226,10 +304,13 @@ pub fn fit_calls(tasks: &[Task]) -> Result<CallLevelFit, FitError> {
     ));
 
     let (mut read, mut prompt, mut cache_any) = (0u64, 0u64, false);
+    let (mut writes, mut writes_1h) = (0u64, 0u64);
     for c in tasks.iter().flat_map(|t| &t.calls) {
         read += c.cache_read;
         prompt += c.prompt();
-        cache_any |= c.cache_read + c.cache_write > 0;
+        writes += c.cache_write + c.cache_write_1h;
+        writes_1h += c.cache_write_1h;
+        cache_any |= c.cache_read + c.cache_write + c.cache_write_1h > 0;
     }
     Ok(CallLevelFit {
         tasks: tasks.len(),
@@ -248,6 +329,12 @@ pub fn fit_calls(tasks: &[Task]) -> Result<CallLevelFit, FitError> {
             0.0
         },
         caching_seen: cache_any,
+        cache_write_1h_share: if writes > 0 {
+            writes_1h as f64 / writes as f64
+        } else {
+            0.0
+        },
+        sub_agents: None,
     })
 }
 
@@ -286,7 +373,7 @@ pub fn fit_tasks(tasks: &[TaskRecord]) -> Result<TaskLevelFit, FitError> {
     }
     let prompt: Vec<f64> = tasks
         .iter()
-        .map(|t| (t.input + t.cache_read + t.cache_write) as f64)
+        .map(|t| (t.input + t.cache_read + t.cache_write + t.cache_write_1h) as f64)
         .filter(|&p| p > 0.0)
         .collect();
     let output: Vec<f64> = tasks

@@ -21,7 +21,9 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use backtest::{Backtest, CostFigures, order_statistic};
-pub use fit::{CallLevelFit, ModelUse, Quantity, Rate, TaskLevelFit, fit_calls, fit_tasks};
+pub use fit::{
+    CallLevelFit, ModelUse, Quantity, Rate, SubAgentFit, TaskLevelFit, fit_calls, fit_tasks,
+};
 pub use import::{CallRecord, ColumnMap, ImportError, ImportReport, SkippedLine, TaskRecord};
 pub use prices::{PriceOrigin, Prices, prices_from_catalog, prices_from_costs};
 pub use tasks::{Side, Task, group_calls, side};
@@ -41,18 +43,112 @@ pub enum LogFormat {
     CallsCsv,
     /// Generic CSV, one row per task.
     TasksCsv,
+    /// Codex CLI session rollout (JSONL).
+    Codex,
+    /// Gemini CLI chat recording (JSON).
+    Gemini,
+    /// OpenHands evaluation output, trajectory or metrics (JSON or JSONL).
+    Openhands,
+    /// OpenTelemetry GenAI spans as OTLP JSON.
+    Otlp,
 }
 
 impl LogFormat {
-    /// Guesses a file's format: `.jsonl`/`.json` are Claude Code transcripts; a CSV whose header
-    /// holds the `calls` column (as mapped) is per-task, any other CSV per-call.
+    /// The format's name on the command line (`--format`).
+    pub fn flag(self) -> &'static str {
+        match self {
+            LogFormat::ClaudeCode => "claude-code",
+            LogFormat::CallsCsv => "calls-csv",
+            LogFormat::TasksCsv => "tasks-csv",
+            LogFormat::Codex => "codex",
+            LogFormat::Gemini => "gemini",
+            LogFormat::Openhands => "openhands",
+            LogFormat::Otlp => "otlp",
+        }
+    }
+
+    /// What a file of the format is, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            LogFormat::ClaudeCode => "a Claude Code transcript (~/.claude/projects/*/*.jsonl)",
+            LogFormat::CallsCsv => "a per-call CSV",
+            LogFormat::TasksCsv => "a per-task CSV",
+            LogFormat::Codex => {
+                "a Codex CLI session (~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl)"
+            }
+            LogFormat::Gemini => {
+                "a Gemini CLI chat (~/.gemini/tmp/<project_hash>/chats/session-*.json)"
+            }
+            LogFormat::Openhands => "an OpenHands output, trajectory or metrics file",
+            LogFormat::Otlp => "an OTLP JSON trace export (resourceSpans)",
+        }
+    }
+
+    /// Tells a JSON log's format from its first 64 KiB: the first line's record (Codex's
+    /// `{type, payload}` envelope, a Claude Code message, an OTLP request, an OpenHands record)
+    /// or, for a document spread over lines, the keys it holds. `None` when nothing fits.
+    pub fn sniff_json(head: &str) -> Option<LogFormat> {
+        let head = head.trim_start_matches('\u{feff}');
+        let first = head.lines().find(|l| !l.trim().is_empty())?;
+        if let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(first) {
+            let has = |k: &str| o.contains_key(k);
+            let kind = o.get("type").and_then(|t| t.as_str()).unwrap_or("");
+            return if has("payload")
+                && matches!(
+                    kind,
+                    "session_meta" | "turn_context" | "event_msg" | "response_item"
+                ) {
+                Some(LogFormat::Codex)
+            } else if has("resourceSpans") {
+                Some(LogFormat::Otlp)
+            } else if has("messages") && (has("projectHash") || has("sessionId")) {
+                Some(LogFormat::Gemini)
+            } else if has("sessionId") || (has("message") && has("type")) || kind == "summary" {
+                Some(LogFormat::ClaudeCode)
+            } else if [
+                "metrics",
+                "llm_metrics",
+                "token_usages",
+                "history",
+                "instance_id",
+            ]
+            .iter()
+            .any(|k| has(k))
+            {
+                Some(LogFormat::Openhands)
+            } else {
+                None
+            };
+        }
+        // One document over several lines: its keys.
+        let key = |k: &str| head.contains(&format!("\"{k}\""));
+        if key("resourceSpans") {
+            Some(LogFormat::Otlp)
+        } else if key("projectHash") || (key("messages") && key("sessionId")) {
+            Some(LogFormat::Gemini)
+        } else if key("token_usages") || key("accumulated_token_usage") || key("llm_metrics") {
+            Some(LogFormat::Openhands)
+        } else {
+            None
+        }
+    }
+
+    /// Guesses a file's format: a `.json`/`.jsonl` file by its content ([`Self::sniff_json`];
+    /// a JSON Lines file that fits none is read as a Claude Code transcript, whose reader then
+    /// reports each line); a CSV whose header holds the `calls` column (as mapped) is
+    /// per-task, any other CSV per-call.
     pub fn detect(path: &Path, columns: &ColumnMap) -> Result<LogFormat, ImportError> {
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
-        if ext == "jsonl" || ext == "json" {
-            return Ok(LogFormat::ClaudeCode);
+        if ext == "jsonl" || ext == "json" || ext == "ndjson" {
+            let head = import::read_head(path, 64 * 1024)?;
+            return Ok(LogFormat::sniff_json(&head).unwrap_or(if ext == "json" {
+                LogFormat::Gemini
+            } else {
+                LogFormat::ClaudeCode
+            }));
         }
         let text = import::read_header_line(path)?;
         Ok(if columns.has_calls_header(&text) {
@@ -78,6 +174,22 @@ pub enum CalibrateError {
     /// A file could not be read.
     #[error(transparent)]
     Import(#[from] ImportError),
+    /// A file given in one format holds nothing of it.
+    #[error(
+        "{file}: expected {expected} (--format {flag}), found no record of it in {lines} lines{found}"
+    )]
+    WrongFormat {
+        /// The file.
+        file: String,
+        /// The format asked for, described.
+        expected: &'static str,
+        /// Its flag.
+        flag: &'static str,
+        /// Lines read.
+        lines: u64,
+        /// What the file looks like instead, as a sentence's end.
+        found: String,
+    },
     /// Per-call and per-task files were mixed.
     #[error(
         "{file}: a {found} file among {expected} files: per-call and per-task logs cannot be mixed"
@@ -114,6 +226,9 @@ pub enum CalibrateError {
     Engine(#[from] EngineError),
 }
 
+/// An importer of one JSON log file.
+type JsonImporter = fn(&Path) -> Result<(Vec<CallRecord>, ImportReport), ImportError>;
+
 /// Reads log files, each in its given or detected format.
 pub fn import_logs(
     paths: &[&Path],
@@ -141,12 +256,46 @@ pub fn import_logs(
             }
             _ => level = Some(is_task),
         }
-        let r = match f {
-            LogFormat::ClaudeCode => {
-                let (c, r) = import::import_claude_code(path)?;
-                calls.extend(c);
-                r
+        let json = |import: JsonImporter,
+                    calls: &mut Vec<CallRecord>|
+         -> Result<ImportReport, CalibrateError> {
+            let (c, r) = import(path)?;
+            // A file that yields nothing and was not recognised line by line, or that looks
+            // like another format, was given in the wrong one.
+            let read_nothing = r.records == 0 && r.lines > 0;
+            let all_bad = r.malformed.len() as u64 == r.lines;
+            if read_nothing {
+                let other = import::read_head(path, 64 * 1024)
+                    .ok()
+                    .and_then(|h| LogFormat::sniff_json(&h))
+                    .filter(|o| *o != f);
+                if all_bad || other.is_some() {
+                    return Err(CalibrateError::WrongFormat {
+                        file: path.display().to_string(),
+                        expected: f.describe(),
+                        flag: f.flag(),
+                        lines: r.lines,
+                        found: match other {
+                            Some(o) => {
+                                format!("; it looks like {} (--format {})", o.describe(), o.flag())
+                            }
+                            None => format!(
+                                "; the first: {}",
+                                r.malformed.first().map_or(String::new(), |m| m.to_string())
+                            ),
+                        },
+                    });
+                }
             }
+            calls.extend(c);
+            Ok(r)
+        };
+        let r = match f {
+            LogFormat::ClaudeCode => json(import::import_claude_code, &mut calls)?,
+            LogFormat::Codex => json(import::import_codex, &mut calls)?,
+            LogFormat::Gemini => json(import::import_gemini, &mut calls)?,
+            LogFormat::Openhands => json(import::import_openhands, &mut calls)?,
+            LogFormat::Otlp => json(import::import_otlp, &mut calls)?,
             LogFormat::CallsCsv => {
                 let (c, r) = import::import_call_csv(path, columns)?;
                 calls.extend(c);
@@ -234,13 +383,9 @@ pub fn calibrate(
     let (model, prices, text, held_costs, fitted_tasks) = match logs {
         Logs::Calls(calls) => {
             let prices = resolve_prices(
-                calls.iter().map(|c| {
-                    (
-                        c.model.as_str(),
-                        [c.input, c.output, c.cache_write, c.cache_read],
-                        c.cost,
-                    )
-                }),
+                calls
+                    .iter()
+                    .map(|c| (c.model.as_str(), c.priced_kinds(), c.cost)),
                 options,
             )?;
             let (held_out, fitted): (Vec<Task>, Vec<Task>) =
@@ -254,14 +399,7 @@ pub fn calibrate(
                 .map(|t| {
                     t.calls
                         .iter()
-                        .map(|c| {
-                            prices[&c.model].prices.cost(
-                                c.input,
-                                c.output,
-                                c.cache_write,
-                                c.cache_read,
-                            )
-                        })
+                        .map(|c| prices[&c.model].prices.cost_of(&c.priced_kinds()))
                         .sum()
                 })
                 .collect();
@@ -270,13 +408,9 @@ pub fn calibrate(
         }
         Logs::Tasks(tasks) => {
             let prices = resolve_prices(
-                tasks.iter().map(|t| {
-                    (
-                        t.model.as_str(),
-                        [t.input, t.output, t.cache_write, t.cache_read],
-                        t.cost,
-                    )
-                }),
+                tasks
+                    .iter()
+                    .map(|t| (t.model.as_str(), t.priced_kinds(), t.cost)),
                 options,
             )?;
             let (held_out, fitted): (Vec<TaskRecord>, Vec<TaskRecord>) =
@@ -285,11 +419,7 @@ pub fn calibrate(
                 return Err(no_tasks());
             }
             let fit = fit_tasks(&fitted)?;
-            let cost = |t: &TaskRecord| {
-                prices[&t.model]
-                    .prices
-                    .cost(t.input, t.output, t.cache_write, t.cache_read)
-            };
+            let cost = |t: &TaskRecord| prices[&t.model].prices.cost_of(&t.priced_kinds());
             let costs: Vec<f64> = held_out.iter().map(cost).collect();
             let blended = blend(&fitted, &prices);
             let text = task_level_scenario(&fit, &blended, &provenance(held_out.len()));
@@ -317,10 +447,10 @@ pub fn calibrate(
 /// Prices of every model the records use: the user's, else recovered from logged costs, else
 /// the catalog's list rates.
 fn resolve_prices<'a>(
-    records: impl Iterator<Item = (&'a str, [u64; 4], Option<f64>)>,
+    records: impl Iterator<Item = (&'a str, [u64; 5], Option<f64>)>,
     options: &CalibrateOptions,
 ) -> Result<BTreeMap<String, PricedModel>, CalibrateError> {
-    let mut rows: BTreeMap<String, Vec<([u64; 4], f64)>> = BTreeMap::new();
+    let mut rows: BTreeMap<String, Vec<([u64; 5], f64)>> = BTreeMap::new();
     for (model, tokens, cost) in records {
         let entry = rows.entry(model.to_string()).or_default();
         if let Some(c) = cost {
@@ -363,8 +493,8 @@ fn blend(tasks: &[TaskRecord], prices: &BTreeMap<String, PricedModel>) -> Priced
     let (mut prompt_cost, mut prompt, mut out_cost, mut out) = (0.0, 0.0, 0.0, 0.0);
     for t in tasks {
         let p = prices[&t.model].prices;
-        prompt_cost += p.cost(t.input, 0, t.cache_write, t.cache_read);
-        prompt += (t.input + t.cache_write + t.cache_read) as f64;
+        prompt_cost += p.cost_of(&[t.input, 0, t.cache_write, t.cache_read, t.cache_write_1h]);
+        prompt += (t.input + t.cache_write + t.cache_read + t.cache_write_1h) as f64;
         out_cost += p.cost(0, t.output, 0, 0);
         out += t.output as f64;
     }
@@ -375,6 +505,7 @@ fn blend(tasks: &[TaskRecord], prices: &BTreeMap<String, PricedModel>) -> Priced
             output: per_m(out_cost, out),
             cache_write: 0.0,
             cache_read: 0.0,
+            cache_write_1h: 0.0,
         },
         origin: PriceOrigin::Blended {
             from: prices.keys().cloned().collect(),

@@ -20,6 +20,8 @@ pub struct Prices {
     pub cache_write: f64,
     /// Cache-read tokens.
     pub cache_read: f64,
+    /// Cache-write tokens at the 1-hour TTL.
+    pub cache_write_1h: f64,
 }
 
 impl Prices {
@@ -32,7 +34,15 @@ impl Prices {
             / 1e6
     }
 
-    /// Parses `MODEL=input,output,cache_write,cache_read` (USD per million tokens).
+    /// The cost in USD of token counts by priced kind: input, output, cache write (5 min),
+    /// cache read, cache write (1 h) (see [`crate::calibrate::CallRecord::priced_kinds`]).
+    pub fn cost_of(&self, kinds: &[u64; 5]) -> f64 {
+        self.cost(kinds[0], kinds[1], kinds[2], kinds[3])
+            + kinds[4] as f64 * self.cache_write_1h / 1e6
+    }
+
+    /// Parses `MODEL=input,output,cache_write,cache_read[,cache_write_1h]` (USD per million
+    /// tokens); the 1-hour cache write defaults to twice the input price (as in a scenario).
     pub fn parse_flag(text: &str) -> Result<(String, Prices), String> {
         let (model, rates) = text.split_once('=').ok_or_else(|| {
             format!("expected MODEL=input,output,cache_write,cache_read, found `{text}`")
@@ -42,10 +52,16 @@ impl Prices {
             .map(|r| r.trim().parse::<f64>())
             .collect::<Result<_, _>>()
             .map_err(|_| format!("expected four numbers after `{model}=`, found `{rates}`"))?;
-        match rates[..] {
+        let (rates4, cache_write_1h) = match rates[..] {
+            [a, b, c, d] => ([a, b, c, d], 2.0 * a),
+            [a, b, c, d, e] => ([a, b, c, d], e),
+            _ => ([f64::NAN; 4], f64::NAN),
+        };
+        match rates4 {
             [input, output, cache_write, cache_read]
-                if rates
+                if rates4
                     .iter()
+                    .chain([&cache_write_1h])
                     .all(|r| r.is_finite() && *r >= 0.0 && *r <= 1e6) =>
             {
                 Ok((
@@ -55,11 +71,12 @@ impl Prices {
                         output,
                         cache_write,
                         cache_read,
+                        cache_write_1h,
                     },
                 ))
             }
             _ => Err(format!(
-                "expected four prices between 0 and 1000000 USD per million tokens after `{model}=`, found `{rates:?}`"
+                "expected four (or five, the fifth the 1-hour cache write) prices between 0 and 1000000 USD per million tokens after `{model}=`, found `{rates:?}`"
             )),
         }
     }
@@ -94,43 +111,74 @@ pub enum PriceOrigin {
     },
 }
 
-/// A model's list rates from the catalog: the entry of that name, else of the name without a
-/// trailing `-YYYYMMDD` date (Claude Code logs `claude-sonnet-4-5-20250929` for the catalog's
-/// `claude-sonnet-4-5`). Unstated cache rates are 0. `None` without input and output rates.
+/// A model's list rates from the catalog: the entry of that name, else of the first of
+/// [`catalog_names`] the catalog holds. An unstated cache-read rate is 0, an unstated cache
+/// write the input rate (the 1-hour one: twice the input rate). `None` without input and
+/// output rates.
 pub fn prices_from_catalog(
     catalog: &crate::pricing::PriceCatalog,
     model: &str,
 ) -> Option<(Prices, PriceOrigin)> {
-    let undated = model
-        .rsplit_once('-')
-        .filter(|(_, d)| d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()))
-        .map(|(stem, _)| stem);
-    let (name, entry) = std::iter::once(model)
-        .chain(undated)
-        .find_map(|n| catalog.get(n).map(|e| (n, e)))?;
+    let (name, entry) = catalog_names(model)
+        .into_iter()
+        .find_map(|n| catalog.get(&n).map(|e| (n, e)))?;
     let r = &entry.rates;
     Some((
         Prices {
             input: r.input?,
             output: r.output?,
-            cache_write: r.cache_write.unwrap_or(0.0),
+            // A provider that states no cache-write rate (OpenAI, Google) charges none: the
+            // part of a prompt not read from the cache is billed as input. The simulator's
+            // prefix cache writes that part, so it is priced at the input rate.
+            cache_write: r.cache_write.unwrap_or(r.input?),
             cache_read: r.cache_read.unwrap_or(0.0),
+            cache_write_1h: r.cache_write_1h.unwrap_or(2.0 * r.input?),
         },
         PriceOrigin::Catalog {
-            entry: name.to_string(),
+            entry: name,
             as_of: entry.as_of.clone(),
             reference: entry.source.clone(),
         },
     ))
 }
 
-/// Recovers prices from records `([input, output, cache_write, cache_read], cost_usd)`;
+/// The names a logged model may have in the catalog, most literal first: as logged; without a
+/// provider prefix (`litellm_proxy/`, `anthropic/`, as LiteLLM-based agents log); with dots as
+/// dashes (Gemini CLI logs `gemini-2.5-pro` for the catalog's `gemini-2-5-pro`); without a
+/// trailing `-YYYYMMDD` date (Claude Code logs `claude-sonnet-4-5-20250929` for
+/// `claude-sonnet-4-5`); and without a `-codex` suffix (Codex CLI's `gpt-5-codex` is listed at
+/// `gpt-5`'s prices).
+pub fn catalog_names(model: &str) -> Vec<String> {
+    let mut names = vec![model.to_string()];
+    let mut push = |n: String| {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    };
+    let bare = model.rsplit_once('/').map_or(model, |(_, m)| m);
+    for base in [model, bare] {
+        let dashed = base.replace('.', "-");
+        for n in [base.to_string(), dashed] {
+            let undated = n
+                .rsplit_once('-')
+                .filter(|(_, d)| d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()))
+                .map(|(stem, _)| stem.to_string());
+            let plain = n.strip_suffix("-codex").map(str::to_string);
+            push(n);
+            undated.into_iter().chain(plain).for_each(&mut push);
+        }
+    }
+    names
+}
+
+/// Recovers prices from records `([input, output, cache_write, cache_read, cache_write_1h],
+/// cost_usd)`;
 /// `None` without records or when the counts cannot separate the kinds.
-pub fn prices_from_costs(rows: &[([u64; 4], f64)]) -> Option<(Prices, PriceOrigin)> {
+pub fn prices_from_costs(rows: &[([u64; 5], f64)]) -> Option<(Prices, PriceOrigin)> {
     if rows.is_empty() {
         return None;
     }
-    let used: Vec<usize> = (0..4)
+    let used: Vec<usize> = (0..5)
         .filter(|&k| rows.iter().any(|r| r.0[k] > 0))
         .collect();
     let m = used.len();
@@ -157,7 +205,7 @@ pub fn prices_from_costs(rows: &[([u64; 4], f64)]) -> Option<(Prices, PriceOrigi
     {
         return None;
     }
-    let mut rate = [0.0f64; 4];
+    let mut rate = [0.0f64; 5];
     for (i, &k) in used.iter().enumerate() {
         rate[k] = beta[i].max(0.0);
     }
@@ -166,11 +214,12 @@ pub fn prices_from_costs(rows: &[([u64; 4], f64)]) -> Option<(Prices, PriceOrigi
         output: rate[1],
         cache_write: rate[2],
         cache_read: rate[3],
+        cache_write_1h: rate[4],
     };
     let max_relative_residual = rows
         .iter()
         .filter(|r| r.1 > 0.0)
-        .map(|(t, c)| (prices.cost(t[0], t[1], t[2], t[3]) - c).abs() / c)
+        .map(|(t, c)| (prices.cost_of(t) - c).abs() / c)
         .fold(0.0, f64::max);
     Some((
         prices,
@@ -214,9 +263,12 @@ mod tests {
     #[test]
     fn overflowing_costs_recover_no_prices() {
         // Issue 20 item 20: costs of 1e308 fitted every price to 0 and calibrate exited 0.
-        let rows = vec![([1000, 100, 0, 0], 1e308), ([2000, 300, 0, 0], 1e308)];
+        let rows = vec![([1000, 100, 0, 0, 0], 1e308), ([2000, 300, 0, 0, 0], 1e308)];
         assert!(prices_from_costs(&rows).is_none());
-        let rows = vec![([1_000_000, 0, 0, 0], 3.0), ([0, 1_000_000, 0, 0], 15.0)];
+        let rows = vec![
+            ([1_000_000, 0, 0, 0, 0], 3.0),
+            ([0, 1_000_000, 0, 0, 0], 15.0),
+        ];
         let (p, _) = prices_from_costs(&rows).unwrap();
         assert!((p.input - 3.0).abs() < 1e-9 && (p.output - 15.0).abs() < 1e-9);
     }
@@ -228,11 +280,18 @@ mod tests {
             output: 15.0,
             cache_write: 3.75,
             cache_read: 0.3,
+            cache_write_1h: 6.0,
         };
-        let rows: Vec<([u64; 4], f64)> = (0..50u64)
+        let rows: Vec<([u64; 5], f64)> = (0..50u64)
             .map(|i| {
-                let t = [i * 7 % 13, 100 + i * 31 % 97, 1000 + i * 53 % 211, 5000 * i];
-                (t, truth.cost(t[0], t[1], t[2], t[3]))
+                let t = [
+                    i * 7 % 13,
+                    100 + i * 31 % 97,
+                    1000 + i * 53 % 211,
+                    5000 * i,
+                    i * i * 11 % 307,
+                ];
+                (t, truth.cost_of(&t))
             })
             .collect();
         let (p, origin) = prices_from_costs(&rows).unwrap();
@@ -241,6 +300,7 @@ mod tests {
             (p.output, 15.0),
             (p.cache_write, 3.75),
             (p.cache_read, 0.3),
+            (p.cache_write_1h, 6.0),
         ] {
             assert!((got - want).abs() < 1e-9, "{got} vs {want}");
         }
@@ -252,6 +312,14 @@ mod tests {
             _ => unreachable!(),
         }
         assert_eq!(Prices::parse_flag("m=1,2,3,4").unwrap().1.cache_read, 4.0);
+        assert_eq!(
+            Prices::parse_flag("m=1,2,3,4").unwrap().1.cache_write_1h,
+            2.0
+        );
+        assert_eq!(
+            Prices::parse_flag("m=1,2,3,4,5").unwrap().1.cache_write_1h,
+            5.0
+        );
         assert!(Prices::parse_flag("m=1,2,3").is_err());
     }
 }

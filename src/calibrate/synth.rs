@@ -78,6 +78,7 @@ pub fn trace_trial<R: Rng + Clone>(
                             cache_write: write,
                             cost: None,
                             success: None,
+                            ..CallRecord::default()
                         });
                         context = context.saturating_add(out);
                     }

@@ -35,7 +35,39 @@ impl Task {
         any
     }
 
-    /// The context growth between consecutive calls: `prompt_{k+1} − prompt_k − output_k`.
+    /// The calls of the main thread (not a sub-agent's), as a task of the same id.
+    pub fn main_thread(&self) -> Task {
+        Task {
+            id: self.id.clone(),
+            calls: self
+                .calls
+                .iter()
+                .filter(|c| c.agent.is_none())
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// Each sub-agent's calls, in order, as a task `<id>/<agent>` of its own (a sub-agent runs
+    /// in its own context), ordered by agent id.
+    pub fn sub_agent_runs(&self) -> Vec<Task> {
+        let mut runs: BTreeMap<&str, Vec<CallRecord>> = BTreeMap::new();
+        for c in &self.calls {
+            if let Some(agent) = &c.agent {
+                runs.entry(agent).or_default().push(c.clone());
+            }
+        }
+        runs.into_iter()
+            .map(|(agent, calls)| Task {
+                id: format!("{}/{agent}", self.id),
+                calls,
+            })
+            .collect()
+    }
+
+    /// The context growth between consecutive calls: `prompt_{k+1} − prompt_k − output_k`
+    /// (the calls are taken as one context: use it on [`Task::main_thread`] or a
+    /// [`Task::sub_agent_runs`] run).
     pub fn tool_steps(&self) -> Vec<i64> {
         self.calls
             .windows(2)
@@ -110,6 +142,7 @@ mod tests {
             cache_write: 0,
             cost: None,
             success: None,
+            ..CallRecord::default()
         };
         let mut calls = Vec::new();
         for i in 0..64u64 {

@@ -174,7 +174,7 @@ fn describe(out: &mut String, q: &Quantity) {
     }
 }
 
-fn prices_block(out: &mut String, name: &str, p: &PricedModel, caching: bool) {
+fn prices_block(out: &mut String, name: &str, p: &PricedModel, caching: bool, hour: bool) {
     let _ = writeln!(out, "[models.{}]", quote(name));
     let origin = match &p.origin {
         PriceOrigin::CommandLine => "given with --price".to_string(),
@@ -216,6 +216,9 @@ fn prices_block(out: &mut String, name: &str, p: &PricedModel, caching: bool) {
     if caching {
         let _ = writeln!(out, "cache_write = {}", number(p.prices.cache_write));
         let _ = writeln!(out, "cache_read = {}", number(p.prices.cache_read));
+    }
+    if caching && hour {
+        let _ = writeln!(out, "cache_write_1h = {}", number(p.prices.cache_write_1h));
     }
     out.push('\n');
 }
@@ -284,7 +287,8 @@ pub fn call_level_scenario(
          # - Calls of several models run in blocks, not interleaved; a switch of model finds\n\
          #   the prefix cache empty.\n\
          # - Caching is prefix caching: each call reads the previous prompt from the cache.\n\
-         # - Sub-agent calls, retries and compaction are not modelled (see the calibration report).\n\n",
+         # - Sub-agents are modelled when the logs attribute calls to them (a workflow of their\n\
+         #   own, fitted the same way); retries and compaction are not (see the calibration report).\n\n",
     );
     let _ = writeln!(
         out,
@@ -296,16 +300,32 @@ pub fn call_level_scenario(
         ))
     );
     let caching = fit.caching_seen;
-    for m in &fit.models {
+    let hour = fit.cache_write_1h_share > 0.0
+        || fit
+            .sub_agents
+            .as_ref()
+            .is_some_and(|s| s.run.cache_write_1h_share > 0.0);
+    let mut written: Vec<&str> = Vec::new();
+    let sub_models = fit.sub_agents.iter().flat_map(|s| &s.run.models);
+    for m in fit.models.iter().chain(sub_models) {
+        if written.contains(&m.name.as_str()) {
+            continue;
+        }
+        written.push(&m.name);
         if let Some(p) = prices.get(&m.name) {
             let _ = writeln!(
                 out,
-                "# {}: {} calls, {}% of all calls.",
+                "# {}: {} calls, {}% of {}.",
                 m.name,
                 m.calls,
-                number(m.call_share * 100.0)
+                number(m.call_share * 100.0),
+                if fit.models.iter().any(|x| x.name == m.name) {
+                    "all calls"
+                } else {
+                    "the sub-agents' calls"
+                }
             );
-            prices_block(&mut out, &m.name, p, caching);
+            prices_block(&mut out, &m.name, p, caching, hour);
         }
     }
     let agent = &fit.models[0];
@@ -316,6 +336,18 @@ pub fn call_level_scenario(
         number(fit.cache_read_share * 100.0),
         if caching { "\"prefix\"" } else { "\"off\"" }
     );
+    if hour {
+        let _ = writeln!(
+            out,
+            "# Observed: {}% of the cache-write tokens were written at the 1-hour TTL (the rest at 5\n# minutes); a scenario writes at one TTL, so it takes the one most writes used.\ncache_ttl = {}",
+            number(fit.cache_write_1h_share * 100.0),
+            if fit.cache_write_1h_share > 0.5 {
+                "\"1h\""
+            } else {
+                "\"5m\""
+            }
+        );
+    }
     describe(&mut out, &fit.first_prompt);
     cap_note(&mut out, &fit.first_prompt, TOKENS, "tokens");
     let _ = writeln!(
@@ -324,24 +356,69 @@ pub fn call_level_scenario(
         dist_within(&fit.first_prompt.best().fitted, TOKENS)
     );
     out.push('\n');
+    thread_phases(&mut out, fit, "phases");
+    if let Some(sub) = &fit.sub_agents {
+        describe(&mut out, &sub.runs_per_task);
+        cap_note(&mut out, &sub.runs_per_task, REPEATS, "repeats");
+        let _ = writeln!(
+            out,
+            "# Sub-agents: {} runs, each in its own context, fitted below as the workflow\n# `subagent`; their last output returns to the task's context.\n[[phases]]\nname = \"sub-agents\"\nrepeat = {}\nsteps = [{{ subagent = {{ workflow = \"subagent\" }} }}]\n",
+            sub.runs,
+            dist_within(&sub.runs_per_task.best().fitted, REPEATS)
+        );
+        let run = &sub.run;
+        let _ = writeln!(
+            out,
+            "[workflows.subagent]\nmodel = {}",
+            quote(&run.models[0].name)
+        );
+        describe(&mut out, &run.first_prompt);
+        cap_note(&mut out, &run.first_prompt, TOKENS, "tokens");
+        let _ = writeln!(
+            out,
+            "system_prompt = {}\n",
+            dist_within(&run.first_prompt.best().fitted, TOKENS)
+        );
+        thread_phases(&mut out, run, "workflows.subagent.phases");
+    }
+    outcome_phase(&mut out, fit.success);
+    out
+}
 
-    describe(&mut out, &agent.output);
-    cap_note(&mut out, &agent.output, TOKENS, "tokens");
+/// The phases of one context (the agent's or a sub-agent's): a first call, then a block of
+/// (tool result, call) iterations per model, written as `[[table]]`.
+fn thread_phases(out: &mut String, fit: &CallLevelFit, table: &str) {
+    let agent = &fit.models[0];
+    describe(out, &agent.output);
+    cap_note(out, &agent.output, TOKENS, "tokens");
+    for m in &fit.models {
+        if let Some(r) = &m.reasoning {
+            describe(out, r);
+            cap_note(out, r, TOKENS, "tokens");
+        }
+    }
+    // `, reasoning = ...` of a model's calls, when its calls log reasoning.
+    let reasoning = |m: &super::fit::ModelUse| {
+        m.reasoning.as_ref().map_or(String::new(), |r| {
+            format!(", reasoning = {}", dist_within(&r.best().fitted, TOKENS))
+        })
+    };
     let _ = writeln!(
         out,
-        "[[phases]]\nname = \"first call\"\nsteps = [{{ call = {{ output = {} }} }}]\n",
-        dist_within(&agent.output.best().fitted, TOKENS)
+        "[[{table}]]\nname = \"first call\"\nsteps = [{{ call = {{ output = {}{} }} }}]\n",
+        dist_within(&agent.output.best().fitted, TOKENS),
+        reasoning(agent)
     );
     let tool = dist_within(&fit.tool.best().fitted, TOKENS);
     for (i, m) in fit.models.iter().enumerate() {
-        describe(&mut out, &m.repeat);
-        cap_note(&mut out, &m.repeat, REPEATS, "repeats");
+        describe(out, &m.repeat);
+        cap_note(out, &m.repeat, REPEATS, "repeats");
         if i > 0 {
-            describe(&mut out, &m.output);
-            cap_note(&mut out, &m.output, TOKENS, "tokens");
+            describe(out, &m.output);
+            cap_note(out, &m.output, TOKENS, "tokens");
         } else {
-            describe(&mut out, &fit.tool);
-            cap_note(&mut out, &fit.tool, TOKENS, "tokens");
+            describe(out, &fit.tool);
+            cap_note(out, &fit.tool, TOKENS, "tokens");
         }
         let name = if i == 0 {
             "work".to_string()
@@ -355,16 +432,15 @@ pub fn call_level_scenario(
         };
         let _ = writeln!(
             out,
-            "[[phases]]\nname = {}\nrepeat = {}\nsteps = [\n  {{ tool = {{ name = \"tool results\", tokens = {} }} }},\n  {{ call = {{ {}output = {} }} }},\n]\n",
+            "[[{table}]]\nname = {}\nrepeat = {}\nsteps = [\n  {{ tool = {{ name = \"tool results\", tokens = {} }} }},\n  {{ call = {{ {}output = {}{} }} }},\n]\n",
             quote(&name),
             dist_within(&m.repeat.best().fitted, REPEATS),
             tool,
             model,
-            dist_within(&m.output.best().fitted, TOKENS)
+            dist_within(&m.output.best().fitted, TOKENS),
+            reasoning(m)
         );
     }
-    outcome_phase(&mut out, fit.success);
-    out
 }
 
 /// The scenario text of a task-level fit. `prices` is the mix-weighted price of a prompt
@@ -398,7 +474,7 @@ pub fn task_level_scenario(fit: &TaskLevelFit, blended: &PricedModel, prov: &Pro
             fit.tasks
         ))
     );
-    prices_block(&mut out, "blended", blended, false);
+    prices_block(&mut out, "blended", blended, false, false);
     out.push_str("[agent]\nmodel = \"blended\"\ncaching = \"off\"\n");
     describe(&mut out, &fit.prompt);
     cap_note(&mut out, &fit.prompt, TOKENS, "tokens");

@@ -25,7 +25,8 @@ const SHOWN_MALFORMED: usize = 20;
 /// The format of the log files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
-    /// By extension (.jsonl: Claude Code) and CSV header (a `calls` column: per task).
+    /// By content (JSON logs: the agent whose records they hold) and CSV header (a `calls`
+    /// column: per task).
     Auto,
     /// Claude Code session transcripts (JSONL).
     ClaudeCode,
@@ -33,11 +34,20 @@ pub enum FormatArg {
     CallsCsv,
     /// CSV, one row per task.
     TasksCsv,
+    /// Codex CLI session rollouts (JSONL).
+    Codex,
+    /// Gemini CLI chat recordings (JSON).
+    Gemini,
+    /// OpenHands evaluation output, trajectories or metrics (JSON or JSONL).
+    Openhands,
+    /// OpenTelemetry GenAI spans as OTLP JSON.
+    Otlp,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct CalibrateArgs {
-    /// Usage log files (Claude Code .jsonl transcripts, per-call CSV or per-task CSV).
+    /// Usage log files (Claude Code, Codex CLI, Gemini CLI, OpenHands, OTLP JSON spans,
+    /// per-call CSV or per-task CSV).
     #[arg(required = true)]
     logs: Vec<PathBuf>,
     /// The scenario file to write.
@@ -118,6 +128,10 @@ pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
         FormatArg::ClaudeCode => Some(LogFormat::ClaudeCode),
         FormatArg::CallsCsv => Some(LogFormat::CallsCsv),
         FormatArg::TasksCsv => Some(LogFormat::TasksCsv),
+        FormatArg::Codex => Some(LogFormat::Codex),
+        FormatArg::Gemini => Some(LogFormat::Gemini),
+        FormatArg::Openhands => Some(LogFormat::Openhands),
+        FormatArg::Otlp => Some(LogFormat::Otlp),
     };
     let paths: Vec<&Path> = args.logs.iter().map(PathBuf::as_path).collect();
     let (logs, import) = calibrate::import_logs(&paths, format, &columns).map_err(classify)?;
@@ -281,6 +295,16 @@ fn render(c: &Calibration, out: &Path, report_dir: &Path) -> String {
     for (why, n) in &i.set_aside {
         let _ = writeln!(s, "  set aside {n}: {why}");
     }
+    for (what, n) in &i.assumed {
+        let _ = writeln!(s, "  {n} records: {what}");
+    }
+    if i.sub_agent_calls > 0 {
+        let _ = writeln!(
+            s,
+            "  {} of the records are sub-agents' calls, attributed to their parent's task",
+            i.sub_agent_calls
+        );
+    }
     let _ = writeln!(
         s,
         "{} tasks fitted, {} held out for the back-test\n",
@@ -297,6 +321,9 @@ fn render(c: &Calibration, out: &Path, report_dir: &Path) -> String {
             for m in &f.models {
                 quantity_row(&mut s, &m.repeat);
                 quantity_row(&mut s, &m.output);
+                if let Some(r) = &m.reasoning {
+                    quantity_row(&mut s, r);
+                }
             }
             quantity_row(&mut s, &f.tool);
             let _ = writeln!(
@@ -304,6 +331,23 @@ fn render(c: &Calibration, out: &Path, report_dir: &Path) -> String {
                 "  cache-read share of prompt tokens: {}%",
                 calibrate::number(f.cache_read_share * 100.0)
             );
+            if f.cache_write_1h_share > 0.0 {
+                let _ = writeln!(
+                    s,
+                    "  1-hour share of cache-write tokens: {}%",
+                    calibrate::number(f.cache_write_1h_share * 100.0)
+                );
+            }
+            if let Some(sub) = &f.sub_agents {
+                quantity_row(&mut s, &sub.runs_per_task);
+                let _ = writeln!(s, "  sub-agent runs ({}):", sub.runs);
+                quantity_row(&mut s, &sub.run.first_prompt);
+                for m in &sub.run.models {
+                    quantity_row(&mut s, &m.repeat);
+                    quantity_row(&mut s, &m.output);
+                }
+                quantity_row(&mut s, &sub.run.tool);
+            }
             f.success
         }
         FittedModel::Tasks(f) => {

@@ -14,6 +14,7 @@ mod explain_work;
 mod forecast;
 mod prices;
 mod progress;
+mod track;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -101,6 +102,11 @@ enum Command {
     /// (table, JSON, or markdown for a pull-request comment).
     #[command(after_help = "User guide: docs/guide/check-and-diff.md.")]
     Diff(diff::DiffArgs),
+    /// A forecast against the actual spend so far (a month,cost CSV or a FOCUS export): each
+    /// month's rank in the forecast's band, months outside P5–P95 flagged, and the rest of the
+    /// horizon forecast again from the months seen.
+    #[command(after_help = "User guide: docs/guide/forecast.md (tracking against actuals).")]
+    Track(track::TrackArgs),
 }
 
 /// What `run` prints on stdout.
@@ -266,6 +272,7 @@ pub fn main(cli: Cli) -> Result<(), Failure> {
         Command::Compare(args) => print_stdout(&compare::run(args)?),
         Command::Check(args) => check::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Track(args) => track::run(args),
     }
 }
 

@@ -18,6 +18,7 @@ pub mod describe;
 pub mod fiscal;
 pub mod footprint;
 pub mod hourly_demand;
+pub mod limits;
 pub mod model;
 pub mod outcome;
 pub mod overrides;
@@ -32,6 +33,7 @@ pub mod spend_split;
 pub mod streams;
 pub mod stress;
 pub mod sweep;
+pub mod track;
 mod trial;
 
 use std::path::Path;

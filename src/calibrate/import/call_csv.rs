@@ -21,7 +21,7 @@ pub fn import_call_csv(
         path,
         records
             .iter()
-            .map(|(line, c)| (*line, c.prompt() + c.output, c.cost)),
+            .map(|(line, c)| (*line, c.prompt() + c.output + c.reasoning, c.cost)),
     )?;
     Ok((records.into_iter().map(|(_, r)| r).collect(), report))
 }
@@ -68,12 +68,16 @@ fn parse_row(row: &csv::StringRecord, idx: &[Option<usize>]) -> Result<CallRecor
     };
     Ok(CallRecord {
         task: required(0)?,
+        agent: None,
+        user: None,
         timestamp: optional(1)?.map(|s| s.trim().to_string()),
         model: required(2)?,
         input: tokens(3)?,
         output: tokens(4)?,
         cache_read: tokens(5)?,
         cache_write: tokens(6)?,
+        cache_write_1h: tokens(9)?,
+        reasoning: 0,
         cost: optional(7)?.map(|v| parse_cost("cost", v)).transpose()?,
         success: optional(8)?
             .map(|v| parse_success(v).map_err(|e| format!("success: {e}")))

@@ -39,6 +39,7 @@ pub const CALL_COLUMNS: &[Column] = &[
     col("cache_write", "cache_write_tokens", false),
     col("cost", "cost_usd", false),
     col("success", "success", false),
+    col("cache_write_1h", "cache_write_1h_tokens", false),
 ];
 
 /// Fields of the per-task CSV.
@@ -52,6 +53,7 @@ pub const TASK_COLUMNS: &[Column] = &[
     col("calls", "calls", false),
     col("cost", "cost_usd", false),
     col("success", "success", false),
+    col("cache_write_1h", "cache_write_1h_tokens", false),
 ];
 
 /// Field → header overrides given on the command line.

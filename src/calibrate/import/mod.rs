@@ -6,8 +6,13 @@
 
 mod call_csv;
 mod claude_code;
+mod codex;
 mod columns;
 mod csv_rows;
+mod gemini;
+mod json_doc;
+mod openhands;
+mod otlp;
 mod task_csv;
 
 use std::collections::BTreeMap;
@@ -17,26 +22,41 @@ use serde::Serialize;
 
 pub use call_csv::import_call_csv;
 pub use claude_code::import_claude_code;
+pub use codex::import_codex;
 pub use columns::{CALL_COLUMNS, ColumnMap, TASK_COLUMNS};
+pub use gemini::import_gemini;
+pub use openhands::import_openhands;
+pub use otlp::import_otlp;
 pub use task_csv::import_task_csv;
 
-/// One LLM request as a log records it.
-#[derive(Debug, Clone, PartialEq)]
+/// One LLM request as a log records it. Token counts are by tokencast's token kinds: every
+/// prompt token is exactly one of `input` (uncached), `cache_read`, `cache_write` (5-minute
+/// TTL) or `cache_write_1h`; `output` is the visible output that joins the context and
+/// `reasoning` the reasoning tokens, billed as output but not kept in the context.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallRecord {
     /// The task (session) it belongs to.
     pub task: String,
+    /// The sub-agent that made the call, within its parent's task (`None`: the main thread).
+    pub agent: Option<String>,
+    /// The user who ran the task, when the log says.
+    pub user: Option<String>,
     /// When it happened (ISO 8601 text; ordered as text), if known.
     pub timestamp: Option<String>,
     /// The model name as logged.
     pub model: String,
     /// Uncached prompt tokens.
     pub input: u64,
-    /// Output tokens.
+    /// Visible output tokens (reasoning excluded).
     pub output: u64,
+    /// Reasoning tokens (billed as output, not kept in the context).
+    pub reasoning: u64,
     /// Prompt tokens read from the cache.
     pub cache_read: u64,
-    /// Prompt tokens written to the cache.
+    /// Prompt tokens written to the cache at the 5-minute TTL (or a TTL the log does not state).
     pub cache_write: u64,
+    /// Prompt tokens written to the cache at the 1-hour TTL.
+    pub cache_write_1h: u64,
     /// Cost in USD, if the log gives one.
     pub cost: Option<f64>,
     /// Whether the task succeeded, if the log says.
@@ -44,14 +64,27 @@ pub struct CallRecord {
 }
 
 impl CallRecord {
-    /// The whole prompt: uncached, cache-read and cache-written tokens.
+    /// The whole prompt: uncached, cache-read and cache-written tokens (both TTLs).
     pub fn prompt(&self) -> u64 {
-        self.input + self.cache_read + self.cache_write
+        self.input + self.cache_read + self.cache_write + self.cache_write_1h
+    }
+
+    /// Token counts by priced kind, in the order of [`crate::calibrate::Prices::cost_of`]:
+    /// input, output (visible + reasoning, both at the output price), cache write (5 min),
+    /// cache read, cache write (1 h).
+    pub fn priced_kinds(&self) -> [u64; 5] {
+        [
+            self.input,
+            self.output + self.reasoning,
+            self.cache_write,
+            self.cache_read,
+            self.cache_write_1h,
+        ]
     }
 }
 
 /// One task's totals as a per-task log records them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskRecord {
     /// The task id.
     pub task: String,
@@ -63,8 +96,10 @@ pub struct TaskRecord {
     pub output: u64,
     /// Prompt tokens read from the cache.
     pub cache_read: u64,
-    /// Prompt tokens written to the cache.
+    /// Prompt tokens written to the cache (5-minute TTL, or a TTL the log does not state).
     pub cache_write: u64,
+    /// Prompt tokens written to the cache at the 1-hour TTL.
+    pub cache_write_1h: u64,
     /// Calls, if known.
     pub calls: Option<u64>,
     /// Cost in USD, if known.
@@ -103,6 +138,23 @@ pub struct ImportReport {
     pub malformed: Vec<SkippedLine>,
     /// Lines read but not imported as records, counted by reason.
     pub set_aside: BTreeMap<String, u64>,
+    /// Records imported that sub-agents made, attributed to their parent's task.
+    pub sub_agent_calls: u64,
+    /// Records imported under an assumption the log left open, counted by assumption.
+    pub assumed: BTreeMap<String, u64>,
+}
+
+impl TaskRecord {
+    /// Token counts by priced kind (see [`CallRecord::priced_kinds`]).
+    pub fn priced_kinds(&self) -> [u64; 5] {
+        [
+            self.input,
+            self.output,
+            self.cache_write,
+            self.cache_read,
+            self.cache_write_1h,
+        ]
+    }
 }
 
 impl ImportReport {
@@ -111,10 +163,18 @@ impl ImportReport {
         self.files.extend(other.files);
         self.lines += other.lines;
         self.records += other.records;
+        self.sub_agent_calls += other.sub_agent_calls;
         self.malformed.extend(other.malformed);
         for (k, v) in other.set_aside {
             *self.set_aside.entry(k).or_default() += v;
         }
+        for (k, v) in other.assumed {
+            *self.assumed.entry(k).or_default() += v;
+        }
+    }
+
+    pub(crate) fn assumed(&mut self, what: &str) {
+        *self.assumed.entry(what.to_string()).or_default() += 1;
     }
 
     pub(crate) fn set_aside(&mut self, reason: &str) {
@@ -233,6 +293,23 @@ pub(crate) fn read_text(path: &Path) -> Result<(String, Vec<SkippedLine>), Impor
         }
     }
     Ok((text, bad))
+}
+
+/// The first `max` bytes of a file as text (cut back to a character boundary; bad bytes
+/// replaced), for telling its format.
+pub(crate) fn read_head(path: &Path, max: usize) -> Result<String, ImportError> {
+    use std::io::Read;
+    let io = |e: String| ImportError::Io {
+        file: path.display().to_string(),
+        message: e,
+    };
+    crate::input::regular_file_size(path).map_err(|e| io(e.reason()))?;
+    let file = std::fs::File::open(path).map_err(|e| io(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(max as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io(e.to_string()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// The first line of a file (a CSV header).

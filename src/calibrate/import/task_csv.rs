@@ -23,7 +23,7 @@ pub fn import_task_csv(
         records.iter().map(|(line, r)| {
             (
                 *line,
-                r.input + r.output + r.cache_read + r.cache_write,
+                r.input + r.output + r.cache_read + r.cache_write + r.cache_write_1h,
                 r.cost,
             )
         }),
@@ -74,6 +74,7 @@ fn parse_row(row: &csv::StringRecord, idx: &[Option<usize>]) -> Result<TaskRecor
         output: tokens(3)?,
         cache_read: tokens(4)?,
         cache_write: tokens(5)?,
+        cache_write_1h: tokens(9)?,
         calls: optional(6)?.map(|v| parse_tokens("calls", v)).transpose()?,
         cost: optional(7)?.map(|v| parse_cost("cost", v)).transpose()?,
         success: optional(8)?

@@ -80,11 +80,19 @@ impl Chart for FanChart {
         )?;
         all_finite(self.budget.iter())?;
         all_finite(self.lines.iter().flat_map(|l| &l.values))?;
-        super::one_per_period(
-            "line",
-            self.periods.len(),
-            self.lines.iter().map(|l| (l.name.as_str(), l.values.len())),
-        )?;
+        // A line covers the first periods (all of them, or fewer: actuals so far).
+        if let Some(l) = self
+            .lines
+            .iter()
+            .find(|l| l.values.is_empty() || l.values.len() > self.periods.len())
+        {
+            return Err(format!(
+                "line `{}`: expected a value for each of the first periods (1 to {}), found {}",
+                l.name,
+                self.periods.len(),
+                l.values.len()
+            ));
+        }
         if !self.budget.is_empty() && self.budget.len() != self.periods.len() {
             return Err(format!(
                 "expected a budget per period ({}), found {}",
@@ -227,6 +235,10 @@ impl Chart for FanChart {
                 .enumerate()
                 .map(|(i, &v)| (i as f64, v))
                 .collect();
+            // A line over part of the periods (observed values) is marked point by point.
+            if line.values.len() < self.periods.len() {
+                chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, colour.filled())))?;
+            }
             if line.dashed {
                 chart.draw_series(DashedLineSeries::new(points, 6, 4, colour.stroke_width(2)))?;
             } else {
