@@ -342,6 +342,23 @@ fn the_compare_chart_names_every_pair_that_crosses_and_marks_the_current_value()
         );
         for x in p["crossings"].as_array().unwrap() {
             crossing += 1;
+            if x["step"].is_object() {
+                // A step (a provisioned unit's jump) is drawn where the plotted lines cross,
+                // which lies inside the step's bracket.
+                let (lo, hi) = (
+                    x["bracket"][0].as_f64().unwrap(),
+                    x["bracket"][1].as_f64().unwrap(),
+                );
+                let prefix = format!("{a} = {b} at ");
+                assert!(
+                    labels.iter().any(|(t, _)| t
+                        .strip_prefix(&prefix)
+                        .and_then(|v| v.replace(',', "").parse::<f64>().ok())
+                        .is_some_and(|v| lo <= v && v <= hi)),
+                    "{prefix}[{lo}, {hi}]: {labels:?}"
+                );
+                continue;
+            }
             let words = format!(
                 "{a} = {b} at {}",
                 Unit::Count.format(x["x"].as_f64().unwrap())
