@@ -11,6 +11,8 @@
 
 use serde::Serialize;
 
+use super::codec::{DecodeError, Decoder, Encoder, Partial};
+
 /// Mantissa bits kept per bucket.
 pub const SUB_BITS: u32 = 10;
 /// Largest relative distance between a reported quantile and the true order statistic.
@@ -350,6 +352,43 @@ impl QuantileSketch {
     /// Number of non-empty buckets (a measure of the sketch's size).
     pub fn buckets(&self) -> usize {
         self.counts.iter().filter(|&&c| c > 0).count() + (self.zeros > 0) as usize
+    }
+}
+
+/// Written as the zero count, then the non-empty span of buckets (first key, counts), so a
+/// state holds no padding; read back, it gives the same counts (and so the same figures).
+impl Partial for QuantileSketch {
+    fn encode(&self, e: &mut Encoder) {
+        e.u64(self.zeros);
+        let first = self.counts.iter().position(|&c| c > 0);
+        let last = self.counts.iter().rposition(|&c| c > 0);
+        match (first, last) {
+            (Some(a), Some(b)) => {
+                e.u64(u64::from(self.offset) + a as u64);
+                e.put(&self.counts[a..=b].to_vec());
+            }
+            _ => {
+                e.u64(0);
+                e.u64(0);
+            }
+        }
+    }
+
+    fn decode(d: &mut Decoder) -> Result<Self, DecodeError> {
+        let zeros = d.u64()?;
+        let offset = d.u64()?;
+        let counts: Vec<u64> = d.get()?;
+        let end = offset + counts.len() as u64;
+        if end > u64::from(u32::MAX) + 1 {
+            return Err(d.error(format!(
+                "a sketch bucket key of {end}, beyond the largest (2^32)"
+            )));
+        }
+        Ok(QuantileSketch {
+            zeros,
+            offset: offset as u32,
+            counts,
+        })
     }
 }
 
