@@ -399,3 +399,68 @@ fn merge_refuses_a_missing_duplicated_corrupt_or_newer_shard() {
     fs::write(&path, &good).unwrap();
     run_ok(&["merge", dir.to_str().unwrap()]);
 }
+
+/// The bundled forecast (with its stress cases, sharded alike) over 6 chunks of 64 trials.
+fn forecast_case() -> Case {
+    let file = repo("scenarios/org-forecast.toml");
+    let args = [
+        "forecast",
+        file.to_str().unwrap(),
+        "--trials",
+        "330",
+        "--seed",
+        "5",
+        "--focus",
+        "--format",
+        "json",
+    ];
+    Case {
+        args: args.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+#[test]
+fn forecast_merged_from_1_3_8_shards_is_the_single_run() {
+    check_sharded(&forecast_case(), &[1, 3, 8]);
+}
+
+#[test]
+fn forecast_shards_refuse_sensitivity_and_a_changed_file() {
+    let tmp = TempDir::new().unwrap();
+    let case = forecast_case();
+    refused(
+        &strs(&case.with(&["--shard", "1/2", "--sensitivity"], tmp.path())),
+        &["--sensitivity"],
+    );
+    // The merge reads the forecast again: a file changed since the shards ran is refused.
+    let file = tmp.path().join("f.toml");
+    fs::copy(repo("scenarios/org-forecast.toml"), &file).unwrap();
+    // The task scenarios it names, beside it.
+    for entry in fs::read_dir(repo("scenarios")).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() != "org-forecast.toml" {
+            std::os::unix::fs::symlink(entry.path(), tmp.path().join(entry.file_name())).unwrap();
+        }
+    }
+    let dir = tmp.path().join("s");
+    let args = |k: &str| {
+        vec![
+            "forecast".to_string(),
+            file.display().to_string(),
+            "--trials".into(),
+            "100".into(),
+            "--no-stress".into(),
+            "--shard".into(),
+            k.into(),
+            "--out".into(),
+            dir.display().to_string(),
+        ]
+    };
+    run_ok(&strs(&args("1/1")));
+    let text = fs::read_to_string(&file).unwrap();
+    fs::write(&file, format!("{text}\n# changed\n")).unwrap();
+    refused(
+        &["merge", dir.to_str().unwrap()],
+        &["changed since the shards ran"],
+    );
+}

@@ -12,6 +12,7 @@ mod explain_billing;
 mod explain_forecast;
 mod explain_work;
 mod forecast;
+mod forecast_shard;
 mod merge;
 mod prices;
 mod progress;

@@ -30,6 +30,12 @@ impl Encoder {
         self.u64(v.to_bits());
     }
 
+    /// Appends a byte string, its length first.
+    pub fn bytes(&mut self, v: &[u8]) {
+        self.u64(v.len() as u64);
+        self.bytes.extend_from_slice(v);
+    }
+
     /// Appends any [`Partial`] value.
     pub fn put<T: Partial>(&mut self, v: &T) {
         v.encode(self);
@@ -81,6 +87,14 @@ impl<'a> Decoder<'a> {
             .ok_or_else(|| self.error("expected 8 more bytes, found the end"))?;
         self.at = end;
         Ok(u64::from_le_bytes(word.try_into().expect("8 bytes")))
+    }
+
+    /// Reads a byte string written by [`Encoder::bytes`].
+    pub fn bytes(&mut self) -> Result<&'a [u8], DecodeError> {
+        let n = self.len(1)?;
+        let v = &self.bytes[self.at..self.at + n];
+        self.at += n;
+        Ok(v)
     }
 
     /// Reads a float from its bit pattern.
