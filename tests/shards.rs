@@ -464,3 +464,28 @@ fn forecast_shards_refuse_sensitivity_and_a_changed_file() {
         &["changed since the shards ran"],
     );
 }
+
+/// A sweep of 2 × 2 cells of the bundled forecast: at N = 8, shards of one cell and of none.
+fn sweep_case() -> Case {
+    let file = repo("scenarios/org-forecast.toml");
+    let args = [
+        "sweep",
+        file.to_str().unwrap(),
+        "--trials",
+        "130",
+        "--seed",
+        "3",
+        "--param",
+        "usage.active_share=0.5,0.7",
+        "--param",
+        "tasks[0].weight=0.3,0.6",
+    ];
+    Case {
+        args: args.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+#[test]
+fn sweep_merged_from_1_3_8_shards_is_the_single_run() {
+    check_sharded(&sweep_case(), &[1, 3, 8]);
+}

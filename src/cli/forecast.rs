@@ -420,11 +420,6 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
         "tokencast sweep",
         "a forecast",
     )?;
-    if args.common.shard.is_some() {
-        return Err(bad_input(anyhow::anyhow!(
-            "--shard: sweep is not sharded yet; run it whole, or shard each point as its own forecast (tokencast forecast --set PATH=VALUE --shard K/N)"
-        )));
-    }
     if args.params.len() > 2 {
         return Err(bad_input(anyhow::anyhow!(
             "expected one or two --param, found {}",
@@ -447,15 +442,45 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let clock = Instant::now();
     let f = args.common.load(&first)?;
     let config = args.common.config(&f);
+    if let Some(text) = &args.common.shard {
+        let shard = super::shard::from_arg(text)?;
+        return super::forecast_shard::sweep_shard(&args, &axes, &config, shard, clock);
+    }
+    sweep_with(&args, &axes, &f, &config, None, clock)
+}
+
+/// Writes a sweep's outputs, its cells' runs simulated (`cells` `None`) or merged from shards.
+pub(super) fn sweep_with(
+    args: &SweepArgs,
+    axes: &[forecast::sweep::SweepAxis],
+    f: &Forecast,
+    config: &ForecastConfig,
+    cells: Option<Vec<forecast::simulate::ForecastRun>>,
+    clock: Instant,
+) -> Result<(), Failure> {
+    let config = *config;
     let (out_dir, run_dir) = args.common.open_out_dir()?;
     let base = args.common.overrides()?;
-    let points = forecast::sweep::run(
-        &args.common.scenario,
-        &base,
-        &axes,
-        &config,
-        args.common.seed,
-    )
+    let points = match cells {
+        None => forecast::sweep::run(
+            &args.common.scenario,
+            &base,
+            axes,
+            &config,
+            args.common.seed,
+        ),
+        Some(cells) => {
+            let mut cells: Vec<_> = cells.into_iter().map(Some).collect();
+            forecast::sweep::run_with(
+                &args.common.scenario,
+                &base,
+                axes,
+                &config,
+                args.common.seed,
+                &mut |i, _| Ok(cells[i].take().expect("one merged run per cell")),
+            )
+        }
+    }
     .map_err(|e| match e {
         forecast::stress::StressError::Load(e) => forecast_error(e),
         other => Failure::from(anyhow::Error::new(other).context("the sweep failed")),
@@ -463,8 +488,8 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
     // The file as the sweep's points start from (with --set, before the swept values).
     let base_text =
         forecast::sweep::base_text(&args.common.scenario, &base).map_err(forecast_error)?;
-    let replaced = forecast::sweep::replaced_distributions(&base_text, &axes);
-    let csv = report::forecast_extras::sweep_csv(&axes, &points);
+    let replaced = forecast::sweep::replaced_distributions(&base_text, axes);
+    let csv = report::forecast_extras::sweep_csv(axes, &points);
     run_dir.stage_file("sweep.csv", csv.as_bytes())?;
     let mut files = vec!["sweep.csv".to_string()];
     let mut replaced_note = String::new();
@@ -475,7 +500,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
         ));
     }
     let mut note = format!("wrote {}", out_dir.join("sweep.csv").display());
-    if let Some(chart) = report::forecast_extras::sweep_chart(&axes, &points, &replaced) {
+    if let Some(chart) = report::forecast_extras::sweep_chart(axes, &points, &replaced) {
         files.extend(
             report::charts::write_chart(run_dir.staging(), &chart)
                 .context("cannot draw the sweep chart")?,
@@ -485,11 +510,11 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
     files.push("report.html".into());
     files.push("manifest.json".into());
     let wall = clock.elapsed().as_secs_f64();
-    let mut manifest = args.common.manifest(&f, &config, &run_dir, wall, files);
+    let mut manifest = args.common.manifest(f, &config, &run_dir, wall, files);
     let page = report::sweep_page::render(&report::sweep_page::SweepPage {
         name: &f.name,
         description: f.spec.forecast.description.as_deref().unwrap_or(""),
-        axes: &axes,
+        axes,
         points: &points,
         replaced: &replaced,
         manifest: &manifest,

@@ -13,13 +13,14 @@ use clap::{Parser, ValueEnum};
 use serde_json::json;
 use tokencast::engine::shard::Shard;
 use tokencast::forecast::shard::{
-    ForecastShardState, merge_shards, run_shard as run_forecast_shard,
+    ForecastShardState, RunState, merge_shards, run_shard as run_forecast_shard,
 };
-use tokencast::forecast::{self, Forecast, ForecastConfig};
+use tokencast::forecast::sweep::SweepAxis;
+use tokencast::forecast::{self, Forecast, ForecastConfig, Override};
 use tokencast::report::shard_file::{ShardFile, ShardHeader};
 use tokencast::stats::codec::{Decoder, Encoder};
 
-use super::forecast::{ForecastArgs, Runs, forecast_error, run_with};
+use super::forecast::{ForecastArgs, Runs, SweepArgs, forecast_error, run_with};
 use super::{Cli, Command, Failure, Format, bad_input};
 
 fn value_name<T: ValueEnum>(v: &T) -> String {
@@ -207,4 +208,172 @@ pub(super) fn merge(shards: &[ShardFile], out: &Path, format: Format) -> Result<
         },
         clock,
     )
+}
+
+/// The command line a sweep's merge replays.
+fn sweep_replay_args(args: &SweepArgs) -> Vec<String> {
+    let c = &args.common;
+    let mut v = vec!["sweep".to_string(), c.scenario.display().to_string()];
+    if let Some(n) = c.trials {
+        v.extend(["--trials".into(), n.to_string()]);
+    }
+    if let Some(s) = c.seed {
+        v.extend(["--seed".into(), s.to_string()]);
+    }
+    for s in &c.set {
+        v.extend(["--set".into(), s.clone()]);
+    }
+    for p in &args.params {
+        v.extend(["--param".into(), p.clone()]);
+    }
+    v
+}
+
+/// The forecast file's text with the `--set` overrides (what every cell starts from): what the
+/// merge checks it reads again.
+fn sweep_texts(args: &SweepArgs, _axes: &[SweepAxis]) -> Result<Vec<String>, Failure> {
+    let base = args.common.overrides()?;
+    let text = forecast::sweep::base_text(&args.common.scenario, &base).map_err(forecast_error)?;
+    Ok(vec![text])
+}
+
+fn stress_failure(e: forecast::stress::StressError) -> Failure {
+    match e {
+        forecast::stress::StressError::Load(e) => forecast_error(e),
+        other => Failure::from(anyhow!(other).context("the sweep failed")),
+    }
+}
+
+/// `sweep --shard K/N`: runs the shard's cells of the grid whole and keeps each cell's run.
+pub(super) fn sweep_shard(
+    args: &SweepArgs,
+    axes: &[SweepAxis],
+    config: &ForecastConfig,
+    shard: Shard,
+    clock: Instant,
+) -> Result<(), Failure> {
+    let out_dir = args.common.out_dir();
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| Failure::from(anyhow!("cannot create {}: {e}", out_dir.display())))?;
+    let base = args.common.overrides()?;
+    let grid = forecast::sweep::grid(axes);
+    let cells = shard.range(grid.len() as u64);
+    let mut states = Vec::new();
+    for values in &grid[cells.start as usize..cells.end as usize] {
+        let f = forecast::sweep::cell_forecast(
+            &args.common.scenario,
+            &base,
+            axes,
+            values,
+            args.common.seed,
+            config.threads,
+        )
+        .map_err(stress_failure)?;
+        let run = forecast::simulate::run(&f.model.headline_only(), config)
+            .map_err(|e| Failure::from(anyhow!(e).context("the shard failed")))?;
+        states.push(RunState::of(run));
+    }
+    let mut e = Encoder::new();
+    e.put(&states);
+    let inputs = json!({
+        "forecast_texts": sweep_texts(args, axes)?,
+        "args": sweep_replay_args(args),
+    });
+    let header = ShardHeader {
+        tokencast_version: env!("CARGO_PKG_VERSION").to_string(),
+        command: "sweep".into(),
+        scenario_path: args.common.scenario.display().to_string(),
+        inputs_sha256: ShardHeader::hash_inputs(&inputs),
+        inputs,
+        seed: config.seed,
+        trials: config.trials,
+        shard: shard.index + 1,
+        shards: shard.count,
+        unit_start: cells.start,
+        unit_end: cells.end,
+        units: grid.len() as u64,
+        threads: args.common.threads.unwrap_or(0) as usize,
+        wall_time_seconds: 0.0,
+    };
+    super::shard::write_shard(&out_dir, &header, &e.into_bytes(), clock)?;
+    Ok(())
+}
+
+/// Merges `sweep` shards into `out`.
+pub(super) fn merge_sweep(shards: &[ShardFile], out: &Path) -> Result<(), Failure> {
+    let clock = Instant::now();
+    let first = &shards[0];
+    let Command::Sweep(args) = replay(first, out)? else {
+        return Err(bad_input(anyhow!(
+            "{}: not the shard of a sweep",
+            first.path.display()
+        )));
+    };
+    let axes: Vec<SweepAxis> = args
+        .params
+        .iter()
+        .map(|p| SweepAxis::parse(p).map_err(|e| bad_input(anyhow!(e))))
+        .collect::<Result<_, _>>()?;
+    let stored: Option<Vec<String>> = first
+        .header
+        .inputs
+        .get("forecast_texts")
+        .and_then(|t| serde_json::from_value(t.clone()).ok());
+    if stored != Some(sweep_texts(&args, &axes)?) {
+        return Err(bad_input(anyhow!(
+            "{}: the forecast file (or a file it names) changed since the shards ran; merge with the files the shards ran, or run the shards again",
+            args.common.scenario.display()
+        )));
+    }
+    let base = args.common.overrides()?;
+    let grid = forecast::sweep::grid(&axes);
+    let first_cell: Vec<Override> = axes
+        .iter()
+        .map(|a| Override {
+            path: a.path.clone(),
+            value: a.values[0].clone(),
+        })
+        .collect();
+    let f = args.common.load(&first_cell)?;
+    let config = args.common.config(&f);
+    let mut runs = Vec::new();
+    for s in shards {
+        let mut d = Decoder::new(&s.state);
+        let states: Vec<RunState> = d
+            .get()
+            .and_then(|st| d.finish().map(|()| st))
+            .map_err(|e| bad_input(anyhow!("{}: {e}", s.path.display())))?;
+        let h = &s.header;
+        if h.unit_start != runs.len() as u64
+            || h.unit_end - h.unit_start != states.len() as u64
+            || h.units != grid.len() as u64
+        {
+            return Err(bad_input(anyhow!(
+                "{}: holds cells {}..{} of {}, expected cells from {} of {}",
+                s.path.display(),
+                h.unit_start,
+                h.unit_end,
+                h.units,
+                runs.len(),
+                grid.len()
+            )));
+        }
+        for (state, values) in states.iter().zip(&grid[runs.len()..]) {
+            let cf = forecast::sweep::cell_forecast(
+                &args.common.scenario,
+                &base,
+                &axes,
+                values,
+                args.common.seed,
+                config.threads,
+            )
+            .map_err(stress_failure)?;
+            runs.push(
+                state
+                    .run(&cf.model.headline_only(), &config)
+                    .map_err(|e| bad_input(anyhow!("{}: {e}", s.path.display())))?,
+            );
+        }
+    }
+    super::forecast::sweep_with(&args, &axes, &f, &config, Some(runs), clock)
 }

@@ -88,6 +88,7 @@ pub(crate) fn run(args: MergeArgs) -> Result<(), Failure> {
     match shards[0].header.command.as_str() {
         "run" => merge_run(&shards, &out, args.format),
         "forecast" => super::forecast_shard::merge(&shards, &out, args.format),
+        "sweep" => super::forecast_shard::merge_sweep(&shards, &out),
         other => Err(refuse(format!(
             "{}: shards of `{other}`, which this tokencast cannot merge",
             shards[0].path.display()

@@ -425,3 +425,100 @@ impl Partial for ForecastShardState {
         })
     }
 }
+
+/// A whole run, kept exactly: what [`visit`] writes of it and its histogram counts (for units
+/// that are whole runs, such as a sweep's cells). Its per-trial series are dropped (only the
+/// streamed summaries are kept).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunState {
+    /// The run's order-dependent part.
+    pub part: Vec<u8>,
+    /// Its histogram counts.
+    pub counts: Vec<[QuantileSketch; 2]>,
+}
+
+impl RunState {
+    /// Keeps `run`'s streamed summaries.
+    pub fn of(mut run: ForecastRun) -> RunState {
+        for v in [
+            &mut run.seats,
+            &mut run.active,
+            &mut run.tasks,
+            &mut run.tokens,
+            &mut run.list_cost,
+            &mut run.bill,
+            &mut run.bill_by_kind,
+            &mut run.tokens_by_kind,
+            &mut run.list_by_kind,
+            &mut run.inputs,
+            &mut run.fixed_charges,
+            &mut run.scheme_bill,
+            &mut run.sample.inputs,
+            &mut run.sample.year_bills,
+        ] {
+            v.clear();
+        }
+        let mut counts = Vec::new();
+        visit(
+            &mut run,
+            &mut Counts {
+                take: true,
+                list: &mut counts,
+                at: 0,
+            },
+        )
+        .expect("taking counts cannot fail");
+        let mut e = Encoder::new();
+        visit(&mut run, &mut Write(&mut e)).expect("writing cannot fail");
+        RunState {
+            part: e.into_bytes(),
+            counts,
+        }
+    }
+
+    /// The run of `model` (as `config` runs it) this state keeps: merged into an empty run, it
+    /// gives the same values (merging into an empty accumulator copies).
+    pub fn run(
+        &self,
+        model: &ForecastModel,
+        config: &ForecastConfig,
+    ) -> Result<ForecastRun, DecodeError> {
+        let mut run = empty_run(model, config, config.trials);
+        let mut d = Decoder::new(&self.part);
+        visit(&mut run, &mut Merge(&mut d))?;
+        d.finish()?;
+        let mut list = self.counts.clone();
+        let mut add = Counts {
+            take: false,
+            list: &mut list,
+            at: 0,
+        };
+        visit(&mut run, &mut add)?;
+        if add.at != self.counts.len() {
+            return Err(DecodeError {
+                at: add.at,
+                what: "more histograms than the forecast has".into(),
+            });
+        }
+        Ok(run)
+    }
+}
+
+impl Partial for RunState {
+    fn encode(&self, e: &mut Encoder) {
+        e.bytes(&self.part);
+        e.u64(self.counts.len() as u64);
+        for [a, b] in &self.counts {
+            e.put(a);
+            e.put(b);
+        }
+    }
+    fn decode(d: &mut Decoder) -> Result<Self, DecodeError> {
+        let part = d.bytes()?.to_vec();
+        let c = d.len(16)?;
+        let counts = (0..c)
+            .map(|_| Ok([d.get()?, d.get()?]))
+            .collect::<Result<_, DecodeError>>()?;
+        Ok(RunState { part, counts })
+    }
+}
