@@ -27,7 +27,7 @@ pub(crate) struct MergeArgs {
     /// Output directory (default: the first DIR).
     #[arg(long, short = 'o')]
     out: Option<PathBuf>,
-    /// What to print on stdout (as the sharded command's --format).
+    /// What to print on stdout (`run` and `forecast` shards).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }

@@ -47,6 +47,8 @@ Examples:
   tokencast forecast scenarios/org-forecast.toml
   tokencast compare scenarios/pricing-comparison.toml
   tokencast validate scenarios/org-forecast.toml
+  tokencast forecast scenarios/org-forecast.toml --shard 1/2 --out out/f   (and 2/2, on another machine)
+  tokencast merge out/f                    (the single run's files, byte for byte)
 
 User guide: docs/guide/README.md in the tokencast repository, one page per topic: every key of
 a scenario (scenarios.md) and a forecast (forecast.md), every output file (outputs.md), the
