@@ -88,6 +88,25 @@ pub fn explain(f: &Forecast) -> String {
             s.max.unwrap_or(1.0)
         );
     }
+    if let Some(e) = &d.price_elasticity {
+        let _ = writeln!(
+            out,
+            "  usage answers prices with an elasticity of {e}: tasks per user per day × (price \
+             factor)^elasticity, the price factor being the month's prices against the file's \
+             (drift and stress cases)"
+        );
+    }
+    let limits = &model.limits;
+    if limits.is_set() {
+        let l = describe::limits_words(limits.per_user, limits.monthly);
+        let _ = writeln!(
+            out,
+            "\nspend limits: {}; a user at the limit stops working with agents for the rest of \
+             the month, the organisation's limit then caps what is left; the work not done is \
+             left out of every bill and reported (limits.csv, the report)",
+            l
+        );
+    }
     billing(f, &mut out);
     let b = &model.budget;
     if b.monthly.is_some() || b.annual.is_some() {

@@ -273,6 +273,12 @@ pub fn compile(
         Some(d) => inputs.add(d, drift.key("price"), -0.99, 10.0)?,
         None => inputs.fixed("drift.price", 0.0),
     };
+    // Added only when the file sets it, so that forecasts without it keep their inputs.
+    let price_elasticity = match &file.drift.price_elasticity {
+        Some(d) => Some(inputs.add(d, drift.key("price_elasticity"), -5.0, 0.0)?),
+        None => None,
+    };
+    let limits = super::limits::Limits::compile(&file.limits, source, &root.key("limits"))?;
 
     // The task mix.
     if file.tasks.is_empty() {
@@ -525,9 +531,11 @@ pub fn compile(
         ));
     }
     let a = &file.aggregation;
-    let small_months = if schemes
-        .iter()
-        .any(|s| matches!(s.scheme, crate::pricing::scheme::BillingScheme::Seats(_)))
+    // A seat plan's allowance and a per-user limit both need each user's month.
+    let small_months = if limits.per_user.is_some()
+        || schemes
+            .iter()
+            .any(|s| matches!(s.scheme, crate::pricing::scheme::BillingScheme::Seats(_)))
     {
         super::model::SmallMonths::UserByUser
     } else {
@@ -546,6 +554,8 @@ pub fn compile(
         tasks,
         token_drift,
         price_drift,
+        price_elasticity,
+        limits,
         mix_shifts,
         discount,
         commitment,

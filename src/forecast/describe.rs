@@ -219,6 +219,20 @@ pub fn scheme(scheme: &BillingScheme) -> String {
     }
 }
 
+/// `[limits]` in words: "$500 a user a month and $200,000 a month for the organisation, at
+/// list prices".
+pub fn limits_words(per_user: Option<f64>, monthly: Option<f64>) -> String {
+    let usd = crate::report::page::usd;
+    let parts: Vec<String> = [
+        per_user.map(|v| format!("{} a user a month", usd(v))),
+        monthly.map(|v| format!("{} a month for the organisation", usd(v))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    format!("{}, at list prices", parts.join(" and "))
+}
+
 /// `list prices`, or `list prices less 15%` with a discount.
 fn list_prices_less(discount: f64) -> String {
     if discount == 0.0 {

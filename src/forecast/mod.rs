@@ -17,6 +17,7 @@ mod compile_budget;
 pub mod describe;
 pub mod fiscal;
 pub mod footprint;
+pub mod limits;
 pub mod model;
 pub mod outcome;
 pub mod overrides;

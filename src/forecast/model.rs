@@ -288,6 +288,10 @@ pub struct ForecastModel {
     pub token_drift: ParamId,
     /// Monthly relative change of prices.
     pub price_drift: ParamId,
+    /// Price elasticity of usage, when the file sets one (`[drift] price_elasticity`).
+    pub price_elasticity: Option<ParamId>,
+    /// Monthly spend limits (`[limits]`).
+    pub limits: super::limits::Limits,
     /// Shifts of the mix.
     pub mix_shifts: Vec<MixShift>,
     /// Discount off list prices (token billing).

@@ -213,7 +213,50 @@ pub struct MonthSummary {
     pub fixed_charges: Dist,
     /// Against the monthly budget, if one is set.
     pub monthly_budget: Option<BudgetCheck>,
+    /// Work the `[limits]` left undone this month (absent without limits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_done: Option<NotDone>,
 }
+
+/// Work a forecast's `[limits]` left undone: tasks, their value at list prices, and (per
+/// month) the users at the per-user limit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotDone {
+    /// Tasks not done (the month's tasks times the share of its list value not done).
+    pub tasks: Dist,
+    /// Their value at list prices.
+    pub list_usd: Dist,
+    /// Users at the per-user limit (per month only; an expectation per trial beyond
+    /// `exact_users_max` active users).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users_at_limit: Option<Dist>,
+}
+
+impl NotDone {
+    fn of(accs: &[DistAccumulator]) -> NotDone {
+        NotDone {
+            tasks: Dist::streamed(&accs[0], false),
+            list_usd: Dist::streamed(&accs[1], false),
+            users_at_limit: accs.get(2).map(|a| Dist::streamed(a, false)),
+        }
+    }
+}
+
+/// `[limits]` as the forecast ran them, and the work they left undone over the horizon.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LimitsSummary {
+    /// Most a user may spend in a month, USD at list prices.
+    pub per_user_monthly_usd: Option<f64>,
+    /// Most the organisation may spend in a month, USD at list prices.
+    pub monthly_usd: Option<f64>,
+    /// Work not done over the horizon.
+    pub not_done: NotDone,
+    /// How it is computed.
+    pub method: &'static str,
+}
+
+/// Method statement of `[limits]`.
+pub const LIMITS_METHOD: &str = "a user whose month passes per_user_monthly_usd (list prices, drifts included) does the first part of it up to the limit: the month is scaled down, every task kind alike; users drawn one by one up to exact_users_max active users, beyond it the month's excess over the limit from the per-user usage law (the seat-plan allowance method); then the organisation's monthly_usd caps what is left; tasks not done are the month's tasks times the share of its list value not done";
 
 /// One forecast year (a block of up to 12 months).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -236,6 +279,9 @@ pub struct YearSummary {
     pub bill_by_model: NamedMap<Dist>,
     /// The year's fixed charges.
     pub fixed_charges: Dist,
+    /// Work the `[limits]` left undone this year (absent without limits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_done: Option<NotDone>,
     /// Whether the forecast covers fewer than the year's twelve months (a fiscal year cut by
     /// the start or the end of the horizon; its annual budget is not prorated).
     pub partial: bool,
@@ -337,6 +383,9 @@ pub struct ForecastSummary {
     pub budget: BudgetSummary,
     /// The whole horizon's bill.
     pub total_bill: Dist,
+    /// `[limits]` and the work they left undone (absent without limits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits: Option<LimitsSummary>,
 }
 
 /// Statement of the percentile method.
@@ -382,6 +431,7 @@ impl ForecastSummary {
                 bill_by_model: model_parts(split, &split.model_monthly[m * split.models.len()..]),
                 fixed_charges: dist(Series::Fixed),
                 monthly_budget: streams.monthly_budget.get(m).map(BudgetCheck::streamed),
+                not_done: streams.limits_monthly.get(m).map(|a| NotDone::of(a)),
             });
         }
         let periods: Vec<String> = (0..months)
@@ -405,6 +455,7 @@ impl ForecastSummary {
                         &run.split.model_yearly[y * run.split.models.len()..],
                     ),
                     fixed_charges: Dist::streamed(&run.split.fixed_yearly[y], false),
+                    not_done: streams.limits_yearly.get(y).map(|a| NotDone::of(a)),
                     partial: range.len() < 12,
                     annual_budget: streams.annual_budget.get(y).map(BudgetCheck::streamed),
                     annual_budget_exhaustion: streams
@@ -463,6 +514,12 @@ impl ForecastSummary {
             years,
             budget: BudgetSummary::new(model, streams, run.trials),
             total_bill: Dist::streamed(&streams.total, false),
+            limits: streams.limits_yearly.last().map(|a| LimitsSummary {
+                per_user_monthly_usd: model.limits.per_user,
+                monthly_usd: model.limits.monthly,
+                not_done: NotDone::of(a),
+                method: LIMITS_METHOD,
+            }),
         }
     }
 }

@@ -135,6 +135,43 @@ pub fn excess_per_user(u: &MonthUsage, m1: f64, m2: f64, limit: f64) -> (f64, f6
     (e1, e2)
 }
 
+/// Per active user: the probability that the month's usage passes `limit` (the same laws as
+/// [`excess_per_user`]).
+pub fn share_over_per_user(u: &MonthUsage, m1: f64, m2: f64, limit: f64) -> f64 {
+    let d = f64::from(u.days);
+    if u.per_day <= 0.0 || d == 0.0 || m1 <= 0.0 {
+        return 0.0;
+    }
+    let task_var = (m2 - m1 * m1).max(0.0);
+    let over = |mean: f64, var: f64| {
+        if mean <= 0.0 {
+            0.0
+        } else if limit <= 0.0 {
+            1.0
+        } else if var <= 1e-12 * mean * mean {
+            if mean > limit { 1.0 } else { 0.0 }
+        } else {
+            let (alpha, theta) = (mean * mean / var, var / mean);
+            let x = limit / theta;
+            q(alpha, x, ln(x))
+        }
+    };
+    if u.counts == CountModel::Fixed {
+        let n = (u.per_day * d).round();
+        return over(n * m1, n * task_var);
+    }
+    let r = d * u.dispersion;
+    hermite()
+        .iter()
+        .map(|&(z, w)| {
+            let lambda = exp(u.sigma * z - 0.5 * u.sigma * u.sigma);
+            let a = d * u.per_day * lambda;
+            let var_n = if r.is_infinite() { a } else { a + a * a / r };
+            w * over(a * m1, a * task_var + var_n * m1 * m1)
+        })
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,6 +114,13 @@ pub struct ForecastRun {
     /// Per scheme, the units provisioned each month (compute hours sized to a peak
     /// percentile; empty for other schemes).
     pub provisioned: Vec<Vec<u64>>,
+    /// With `[limits]`, per trial and month: tasks not done, their list value, and users at
+    /// the per-user limit (empty without limits).
+    pub limit_tasks: Vec<f64>,
+    /// See `limit_tasks`.
+    pub limit_list: Vec<f64>,
+    /// See `limit_tasks`.
+    pub limit_users: Vec<f64>,
     /// Trials in which the headcount capped the seats of at least one month (counted over
     /// every trial).
     pub headcount_capped_trials: u64,
@@ -194,6 +201,9 @@ impl ForecastRun {
             &self.inputs,
             &self.fixed_charges,
             &self.scheme_bill,
+            &self.limit_tasks,
+            &self.limit_list,
+            &self.limit_users,
         ]
         .iter()
         .map(|v| v.len() * 8)
@@ -376,6 +386,9 @@ impl ForecastRun {
         keep(&mut out.list_by_kind, &p.list_by_kind, months * kinds);
         keep(&mut out.inputs, &p.inputs, out.input_count);
         keep(&mut out.fixed_charges, &p.fixed_charges, months);
+        keep(&mut out.limit_tasks, &p.limit_tasks, months);
+        keep(&mut out.limit_list, &p.limit_list, months);
+        keep(&mut out.limit_users, &p.limit_users, months);
         keep(&mut out.scheme_bill, &p.scheme_bill, months * schemes);
         for (a, b) in out.scheme_details.iter_mut().zip(&p.scheme_details) {
             a.add(b);

@@ -46,9 +46,25 @@ pub struct ForecastFile {
     /// Gates that `tokencast check` tests.
     #[serde(default)]
     pub gates: crate::scenario::spec::GatesSpec,
+    /// Spend limits the organisation sets (`[limits]`).
+    #[serde(default)]
+    pub limits: LimitsSpec,
     /// Who the FOCUS export bills (`--focus`).
     #[serde(default)]
     pub focus: FocusSpec,
+}
+
+/// `[limits]`: monthly spend limits, in USD at list prices (the month's prices, drifts and
+/// stress cases included), as a task scenario's `max_cost_usd` is. Work beyond a limit is not
+/// done: it is left out of the bills and reported as work not done.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSpec {
+    /// Most a user may spend in a month: once a user's month reaches it, the user's further
+    /// work that month is not done.
+    pub per_user_monthly_usd: Option<f64>,
+    /// Most the whole organisation may spend in a month (after the per-user limit).
+    pub monthly_usd: Option<f64>,
 }
 
 /// `[focus]`: the billing account and service the FOCUS export names.
@@ -218,6 +234,11 @@ pub struct DriftSpec {
     pub tokens_per_task: Option<DistSpec>,
     /// Relative change of per-token prices per month (-0.02 = -2% a month).
     pub price: Option<DistSpec>,
+    /// Price elasticity of usage (constant, at most 0): tasks per user per day are multiplied
+    /// by `(price factor)^elasticity`, the price factor being the month's prices against the
+    /// file's (price drift and stress cases). -0.5: prices 30% lower give 0.7^-0.5 = 1.195×
+    /// the tasks. Default 0 (usage does not answer prices).
+    pub price_elasticity: Option<DistSpec>,
     /// Shares of tasks moving from one task of the mix to another (e.g. to a cheaper model).
     #[serde(default)]
     pub mix_shift: Vec<MixShiftSpec>,

@@ -168,6 +168,12 @@ pub struct RunStreams {
     pub any_month_over_by_year: Vec<u64>,
     /// Trials with at least one month of the horizon over its monthly budget (0 without one).
     pub any_month_over: u64,
+    /// With `[limits]`: per month, tasks not done, their list value and users at the
+    /// per-user limit; per year and over the horizon (last), tasks not done and their list
+    /// value (empty without limits).
+    pub limits_monthly: Vec<[DistAccumulator; 3]>,
+    /// See `limits_monthly`: per year, then the horizon.
+    pub limits_yearly: Vec<[DistAccumulator; 2]>,
 }
 
 /// The pairs `(a, b)`, `a < b`, of `schemes` named schemes, in the order the pair
@@ -230,6 +236,8 @@ impl RunStreams {
                 Vec::new()
             },
             any_month_over: 0,
+            limits_monthly: Vec::new(),
+            limits_yearly: Vec::new(),
         }
     }
 
@@ -361,6 +369,34 @@ impl RunStreams {
         for (p, &(a, b)) in pairs.iter().enumerate() {
             self.pairs_total[p].insert_block(&by_scheme[a], &by_scheme[b], &mut scratch);
         }
+        if !chunk.limit_tasks.is_empty() {
+            self.absorb_limits(chunk, n, &mut values);
+        }
+    }
+
+    /// Absorbs a chunk's work not done under `[limits]`.
+    fn absorb_limits(&mut self, chunk: &ForecastRun, n: usize, values: &mut Vec<f64>) {
+        let months = chunk.months;
+        if self.limits_monthly.is_empty() {
+            self.limits_monthly = vec![Default::default(); months];
+            self.limits_yearly = vec![Default::default(); self.years.len() + 1];
+        }
+        let series = [&chunk.limit_tasks, &chunk.limit_list, &chunk.limit_users];
+        for m in 0..months {
+            for (acc, series) in self.limits_monthly[m].iter_mut().zip(series) {
+                values.clear();
+                values.extend((0..n).map(|t| series[t * months + m]));
+                acc.insert_block(values);
+            }
+        }
+        let ranges = self.years.iter().cloned().chain(std::iter::once(0..months));
+        for (accs, range) in self.limits_yearly.iter_mut().zip(ranges) {
+            for (acc, series) in accs.iter_mut().zip(series) {
+                values.clear();
+                values.extend((0..n).map(|t| total(series, t, months, range.clone())));
+                acc.insert_block(values);
+            }
+        }
     }
 
     /// Bytes held on the heap by the accumulators.
@@ -374,6 +410,8 @@ impl RunStreams {
             .chain(&self.scheme_yearly)
             .chain(std::iter::once(&self.total))
             .chain(&self.scheme_total)
+            .chain(self.limits_monthly.iter().flatten())
+            .chain(self.limits_yearly.iter().flatten())
             .map(|a| std::mem::size_of::<DistAccumulator>() + a.heap_bytes())
             .sum();
         sketches

@@ -12,12 +12,16 @@ use super::billing::{KindMonth, MonthWork, bill_month};
 use super::model::{ForecastModel, Headline, SmallMonths, share_by_list};
 use super::pool::Extra;
 use super::simulate::{BillDetails, ForecastRun, Pass};
+use crate::dist::{exp, ln};
 use crate::engine::{mix64, trial_rng};
 use crate::pricing::scheme::{BillingScheme, DemandProfile, SeatUsage};
 use crate::stats::Moments;
 
 /// Salt of the named schemes' stream.
 const BILLING_SALT: u64 = 0x6269_6c6c_0000_0000;
+
+/// Salt of the limits' stream (the excess over per-user limits beyond `exact_users_max`).
+const LIMITS_SALT: u64 = 0x6c69_6d69_7400_0000;
 
 /// Empty accumulators.
 pub(super) fn empty_moments<const N: usize>() -> [Moments; N] {
@@ -81,6 +85,7 @@ pub(super) fn run_trials(
     };
     let needs_extras = !model.schemes.is_empty();
     let needs_users = model.small_months == SmallMonths::UserByUser;
+    let limited = model.limits.is_set();
     let needs_drawn = model
         .schemes
         .iter()
@@ -95,6 +100,7 @@ pub(super) fn run_trials(
         // Named schemes draw from a stream of their own, so that billing them (or not) leaves
         // the usage and the basic bill's draws unchanged.
         let mut bill_rng = trial_rng(mix64(seed ^ BILLING_SALT), index);
+        let mut limit_rng = trial_rng(mix64(seed ^ LIMITS_SALT), index);
         let curve = model.curve(inputs);
         let share = inputs[model.active_share];
         let token_growth = 1.0 + inputs[model.token_drift];
@@ -104,17 +110,22 @@ pub(super) fn run_trials(
             let (seats, capped_here) = model.seats_in(&curve, m);
             capped |= capped_here;
             let active = (seats * share).round();
+            let token_mult = token_growth.powi(m as i32) * f.tokens;
+            let price_mult = price_growth.powi(m as i32) * f.prices;
+            // Usage answers prices: (price factor)^elasticity.
+            let answer = match model.price_elasticity {
+                Some(e) => exp(inputs[e] * ln(price_mult)),
+                None => 1.0,
+            };
             let usage = MonthUsage {
                 active: active as u64,
                 days: model.working_days[m],
-                per_day: inputs[model.tasks_per_day] * f.tasks,
+                per_day: inputs[model.tasks_per_day] * f.tasks * answer,
                 dispersion: inputs[model.dispersion],
                 sigma: inputs[model.intensity_sigma],
                 counts: model.counts,
             };
             model.mix_weights(inputs, m, &mut b.weights);
-            let token_mult = token_growth.powi(m as i32) * f.tokens;
-            let price_mult = price_growth.powi(m as i32) * f.prices;
             for k in b.kinds.iter_mut() {
                 k.clear();
             }
@@ -178,6 +189,26 @@ pub(super) fn run_trials(
                 }
                 total
             };
+            // Spend limits: the share of the month's work done scales everything it bills.
+            let (mut total, mut token_mult) = (total as f64, token_mult);
+            if limited {
+                let raw_list =
+                    b.kinds.iter().map(|k| k.sums.cost).sum::<f64>() * token_mult * price_mult;
+                let l = model.limits.apply(
+                    raw_list,
+                    per_user.then_some(&mut b.users[..]),
+                    &usage,
+                    &model.tasks,
+                    &b.weights,
+                    token_mult * price_mult,
+                    &mut limit_rng,
+                );
+                out.limit_tasks.push(total * (1.0 - l.done));
+                out.limit_list.push(l.list_not_done);
+                out.limit_users.push(l.users_at_limit);
+                total *= l.done;
+                token_mult *= l.done;
+            }
             b.list_kind.clear();
             b.tokens_kind.clear();
             for k in &b.kinds {
@@ -239,7 +270,7 @@ pub(super) fn run_trials(
             out.list_by_kind.extend_from_slice(&b.list_kind);
             out.seats.push(seats);
             out.active.push(active);
-            out.tasks.push(total as f64);
+            out.tasks.push(total);
             out.tokens.push(tokens);
             out.list_cost.push(list);
             out.fixed_charges.push(fixed);

@@ -128,6 +128,10 @@ pub fn write_forecast(dir: &Path, summary: &ForecastSummary) -> io::Result<Vec<S
         write_atomic(&dir.join(name), split_csv(summary, by).as_bytes())?;
         files.push(name.into());
     }
+    if let Some(csv) = super::forecast_limits::limits_csv(summary) {
+        write_atomic(&dir.join("limits.csv"), csv.as_bytes())?;
+        files.push("limits.csv".into());
+    }
     if !summary.schemes.is_empty() {
         let csv = super::forecast_schemes::schemes_csv(summary);
         write_atomic(&dir.join("schemes.csv"), csv.as_bytes())?;
@@ -283,6 +287,7 @@ pub fn render_forecast_table(s: &ForecastSummary) -> String {
         money(s.total_bill.p90),
         money(s.total_bill.p99)
     ));
+    out.push_str(&super::forecast_limits::limits_lines(s));
     out.push_str(&split_table(s, SplitBy::Model));
     out.push_str(&split_table(s, SplitBy::Task));
     out.push_str(&super::forecast_schemes::schemes_table(s));

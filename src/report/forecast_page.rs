@@ -838,6 +838,10 @@ pub fn render(p: &ForecastPage, figs: &ForecastFigures) -> String {
         }
         html.push_str(&runs_out_table(s));
     }
+    if s.limits.is_some() {
+        html.push_str("<h2>Work the spend limits leave undone</h2>\n");
+        html.push_str(&super::forecast_limits::limits_section(s));
+    }
     html.push_str("<h2>Where the money goes</h2>\n");
     html.push_str(&figs.by_model.html());
     html.push_str("<h3>By model</h3>\n");

@@ -17,6 +17,7 @@ pub mod focus_skus;
 pub mod forecast;
 pub mod forecast_assumptions;
 pub mod forecast_extras;
+pub mod forecast_limits;
 pub mod forecast_page;
 pub mod forecast_schemes;
 pub mod forecast_split;
