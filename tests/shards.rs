@@ -433,15 +433,7 @@ fn forecast_shards_refuse_sensitivity_and_a_changed_file() {
         &["--sensitivity"],
     );
     // The merge reads the forecast again: a file changed since the shards ran is refused.
-    let file = tmp.path().join("f.toml");
-    fs::copy(repo("scenarios/org-forecast.toml"), &file).unwrap();
-    // The task scenarios it names, beside it.
-    for entry in fs::read_dir(repo("scenarios")).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_name() != "org-forecast.toml" {
-            std::os::unix::fs::symlink(entry.path(), tmp.path().join(entry.file_name())).unwrap();
-        }
-    }
+    let file = forecast_copy(tmp.path(), "");
     let dir = tmp.path().join("s");
     let args = |k: &str| {
         vec![
@@ -488,4 +480,32 @@ fn sweep_case() -> Case {
 #[test]
 fn sweep_merged_from_1_3_8_shards_is_the_single_run() {
     check_sharded(&sweep_case(), &[1, 3, 8]);
+}
+
+/// The bundled forecast with `extra` appended, as `f.toml` in `dir` beside the task scenarios
+/// it names (linked).
+fn forecast_copy(dir: &Path, extra: &str) -> PathBuf {
+    let file = dir.join("f.toml");
+    let text = fs::read_to_string(repo("scenarios/org-forecast.toml")).unwrap();
+    fs::write(&file, format!("{text}\n{extra}")).unwrap();
+    for entry in fs::read_dir(repo("scenarios")).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() != "org-forecast.toml" {
+            std::os::unix::fs::symlink(entry.path(), dir.join(entry.file_name())).unwrap();
+        }
+    }
+    file
+}
+
+#[test]
+fn forecast_with_spend_limits_merged_from_3_shards_is_the_single_run() {
+    let tmp = TempDir::new().unwrap();
+    let file = forecast_copy(
+        tmp.path(),
+        "[limits]\nper_user_monthly_usd = 40.0\nmonthly_usd = 150000.0\n",
+    );
+    let mut case = forecast_case();
+    case.args[1] = file.display().to_string();
+    case.args.extend(["--no-stress".to_string()]);
+    check_sharded(&case, &[3]);
 }

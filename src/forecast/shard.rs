@@ -109,6 +109,14 @@ fn visit(run: &mut ForecastRun, op: &mut dyn Op) -> Result<(), DecodeError> {
         op.count(c)?;
     }
     op.count(&mut s.any_month_over)?;
+    // The `[limits]` accumulators: shaped from the start by [`template`] (the single run
+    // makes them at its first chunk).
+    for a in s.limits_monthly.iter_mut().flatten() {
+        op.dist(a)?;
+    }
+    for a in s.limits_yearly.iter_mut().flatten() {
+        op.dist(a)?;
+    }
     let sp = &mut run.split;
     for a in sp
         .task_monthly
@@ -142,6 +150,9 @@ fn visit(run: &mut ForecastRun, op: &mut dyn Op) -> Result<(), DecodeError> {
         &mut run.inputs,
         &mut run.fixed_charges,
         &mut run.scheme_bill,
+        &mut run.limit_tasks,
+        &mut run.limit_list,
+        &mut run.limit_users,
     ] {
         op.rows(v)?;
     }
@@ -248,6 +259,19 @@ impl Op for Counts<'_> {
     }
 }
 
+/// An empty run of `trials` trials with every accumulator the run will hold already made (the
+/// single run makes the `[limits]` ones when it absorbs its first chunk; merging into an empty
+/// accumulator is the same as making it), so every traversal of a shard sees one shape.
+fn template(model: &ForecastModel, config: &ForecastConfig, trials: u64) -> ForecastRun {
+    let mut run = empty_run(model, config, trials);
+    if model.limits.is_set() {
+        let s = &mut run.streams;
+        s.limits_monthly = vec![Default::default(); run.months];
+        s.limits_yearly = vec![Default::default(); s.years.len() + 1];
+    }
+    run
+}
+
 /// Runs shard `shard` of the forecast run `config` of `model`.
 pub fn run_shard(
     model: &ForecastModel,
@@ -270,7 +294,7 @@ pub fn run_shard(
             message: e.to_string(),
         })?;
     let kept = kept_trials(config, trials);
-    let template = empty_run(model, config, trials);
+    let template = template(model, config, trials);
     let mut counts_run = template.clone();
     let mut parts = Vec::new();
     let window = threads as u64 * WINDOW_PER_THREAD;
@@ -336,7 +360,7 @@ pub fn merge_shards(
     shards: &[ForecastShardState],
 ) -> Result<ForecastRun, ShardMismatch> {
     let total = config.trials.div_ceil(CHUNK);
-    let mut out = empty_run(model, config, config.trials);
+    let mut out = template(model, config, config.trials);
     let mut next = 0;
     for (i, s) in shards.iter().enumerate() {
         let bad = |what: String| ShardMismatch { shard: i, what };
@@ -453,6 +477,9 @@ impl RunState {
             &mut run.inputs,
             &mut run.fixed_charges,
             &mut run.scheme_bill,
+            &mut run.limit_tasks,
+            &mut run.limit_list,
+            &mut run.limit_users,
             &mut run.sample.inputs,
             &mut run.sample.year_bills,
         ] {
@@ -483,7 +510,7 @@ impl RunState {
         model: &ForecastModel,
         config: &ForecastConfig,
     ) -> Result<ForecastRun, DecodeError> {
-        let mut run = empty_run(model, config, config.trials);
+        let mut run = template(model, config, config.trials);
         let mut d = Decoder::new(&self.part);
         visit(&mut run, &mut Merge(&mut d))?;
         d.finish()?;
