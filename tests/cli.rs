@@ -304,6 +304,7 @@ fn help_points_to_the_user_guide_pages_that_exist() {
         "compare",
         "check",
         "diff",
+        "merge",
     ];
     let mut helps = vec![vec!["--help"]];
     helps.extend(verbs.iter().map(|v| vec![*v, "--help"]));

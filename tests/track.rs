@@ -214,4 +214,12 @@ fn bad_actuals_are_refused_at_their_line() {
         .args(["-n", "300000"])
         .assert()
         .code(2);
+    tokencast()
+        .arg("track")
+        .arg(&file)
+        .arg("--actuals")
+        .arg(&csv)
+        .args(["--shard", "1/2"])
+        .assert()
+        .code(2);
 }

@@ -35,6 +35,8 @@ pub struct ForecastCommon {
     /// Override any value of the file: --set usage.active_share=0.8 (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    #[arg(long, value_name = "K/N", help = super::shard::SHARD_HELP)]
+    pub shard: Option<String>,
 }
 
 /// `tokencast forecast` arguments.
@@ -224,10 +226,48 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
     let clock = Instant::now();
     let f = args.common.load(&[])?;
     let config = args.common.config(&f);
+    if let Some(text) = &args.common.shard {
+        let shard = super::shard::from_arg(text)?;
+        return super::forecast_shard::run_shard(&args, &f, &config, shard, clock);
+    }
+    run_with(&args, &f, &config, Runs::Simulate, clock)
+}
+
+/// Where a forecast's runs come from.
+pub(super) enum Runs {
+    /// Simulated here.
+    Simulate,
+    /// Merged from the shards of a sharded run: the forecast's, then each stress case's.
+    Merged {
+        /// The forecast's run.
+        main: Box<forecast::simulate::ForecastRun>,
+        /// Each stress case's run, in the file's order (empty with --no-stress).
+        stress: Vec<forecast::simulate::ForecastRun>,
+    },
+}
+
+/// Writes a forecast's outputs, its runs simulated or merged.
+pub(super) fn run_with(
+    args: &ForecastArgs,
+    f: &Forecast,
+    config: &ForecastConfig,
+    runs: Runs,
+    clock: Instant,
+) -> Result<(), Failure> {
+    let (f, config) = (f, *config);
     let (out_dir, run_dir) = args.common.open_out_dir()?;
     let staging = run_dir.staging();
-    let run = forecast::simulate::run(&f.model, &config).context("the forecast failed")?;
-    let summary = ForecastSummary::new(&f, &run);
+    let (run, mut stress_runs) = match runs {
+        Runs::Simulate => (
+            forecast::simulate::run(&f.model, &config).context("the forecast failed")?,
+            None,
+        ),
+        Runs::Merged { main, stress } => (
+            *main,
+            Some(stress.into_iter().map(Some).collect::<Vec<_>>()),
+        ),
+    };
+    let summary = ForecastSummary::new(f, &run);
     if let Some(h) = f.model.headcount
         && run.headcount_capped_trials > 0
     {
@@ -249,7 +289,7 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
         let statistics: Vec<report::focus::FocusStatistic> =
             args.focus_statistic.iter().map(|&s| s.into()).collect();
         let written = report::focus::focus_files_of_version(
-            &f,
+            f,
             &run,
             args.focus_schemes.into(),
             &statistics,
@@ -271,7 +311,13 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
     }
     let mut stress_rows = Vec::new();
     if !args.no_stress && !f.spec.stress.is_empty() {
-        let rows = forecast::stress::run_all(&f, &run, &config).map_err(|e| match e {
+        let rows = match stress_runs.as_mut() {
+            None => forecast::stress::run_all(f, &run, &config),
+            Some(runs) => forecast::stress::run_all_with(f, &run, &config, &mut |i, _| {
+                Ok(runs[i].take().expect("one merged run per stress case"))
+            }),
+        }
+        .map_err(|e| match e {
             forecast::stress::StressError::Load(e) => forecast_error(e),
             other => Failure::from(anyhow::Error::new(other).context("a stress case failed")),
         })?;
@@ -298,7 +344,7 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
     }
     let mut sensitivity = None;
     if args.sensitivity {
-        let s = forecast::sensitivity::analyse(&f, &run, &config)
+        let s = forecast::sensitivity::analyse(f, &run, &config)
             .context("the sensitivity analysis failed")?;
         extra_text.push('\n');
         extra_text.push_str(&report::forecast_extras::sensitivity_table(&s));
@@ -324,9 +370,9 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
     files.push("report.html".into());
     let wall = clock.elapsed().as_secs_f64();
     files.push("manifest.json".into());
-    let mut manifest = args.common.manifest(&f, &config, &run_dir, wall, files);
+    let mut manifest = args.common.manifest(f, &config, &run_dir, wall, files);
     let page = report::forecast_page::ForecastPage {
-        forecast: &f,
+        forecast: f,
         summary: &summary,
         stress: &stress_rows,
         sensitivity: sensitivity.as_ref(),
@@ -396,15 +442,45 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let clock = Instant::now();
     let f = args.common.load(&first)?;
     let config = args.common.config(&f);
+    if let Some(text) = &args.common.shard {
+        let shard = super::shard::from_arg(text)?;
+        return super::forecast_shard::sweep_shard(&args, &axes, &config, shard, clock);
+    }
+    sweep_with(&args, &axes, &f, &config, None, clock)
+}
+
+/// Writes a sweep's outputs, its cells' runs simulated (`cells` `None`) or merged from shards.
+pub(super) fn sweep_with(
+    args: &SweepArgs,
+    axes: &[forecast::sweep::SweepAxis],
+    f: &Forecast,
+    config: &ForecastConfig,
+    cells: Option<Vec<forecast::simulate::ForecastRun>>,
+    clock: Instant,
+) -> Result<(), Failure> {
+    let config = *config;
     let (out_dir, run_dir) = args.common.open_out_dir()?;
     let base = args.common.overrides()?;
-    let points = forecast::sweep::run(
-        &args.common.scenario,
-        &base,
-        &axes,
-        &config,
-        args.common.seed,
-    )
+    let points = match cells {
+        None => forecast::sweep::run(
+            &args.common.scenario,
+            &base,
+            axes,
+            &config,
+            args.common.seed,
+        ),
+        Some(cells) => {
+            let mut cells: Vec<_> = cells.into_iter().map(Some).collect();
+            forecast::sweep::run_with(
+                &args.common.scenario,
+                &base,
+                axes,
+                &config,
+                args.common.seed,
+                &mut |i, _| Ok(cells[i].take().expect("one merged run per cell")),
+            )
+        }
+    }
     .map_err(|e| match e {
         forecast::stress::StressError::Load(e) => forecast_error(e),
         other => Failure::from(anyhow::Error::new(other).context("the sweep failed")),
@@ -412,8 +488,8 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
     // The file as the sweep's points start from (with --set, before the swept values).
     let base_text =
         forecast::sweep::base_text(&args.common.scenario, &base).map_err(forecast_error)?;
-    let replaced = forecast::sweep::replaced_distributions(&base_text, &axes);
-    let csv = report::forecast_extras::sweep_csv(&axes, &points);
+    let replaced = forecast::sweep::replaced_distributions(&base_text, axes);
+    let csv = report::forecast_extras::sweep_csv(axes, &points);
     run_dir.stage_file("sweep.csv", csv.as_bytes())?;
     let mut files = vec!["sweep.csv".to_string()];
     let mut replaced_note = String::new();
@@ -424,7 +500,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
         ));
     }
     let mut note = format!("wrote {}", out_dir.join("sweep.csv").display());
-    if let Some(chart) = report::forecast_extras::sweep_chart(&axes, &points, &replaced) {
+    if let Some(chart) = report::forecast_extras::sweep_chart(axes, &points, &replaced) {
         files.extend(
             report::charts::write_chart(run_dir.staging(), &chart)
                 .context("cannot draw the sweep chart")?,
@@ -434,11 +510,11 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), Failure> {
     files.push("report.html".into());
     files.push("manifest.json".into());
     let wall = clock.elapsed().as_secs_f64();
-    let mut manifest = args.common.manifest(&f, &config, &run_dir, wall, files);
+    let mut manifest = args.common.manifest(f, &config, &run_dir, wall, files);
     let page = report::sweep_page::render(&report::sweep_page::SweepPage {
         name: &f.name,
         description: f.spec.forecast.description.as_deref().unwrap_or(""),
-        axes: &axes,
+        axes,
         points: &points,
         replaced: &replaced,
         manifest: &manifest,

@@ -12,8 +12,11 @@ mod explain_billing;
 mod explain_forecast;
 mod explain_work;
 mod forecast;
+mod forecast_shard;
+mod merge;
 mod prices;
 mod progress;
+mod shard;
 mod track;
 
 use std::io::{self, IsTerminal, Write};
@@ -45,6 +48,8 @@ Examples:
   tokencast forecast scenarios/org-forecast.toml
   tokencast compare scenarios/pricing-comparison.toml
   tokencast validate scenarios/org-forecast.toml
+  tokencast forecast scenarios/org-forecast.toml --shard 1/2 --out out/f   (and 2/2, on another machine)
+  tokencast merge out/f                    (the single run's files, byte for byte)
 
 User guide: docs/guide/README.md in the tokencast repository, one page per topic: every key of
 a scenario (scenarios.md) and a forecast (forecast.md), every output file (outputs.md), the
@@ -97,6 +102,10 @@ enum Command {
     /// exit 0 when all hold, 3 when one fails or stays undecided, 2 for bad input.
     #[command(after_help = "User guide: docs/guide/check-and-diff.md.")]
     Check(check::CheckArgs),
+    /// Merge the shard files of a sharded run (`--shard K/N`) into the outputs the single run
+    /// writes, byte for byte.
+    #[command(after_help = "User guide: docs/guide/distributed.md.")]
+    Merge(merge::MergeArgs),
     /// What a change to a scenario or forecast does to its cost: both files on common random
     /// numbers, side by side and as the paired difference, with the parameters that changed
     /// (table, JSON, or markdown for a pull-request comment).
@@ -156,6 +165,8 @@ struct RunArgs {
     /// the trials; --trials (default 100,000,000) is then the most it runs.
     #[arg(long, value_name = "P")]
     precision: Option<f64>,
+    #[arg(long, value_name = "K/N", help = shard::SHARD_HELP)]
+    shard: Option<String>,
 }
 
 /// Most trials a `--precision` run makes when `--trials` is not given.
@@ -273,6 +284,7 @@ pub fn main(cli: Cli) -> Result<(), Failure> {
         Command::Check(args) => check::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Track(args) => track::run(args),
+        Command::Merge(args) => merge::run(args),
     }
 }
 
@@ -314,6 +326,20 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.scenario));
+    if let Some(text) = &args.shard {
+        let shard = shard::from_arg(text)?;
+        if args.per_trial {
+            return Err(bad_input(anyhow::anyhow!(
+                "--per-trial cannot be sharded (trials.csv is one file written in trial order); drop --per-trial, or run without --shard"
+            )));
+        }
+        if precision.is_some() {
+            return Err(bad_input(anyhow::anyhow!(
+                "--precision cannot be sharded (where it stops depends on every trial before); give --trials instead (e.g. the trial count a --precision run reported)"
+            )));
+        }
+        return merge::run_shard(&args, &scenario, &config, shard, &out_dir, threads);
+    }
     // Locked, cleaned of a killed run's leftovers and writable before a long run starts.
     let run_dir = open_run_dir(&out_dir)?;
 
@@ -362,35 +388,73 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         }
     };
     let simulation = simulation.context("the run failed")?;
-    let summary = &simulation.summary;
     let wall = clock.elapsed().as_secs_f64();
     let csv = observer.finish();
-    let trials_run = summary.trials;
 
     if let Some(csv) = csv {
         csv.commit().context("cannot write trials.csv")?;
     }
-    let published = report::run_files::publish_run(
-        run_dir,
-        &RunFiles {
+    publish_run_outputs(
+        RunOutputs {
+            run_dir,
+            out_dir: &out_dir,
             scenario_path: args.scenario.display().to_string(),
+            scenario: &scenario,
+            charts,
+            precision_note,
+            seed: config.seed,
+            threads,
+            wall,
+        },
+        &simulation,
+        args.format,
+    )
+}
+
+/// What a run (or the merge of its shards) publishes, beside its simulation.
+pub(crate) struct RunOutputs<'a> {
+    pub(crate) run_dir: RunDir,
+    pub(crate) out_dir: &'a Path,
+    pub(crate) scenario_path: String,
+    pub(crate) scenario: &'a Scenario,
+    pub(crate) charts: report::run_files::Charts,
+    pub(crate) precision_note: Option<String>,
+    pub(crate) seed: u64,
+    pub(crate) threads: usize,
+    pub(crate) wall: f64,
+}
+
+/// Publishes a run's directory and prints its summary.
+pub(crate) fn publish_run_outputs(
+    o: RunOutputs,
+    simulation: &tokencast::Simulation,
+    format: Format,
+) -> Result<(), Failure> {
+    let summary = &simulation.summary;
+    let (out_dir, precision_note, threads, wall) = (o.out_dir, o.precision_note, o.threads, o.wall);
+    let trials_run = summary.trials;
+    let scenario = o.scenario;
+    let published = report::run_files::publish_run(
+        o.run_dir,
+        &RunFiles {
+            scenario_path: o.scenario_path,
             scenario_name: &scenario.name,
             scenario_text: &scenario.text,
             description: scenario.spec.scenario.description.as_deref().unwrap_or(""),
             summary,
             result: &simulation.result,
             prices: &scenario.price_table(),
-            charts,
+            charts: o.charts,
             trials_note: precision_note.clone(),
-            seed: config.seed,
+            seed: o.seed,
             threads,
             wall_time_seconds: wall,
         },
     )
     .map_err(publish_failure)?;
-    note_removed(&out_dir, &published);
+    note_removed(out_dir, &published);
 
-    match args.format {
+    match format {
         Format::Json => {
             if let Some(note) = &precision_note {
                 warn(note);

@@ -25,23 +25,33 @@ pub struct PricesArgs {
 
 /// The bundled catalog, plus the models of `file` if given.
 pub fn load_catalog(file: Option<&Path>) -> Result<PriceCatalog, Failure> {
+    let text = match file {
+        Some(path) => Some(
+            tokencast::input::read_text(path, tokencast::input::MAX_PRICE_FILE_BYTES)
+                .map_err(|e| bad_input(anyhow!("cannot read the price file: {e}")))?,
+        ),
+        None => None,
+    };
+    catalog_from_text(file.zip(text.as_deref()))
+}
+
+/// The bundled catalog extended with a price file's `(path, text)` (as [`load_catalog`]).
+pub fn catalog_from_text(file: Option<(&Path, &str)>) -> Result<PriceCatalog, Failure> {
     let mut catalog = PriceCatalog::bundled();
-    if let Some(path) = file {
+    if let Some((path, text)) = file {
         let origin = path.display().to_string();
-        let text = tokencast::input::read_text(path, tokencast::input::MAX_PRICE_FILE_BYTES)
-            .map_err(|e| bad_input(anyhow!("cannot read the price file: {e}")))?;
         tokencast::file_kind::expect_kind(
             path,
-            &text,
+            text,
             super::takes::PRICES,
             "--prices",
             "a price file (a LiteLLM-style JSON map or a TOML catalog)",
         )
         .map_err(bad_input)?;
         let extra = if path.extension().is_some_and(|e| e == "toml") {
-            PriceCatalog::from_toml(&origin, &text)
+            PriceCatalog::from_toml(&origin, text)
         } else {
-            litellm::parse(&origin, &text)
+            litellm::parse(&origin, text)
         }
         .map_err(bad_input)?;
         catalog.extend(extra);

@@ -39,6 +39,12 @@ pub(super) fn run(args: TrackArgs) -> Result<(), Failure> {
         "tokencast track",
         "a forecast",
     )?;
+    if args.common.shard.is_some() {
+        return Err(bad_input(anyhow!(
+            "--shard: track weighs every trial against the actuals in one process and is not \
+             sharded; run it without --shard (20,000 trials take seconds)"
+        )));
+    }
     let clock = Instant::now();
     let f = args.common.load(&[])?;
     let text = std::fs::read_to_string(&args.actuals).map_err(|e| {

@@ -11,6 +11,7 @@ mod period;
 mod precision;
 mod run;
 mod seed;
+pub mod shard;
 mod summary;
 
 pub use metrics::{
@@ -20,8 +21,8 @@ pub use metrics::{
 pub use period::{PeriodSimulator, Workload};
 pub use precision::{MIN_PRECISION_TRIALS, PrecisionTarget, StopAtPrecision};
 pub use run::{
-    CHUNK_TRIALS, EngineError, Flow, MAX_THREADS_PER_CORE, Observer, RunConfig, RunResult, Silent,
-    TrialBlock, checkpoint_after, run, worker_threads,
+    CHUNK_TRIALS, ChunkMoments, EngineError, Flow, MAX_THREADS_PER_CORE, Observer, RunConfig,
+    RunResult, Silent, TrialBlock, checkpoint_after, run, worker_threads,
 };
 pub use seed::{TrialRng, mix64, name_stream, trial_rng};
 pub use summary::{CostShares, NamedMap, QuantileMethod, Summary};

@@ -167,11 +167,7 @@ pub struct RunResult {
 }
 
 struct ChunkOut {
-    moments: Vec<Moments>,
-    cost_times_success: Moments,
-    success_indicator: Moments,
-    cost_comoments: Vec<CoMoments>,
-    successes: u64,
+    moments: ChunkMoments,
     block: Option<TrialBlock>,
     /// The first trial of the chunk whose token count passed [`COUNT_LIMIT`], and the metric.
     overflow: Option<(u64, &'static str)>,
@@ -209,6 +205,293 @@ pub fn checkpoint_after(chunks: u64) -> u64 {
     }
 }
 
+/// One chunk's order-dependent aggregates: what the run merges chunk by chunk, in chunk order
+/// (Chan's update is not associative in floating point, so a shard keeps these per chunk and
+/// the merge repeats the single run's fold).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkMoments {
+    /// Moments per metric.
+    pub moments: Vec<Moments>,
+    /// Moments of cost × success.
+    pub cost_times_success: Moments,
+    /// Moments of the success indicator.
+    pub success_indicator: Moments,
+    /// Co-moments of each share column with the cost.
+    pub cost_comoments: Vec<CoMoments>,
+    /// Successful trials.
+    pub successes: u64,
+}
+
+/// The ordered fold of chunks into a [`RunResult`]: the single run and the merge of shards
+/// both go through it, so their floating-point operations are the same, in the same order.
+pub(crate) struct RunFold {
+    result: RunResult,
+}
+
+impl RunFold {
+    /// An empty fold of a run of `trials` trials.
+    pub(crate) fn new(layout: &MetricLayout, trials: u64, seed: u64, threads: usize) -> RunFold {
+        let metrics = layout.len();
+        RunFold {
+            result: RunResult {
+                threads,
+                trials,
+                seed,
+                layout: layout.clone(),
+                moments: vec![Moments::default(); metrics],
+                sketches: vec![QuantileSketch::new(); metrics],
+                successes: 0,
+                cost_times_success: Moments::default(),
+                success_indicator: Moments::default(),
+                cost_comoments: layout
+                    .share_columns()
+                    .iter()
+                    .map(|&(scope, _)| (scope, CoMoments::default()))
+                    .collect(),
+                convergence: Vec::new(),
+            },
+        }
+    }
+
+    /// Merges the next chunk (in chunk order).
+    pub(crate) fn push(&mut self, out: &ChunkMoments) {
+        let result = &mut self.result;
+        for (a, b) in result.moments.iter_mut().zip(&out.moments) {
+            a.merge(b);
+        }
+        result.cost_times_success.merge(&out.cost_times_success);
+        result.success_indicator.merge(&out.success_indicator);
+        for ((_, a), b) in result.cost_comoments.iter_mut().zip(&out.cost_comoments) {
+            a.merge(b);
+        }
+        result.successes += out.successes;
+    }
+
+    /// Number of share columns paired with the cost.
+    pub(crate) fn share_columns(&self) -> usize {
+        self.result.cost_comoments.len()
+    }
+
+    /// Records the convergence checkpoint after the chunks pushed so far, whose cost sketch is
+    /// `prefix`.
+    pub(crate) fn checkpoint(&mut self, prefix: &QuantileSketch) -> Checkpoint {
+        let point = Checkpoint::new(&self.result.moments[COST_INDEX], prefix, false);
+        self.result.convergence.push(point);
+        point
+    }
+
+    /// The result, with the run's `sketches` (summed over every chunk) and the trials run.
+    pub(crate) fn finish(mut self, sketches: Vec<QuantileSketch>, trials: u64) -> RunResult {
+        self.result.sketches = sketches;
+        self.result.trials = trials;
+        self.result
+    }
+}
+
+/// The cost's column in every layout.
+const COST_INDEX: usize = 0;
+
+/// The chunks `range` of a run of `total` chunks, run in batches cut at the convergence
+/// checkpoints; what each chunk and each checkpoint gives goes to the callbacks.
+pub(crate) struct Driver<'a> {
+    ctx: ChunkContext<'a>,
+    pool: rayon::ThreadPool,
+    workers: Vec<Mutex<Worker>>,
+    /// Worker threads.
+    pub(crate) threads: usize,
+    /// Chunks of the whole run.
+    pub(crate) total: u64,
+}
+
+impl<'a> Driver<'a> {
+    /// A driver of `config`'s run (`want_rows`: build per-trial rows).
+    pub(crate) fn new(
+        workflow: &'a Workflow,
+        prices: &'a PriceTable,
+        layout: &'a MetricLayout,
+        config: &RunConfig,
+        want_rows: bool,
+    ) -> Result<Driver<'a>, EngineError> {
+        if config.trials == 0 {
+            return Err(EngineError::NoTrials);
+        }
+        let total = config.trials.div_ceil(CHUNK_TRIALS);
+        let threads = worker_threads(config.threads, total);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| EngineError::ThreadPool {
+                threads,
+                message: e.to_string(),
+            })?;
+        let metrics = layout.len();
+        debug_assert_eq!(layout.defs[COST_INDEX].name, "cost_usd");
+        let ctx = ChunkContext {
+            active: (0..metrics)
+                .filter(|&j| !layout.defs[j].always_zero)
+                .collect(),
+            share_columns: layout.share_columns().iter().map(|&(_, j)| j).collect(),
+            workflow,
+            prices,
+            layout,
+            seed: config.seed,
+            trials: config.trials,
+            want_rows,
+            token_columns: TOKEN_METRICS
+                .iter()
+                .filter_map(|&name| layout.index_of(Scope::Total, name).map(|j| (j, name)))
+                .collect(),
+        };
+        // Sketches hold integer counts, so each worker keeps its own set for the whole run and
+        // they merge exactly at the end, in any order. Locks are per worker, hence uncontended.
+        let workers = (0..threads)
+            .map(|_| Mutex::new(Worker::new(workflow, metrics)))
+            .collect();
+        Ok(Driver {
+            ctx,
+            pool,
+            workers,
+            threads,
+            total,
+        })
+    }
+
+    /// Runs chunks `range`: `sink` receives each chunk's moments in chunk order (the observer
+    /// its rows); at each checkpoint in the range (after [`checkpoint_after`] chunk counts, and
+    /// at the run's last chunk) the sink receives the checkpoint's chunk count and the cost
+    /// sketch of the chunks of `range` run so far, and may stop the run.
+    /// Returns the chunk after the last one run.
+    pub(crate) fn drive(
+        &self,
+        range: std::ops::Range<u64>,
+        observer: &mut dyn Observer,
+        sink: &mut dyn ChunkSink,
+    ) -> Result<u64, EngineError> {
+        let trials = self.ctx.trials;
+        let batch = (self.threads as u64 * CHUNKS_PER_THREAD).max(1);
+        let mut start = range.start;
+        let mut next_checkpoint = checkpoint_after(0);
+        while next_checkpoint <= start {
+            next_checkpoint = checkpoint_after(next_checkpoint);
+        }
+        while start < range.end {
+            let end = (start + batch).min(range.end).min(next_checkpoint);
+            // `collect` keeps chunk order, whatever thread ran each chunk.
+            let outs: Vec<ChunkOut> = self.pool.install(|| {
+                (start..end)
+                    .into_par_iter()
+                    .map(|chunk| {
+                        let worker = rayon::current_thread_index().unwrap_or(0) % self.threads;
+                        let mut worker = self.workers[worker]
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner());
+                        self.ctx.run_chunk(chunk, &mut worker)
+                    })
+                    .collect()
+            });
+            for out in outs {
+                if let Some((trial, metric)) = out.overflow {
+                    return Err(EngineError::CountOverflow { trial, metric });
+                }
+                if let Some(block) = &out.block {
+                    observer.trials(block).map_err(EngineError::Observer)?;
+                }
+                sink.chunk(out.moments);
+            }
+            start = end;
+            let first = range.start * CHUNK_TRIALS;
+            observer.progress(
+                (start * CHUNK_TRIALS).min(trials) - first,
+                (range.end * CHUNK_TRIALS).min(trials) - first,
+            );
+            if end == next_checkpoint || end == self.total {
+                next_checkpoint = checkpoint_after(end);
+                // Every chunk of the range before `end` is in some worker's sketches.
+                let prefix = self.sketch_sum(COST_INDEX);
+                if sink.checkpoint(end, &prefix, observer) == Flow::Stop && end < self.total {
+                    return Ok(end);
+                }
+            }
+        }
+        Ok(start)
+    }
+
+    fn sketch_sum(&self, metric: usize) -> QuantileSketch {
+        let mut sum = QuantileSketch::new();
+        for worker in &self.workers {
+            let worker = worker
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            sum.merge(&worker.sketches[metric]);
+        }
+        sum
+    }
+
+    /// Every metric's sketch over the chunks run.
+    pub(crate) fn into_sketches(self) -> Vec<QuantileSketch> {
+        let metrics = self.ctx.layout.len();
+        let mut sketches = vec![QuantileSketch::new(); metrics];
+        for worker in self.workers {
+            let worker = worker
+                .into_inner()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            for (a, b) in sketches.iter_mut().zip(&worker.sketches) {
+                a.merge(b);
+            }
+        }
+        sketches
+    }
+}
+
+/// Where a [`Driver`] sends what it runs.
+pub(crate) trait ChunkSink {
+    /// The next chunk's moments, in chunk order.
+    fn chunk(&mut self, chunk: ChunkMoments);
+    /// A checkpoint after `end` chunks of the run; `prefix`: the cost sketch of the chunks run.
+    fn checkpoint(
+        &mut self,
+        end: u64,
+        prefix: &QuantileSketch,
+        observer: &mut dyn Observer,
+    ) -> Flow;
+}
+
+/// A single run's sink: folds every chunk, records and reports every checkpoint.
+struct FoldSink {
+    fold: RunFold,
+    total: u64,
+}
+
+impl ChunkSink for FoldSink {
+    fn chunk(&mut self, chunk: ChunkMoments) {
+        self.fold.push(&chunk);
+    }
+
+    fn checkpoint(
+        &mut self,
+        end: u64,
+        prefix: &QuantileSketch,
+        observer: &mut dyn Observer,
+    ) -> Flow {
+        let point = self.fold.checkpoint(prefix);
+        if end < self.total {
+            observer.checkpoint(&point)
+        } else {
+            Flow::Continue
+        }
+    }
+}
+
+/// The metric layout of `workflow`'s runs.
+pub(crate) fn run_layout(workflow: &Workflow) -> MetricLayout {
+    MetricLayout::new(
+        workflow.model_count(),
+        workflow.phase_count(),
+        workflow.kinds_used(),
+    )
+    .with_trial_metrics(trial_metrics_used(workflow))
+}
+
 /// Runs `config.trials` trials of `workflow` priced with `prices`.
 pub fn run(
     workflow: &Workflow,
@@ -216,133 +499,15 @@ pub fn run(
     config: &RunConfig,
     observer: &mut dyn Observer,
 ) -> Result<RunResult, EngineError> {
-    if config.trials == 0 {
-        return Err(EngineError::NoTrials);
-    }
-    let chunks = config.trials.div_ceil(CHUNK_TRIALS);
-    let threads = worker_threads(config.threads, chunks);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| EngineError::ThreadPool {
-            threads,
-            message: e.to_string(),
-        })?;
-    let layout = MetricLayout::new(
-        workflow.model_count(),
-        workflow.phase_count(),
-        workflow.kinds_used(),
-    )
-    .with_trial_metrics(trial_metrics_used(workflow));
-    let metrics = layout.len();
-    let share_columns = layout.share_columns();
-    let want_rows = observer.wants_trials();
-    let batch = (threads as u64 * CHUNKS_PER_THREAD).max(1);
-
-    let mut result = RunResult {
-        threads,
-        trials: config.trials,
-        seed: config.seed,
-        layout: layout.clone(),
-        moments: vec![Moments::default(); metrics],
-        sketches: vec![QuantileSketch::new(); metrics],
-        successes: 0,
-        cost_times_success: Moments::default(),
-        success_indicator: Moments::default(),
-        cost_comoments: share_columns
-            .iter()
-            .map(|&(scope, _)| (scope, CoMoments::default()))
-            .collect(),
-        convergence: Vec::new(),
+    let layout = run_layout(workflow);
+    let driver = Driver::new(workflow, prices, &layout, config, observer.wants_trials())?;
+    let mut sink = FoldSink {
+        fold: RunFold::new(&layout, config.trials, config.seed, driver.threads),
+        total: driver.total,
     };
-    let cost_index = 0;
-    debug_assert_eq!(layout.defs[cost_index].name, "cost_usd");
-    let active: Vec<usize> = (0..metrics)
-        .filter(|&j| !layout.defs[j].always_zero)
-        .collect();
-    let ctx = ChunkContext {
-        active,
-        share_columns: share_columns.iter().map(|&(_, j)| j).collect(),
-        workflow,
-        prices,
-        layout: &layout,
-        seed: config.seed,
-        trials: config.trials,
-        want_rows,
-        token_columns: TOKEN_METRICS
-            .iter()
-            .filter_map(|&name| layout.index_of(Scope::Total, name).map(|j| (j, name)))
-            .collect(),
-    };
-
-    // Sketches hold integer counts, so each worker keeps its own set for the whole run and they
-    // merge exactly at the end, in any order. Locks are per worker, hence uncontended.
-    let workers: Vec<Mutex<Worker>> = (0..threads)
-        .map(|_| Mutex::new(Worker::new(workflow, metrics)))
-        .collect();
-    let mut start = 0;
-    let mut next_checkpoint = checkpoint_after(0);
-    while start < chunks {
-        let end = (start + batch).min(chunks).min(next_checkpoint);
-        // `collect` keeps chunk order, whatever thread ran each chunk.
-        let outs: Vec<ChunkOut> = pool.install(|| {
-            (start..end)
-                .into_par_iter()
-                .map(|chunk| {
-                    let worker = rayon::current_thread_index().unwrap_or(0) % threads;
-                    let mut worker = workers[worker]
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner());
-                    ctx.run_chunk(chunk, &mut worker)
-                })
-                .collect()
-        });
-        for out in outs {
-            if let Some((trial, metric)) = out.overflow {
-                return Err(EngineError::CountOverflow { trial, metric });
-            }
-            for (a, b) in result.moments.iter_mut().zip(&out.moments) {
-                a.merge(b);
-            }
-            result.cost_times_success.merge(&out.cost_times_success);
-            result.success_indicator.merge(&out.success_indicator);
-            for ((_, a), b) in result.cost_comoments.iter_mut().zip(&out.cost_comoments) {
-                a.merge(b);
-            }
-            result.successes += out.successes;
-            if let Some(block) = &out.block {
-                observer.trials(block).map_err(EngineError::Observer)?;
-            }
-        }
-        start = end;
-        observer.progress((start * CHUNK_TRIALS).min(config.trials), config.trials);
-        if end == next_checkpoint || end == chunks {
-            next_checkpoint = checkpoint_after(end);
-            // Every chunk before `end` is in some worker's sketches: their sum is the prefix's.
-            let mut prefix = QuantileSketch::new();
-            for worker in &workers {
-                let worker = worker
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                prefix.merge(&worker.sketches[cost_index]);
-            }
-            let point = Checkpoint::new(&result.moments[cost_index], &prefix, false);
-            result.convergence.push(point);
-            if end < chunks && observer.checkpoint(&point) == Flow::Stop {
-                result.trials = (end * CHUNK_TRIALS).min(config.trials);
-                break;
-            }
-        }
-    }
-    for worker in workers {
-        let worker = worker
-            .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        for (a, b) in result.sketches.iter_mut().zip(&worker.sketches) {
-            a.merge(b);
-        }
-    }
-    Ok(result)
+    let end = driver.drive(0..driver.total, observer, &mut sink)?;
+    let trials = (end * CHUNK_TRIALS).min(config.trials);
+    Ok(sink.fold.finish(driver.into_sketches(), trials))
 }
 
 /// What a worker thread keeps from chunk to chunk: its sketches, and buffers reused rather
@@ -454,11 +619,13 @@ impl ChunkContext<'_> {
         let cost_times_success = moments.pop().expect("cost x success column");
         let success_indicator = moments.pop().expect("success column");
         ChunkOut {
-            moments,
-            cost_times_success,
-            success_indicator,
-            cost_comoments,
-            successes,
+            moments: ChunkMoments {
+                moments,
+                cost_times_success,
+                success_indicator,
+                cost_comoments,
+                successes,
+            },
             block,
             overflow,
         }

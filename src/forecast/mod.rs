@@ -27,6 +27,7 @@ pub mod scheme_outcome;
 pub mod scheme_pairs;
 pub mod seat_usage;
 pub mod sensitivity;
+pub mod shard;
 pub mod simulate;
 pub mod spec;
 pub mod spend_split;

@@ -22,7 +22,7 @@ pub const CHUNK: u64 = 64;
 
 /// Chunks per worker thread run in parallel before they are absorbed in order (bounds the
 /// chunks held at once).
-const WINDOW_PER_THREAD: u64 = 8;
+pub(super) const WINDOW_PER_THREAD: u64 = 8;
 
 /// Which trials a run keeps per trial (every summary is streamed whatever this says).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -233,6 +233,18 @@ pub fn run(model: &ForecastModel, config: &ForecastConfig) -> Result<ForecastRun
     if config.trials == 0 {
         return Err(EngineError::NoTrials);
     }
+    let provisioned = sizing(model, config)?;
+    let mut out = run_pass(model, config, config.trials, Pass::Bill, &provisioned)?;
+    out.provisioned = provisioned;
+    Ok(out)
+}
+
+/// The units each compute-hours scheme sized to a peak percentile provisions per month, from a
+/// pilot over the first [`SIZING_TRIALS`] trials (empty for other schemes).
+pub(super) fn sizing(
+    model: &ForecastModel,
+    config: &ForecastConfig,
+) -> Result<Vec<Vec<u64>>, EngineError> {
     let mut provisioned = vec![Vec::new(); model.schemes.len()];
     if model.schemes.iter().any(|s| s.sized_to_peak()) {
         let pilot = run_pass(
@@ -261,9 +273,44 @@ pub fn run(model: &ForecastModel, config: &ForecastConfig) -> Result<ForecastRun
             }
         }
     }
-    let mut out = run_pass(model, config, config.trials, Pass::Bill, &provisioned)?;
-    out.provisioned = provisioned;
-    Ok(out)
+    Ok(provisioned)
+}
+
+/// Trials kept per trial in a run of `trials` trials.
+pub(super) fn kept_trials(config: &ForecastConfig, trials: u64) -> u64 {
+    match config.record {
+        Record::FirstTrials => trials.min(DETAIL_TRIALS),
+        Record::EveryTrial => trials,
+    }
+}
+
+/// A run of `trials` trials before any trial is absorbed.
+pub(super) fn empty_run(
+    model: &ForecastModel,
+    config: &ForecastConfig,
+    trials: u64,
+) -> ForecastRun {
+    let schemes = model.schemes.len();
+    ForecastRun {
+        trials,
+        seed: config.seed,
+        months: model.months(),
+        kinds: model.tasks.len(),
+        input_count: model.params.len(),
+        schemes,
+        detail_trials: kept_trials(config, trials),
+        scheme_details: vec![BillDetails::default(); model.months() * schemes],
+        kind_moments: vec![empty_moments(); model.months() * model.tasks.len()],
+        streams: RunStreams::new(
+            model.months(),
+            schemes,
+            &model.years(),
+            model.budget.monthly.as_deref(),
+            model.budget.annual.as_deref(),
+        ),
+        split: SpendSplit::new(model, &model.years()),
+        ..ForecastRun::default()
+    }
 }
 
 fn run_pass(
@@ -282,31 +329,8 @@ fn run_pass(
             threads,
             message: e.to_string(),
         })?;
-    let schemes = model.schemes.len();
-    let kept = match config.record {
-        Record::FirstTrials => trials.min(DETAIL_TRIALS),
-        Record::EveryTrial => trials,
-    };
-    let mut out = ForecastRun {
-        trials,
-        seed: config.seed,
-        months: model.months(),
-        kinds: model.tasks.len(),
-        input_count: model.params.len(),
-        schemes,
-        detail_trials: kept,
-        scheme_details: vec![BillDetails::default(); model.months() * schemes],
-        kind_moments: vec![empty_moments(); model.months() * model.tasks.len()],
-        streams: RunStreams::new(
-            model.months(),
-            schemes,
-            &model.years(),
-            model.budget.monthly.as_deref(),
-            model.budget.annual.as_deref(),
-        ),
-        split: SpendSplit::new(model, &model.years()),
-        ..ForecastRun::default()
-    };
+    let kept = kept_trials(config, trials);
+    let mut out = empty_run(model, config, trials);
     let window = threads as u64 * WINDOW_PER_THREAD;
     let mut next = 0;
     while next < chunks {
@@ -333,7 +357,7 @@ impl ForecastRun {
     /// Absorbs chunk `p` (every one of its trials recorded), whose first trial is `first`: its
     /// accumulators are merged and its trials streamed (in trial order), and its trials below
     /// `kept` are kept per trial.
-    fn absorb(&mut self, p: ForecastRun, first: u64, kept: u64, pass: Pass) {
+    pub(super) fn absorb(&mut self, p: ForecastRun, first: u64, kept: u64, pass: Pass) {
         let out = self;
         if pass == Pass::Bill {
             out.headcount_capped_trials += p.headcount_capped_trials;

@@ -201,10 +201,23 @@ pub fn run_all(
     base_run: &ForecastRun,
     config: &ForecastConfig,
 ) -> Result<Vec<StressResult>, StressError> {
+    run_all_with(base, base_run, config, &mut |_, f| {
+        Ok(simulate::run(&f.model.headline_only(), config)?)
+    })
+}
+
+/// [`run_all`], each stress case's run (`i`: the case's index, with its forecast) made by
+/// `simulate` (e.g. merged from the shards of a sharded run).
+pub fn run_all_with(
+    base: &Forecast,
+    base_run: &ForecastRun,
+    config: &ForecastConfig,
+    simulate: &mut dyn FnMut(usize, &Forecast) -> Result<ForecastRun, StressError>,
+) -> Result<Vec<StressResult>, StressError> {
     let mut out = vec![result("base", base, base_run, Vec::new())];
     for i in 0..base.spec.stress.len() {
         let f = case_forecast(base, i, config.seed, config.threads)?;
-        let run = simulate::run(&f.model.headline_only(), config)?;
+        let run = simulate(i, &f)?;
         let set = stress_overrides(&base.spec, i)
             .into_iter()
             .map(|o| format!("{}={}", o.path, o.value))

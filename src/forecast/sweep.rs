@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::budget_outcome::{BudgetSummary, Probability, RiskiestMonth};
 use super::outcome::{BudgetCheck, Dist};
-use super::simulate::{self, ForecastConfig};
+use super::simulate::{self, ForecastConfig, ForecastRun};
 use super::stress::StressError;
 use super::{Forecast, Override, OverrideError};
 
@@ -137,14 +137,8 @@ fn inline(v: &toml::Value) -> String {
     }
 }
 
-/// Runs the grid (the first axis varies slowest).
-pub fn run(
-    file: &Path,
-    base: &[Override],
-    axes: &[SweepAxis],
-    config: &ForecastConfig,
-    seed_override: Option<u64>,
-) -> Result<Vec<SweepPoint>, StressError> {
+/// The grid's cells, each the value of every axis (the first axis varies slowest).
+pub fn grid(axes: &[SweepAxis]) -> Vec<Vec<String>> {
     let mut grid: Vec<Vec<String>> = vec![Vec::new()];
     for axis in axes {
         grid = grid
@@ -158,15 +152,54 @@ pub fn run(
             })
             .collect();
     }
+    grid
+}
+
+/// The forecast of one cell: the file with `base` and the cell's `values` applied.
+pub fn cell_forecast(
+    file: &Path,
+    base: &[Override],
+    axes: &[SweepAxis],
+    values: &[String],
+    seed_override: Option<u64>,
+    threads: Option<usize>,
+) -> Result<Forecast, StressError> {
+    let mut sets = base.to_vec();
+    sets.extend(axes.iter().zip(values).map(|(a, v)| Override {
+        path: a.path.clone(),
+        value: v.clone(),
+    }));
+    Ok(Forecast::load(file, &sets, seed_override, threads)?)
+}
+
+/// Runs the grid (the first axis varies slowest).
+pub fn run(
+    file: &Path,
+    base: &[Override],
+    axes: &[SweepAxis],
+    config: &ForecastConfig,
+    seed_override: Option<u64>,
+) -> Result<Vec<SweepPoint>, StressError> {
+    run_with(file, base, axes, config, seed_override, &mut |_, f| {
+        Ok(simulate::run(&f.model.headline_only(), config)?)
+    })
+}
+
+/// [`run`], each cell's run (`i`: the cell's index, with its forecast) made by `simulate`
+/// (e.g. merged from the shards of a sharded sweep).
+pub fn run_with(
+    file: &Path,
+    base: &[Override],
+    axes: &[SweepAxis],
+    config: &ForecastConfig,
+    seed_override: Option<u64>,
+    simulate: &mut dyn FnMut(usize, &Forecast) -> Result<ForecastRun, StressError>,
+) -> Result<Vec<SweepPoint>, StressError> {
+    let grid = grid(axes);
     let mut out = Vec::with_capacity(grid.len());
-    for values in grid {
-        let mut sets = base.to_vec();
-        sets.extend(axes.iter().zip(&values).map(|(a, v)| Override {
-            path: a.path.clone(),
-            value: v.clone(),
-        }));
-        let f = Forecast::load(file, &sets, seed_override, config.threads)?;
-        let run = simulate::run(&f.model.headline_only(), config)?;
+    for (i, values) in grid.into_iter().enumerate() {
+        let f = cell_forecast(file, base, axes, &values, seed_override, config.threads)?;
+        let run = simulate(i, &f)?;
         let streams = &run.streams;
         let budget = BudgetSummary::new(&f.model, streams, run.trials);
         out.push(SweepPoint {

@@ -29,6 +29,7 @@ pub mod page;
 mod run_charts;
 pub mod run_dir;
 pub mod run_files;
+pub mod shard_file;
 pub mod sweep_page;
 mod table;
 pub mod track;

@@ -14,6 +14,7 @@
 //! Sketch counts merge exactly in any order; the moments are floating-point sums, so callers
 //! that want bit-identical results at any thread count merge in a fixed (trial) order.
 
+use super::codec::{DecodeError, Decoder, Encoder};
 use super::sketch::{QuantileSketch, RELATIVE_ERROR};
 use super::{ChunkSums, Moments};
 
@@ -87,6 +88,38 @@ impl DistAccumulator {
         let m = &self.moments;
         self.at_min = merge_extreme((m.min, self.at_min), (other.min, at_min), true);
         self.at_max = merge_extreme((m.max, self.at_max), (other.max, at_max), false);
+    }
+
+    /// Writes the part whose merge depends on order (moments and the extremes' counts), for
+    /// a shard (the sketches are summed apart: [`DistAccumulator::take_counts`]).
+    pub fn encode_ordered(&self, e: &mut Encoder) {
+        e.put(&self.moments);
+        e.u64(self.at_min);
+        e.u64(self.at_max);
+    }
+
+    /// Merges a part written by [`DistAccumulator::encode_ordered`], exactly as
+    /// [`DistAccumulator::merge`] merges that part.
+    pub fn merge_ordered(&mut self, d: &mut Decoder) -> Result<(), DecodeError> {
+        let moments: Moments = d.get()?;
+        let (at_min, at_max) = (d.u64()?, d.u64()?);
+        self.merge_extremes(&moments, at_min, at_max);
+        self.moments.merge(&moments);
+        Ok(())
+    }
+
+    /// Takes the histogram counts out (they merge exactly in any order), leaving them empty.
+    pub fn take_counts(&mut self) -> [QuantileSketch; 2] {
+        [
+            std::mem::take(&mut self.below_zero),
+            std::mem::take(&mut self.at_or_above_zero),
+        ]
+    }
+
+    /// Adds histogram counts taken by [`DistAccumulator::take_counts`].
+    pub fn add_counts(&mut self, counts: &[QuantileSketch; 2]) {
+        self.below_zero.merge(&counts[0]);
+        self.at_or_above_zero.merge(&counts[1]);
     }
 
     /// How many values equal the minimum and how many the maximum (exact).

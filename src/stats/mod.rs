@@ -2,6 +2,7 @@
 //! summaries built from them, and maximum-likelihood fits. No I/O, no randomness, no knowledge
 //! of tokens.
 
+pub mod codec;
 mod comoments;
 mod convergence;
 pub mod crossing;

@@ -11,6 +11,8 @@
 
 use serde::Serialize;
 
+use super::codec::{DecodeError, Decoder, Encoder, Partial};
+
 /// Mantissa bits kept per bucket.
 pub const SUB_BITS: u32 = 10;
 /// Largest relative distance between a reported quantile and the true order statistic.
@@ -350,6 +352,74 @@ impl QuantileSketch {
     /// Number of non-empty buckets (a measure of the sketch's size).
     pub fn buckets(&self) -> usize {
         self.counts.iter().filter(|&&c| c > 0).count() + (self.zeros > 0) as usize
+    }
+}
+
+/// Written as the zero count, then the non-empty buckets: densely (first key, every count of
+/// the span) or sparsely (pairs of key offset and count), whichever is smaller; read back, it
+/// gives the same counts (and so the same figures).
+impl Partial for QuantileSketch {
+    fn encode(&self, e: &mut Encoder) {
+        e.u64(self.zeros);
+        let nonzero = self.counts.iter().filter(|&&c| c > 0).count();
+        let first = self.counts.iter().position(|&c| c > 0);
+        let last = self.counts.iter().rposition(|&c| c > 0);
+        let (Some(a), Some(b)) = (first, last) else {
+            e.u64(0); // dense, empty
+            e.u64(0);
+            e.u64(0);
+            return;
+        };
+        let base = u64::from(self.offset) + a as u64;
+        if 2 * nonzero < b - a + 1 {
+            e.u64(1); // sparse
+            e.u64(base);
+            e.u64(nonzero as u64);
+            for (i, &c) in self.counts[a..=b].iter().enumerate() {
+                if c > 0 {
+                    e.u64(i as u64);
+                    e.u64(c);
+                }
+            }
+        } else {
+            e.u64(0);
+            e.u64(base);
+            e.put(&self.counts[a..=b].to_vec());
+        }
+    }
+
+    fn decode(d: &mut Decoder) -> Result<Self, DecodeError> {
+        let zeros = d.u64()?;
+        let sparse = d.u64()?;
+        let offset = d.u64()?;
+        let counts: Vec<u64> = match sparse {
+            0 => d.get()?,
+            1 => {
+                let n = d.len(16)?;
+                let mut counts = Vec::new();
+                for _ in 0..n {
+                    let (i, c) = (d.u64()?, d.u64()?);
+                    if i < counts.len() as u64 || i > u64::from(u32::MAX) {
+                        return Err(d.error(format!("a sketch bucket out of order: {i}")));
+                    }
+                    counts.resize(i as usize, 0);
+                    counts.push(c);
+                }
+                counts
+            }
+            other => return Err(d.error(format!("a sketch layout {other}, expected 0 or 1"))),
+        };
+        let end = offset + counts.len() as u64;
+        if end > u64::from(u32::MAX) + 1 {
+            return Err(d.error(format!(
+                "a sketch bucket key of {end}, beyond the largest (2^32)"
+            )));
+        }
+        Ok(QuantileSketch {
+            zeros,
+            offset: offset as u32,
+            counts,
+        })
     }
 }
 
