@@ -314,6 +314,28 @@ fn the_forecast_reports_the_work_not_done() {
         text.contains("spend limits: $0.30 a user a month"),
         "{text}"
     );
+    // A limit set from the command line (the file has no [limits]), as a stress case's `set`
+    // or `--set` writes it: the regression of `unknown key `limits``.
+    let out3 = dir.path().join("out3");
+    let plain = write_org(dir.path(), ORG);
+    tokencast()
+        .arg("forecast")
+        .arg(&plain)
+        .args([
+            "-n",
+            "20",
+            "--set",
+            "limits.per_user_monthly_usd=0.30",
+            "-o",
+        ])
+        .arg(&out3)
+        .assert()
+        .success();
+    assert!(
+        std::fs::read_to_string(out3.join("limits.csv"))
+            .unwrap()
+            .contains(",1.20,")
+    );
     // Without limits: no file, no key.
     let plain = write_org(dir.path(), ORG);
     let out2 = dir.path().join("out2");

@@ -23,6 +23,9 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "stress",
     "sensitivity",
     "aggregation",
+    "limits",
+    "gates",
+    "focus",
 ];
 
 /// An override that cannot be applied.
