@@ -378,5 +378,14 @@ fn bad_limits_and_elasticities_are_refused_where_they_are_written() {
         let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
         assert!(err.contains(needle), "{extra}: {err}");
         assert!(err.contains(&format!("org.toml:{line}:")), "{extra}: {err}");
+        assert!(
+            err.split(&format!("org.toml:{line}:"))
+                .nth(1)
+                .is_some_and(|r| r
+                    .split(':')
+                    .next()
+                    .is_some_and(|c| c.parse::<u32>().is_ok())),
+            "a column: {err}"
+        );
     }
 }

@@ -174,9 +174,15 @@ fn bad_actuals_are_refused_at_their_line() {
         ),
         (
             "month,cost\n2027-01,-5\n",
-            "actuals.csv:2: cost: expected an amount (a number of 0 or more), found \"-5\"",
+            "actuals.csv:2: cost: expected an amount from 0 to 1,000,000,000,000,000, found \"-5\"",
         ),
         ("month,cost\n2027-01,lots\n", "found \"lots\""),
+        ("month,cost\n2027-01,nan\n", "found \"nan\""),
+        ("month,cost\n2027-01,inf\n", "found \"inf\""),
+        (
+            "month,cost\n2027-01,1e300\n",
+            "from 0 to 1,000,000,000,000,000, found \"1e300\"",
+        ),
         (
             "month,cost\nJan 2027,5\n",
             "actuals.csv:2: month: expected a month as YYYY-MM",

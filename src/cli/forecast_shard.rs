@@ -96,22 +96,17 @@ pub(super) fn run_shard(
         "forecast_text": f.text,
         "args": replay_args(args),
     });
-    let header = ShardHeader {
-        tokencast_version: env!("CARGO_PKG_VERSION").to_string(),
-        command: "forecast".into(),
-        scenario_path: args.common.scenario.display().to_string(),
-        inputs_sha256: ShardHeader::hash_inputs(&inputs),
+    let header = ShardHeader::new(
+        "forecast",
+        &args.common.scenario,
         inputs,
-        seed: config.seed,
-        trials: config.trials,
-        shard: shard.index + 1,
-        shards: shard.count,
-        unit_start: states[0].chunks.start,
-        unit_end: states[0].chunks.end,
-        units: config.trials.div_ceil(forecast::simulate::CHUNK),
-        threads: args.common.threads.unwrap_or(0) as usize,
-        wall_time_seconds: 0.0,
-    };
+        config.seed,
+        config.trials,
+        shard,
+        states[0].chunks.clone(),
+        config.trials.div_ceil(forecast::simulate::CHUNK),
+        args.common.threads.unwrap_or(0) as usize,
+    );
     super::shard::write_shard(&out_dir, &header, &e.into_bytes(), clock)?;
     Ok(())
 }
@@ -279,22 +274,17 @@ pub(super) fn sweep_shard(
         "forecast_texts": sweep_texts(args, axes)?,
         "args": sweep_replay_args(args),
     });
-    let header = ShardHeader {
-        tokencast_version: env!("CARGO_PKG_VERSION").to_string(),
-        command: "sweep".into(),
-        scenario_path: args.common.scenario.display().to_string(),
-        inputs_sha256: ShardHeader::hash_inputs(&inputs),
+    let header = ShardHeader::new(
+        "sweep",
+        &args.common.scenario,
         inputs,
-        seed: config.seed,
-        trials: config.trials,
-        shard: shard.index + 1,
-        shards: shard.count,
-        unit_start: cells.start,
-        unit_end: cells.end,
-        units: grid.len() as u64,
-        threads: args.common.threads.unwrap_or(0) as usize,
-        wall_time_seconds: 0.0,
-    };
+        config.seed,
+        config.trials,
+        shard,
+        cells.clone(),
+        grid.len() as u64,
+        args.common.threads.unwrap_or(0) as usize,
+    );
     super::shard::write_shard(&out_dir, &header, &e.into_bytes(), clock)?;
     Ok(())
 }

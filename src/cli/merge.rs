@@ -235,22 +235,17 @@ pub(crate) fn run_shard(
     .map_err(|e| Failure::from(anyhow!(e).context("the shard failed")))?;
     let mut e = Encoder::new();
     e.put(&state);
-    let header = ShardHeader {
-        tokencast_version: env!("CARGO_PKG_VERSION").to_string(),
-        command: "run".into(),
-        scenario_path: args.scenario.display().to_string(),
-        inputs_sha256: ShardHeader::hash_inputs(&inputs),
+    let header = ShardHeader::new(
+        "run",
+        &args.scenario,
         inputs,
-        seed: config.seed,
-        trials: config.trials,
-        shard: shard.index + 1,
-        shards: shard.count,
-        unit_start: state.chunks.start,
-        unit_end: state.chunks.end,
-        units: config.trials.div_ceil(tokencast::engine::CHUNK_TRIALS),
+        config.seed,
+        config.trials,
+        shard,
+        state.chunks.clone(),
+        config.trials.div_ceil(tokencast::engine::CHUNK_TRIALS),
         threads,
-        wall_time_seconds: 0.0,
-    };
+    );
     super::shard::write_shard(out_dir, &header, &e.into_bytes(), clock)?;
     Ok(())
 }

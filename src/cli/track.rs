@@ -47,12 +47,9 @@ pub(super) fn run(args: TrackArgs) -> Result<(), Failure> {
     }
     let clock = Instant::now();
     let f = args.common.load(&[])?;
-    let text = std::fs::read_to_string(&args.actuals).map_err(|e| {
-        bad_input(anyhow!(
-            "cannot read the actuals {}: {e}",
-            args.actuals.display()
-        ))
-    })?;
+    // A FOCUS export is a log-sized file: read with the logs' bound.
+    let text = tokencast::input::read_text(&args.actuals, tokencast::input::MAX_LOG_BYTES)
+        .map_err(bad_input)?;
     let actuals =
         forecast::track::read_actuals(&args.actuals.display().to_string(), &text, &f.model)
             .map_err(|m| bad_input(anyhow!(m)))?;

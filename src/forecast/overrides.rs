@@ -280,6 +280,32 @@ fn set_in_table(
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_top_level_keys_are_every_table_of_a_forecast_file() {
+        // The file format lists its own keys when it refuses one: they must be these (a table
+        // missing here, as `limits` once was, made `--set limits.…` an unknown key).
+        let e = toml::from_str::<super::super::spec::ForecastFile>("zzz = 1")
+            .expect_err("an unknown key is refused");
+        let text = e.to_string();
+        let listed = text
+            .split("expected one of ")
+            .nth(1)
+            .expect("the refusal lists the keys");
+        let mut keys: Vec<&str> = listed
+            .split(',')
+            .map(|k| {
+                k.trim()
+                    .trim_matches(|c: char| c == '`' || c.is_whitespace())
+            })
+            .map(|k| k.split('`').next().unwrap_or(k))
+            .filter(|k| !k.is_empty())
+            .collect();
+        keys.sort_unstable();
+        let mut known = TOP_LEVEL_KEYS.to_vec();
+        known.sort_unstable();
+        assert_eq!(keys, known, "{text}");
+    }
+
     fn ov(s: &str) -> Override {
         Override::parse(s).unwrap()
     }

@@ -19,6 +19,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::model::ForecastModel;
+use super::simulate::per_trial_series;
 use super::simulate::{
     BillDetails, CHUNK, ForecastConfig, ForecastRun, Pass, WINDOW_PER_THREAD, empty_run,
     kept_trials, sizing,
@@ -137,23 +138,7 @@ fn visit(run: &mut ForecastRun, op: &mut dyn Op) -> Result<(), DecodeError> {
     for m in run.kind_moments.iter_mut().flatten() {
         op.moments(m)?;
     }
-    for v in [
-        &mut run.seats,
-        &mut run.active,
-        &mut run.tasks,
-        &mut run.tokens,
-        &mut run.list_cost,
-        &mut run.bill,
-        &mut run.bill_by_kind,
-        &mut run.tokens_by_kind,
-        &mut run.list_by_kind,
-        &mut run.inputs,
-        &mut run.fixed_charges,
-        &mut run.scheme_bill,
-        &mut run.limit_tasks,
-        &mut run.limit_list,
-        &mut run.limit_users,
-    ] {
+    for v in per_trial_series!(run, &mut) {
         op.rows(v)?;
     }
     for b in &mut run.scheme_details {
@@ -366,13 +351,7 @@ pub fn run_shard(
     let total = trials.div_ceil(CHUNK);
     let chunks = shard.range(total);
     let threads = worker_threads(config.threads, total);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| EngineError::ThreadPool {
-            threads,
-            message: e.to_string(),
-        })?;
+    let pool = super::simulate::thread_pool(threads)?;
     let kept = kept_trials(config, trials);
     let template = template(model, config, trials);
     let mut counts_run = template.clone();
@@ -544,27 +523,11 @@ pub struct RunState {
 impl RunState {
     /// Keeps `run`'s streamed summaries.
     pub fn of(mut run: ForecastRun) -> RunState {
-        for v in [
-            &mut run.seats,
-            &mut run.active,
-            &mut run.tasks,
-            &mut run.tokens,
-            &mut run.list_cost,
-            &mut run.bill,
-            &mut run.bill_by_kind,
-            &mut run.tokens_by_kind,
-            &mut run.list_by_kind,
-            &mut run.inputs,
-            &mut run.fixed_charges,
-            &mut run.scheme_bill,
-            &mut run.limit_tasks,
-            &mut run.limit_list,
-            &mut run.limit_users,
-            &mut run.sample.inputs,
-            &mut run.sample.year_bills,
-        ] {
+        for v in per_trial_series!(run, &mut) {
             v.clear();
         }
+        run.sample.inputs.clear();
+        run.sample.year_bills.clear();
         let mut counts = Vec::new();
         visit(
             &mut run,

@@ -126,6 +126,32 @@ pub struct ForecastRun {
     pub headcount_capped_trials: u64,
 }
 
+/// Every per-trial series of a [`ForecastRun`] (the first `detail_trials` trials' values), as
+/// an array of references: `per_trial_series!(run, &)` or `per_trial_series!(run, &mut)`. One
+/// list for the memory count, the shard state and its reset.
+macro_rules! per_trial_series {
+    ($run:expr, $($r:tt)+) => {
+        [
+            $($r)+ $run.seats,
+            $($r)+ $run.active,
+            $($r)+ $run.tasks,
+            $($r)+ $run.tokens,
+            $($r)+ $run.list_cost,
+            $($r)+ $run.bill,
+            $($r)+ $run.bill_by_kind,
+            $($r)+ $run.tokens_by_kind,
+            $($r)+ $run.list_by_kind,
+            $($r)+ $run.inputs,
+            $($r)+ $run.fixed_charges,
+            $($r)+ $run.scheme_bill,
+            $($r)+ $run.limit_tasks,
+            $($r)+ $run.limit_list,
+            $($r)+ $run.limit_users,
+        ]
+    };
+}
+pub(crate) use per_trial_series;
+
 /// Trials kept per trial by default ([`Record::FirstTrials`]): every series (bills, scheme
 /// bills, inputs, seats, tasks, tokens, list cost, fixed charges, per-kind figures) of these
 /// trials; beyond them only streamed summaries grow nothing.
@@ -188,26 +214,10 @@ impl ForecastRun {
     /// Bytes held by the per-trial vectors (the first `detail_trials` trials, and the
     /// sensitivity sample) and by the streamed accumulators: (per-trial, accumulators).
     pub fn memory_bytes(&self) -> (usize, usize) {
-        let per_trial = [
-            &self.seats,
-            &self.active,
-            &self.tasks,
-            &self.tokens,
-            &self.list_cost,
-            &self.bill,
-            &self.bill_by_kind,
-            &self.tokens_by_kind,
-            &self.list_by_kind,
-            &self.inputs,
-            &self.fixed_charges,
-            &self.scheme_bill,
-            &self.limit_tasks,
-            &self.limit_list,
-            &self.limit_users,
-        ]
-        .iter()
-        .map(|v| v.len() * 8)
-        .sum::<usize>()
+        let per_trial = per_trial_series!(self, &)
+            .iter()
+            .map(|v| v.len() * 8)
+            .sum::<usize>()
             + (self.sample.inputs.len() + self.sample.year_bills.len()) * 8;
         let acc = self.kind_moments.len() * std::mem::size_of::<[Moments; 3]>()
             + self.scheme_details.len() * std::mem::size_of::<BillDetails>()
@@ -313,6 +323,17 @@ pub(super) fn empty_run(
     }
 }
 
+/// The worker pool of `threads` threads a forecast pass (or a shard of one) runs on.
+pub(super) fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, EngineError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| EngineError::ThreadPool {
+            threads,
+            message: e.to_string(),
+        })
+}
+
 fn run_pass(
     model: &ForecastModel,
     config: &ForecastConfig,
@@ -322,13 +343,7 @@ fn run_pass(
 ) -> Result<ForecastRun, EngineError> {
     let chunks = trials.div_ceil(CHUNK);
     let threads = worker_threads(config.threads, chunks);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| EngineError::ThreadPool {
-            threads,
-            message: e.to_string(),
-        })?;
+    let pool = thread_pool(threads)?;
     let kept = kept_trials(config, trials);
     let mut out = empty_run(model, config, trials);
     let window = threads as u64 * WINDOW_PER_THREAD;

@@ -16,6 +16,7 @@
 use serde::Serialize;
 
 use super::ForecastRun;
+use super::MAX_BUDGET;
 use super::calendar::YearMonth;
 use super::model::ForecastModel;
 
@@ -102,13 +103,15 @@ pub fn read_actuals(name: &str, text: &str, model: &ForecastModel) -> Result<Vec
         let cost: f64 = cost_text
             .parse()
             .ok()
-            .filter(|c: &f64| c.is_finite() && (focus || *c >= 0.0))
+            .filter(|c: &f64| c.abs() <= MAX_BUDGET && (focus || *c >= 0.0))
             .ok_or_else(|| {
-                format!(
-                    "{name}:{line}: {}: expected an amount (a number{}), found \"{cost_text}\"",
-                    if focus { "BilledCost" } else { "cost" },
-                    if focus { "" } else { " of 0 or more" }
-                )
+                let max = crate::text::thousands(MAX_BUDGET);
+                let (field, range) = if focus {
+                    ("BilledCost", format!("from -{max} to {max}"))
+                } else {
+                    ("cost", format!("from 0 to {max}"))
+                };
+                format!("{name}:{line}: {field}: expected an amount {range}, found \"{cost_text}\"")
             })?;
         match &mut sums[index] {
             Some(s) if focus => *s += cost,
@@ -319,10 +322,10 @@ pub fn track(name: &str, model: &ForecastModel, run: &ForecastRun, actuals: &[Ac
     let want = MIN_EFFECTIVE.min(n as f64 / 10.0).max(1.0);
     let mut bandwidth = 0.01;
     let mut weights;
+    // Relative to the closest future, so that far actuals do not underflow every weight.
+    let nearest = distance.iter().copied().fold(f64::INFINITY, f64::min);
     loop {
         let scale = 2.0 * bandwidth * bandwidth;
-        // Relative to the closest future, so that far actuals do not underflow every weight.
-        let nearest = distance.iter().copied().fold(f64::INFINITY, f64::min);
         weights = distance
             .iter()
             .map(|d| (-(d - nearest) / scale).exp())

@@ -114,7 +114,8 @@ pub(super) fn run_trials(
         // The task sums' extra quantities (what named schemes read) from a stream of their
         // own, so that the usage and the basic bill's draws do not depend on them.
         let mut extra_rng = trial_rng(mix64(seed ^ EXTRA_SALT), index);
-        let mut limit_rng = trial_rng(mix64(seed ^ LIMITS_SALT), index);
+        // Drawn from only beyond exact_users_max with a per-user limit.
+        let mut limit_rng = limited.then(|| trial_rng(mix64(seed ^ LIMITS_SALT), index));
         let curve = model.curve(inputs);
         let share = inputs[model.active_share];
         let token_growth = 1.0 + inputs[model.token_drift];
@@ -215,7 +216,7 @@ pub(super) fn run_trials(
                     &model.tasks,
                     &b.weights,
                     token_mult * price_mult,
-                    &mut limit_rng,
+                    limit_rng.as_mut().expect("made when limits are set"),
                 );
                 out.limit_tasks.push(total * (1.0 - l.done));
                 out.limit_list.push(l.list_not_done);

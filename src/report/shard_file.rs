@@ -63,6 +63,39 @@ pub struct ShardHeader {
 }
 
 impl ShardHeader {
+    /// The header of shard `shard` of a `command` run on `scenario_path` with `inputs`: its
+    /// inputs hashed, its units `units` of `total` (the shard's range of the whole run's
+    /// units), the wall time filled in when the shard is written.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        command: &str,
+        scenario_path: &std::path::Path,
+        inputs: serde_json::Value,
+        seed: u64,
+        trials: u64,
+        shard: crate::engine::shard::Shard,
+        units: std::ops::Range<u64>,
+        total: u64,
+        threads: usize,
+    ) -> ShardHeader {
+        ShardHeader {
+            tokencast_version: env!("CARGO_PKG_VERSION").to_string(),
+            command: command.into(),
+            scenario_path: scenario_path.display().to_string(),
+            inputs_sha256: ShardHeader::hash_inputs(&inputs),
+            inputs,
+            seed,
+            trials,
+            shard: shard.index + 1,
+            shards: shard.count,
+            unit_start: units.start,
+            unit_end: units.end,
+            units: total,
+            threads,
+            wall_time_seconds: 0.0,
+        }
+    }
+
     /// The SHA-256 (hex) of canonical inputs.
     pub fn hash_inputs(inputs: &serde_json::Value) -> String {
         let text = serde_json::to_string(inputs).unwrap_or_default();
