@@ -281,3 +281,49 @@ fn the_bundled_sample_fits_to_its_truth() {
     within_3_se("active share", usage.active_share, TRUTH.active_share);
     within_3_se("tasks per day", usage.tasks_per_day, TRUTH.tasks_per_day);
 }
+
+#[test]
+fn otlp_spans_naming_their_user_are_activity() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = dir.path().join("otlp.toml");
+    let assert = tokencast()
+        .arg("calibrate-org")
+        .arg(repo.join("examples/calibrate/otlp/spans.json"))
+        .arg("--task")
+        .arg(format!(
+            "chat={}",
+            repo.join("scenarios/reference-coding-task.toml").display()
+        ))
+        .arg("-o")
+        .arg(&out)
+        .arg("--report")
+        .arg(dir.path().join("rep"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    // The sample's 10 conversations by 4 users on one day: one month, seats held flat.
+    assert!(
+        stdout.contains("organisation fitted to 1 month (2025-11-24 to 2025-11-24), 10 tasks"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("4 held flat"), "{stdout}");
+    assert!(stderr.contains("no --seats"), "{stderr}");
+    tokencast().arg("validate").arg(&out).assert().success();
+    // Logs without users (a per-call CSV) are refused with what to give instead.
+    let assert = tokencast()
+        .arg("calibrate-org")
+        .arg(repo.join("examples/calibrate/sample-calls.csv"))
+        .arg("--task")
+        .arg(format!(
+            "chat={}",
+            repo.join("scenarios/reference-coding-task.toml").display()
+        ))
+        .arg("-o")
+        .arg(dir.path().join("none.toml"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("name no user or no time"), "{stderr}");
+}

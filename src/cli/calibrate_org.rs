@@ -103,10 +103,17 @@ pub fn run(args: CalibrateOrgArgs) -> Result<(), Failure> {
                 .map_err(|m| bad_input(anyhow!(m)))?;
             (seats, path.display().to_string())
         }
-        None => (
-            activity.users_so_far(),
-            "the users seen so far (no --seats)".to_string(),
-        ),
+        None => {
+            warn(
+                "note: no --seats: the seats are the users seen so far, so the active share is \
+                 measured against them (an upper bound: seats nobody used are not seen); give \
+                 the licence roster with --seats month,seats",
+            );
+            (
+                activity.users_so_far(),
+                "the users seen so far (no --seats)".to_string(),
+            )
+        }
     };
     let weights = mix_weights(&mix, &activity)?;
     let usage = org::fit_usage(&activity, &seats).map_err(|m| bad_input(anyhow!(m)))?;
@@ -603,8 +610,9 @@ fn render(fit: &FitReport, report_dir: &Path) -> String {
     let total: u64 = h.months.iter().map(|m| m.tasks).sum();
     let _ = writeln!(
         s,
-        "organisation fitted to {} months ({} to {}), {} tasks; seats: {}",
+        "organisation fitted to {} month{} ({} to {}), {} tasks; seats: {}",
         h.months.len(),
+        if h.months.len() == 1 { "" } else { "s" },
         h.first_date,
         h.last_date,
         thousands(total as f64),
