@@ -327,3 +327,84 @@ fn otlp_spans_naming_their_user_are_activity() {
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(stderr.contains("name no user or no time"), "{stderr}");
 }
+
+/// The back-test on histories with a drift (seats still growing through the held-out months):
+/// over 8 histories of 12 months, 3 held out each, the forecast's P10–P90 and P5–P95 bands
+/// cover the actual bills at their nominal rates within 3 binomial SE, and its CRPS beats both
+/// baselines (a straight-line run rate, a bootstrap of past months). The tasks are the
+/// zero-variance constant task ($0.0105), so a month's actual bill is exactly its tasks' cost.
+#[test]
+fn the_backtest_covers_at_nominal_rates_and_beats_the_baselines() {
+    let truth = Truth {
+        capacity: 150.0,
+        midpoint: 8.0,
+        rate: 0.45,
+        ..TRUTH
+    };
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let task = repo.join("tests/forecasts/constant-task.toml");
+    let (mut in80, mut in90, mut months) = (0usize, 0usize, 0usize);
+    let mut crps: std::collections::BTreeMap<String, f64> = Default::default();
+    for seed in 1..=8u64 {
+        let dir = tempfile::tempdir().unwrap();
+        let (activity, seats) = history(&truth, 12, 1000 + seed);
+        let mut tasks: std::collections::BTreeMap<String, u64> = Default::default();
+        for line in activity.lines().skip(1) {
+            let cols: Vec<&str> = line.split(',').collect();
+            *tasks.entry(cols[0][..7].to_string()).or_default() += cols[2].parse::<u64>().unwrap();
+        }
+        let mut bills = String::from("month,cost\n");
+        for (m, t) in &tasks {
+            writeln!(bills, "{m},{}", *t as f64 * 0.0105).unwrap();
+        }
+        std::fs::write(dir.path().join("activity.csv"), activity).unwrap();
+        std::fs::write(dir.path().join("seats.csv"), seats).unwrap();
+        std::fs::write(dir.path().join("bills.csv"), bills).unwrap();
+        tokencast()
+            .current_dir(dir.path())
+            .args([
+                "calibrate-org",
+                "activity.csv",
+                "--seats",
+                "seats.csv",
+                "--backtest",
+                "bills.csv",
+            ])
+            .args([
+                "--backtest-trials",
+                "1000",
+                "--report",
+                "rep",
+                "-o",
+                "org.toml",
+                "--task",
+            ])
+            .arg(format!("c={}", task.display()))
+            .assert()
+            .success();
+        let csv = std::fs::read_to_string(dir.path().join("rep/backtest.csv")).unwrap();
+        for line in csv.lines().skip(1) {
+            let c: Vec<&str> = line.split(',').collect();
+            *crps.entry(c[2].to_string()).or_default() += c[10].parse::<f64>().unwrap();
+            if c[2] == "forecast" {
+                months += 1;
+                in80 += usize::from(c[8] == "true");
+                in90 += usize::from(c[9] == "true");
+            }
+        }
+    }
+    assert_eq!(months, 24);
+    let n = months as f64;
+    for (covered, nominal) in [(in80, 0.8), (in90, 0.9)] {
+        let share = covered as f64 / n;
+        let se = (nominal * (1.0 - nominal) / n).sqrt();
+        eprintln!("coverage {share:.3} against {nominal} (SE {se:.3})");
+        assert!(
+            (share - nominal).abs() <= 3.0 * se,
+            "{share} vs {nominal} ± {se}"
+        );
+    }
+    eprintln!("{crps:?}");
+    assert!(crps["forecast"] < crps["run_rate"], "{crps:?}");
+    assert!(crps["forecast"] < crps["bootstrap"], "{crps:?}");
+}

@@ -11,6 +11,7 @@ mod backtest;
 mod fit;
 pub mod import;
 pub mod org;
+pub mod org_backtest;
 mod prices;
 pub mod synth;
 mod tasks;

@@ -12,7 +12,10 @@ use serde::Serialize;
 
 use super::{Failure, bad_input, note_removed, open_run_dir, print_stdout, warn};
 use tokencast::calibrate::org::{self, Activity, DatedTask, Estimate, SeatsFit, UsageFit};
+use tokencast::calibrate::org_backtest::{MonthScore, Scores, quantile_sorted, run_rate};
 use tokencast::calibrate::{self, ColumnMap, Logs};
+use tokencast::forecast::calendar::YearMonth;
+use tokencast::report::forecast::money;
 use tokencast::report::{self, Manifest};
 use tokencast::text::thousands;
 
@@ -40,6 +43,17 @@ pub struct CalibrateOrgArgs {
     /// Directory of the fit's report (default: output/calibrate-org-<forecast file stem>).
     #[arg(long)]
     report: Option<PathBuf>,
+    /// Back-test against these actual monthly bills (a CSV `month,cost` covering every month
+    /// of the activity): fit on all but the last `--holdout-months`, forecast those, and score
+    /// the forecast and two baselines (run rate, bootstrap of past months) against the actuals.
+    #[arg(long, value_name = "ACTUALS")]
+    backtest: Option<PathBuf>,
+    /// Months held out of the fit for the back-test.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=60))]
+    holdout_months: u32,
+    /// Trials of the back-test's forecast.
+    #[arg(long, default_value_t = 4_000, value_parser = clap::value_parser!(u64).range(100..=200_000))]
+    backtest_trials: u64,
 }
 
 /// `fit.json`: what was read, what was fitted.
@@ -52,7 +66,42 @@ struct FitReport {
     seats: SeatsFit,
     mix: Vec<MixEntry>,
     forecast: ForecastOut,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backtest: Option<Backtest>,
 }
+
+/// The back-test: fitted on the first months, scored on the rest.
+#[derive(Debug, Serialize)]
+struct Backtest {
+    actuals: String,
+    fit_months: usize,
+    holdout_months: usize,
+    trials: u64,
+    method: &'static str,
+    months: Vec<BacktestMonth>,
+    forecast: Scores,
+    run_rate: Scores,
+    bootstrap: Scores,
+}
+
+#[derive(Debug, Serialize)]
+struct BacktestMonth {
+    month: String,
+    actual: f64,
+    forecast: MonthScore,
+    run_rate: MonthScore,
+    bootstrap: MonthScore,
+    #[serde(skip)]
+    quartiles: (f64, f64),
+}
+
+const BACKTEST_METHOD: &str = "the organisation fitted on the months before the held-out ones \
+(the same fit as the forecast file's), its forecast of the held-out months run with the task \
+scenarios of the mix, and each month's actual bill scored: inside P10-P90 and P5-P95, CRPS \
+(continuous ranked probability score, lower is better, in dollars) and the pinball loss averaged \
+over the levels 5% to 95%; the baselines from the fitted months' actual bills alone: a \
+least-squares straight line extended with its normal prediction interval (run rate), and their \
+empirical distribution (bootstrap of past months)";
 
 #[derive(Debug, Serialize)]
 struct History {
@@ -175,6 +224,7 @@ pub fn run(args: CalibrateOrgArgs) -> Result<(), Failure> {
             start: start.to_string(),
             months: args.months,
         },
+        backtest: None,
     };
     let text = forecast_text(&fit, &stem);
     // The file must load: a fit this command writes and cannot run is its own failure.
@@ -192,12 +242,29 @@ pub fn run(args: CalibrateOrgArgs) -> Result<(), Failure> {
         error: anyhow!("the fitted forecast does not load: {e}"),
     })?;
 
+    let mut fit = fit;
+    if let Some(path) = &args.backtest {
+        fit.backtest = Some(backtest(
+            &args, path, &activity, &seats, &fit.mix, out_dir, &stem,
+        )?);
+    }
+
     let clock = std::time::Instant::now();
     let run_dir = open_run_dir(&report_dir)?;
     report::write_atomic(&args.out, text.as_bytes())
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     let json = serde_json::to_string_pretty(&fit).context("cannot serialise the report")?;
     run_dir.stage_file("fit.json", json.as_bytes())?;
+    let mut files = vec!["fit.json".to_string()];
+    if let Some(bt) = &fit.backtest {
+        run_dir.stage_file("backtest.csv", backtest_csv(bt).as_bytes())?;
+        files.push("backtest.csv".into());
+        files.extend(
+            report::charts::write_chart(run_dir.staging(), &backtest_chart(bt, &stem))
+                .map_err(|e| anyhow!("cannot draw the back-test chart: {e}"))?,
+        );
+    }
+    files.push("manifest.json".into());
     let mut manifest = Manifest {
         tool: "tokencast",
         version: env!("CARGO_PKG_VERSION"),
@@ -210,7 +277,7 @@ pub fn run(args: CalibrateOrgArgs) -> Result<(), Failure> {
         threads: 1,
         started_at: report::iso8601_utc(run_dir.started()),
         wall_time_seconds: clock.elapsed().as_secs_f64(),
-        files: vec!["fit.json".into(), "manifest.json".into()],
+        files,
     };
     let published = run_dir.publish(&mut manifest)?;
     note_removed(&report_dir, &published);
@@ -669,6 +736,9 @@ fn render(fit: &FitReport, report_dir: &Path) -> String {
             thousands(h.weekend_tasks as f64)
         );
     }
+    if let Some(bt) = &fit.backtest {
+        render_backtest(&mut s, bt);
+    }
     let _ = writeln!(
         s,
         "wrote {} (from {}, {} months); report in {}",
@@ -678,4 +748,318 @@ fn render(fit: &FitReport, report_dir: &Path) -> String {
         report_dir.display()
     );
     s
+}
+
+/// Reads `month,cost` rows into one bill per month of `activity`.
+fn read_bills(path: &Path, activity: &Activity) -> Result<Vec<f64>, Failure> {
+    let name = path.display().to_string();
+    let text =
+        tokencast::input::read_text(path, tokencast::input::MAX_LOG_BYTES).map_err(bad_input)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| bad_input(anyhow!("{name}:1: cannot read the header: {e}")))?
+        .clone();
+    let find = |col: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(col))
+    };
+    let (Some(mc), Some(cc)) = (find("month"), find("cost")) else {
+        return Err(bad_input(anyhow!(
+            "{name}:1: expected the columns `month` (YYYY-MM) and `cost`, found {}",
+            headers.iter().collect::<Vec<_>>().join(",")
+        )));
+    };
+    let n = activity.months.len();
+    let mut bills: Vec<Option<f64>> = vec![None; n];
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            bad_input(anyhow!("{name}:{line}: {e}"))
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let m = record.get(mc).unwrap_or("").trim();
+        let month = YearMonth::parse(m).ok_or_else(|| {
+            bad_input(anyhow!(
+                "{name}:{line}: month: expected YYYY-MM, found \"{m}\""
+            ))
+        })?;
+        let c = record.get(cc).unwrap_or("").trim();
+        let cost: f64 = c
+            .parse()
+            .ok()
+            .filter(|v: &f64| (0.0..=tokencast::forecast::MAX_BUDGET).contains(v))
+            .ok_or_else(|| {
+                bad_input(anyhow!(
+                    "{name}:{line}: cost: expected an amount from 0 to {}, found \"{c}\"",
+                    thousands(tokencast::forecast::MAX_BUDGET)
+                ))
+            })?;
+        let i = (month.year as i64 - activity.start.year as i64) * 12 + month.month as i64
+            - activity.start.month as i64;
+        if (0..n as i64).contains(&i) {
+            let slot = &mut bills[i as usize];
+            if slot.is_some() {
+                return Err(bad_input(anyhow!(
+                    "{name}:{line}: month: {month} is given twice"
+                )));
+            }
+            *slot = Some(cost);
+        }
+    }
+    bills
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            b.ok_or_else(|| {
+                bad_input(anyhow!(
+                    "{name}: month: expected the bill of every month of the activity ({} to {}), found none for {}",
+                    activity.start,
+                    activity.month(n - 1),
+                    activity.month(i)
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Fits on all but the last `--holdout-months`, forecasts them, and scores it and the baselines.
+fn backtest(
+    args: &CalibrateOrgArgs,
+    path: &Path,
+    activity: &Activity,
+    seats: &[u64],
+    mix: &[MixEntry],
+    out_dir: &Path,
+    stem: &str,
+) -> Result<Backtest, Failure> {
+    let bills = read_bills(path, activity)?;
+    let n = activity.months.len();
+    let h = args.holdout_months as usize;
+    if n < h + 3 {
+        return Err(bad_input(anyhow!(
+            "--holdout-months {h}: the history has {n} months; a back-test needs at least 3 to fit \
+             on before the {h} held out (give fewer held-out months or a longer history)"
+        )));
+    }
+    let k = n - h;
+    let mut head = activity.clone();
+    head.months.truncate(k);
+    let usage = org::fit_usage(&head, &seats[..k]).map_err(|m| bad_input(anyhow!(m)))?;
+    let fit = FitReport {
+        activity: vec![format!("the first {k} months of the activity")],
+        seats_source: "as the full fit's".into(),
+        history: History {
+            first_date: activity.first_date.clone(),
+            last_date: activity.month(k - 1).to_string(),
+            weekend_tasks: 0,
+            months: (0..k)
+                .map(|i| HistoryMonth {
+                    month: activity.month(i).to_string(),
+                    working_days: activity.month(i).weekdays(),
+                    seats: seats[i],
+                    active_users: 0,
+                    tasks: head.tasks()[i],
+                })
+                .collect(),
+        },
+        usage,
+        seats: org::fit_seats(&seats[..k]),
+        mix: mix
+            .iter()
+            .map(|m| MixEntry {
+                name: m.name.clone(),
+                scenario: m.scenario.clone(),
+                tasks: m.tasks,
+                weight: m.weight,
+            })
+            .collect(),
+        forecast: ForecastOut {
+            path: String::new(),
+            start: activity.month(k).to_string(),
+            months: h as u32,
+        },
+        backtest: None,
+    };
+    let text = forecast_text(&fit, stem);
+    let f = tokencast::forecast::Forecast::from_text(
+        &format!("{} (back-test)", args.out.display()),
+        stem,
+        out_dir,
+        &text,
+        &[],
+        None,
+        None,
+    )
+    .map_err(|e| Failure {
+        code: 1,
+        error: anyhow!("the back-test's forecast does not load: {e}"),
+    })?;
+    let config = tokencast::forecast::ForecastConfig {
+        trials: args.backtest_trials,
+        seed: 1,
+        threads: None,
+        record: tokencast::forecast::Record::EveryTrial,
+    };
+    let run = tokencast::forecast::simulate::run(&f.model, &config)
+        .map_err(|e| anyhow!("the back-test's forecast failed: {e}"))?;
+    let trials = run.bill.len() / run.months.max(1);
+    let rate = run_rate(&bills[..k], h);
+    let mut months = Vec::with_capacity(h);
+    for j in 0..h {
+        let y = bills[k + j];
+        let mut sample: Vec<f64> = (0..trials).map(|t| run.bill[t * run.months + j]).collect();
+        let forecast = MonthScore::of_sample(&mut sample, y);
+        let quartiles = (
+            quantile_sorted(&sample, 0.25),
+            quantile_sorted(&sample, 0.75),
+        );
+        let mut past = bills[..k].to_vec();
+        months.push(BacktestMonth {
+            month: activity.month(k + j).to_string(),
+            actual: y,
+            forecast,
+            run_rate: MonthScore::of_normal(rate[j].0, rate[j].1, y),
+            bootstrap: MonthScore::of_sample(&mut past, y),
+            quartiles,
+        });
+    }
+    let scores = |pick: fn(&BacktestMonth) -> MonthScore| {
+        Scores::of(
+            &months
+                .iter()
+                .map(|m| (pick(m), m.actual))
+                .collect::<Vec<_>>(),
+        )
+    };
+    Ok(Backtest {
+        actuals: path.display().to_string(),
+        fit_months: k,
+        holdout_months: h,
+        trials: trials as u64,
+        method: BACKTEST_METHOD,
+        forecast: scores(|m| m.forecast),
+        run_rate: scores(|m| m.run_rate),
+        bootstrap: scores(|m| m.bootstrap),
+        months,
+    })
+}
+
+fn backtest_csv(bt: &Backtest) -> String {
+    let mut s = String::from(
+        "month,actual_usd,forecaster,p5_usd,p10_usd,p50_usd,p90_usd,p95_usd,in_p10_p90,in_p5_p95,crps_usd,pinball_usd\n",
+    );
+    for m in &bt.months {
+        for (name, sc) in [
+            ("forecast", &m.forecast),
+            ("run_rate", &m.run_rate),
+            ("bootstrap", &m.bootstrap),
+        ] {
+            let (a, b) = sc.covers(m.actual);
+            let _ = writeln!(
+                s,
+                "{},{:.2},{name},{:.2},{:.2},{:.2},{:.2},{:.2},{a},{b},{:.2},{:.2}",
+                m.month, m.actual, sc.p5, sc.p10, sc.p50, sc.p90, sc.p95, sc.crps, sc.pinball
+            );
+        }
+    }
+    s
+}
+
+fn backtest_chart(bt: &Backtest, stem: &str) -> report::charts::FanChart {
+    use report::charts::{FanChart, FanLine, FanPeriod, Unit};
+    FanChart {
+        stem: "backtest_fan".into(),
+        title: format!(
+            "{stem}: the forecast fitted on {} months (P5–P95, P25–P75, median) against the {} held out",
+            bt.fit_months, bt.holdout_months
+        ),
+        y_description: "Monthly bill".into(),
+        unit: Unit::Usd,
+        x_description: "Month".into(),
+        periods: bt
+            .months
+            .iter()
+            .map(|m| FanPeriod {
+                label: m.month.clone(),
+                p5: m.forecast.p5,
+                p25: m.quartiles.0,
+                p50: m.forecast.p50,
+                p75: m.quartiles.1,
+                p95: m.forecast.p95,
+            })
+            .collect(),
+        budget: Vec::new(),
+        lines: vec![
+            FanLine {
+                name: "actual".into(),
+                values: bt.months.iter().map(|m| m.actual).collect(),
+                dashed: false,
+                colour: 1,
+            },
+            FanLine {
+                name: "run rate (straight line)".into(),
+                values: bt.months.iter().map(|m| m.run_rate.p50).collect(),
+                dashed: true,
+                colour: 2,
+            },
+            FanLine {
+                name: "bootstrap of past months (median)".into(),
+                values: bt.months.iter().map(|m| m.bootstrap.p50).collect(),
+                dashed: true,
+                colour: 3,
+            },
+        ],
+    }
+}
+
+fn render_backtest(s: &mut String, bt: &Backtest) {
+    let _ = writeln!(
+        s,
+        "\nback-test: fitted on the first {} months, {} held out, against {} ({} trials)",
+        bt.fit_months,
+        bt.holdout_months,
+        bt.actuals,
+        thousands(bt.trials as f64)
+    );
+    let _ = writeln!(
+        s,
+        "  {:<9} {:>12} {:>12} {:>12} {:>12} {:>12}",
+        "month", "actual", "forecast P50", "P10", "P90", "run rate"
+    );
+    for m in &bt.months {
+        let _ = writeln!(
+            s,
+            "  {:<9} {:>12} {:>12} {:>12} {:>12} {:>12}",
+            m.month,
+            money(m.actual),
+            money(m.forecast.p50),
+            money(m.forecast.p10),
+            money(m.forecast.p90),
+            money(m.run_rate.p50)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  {:<34} {:>10} {:>10} {:>12} {:>12}",
+        "", "in P10-P90", "in P5-P95", "CRPS", "pinball"
+    );
+    for (name, sc) in [
+        ("forecast", &bt.forecast),
+        ("run rate (straight line)", &bt.run_rate),
+        ("bootstrap of past months", &bt.bootstrap),
+    ] {
+        let _ = writeln!(
+            s,
+            "  {:<34} {:>9.0}% {:>9.0}% {:>12} {:>12}",
+            name,
+            100.0 * sc.coverage_80,
+            100.0 * sc.coverage_90,
+            money(sc.crps),
+            money(sc.pinball)
+        );
+    }
 }
