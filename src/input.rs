@@ -179,6 +179,54 @@ pub fn read_text(path: &Path, max: u64) -> Result<String, InputError> {
     }
 }
 
+/// A CSV whose columns are found by name: its reader past the header, and the header.
+pub struct NamedColumns<'a> {
+    /// The rows after the header.
+    pub reader: csv::Reader<&'a [u8]>,
+    /// The header.
+    pub headers: csv::StringRecord,
+}
+
+impl<'a> NamedColumns<'a> {
+    /// Reads the header of `text` (file `name`); an unreadable one is `name:1: …`.
+    pub fn read(name: &str, text: &'a str) -> Result<NamedColumns<'a>, String> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_reader(text.as_bytes());
+        let headers = reader
+            .headers()
+            .map_err(|e| format!("{name}:1: cannot read the header: {e}"))?
+            .clone();
+        Ok(NamedColumns { reader, headers })
+    }
+
+    /// The index of column `col` (case and surrounding spaces ignored).
+    pub fn find(&self, col: &str) -> Option<usize> {
+        self.headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(col))
+    }
+
+    /// The header as written, comma-separated (for "found …").
+    pub fn header_list(&self) -> String {
+        self.headers.iter().collect::<Vec<_>>().join(",")
+    }
+
+    /// Each row with its line number; a malformed row is `name:line: …`.
+    pub fn rows<'n>(
+        &'n mut self,
+        name: &'n str,
+    ) -> impl Iterator<Item = Result<(u64, csv::StringRecord), String>> + 'n {
+        self.reader.records().map(move |r| {
+            r.map(|rec| (rec.position().map_or(0, |p| p.line()), rec))
+                .map_err(|e| {
+                    let line = e.position().map_or(0, |p| p.line());
+                    format!("{name}:{line}: {e}")
+                })
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -88,34 +88,19 @@ impl Activity {
     /// `user`, optionally `tasks` (default 1: a row per task) and `kind`. Errors are
     /// `file:line: column: reason`.
     pub fn from_csv(name: &str, text: &str) -> Result<Activity, String> {
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(false)
-            .from_reader(text.as_bytes());
-        let headers = reader
-            .headers()
-            .map_err(|e| format!("{name}:1: cannot read the header: {e}"))?
-            .clone();
-        let find = |col: &str| {
-            headers
-                .iter()
-                .position(|h| h.trim().eq_ignore_ascii_case(col))
-        };
-        let (Some(date_col), Some(user_col)) = (find("date"), find("user")) else {
+        let mut csv = crate::input::NamedColumns::read(name, text)?;
+        let (Some(date_col), Some(user_col)) = (csv.find("date"), csv.find("user")) else {
             return Err(format!(
                 "{name}:1: expected the columns `date` and `user` (one row per user and day: \
                  date,user,tasks; or one row per task: date,user), found {}",
-                headers.iter().collect::<Vec<_>>().join(",")
+                csv.header_list()
             ));
         };
-        let tasks_col = find("tasks");
-        let kind_col = find("kind");
+        let tasks_col = csv.find("tasks");
+        let kind_col = csv.find("kind");
         let mut builder = Builder::default();
-        for record in reader.records() {
-            let record = record.map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                format!("{name}:{line}: {e}")
-            })?;
-            let line = record.position().map_or(0, |p| p.line());
+        for row in csv.rows(name) {
+            let (line, record) = row?;
             let date = record.get(date_col).unwrap_or("").trim();
             let user = record.get(user_col).unwrap_or("").trim();
             if user.is_empty() {
@@ -301,32 +286,17 @@ impl Builder {
 
 /// Reads seats per month: a CSV `month,seats` covering every month of `activity`.
 pub fn read_seats(name: &str, text: &str, activity: &Activity) -> Result<Vec<u64>, String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("{name}:1: cannot read the header: {e}"))?
-        .clone();
-    let find = |col: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(col))
-    };
-    let (Some(month_col), Some(seats_col)) = (find("month"), find("seats")) else {
+    let mut csv = crate::input::NamedColumns::read(name, text)?;
+    let (Some(month_col), Some(seats_col)) = (csv.find("month"), csv.find("seats")) else {
         return Err(format!(
             "{name}:1: expected the columns `month` (YYYY-MM) and `seats`, found {}",
-            headers.iter().collect::<Vec<_>>().join(",")
+            csv.header_list()
         ));
     };
     let n = activity.months.len();
     let mut seats: Vec<Option<u64>> = vec![None; n];
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            format!("{name}:{line}: {e}")
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
+    for row in csv.rows(name) {
+        let (line, record) = row?;
         let text = record.get(month_col).unwrap_or("").trim();
         let month = YearMonth::parse(text)
             .ok_or_else(|| format!("{name}:{line}: month: expected YYYY-MM, found \"{text}\""))?;
@@ -341,8 +311,7 @@ pub fn read_seats(name: &str, text: &str, activity: &Activity) -> Result<Vec<u64
                     crate::text::thousands(MAX_USERS as f64)
                 )
             })?;
-        let index = (month.year as i64 - activity.start.year as i64) * 12 + month.month as i64
-            - activity.start.month as i64;
+        let index = month.months_since(activity.start);
         // Months outside the activity are ignored (a roster may run longer).
         if (0..n as i64).contains(&index) {
             let i = index as usize;

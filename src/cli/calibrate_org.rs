@@ -228,19 +228,7 @@ pub fn run(args: CalibrateOrgArgs) -> Result<(), Failure> {
     };
     let text = forecast_text(&fit, &stem);
     // The file must load: a fit this command writes and cannot run is its own failure.
-    tokencast::forecast::Forecast::from_text(
-        &args.out.display().to_string(),
-        &stem,
-        out_dir,
-        &text,
-        &[],
-        None,
-        None,
-    )
-    .map_err(|e| Failure {
-        code: 1,
-        error: anyhow!("the fitted forecast does not load: {e}"),
-    })?;
+    load_fitted(&args.out.display().to_string(), &stem, out_dir, &text)?;
 
     let mut fit = fit;
     if let Some(path) = &args.backtest {
@@ -755,32 +743,18 @@ fn read_bills(path: &Path, activity: &Activity) -> Result<Vec<f64>, Failure> {
     let name = path.display().to_string();
     let text =
         tokencast::input::read_text(path, tokencast::input::MAX_LOG_BYTES).map_err(bad_input)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| bad_input(anyhow!("{name}:1: cannot read the header: {e}")))?
-        .clone();
-    let find = |col: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(col))
-    };
-    let (Some(mc), Some(cc)) = (find("month"), find("cost")) else {
+    let mut csv =
+        tokencast::input::NamedColumns::read(&name, &text).map_err(|m| bad_input(anyhow!(m)))?;
+    let (Some(mc), Some(cc)) = (csv.find("month"), csv.find("cost")) else {
         return Err(bad_input(anyhow!(
             "{name}:1: expected the columns `month` (YYYY-MM) and `cost`, found {}",
-            headers.iter().collect::<Vec<_>>().join(",")
+            csv.header_list()
         )));
     };
     let n = activity.months.len();
     let mut bills: Vec<Option<f64>> = vec![None; n];
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            bad_input(anyhow!("{name}:{line}: {e}"))
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
+    for row in csv.rows(&name) {
+        let (line, record) = row.map_err(|m| bad_input(anyhow!(m)))?;
         let m = record.get(mc).unwrap_or("").trim();
         let month = YearMonth::parse(m).ok_or_else(|| {
             bad_input(anyhow!(
@@ -798,8 +772,7 @@ fn read_bills(path: &Path, activity: &Activity) -> Result<Vec<f64>, Failure> {
                     thousands(tokencast::forecast::MAX_BUDGET)
                 ))
             })?;
-        let i = (month.year as i64 - activity.start.year as i64) * 12 + month.month as i64
-            - activity.start.month as i64;
+        let i = month.months_since(activity.start);
         if (0..n as i64).contains(&i) {
             let slot = &mut bills[i as usize];
             if slot.is_some() {
@@ -885,19 +858,12 @@ fn backtest(
         backtest: None,
     };
     let text = forecast_text(&fit, stem);
-    let f = tokencast::forecast::Forecast::from_text(
+    let f = load_fitted(
         &format!("{} (back-test)", args.out.display()),
         stem,
         out_dir,
         &text,
-        &[],
-        None,
-        None,
-    )
-    .map_err(|e| Failure {
-        code: 1,
-        error: anyhow!("the back-test's forecast does not load: {e}"),
-    })?;
+    )?;
     let config = tokencast::forecast::ForecastConfig {
         trials: args.backtest_trials,
         seed: 1,
@@ -1062,4 +1028,19 @@ fn render_backtest(s: &mut String, bt: &Backtest) {
             money(sc.pinball)
         );
     }
+}
+
+/// Compiles a forecast this command wrote; one that does not load is a runtime failure.
+fn load_fitted(
+    origin: &str,
+    stem: &str,
+    dir: &Path,
+    text: &str,
+) -> Result<tokencast::forecast::Forecast, Failure> {
+    tokencast::forecast::Forecast::from_text(origin, stem, dir, text, &[], None, None).map_err(
+        |e| Failure {
+            code: 1,
+            error: anyhow!("the fitted forecast ({origin}) does not load: {e}"),
+        },
+    )
 }

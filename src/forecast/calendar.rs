@@ -35,6 +35,11 @@ impl YearMonth {
         }
     }
 
+    /// Months from `start` to this month (negative before it).
+    pub fn months_since(self, start: YearMonth) -> i64 {
+        (self.year as i64 - start.year as i64) * 12 + self.month as i64 - start.month as i64
+    }
+
     /// Days in the month.
     pub fn days(self) -> u32 {
         let next = self.plus(1);

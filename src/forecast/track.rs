@@ -39,18 +39,8 @@ pub struct Actual {
 /// `ChargePeriodStart` and `BilledCost`, summed per month). Months must run on from the
 /// forecast's first month without a gap, within its horizon.
 pub fn read_actuals(name: &str, text: &str, model: &ForecastModel) -> Result<Vec<Actual>, String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("{name}:1: cannot read the header: {e}"))?
-        .clone();
-    let find = |col: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(col))
-    };
+    let mut csv = crate::input::NamedColumns::read(name, text)?;
+    let find = |col: &str| csv.find(col);
     let (month_col, cost_col, focus) = match (
         find("month"),
         find("cost"),
@@ -64,19 +54,15 @@ pub fn read_actuals(name: &str, text: &str, model: &ForecastModel) -> Result<Vec
                 "{name}:1: expected the columns `month` and `cost` (a plain monthly CSV: \
                  month,cost with months as YYYY-MM), or a FOCUS export with `ChargePeriodStart` \
                  and `BilledCost`; found {}",
-                headers.iter().collect::<Vec<_>>().join(",")
+                csv.header_list()
             ));
         }
     };
     let months = model.months();
     let mut sums: Vec<Option<f64>> = vec![None; months];
     let mut last_line = vec![0u64; months];
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            format!("{name}:{line}: {e}")
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
+    for row in csv.rows(name) {
+        let (line, record) = row?;
         let month_text = record.get(month_col).unwrap_or("").trim();
         let period = month_text
             .get(..7)
