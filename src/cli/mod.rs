@@ -5,6 +5,7 @@ mod calibrate;
 mod check;
 mod compare;
 mod compare_forecast;
+mod compare_input;
 mod compare_progress;
 mod diff;
 mod explain;

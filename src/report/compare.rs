@@ -8,8 +8,7 @@ use std::path::Path;
 use super::atomic::write_atomic;
 use super::charts::{self, CdfOverlay, CdfSeries, ChartError, CostLine, Scale, Unit};
 use super::page::words;
-use crate::engine::compare::{Comparison, MeanSe, SweepAxis};
-use crate::engine::compare_break_even::format_x;
+use crate::engine::compare::{Comparison, MeanSe};
 use crate::stats::Z975;
 
 /// `mean ± SE` with the SE to two significant digits and the mean to the same decimals.
@@ -123,12 +122,12 @@ pub fn render_table(name: &str, seats: u32, c: &Comparison) -> String {
         );
     }
     if !c.break_even.is_empty() {
-        let axis = along_axis(c);
+        let axis = &c.along_names;
         let _ = writeln!(
             out,
             "\n  break-even along {} (now {}; 95% CI by test inversion of the paired difference)",
-            axis.unit_words(),
-            format_x(axis, c.along_current)
+            axis.unit_words,
+            axis.format(c.along_current)
         );
         for b in &c.break_even {
             if b.crossings.is_empty() {
@@ -255,10 +254,6 @@ pub fn break_even_csv(c: &Comparison) -> String {
     out
 }
 
-fn along_axis(c: &Comparison) -> SweepAxis {
-    SweepAxis::from_path(c.along).unwrap_or(SweepAxis::TasksPerSeat)
-}
-
 /// Writes the overlaid CDF of the period's bill and the break-even chart (PNG and SVG).
 pub fn write_charts(dir: &Path, c: &Comparison) -> Result<Vec<String>, ChartError> {
     let mut files = Vec::new();
@@ -309,7 +304,7 @@ pub fn break_even_chart(c: &Comparison) -> Option<charts::BreakEven> {
     if c.sweep.len() < 2 {
         return None;
     }
-    let axis = along_axis(c);
+    let axis = &c.along_names;
     let lines = c
         .schemes
         .iter()
@@ -331,16 +326,9 @@ pub fn break_even_chart(c: &Comparison) -> Option<charts::BreakEven> {
         stem: "compare_break_even".into(),
         title: format!(
             "Mean monthly bill against {} (95% bands of the mean)",
-            match axis {
-                SweepAxis::TasksPerSeat => "tasks per seat",
-                SweepAxis::Seats => "seats",
-            }
+            axis.short
         ),
-        x_description: match axis {
-            SweepAxis::TasksPerSeat => "Tasks per seat per month",
-            SweepAxis::Seats => "Seats",
-        }
-        .into(),
+        x_description: axis.title.clone(),
         x_unit: Unit::Count,
         y_description: "Bill per month".into(),
         y_unit: Unit::Usd,
