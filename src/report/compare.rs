@@ -335,5 +335,24 @@ pub fn break_even_chart(c: &Comparison) -> Option<charts::BreakEven> {
         lines,
         limit: None,
         current: Some(c.along_current),
+        steps: c
+            .break_even
+            .iter()
+            .flat_map(|b| {
+                let index = |name: &str| c.schemes.iter().position(|s| s.name == name);
+                let pair = index(&b.a).zip(index(&b.b));
+                b.crossings
+                    .iter()
+                    .filter(|x| x.step.is_some())
+                    .filter_map(move |x| {
+                        let (a, b) = pair?;
+                        Some(charts::StepBracket {
+                            a: a.min(b),
+                            b: a.max(b),
+                            bracket: x.bracket,
+                        })
+                    })
+            })
+            .collect(),
     })
 }

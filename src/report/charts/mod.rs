@@ -31,7 +31,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-pub use break_even::{BreakEven, CostLine, LimitLine};
+pub use break_even::{BreakEven, CostLine, LimitLine, StepBracket};
 pub use cdf_overlay::{CdfOverlay, CdfSeries};
 pub use convergence::{ConvergenceChart, ConvergencePoint};
 pub use exceedance::{Exceedance, ExceedanceMarker};
