@@ -100,6 +100,14 @@ fn along_a_price_the_crossing_is_the_hand_computed_one() {
         stdout.contains("break-even along USD per million output tokens of m (now 10;"),
         "{stdout}"
     );
+    // The sweep's CSV names the swept input in its first column.
+    let csv =
+        std::fs::read_to_string(dir.path().join("out-31-2").join("compare_sweep.csv")).unwrap();
+    assert!(
+        csv.starts_with("models.m.output,tasks_per_seat,seats,batch_mean_usd,"),
+        "{csv}"
+    );
+    assert!(csv.lines().nth(1).unwrap().starts_with("4,30,20,"), "{csv}");
     // Every point bills the same simulated months (common random numbers): the task count
     // is the same at every price, so list's bill is exactly affine in the price.
     let sweep = json["sweep"].as_array().unwrap();

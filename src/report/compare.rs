@@ -195,12 +195,21 @@ pub fn write_files(dir: &Path, c: &Comparison) -> io::Result<Vec<String>> {
         );
     }
     write_atomic(&dir.join("compare_pairs.csv"), pairs.as_bytes())?;
-    let mut sweep = String::from("tasks_per_seat,seats");
+    // Along any other number of the scenario, its value comes first, named by its path.
+    let input = crate::engine::compare::SweepAxis::from_path(&c.along).is_none();
+    let mut sweep = if input {
+        format!("{},tasks_per_seat,seats", c.along)
+    } else {
+        String::from("tasks_per_seat,seats")
+    };
     for s in &c.schemes {
         let _ = write!(sweep, ",{0}_mean_usd,{0}_se_usd", s.name);
     }
     sweep.push('\n');
     for p in &c.sweep {
+        if input {
+            let _ = write!(sweep, "{},", p.x);
+        }
         let _ = write!(sweep, "{},{}", p.tasks_per_seat, p.seats);
         for m in &p.cost_usd {
             let _ = write!(sweep, ",{},{}", m.mean, m.se);
