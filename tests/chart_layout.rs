@@ -80,6 +80,7 @@ fn crowded_break_even() -> BreakEven {
             value: 15_000.0,
         }),
         current: None,
+        steps: Vec::new(),
     }
 }
 
@@ -335,6 +336,7 @@ fn the_compare_chart_names_every_pair_that_crosses_and_marks_the_current_value()
     let pairs = json["break_even"].as_array().unwrap();
     assert_eq!(pairs.len(), 10, "every pair of five schemes");
     let mut crossing = 0;
+    let mut steps = 0;
     for p in pairs {
         let (a, b) = (
             p["a"].as_str().unwrap().replace('_', " "),
@@ -343,20 +345,27 @@ fn the_compare_chart_names_every_pair_that_crosses_and_marks_the_current_value()
         for x in p["crossings"].as_array().unwrap() {
             crossing += 1;
             if x["step"].is_object() {
-                // A step (a provisioned unit's jump) is drawn where the plotted lines cross,
-                // which lies inside the step's bracket.
+                // A step (a provisioned unit's jump) is labelled with its bracket, the two sweep
+                // points the text names, never with the point where the straight segments
+                // between them cross (which the text does not state).
                 let (lo, hi) = (
                     x["bracket"][0].as_f64().unwrap(),
                     x["bracket"][1].as_f64().unwrap(),
                 );
-                let prefix = format!("{a} = {b} at ");
-                assert!(
-                    labels.iter().any(|(t, _)| t
-                        .strip_prefix(&prefix)
-                        .and_then(|v| v.replace(',', "").parse::<f64>().ok())
-                        .is_some_and(|v| lo <= v && v <= hi)),
-                    "{prefix}[{lo}, {hi}]: {labels:?}"
+                let words = format!(
+                    "{a} = {b}: a step between {} and {}",
+                    Unit::Count.format(lo),
+                    Unit::Count.format(hi)
                 );
+                assert!(
+                    labels.iter().any(|(t, _)| *t == words),
+                    "{words}: {labels:?}"
+                );
+                let text = x["words"].as_str().unwrap();
+                for end in [lo, hi] {
+                    assert!(text.contains(&format!(" at {end:.1}")), "{text}");
+                }
+                steps += 1;
                 continue;
             }
             let words = format!(
@@ -370,6 +379,10 @@ fn the_compare_chart_names_every_pair_that_crosses_and_marks_the_current_value()
         }
     }
     assert!(crossing >= 5, "{crossing} crossings");
+    assert!(
+        steps >= 1,
+        "the provisioned units' steps are labelled as steps"
+    );
     assert!(
         svg.contains("current value 150"),
         "the current value in the legend"

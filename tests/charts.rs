@@ -261,6 +261,7 @@ fn cdf_overlay_and_break_even_render() {
             ],
             limit: None,
             current: None,
+            steps: Vec::new(),
         },
         &["seat", "tokens", "seat = tokens at 50", "Monthly cost ($)"],
     );

@@ -472,7 +472,7 @@ fn along_an_input_a_comparison_cannot_sweep_is_refused_with_the_accepted_ones() 
     for (arg, says) in [
         (
             "usage.tasks_per_day",
-            "can sweep workload.tasks_per_seat or workload.seats, not \"usage.tasks_per_day\"",
+            "`usage.tasks_per_day` is not a number of the scenario: expected the dotted path of a number in it",
         ),
         ("workload.seats=1.5,3", "whole numbers"),
         ("workload.seats=3..1", "LO must be below HI"),

@@ -116,7 +116,14 @@ fn charts_read(html: &str, schemes: &[Value]) {
     assert_eq!(svg::overlapping(&labels), Vec::<String>::new());
     for (t, _) in &labels {
         let (a, rest) = t.split_once(" = ").unwrap();
-        let b = rest.split(" at ").next().unwrap();
+        // `a = b at x`, or a step's `a = b: a step between lo and hi`.
+        let b = rest
+            .split(" at ")
+            .next()
+            .unwrap()
+            .split(": a step between ")
+            .next()
+            .unwrap();
         assert!(
             names.iter().any(|n| n == a) && names.iter().any(|n| n == b),
             "{t} names two schemes"

@@ -39,10 +39,11 @@ pub struct CompareArgs {
     #[arg(long, conflicts_with = "along")]
     pub no_sweep: bool,
     /// The input the break-even sweep varies, and its values: PATH, PATH=V1,V2,... or
-    /// PATH=LO..HI[:POINTS]. A task scenario: workload.tasks_per_seat (the default, over
-    /// [workload] sweep) or workload.seats (default: a quarter to four times the current). A
-    /// forecast: any number of the file (default usage.tasks_per_day, a quarter to four times
-    /// its value).
+    /// PATH=LO..HI[:POINTS] (default values: a quarter to four times the current). A task
+    /// scenario: workload.tasks_per_seat (the default, over [workload] sweep), workload.seats,
+    /// or any number of the file, e.g. a model's price (models.NAME.output) or a distribution's
+    /// parameter (phases[0].steps[1].tool.tokens.lognormal.median). A forecast: any number of
+    /// the file (default usage.tasks_per_day).
     #[arg(long, value_name = "PATH[=VALUES]")]
     pub along: Option<String>,
     /// Where a task scenario's tasks come from: drawn from pre-simulated pools (fast), or
@@ -74,27 +75,28 @@ pub enum TaskSource {
     Simulate,
 }
 
+/// What the break-even sweep varies.
+enum Sweep {
+    /// Tasks per seat or seats, on the comparison's pools.
+    Workload(SweepAxis, Vec<f64>),
+    /// Any other number of the scenario, each value compared anew.
+    Input(super::compare_input::InputAlong),
+}
+
 /// The swept input and its values from `--along` (default: tasks per seat over the
 /// scenario's `[workload] sweep`).
-fn sweep_of(
-    along: Option<&str>,
-    billing: &tokencast::scenario::Billing,
-) -> Result<(SweepAxis, Vec<f64>), Failure> {
+fn sweep_of(along: Option<&str>, scenario: &Scenario) -> Result<Sweep, Failure> {
+    let billing = scenario.billing.as_ref().expect("checked");
     let Some(arg) = along else {
-        return Ok((SweepAxis::TasksPerSeat, billing.sweep.clone()));
+        return Ok(Sweep::Workload(
+            SweepAxis::TasksPerSeat,
+            billing.sweep.clone(),
+        ));
     };
     let along = Along::parse(arg).map_err(bad_input)?;
-    let accepted = SweepAxis::ALL
-        .iter()
-        .map(|a| a.path())
-        .collect::<Vec<_>>()
-        .join(" or ");
-    let axis = SweepAxis::from_path(&along.path).ok_or_else(|| {
-        bad_input(anyhow!(
-            "--along {arg:?}: a comparison of a task scenario can sweep {accepted}, not {:?}",
-            along.path
-        ))
-    })?;
+    let Some(axis) = SweepAxis::from_path(&along.path) else {
+        return super::compare_input::resolve(arg, along, scenario).map(Sweep::Input);
+    };
     let current = axis.current(&billing.workload);
     let values = match (along.values, axis) {
         (Some(v), SweepAxis::Seats) => {
@@ -116,7 +118,7 @@ fn sweep_of(
         (None, SweepAxis::TasksPerSeat) if !billing.sweep.is_empty() => billing.sweep.clone(),
         (None, axis) => Along::grid_around(current, axis.is_integer()),
     };
-    Ok((axis, values))
+    Ok(Sweep::Workload(axis, values))
 }
 
 /// Runs `compare`: prints the table (or JSON) and writes the files.
@@ -152,7 +154,11 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
         .unwrap_or_else(|| default_out_dir(&args.scenario));
     let clock = std::time::Instant::now();
     let run_dir = open_run_dir(&out_dir)?;
-    let (along, sweep) = sweep_of(args.along.as_deref(), billing)?;
+    let plan = sweep_of(args.along.as_deref(), &scenario)?;
+    let (along, sweep) = match &plan {
+        Sweep::Workload(axis, values) => (*axis, values.clone()),
+        Sweep::Input(_) => (SweepAxis::TasksPerSeat, Vec::new()),
+    };
     let method = match args.tasks {
         TaskSource::Pooled => Method::DEFAULT,
         TaskSource::Simulate => Method::Simulate,
@@ -191,17 +197,32 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
         .map_err(|m| bad_input(anyhow::anyhow!("{}: {m}", args.scenario.display())))?;
     let seed = args.seed.unwrap_or_else(|| scenario.default_seed());
     let threads = args.threads.map(|t| t as usize);
-    let result = {
-        let bar = super::compare_progress::DelayedBar::new(
-            std::io::stderr().is_terminal(),
-            compare::work_steps(&setup, periods),
-        );
-        let result =
-            compare::compare_with_progress(&setup, periods, seed, threads, &|done| bar.set(done));
-        bar.finish();
-        result
+    let input_steps = match &plan {
+        Sweep::Input(input) if !args.no_sweep => {
+            input.values.len() as u64 * compare::work_steps(&setup, billing.sweep_periods.max(1))
+        }
+        _ => 0,
+    };
+    let bar = super::compare_progress::DelayedBar::new(
+        std::io::stderr().is_terminal(),
+        compare::work_steps(&setup, periods) + input_steps,
+    );
+    let mut result =
+        compare::compare_with_progress(&setup, periods, seed, threads, &|done| bar.set(done))
+            .context("the comparison failed")?;
+    if let Sweep::Input(input) = &plan {
+        let before = compare::work_steps(&setup, periods);
+        let settings = super::compare_input::PointSettings {
+            catalog: &catalog,
+            method,
+            seed,
+            threads,
+        };
+        let swept =
+            super::compare_input::sweep(&scenario, input, &settings, &|d| bar.set(before + d))?;
+        result = result.with_input_sweep(input.names.clone(), input.input.current, swept);
     }
-    .context("the comparison failed")?;
+    bar.finish();
     let mut files = report::compare::write_files(run_dir.staging(), &result)
         .with_context(|| format!("cannot write into {}", out_dir.display()))?;
     files.extend(

@@ -6,6 +6,7 @@ mod calibrate_org;
 mod check;
 mod compare;
 mod compare_forecast;
+mod compare_input;
 mod compare_progress;
 mod diff;
 mod explain;

@@ -131,6 +131,26 @@ impl SweepAxis {
         }
     }
 
+    /// How its values read in sentences, tables and charts.
+    pub fn names(self) -> AlongNames {
+        match self {
+            SweepAxis::TasksPerSeat => AlongNames {
+                path: self.path().to_string(),
+                unit_words: "tasks per seat per month".into(),
+                short: "tasks per seat".into(),
+                title: "Tasks per seat per month".into(),
+                style: ValueStyle::OneDecimal,
+            },
+            SweepAxis::Seats => AlongNames {
+                path: self.path().to_string(),
+                unit_words: "seats".into(),
+                short: "seats".into(),
+                title: "Seats".into(),
+                style: ValueStyle::Whole,
+            },
+        }
+    }
+
     /// The workload with the axis set to `x` (seats rounded, at least 1).
     pub fn apply(self, workload: &Workload, x: f64) -> Workload {
         match self {
@@ -139,6 +159,56 @@ impl SweepAxis {
                 seats: x.round().clamp(1.0, f64::from(u32::MAX)) as u32,
                 ..workload.clone()
             },
+        }
+    }
+}
+
+/// How a swept input's values are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueStyle {
+    /// Whole numbers (`50`).
+    Whole,
+    /// One decimal (`62.5`).
+    OneDecimal,
+    /// Four significant digits, thousands separated (`0.4500`, `2,150`).
+    Significant,
+}
+
+/// How people read the input a break-even sweep varies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlongNames {
+    /// Its dotted path in the scenario (`workload.tasks_per_seat`, `models.m.output`).
+    pub path: String,
+    /// What a value of it means, after the number in a sentence: `tasks per seat per month`.
+    pub unit_words: String,
+    /// Short, for a chart's title: `tasks per seat`.
+    pub short: String,
+    /// A chart axis's description: `Tasks per seat per month`.
+    pub title: String,
+    /// How its values are written.
+    pub style: ValueStyle,
+}
+
+impl AlongNames {
+    /// A value as people read it.
+    pub fn format(&self, x: f64) -> String {
+        match self.style {
+            ValueStyle::Whole => crate::text::thousands(x.round()),
+            ValueStyle::OneDecimal => format!("{x:.1}"),
+            ValueStyle::Significant => {
+                if x == 0.0 || !x.is_finite() {
+                    return format!("{x}");
+                }
+                let decimals = (3 - x.abs().log10().floor() as i64).clamp(0, 8) as usize;
+                let s = format!("{x:.decimals$}");
+                if x.abs() >= 1000.0 {
+                    crate::text::thousands(x.round())
+                } else if s.contains('.') {
+                    s.trim_end_matches('0').trim_end_matches('.').to_string()
+                } else {
+                    s
+                }
+            }
         }
     }
 }
@@ -243,8 +313,11 @@ pub struct Comparison {
     pub schemes: Vec<SchemeResult>,
     /// Every pair of schemes.
     pub pairs: Vec<PairResult>,
-    /// The swept input: `workload.tasks_per_seat` or `workload.seats`.
-    pub along: &'static str,
+    /// The swept input's dotted path (`workload.tasks_per_seat`, `models.m.output`, ...).
+    pub along: String,
+    /// How it reads.
+    #[serde(skip)]
+    pub along_names: AlongNames,
     /// Its current value (the workload's).
     pub along_current: f64,
     /// The sweep.
@@ -570,7 +643,7 @@ fn compare_on(
         });
     }
     let names: Vec<&str> = setup.schemes.iter().map(|s| s.name.as_str()).collect();
-    let break_even = break_even(&names, setup.along, &sweep);
+    let break_even = break_even(&names, &setup.along.names(), &sweep);
     let (tasks_from, pool_count, pool_size) = match setup.method {
         Method::Pooled { pool_size, .. } => ("pooled", pools.len(), pool_size),
         Method::Simulate => ("simulated", 0, 0),
@@ -596,7 +669,8 @@ fn compare_on(
         },
         schemes,
         pairs,
-        along: setup.along.path(),
+        along: setup.along.path().to_string(),
+        along_names: setup.along.names(),
         along_current: setup.along.current(&setup.workload),
         sweep,
         break_even,

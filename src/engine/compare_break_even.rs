@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::compare::{SweepAxis, SweepPoint};
+use super::compare::{AlongNames, SweepPoint};
 use crate::stats::Z975;
 use crate::stats::crossing::{Crossing, CurvePoint, Step, crossings};
 
@@ -35,25 +35,21 @@ pub struct PairBreakEven {
     pub a: String,
     /// Second scheme.
     pub b: String,
-    /// The swept input (`workload.tasks_per_seat`, `workload.seats`).
-    pub along: &'static str,
+    /// The swept input's dotted path (`workload.tasks_per_seat`, `models.m.output`, ...).
+    pub along: String,
     /// Where the mean difference crosses zero, in increasing order.
     pub crossings: Vec<PairCrossing>,
     /// With no crossing: which is cheaper across the swept range, in words (else empty).
     pub note: String,
 }
 
-/// A value of the swept input as people read it: whole numbers for seats, one decimal else.
-pub fn format_x(axis: SweepAxis, x: f64) -> String {
-    if axis.is_integer() {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.1}")
-    }
+/// A value of the swept input as people read it ([`AlongNames::format`]).
+pub fn format_x(axis: &AlongNames, x: f64) -> String {
+    axis.format(x)
 }
 
 /// Break-even of every pair (in the order of `Comparison::pairs`) along `sweep`.
-pub fn break_even(names: &[&str], axis: SweepAxis, sweep: &[SweepPoint]) -> Vec<PairBreakEven> {
+pub fn break_even(names: &[&str], axis: &AlongNames, sweep: &[SweepPoint]) -> Vec<PairBreakEven> {
     let mut out = Vec::new();
     if sweep.len() < 2 {
         return out;
@@ -98,7 +94,7 @@ pub fn break_even(names: &[&str], axis: SweepAxis, sweep: &[SweepPoint]) -> Vec<
                     "no break-even between {} and {} {}: {cheaper} is cheaper than {other} at every point",
                     format_x(axis, sweep[0].x),
                     format_x(axis, sweep[sweep.len() - 1].x),
-                    axis.unit_words()
+                    axis.unit_words
                 )
             } else {
                 String::new()
@@ -106,7 +102,7 @@ pub fn break_even(names: &[&str], axis: SweepAxis, sweep: &[SweepPoint]) -> Vec<
             out.push(PairBreakEven {
                 a: names[a].to_string(),
                 b: names[b].to_string(),
-                along: axis.path(),
+                along: axis.path.clone(),
                 crossings,
                 note,
             });
@@ -117,7 +113,7 @@ pub fn break_even(names: &[&str], axis: SweepAxis, sweep: &[SweepPoint]) -> Vec<
 
 /// `above is cheaper than below above X unit (95% CI lo to hi)`; a step is said to be one,
 /// placed between its two points.
-fn sentence(axis: SweepAxis, above: &str, below: &str, c: &Crossing) -> String {
+fn sentence(axis: &AlongNames, above: &str, below: &str, c: &Crossing) -> String {
     if let Some(step) = c.step {
         let usd = |v: f64| format!("${}", crate::text::thousands(v.abs().round()));
         return format!(
@@ -126,7 +122,7 @@ fn sentence(axis: SweepAxis, above: &str, below: &str, c: &Crossing) -> String {
              when another provisioned unit is needed), so its place is known to that range, not \
              to a point",
             format_x(axis, c.x),
-            axis.unit_words(),
+            axis.unit_words,
             usd(step.below),
             format_x(axis, c.bracket[0]),
             usd(step.above),
@@ -137,7 +133,7 @@ fn sentence(axis: SweepAxis, above: &str, below: &str, c: &Crossing) -> String {
     format!(
         "{above} is cheaper than {below} above {} {} (95% CI {} to {})",
         format_x(axis, c.x),
-        axis.unit_words(),
+        axis.unit_words,
         end(c.low, "below the swept range"),
         end(c.high, "beyond the swept range")
     )
@@ -146,7 +142,7 @@ fn sentence(axis: SweepAxis, above: &str, below: &str, c: &Crossing) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::compare::MeanSe;
+    use crate::engine::compare::{MeanSe, SweepAxis};
 
     fn point(x: f64, d: f64, se: f64) -> SweepPoint {
         SweepPoint {
@@ -164,7 +160,7 @@ mod tests {
         let sweep: Vec<SweepPoint> = (0..=10)
             .map(|i| point(10.0 * f64::from(i), 10.0 * f64::from(i) - 50.0, 0.0))
             .collect();
-        let be = break_even(&["list", "seat"], SweepAxis::TasksPerSeat, &sweep);
+        let be = break_even(&["list", "seat"], &SweepAxis::TasksPerSeat.names(), &sweep);
         let c = &be[0].crossings[0];
         assert_eq!((c.x, c.low, c.high), (50.0, Some(50.0), Some(50.0)));
         assert_eq!(c.cheaper_below, "list");
@@ -178,13 +174,13 @@ mod tests {
     #[test]
     fn open_ends_and_no_crossing_read_as_words() {
         let sweep = vec![point(1.0, -1.0, 10.0), point(3.0, 1.0, 10.0)];
-        let be = break_even(&["a", "b"], SweepAxis::Seats, &sweep);
+        let be = break_even(&["a", "b"], &SweepAxis::Seats.names(), &sweep);
         assert_eq!(
             be[0].crossings[0].words,
             "b is cheaper than a above 2 seats (95% CI below the swept range to beyond the swept range)"
         );
         let flat = vec![point(1.0, 2.0, 0.1), point(3.0, 1.0, 0.1)];
-        let be = break_even(&["a", "b"], SweepAxis::Seats, &flat);
+        let be = break_even(&["a", "b"], &SweepAxis::Seats.names(), &flat);
         assert!(be[0].crossings.is_empty());
         assert_eq!(
             be[0].note,
@@ -199,7 +195,7 @@ mod tests {
             .iter()
             .map(|&x| point(x, if x < 45.0 { -30.0 } else { 70.0 }, 1.0))
             .collect();
-        let be = break_even(&["list", "gpu"], SweepAxis::TasksPerSeat, &sweep);
+        let be = break_even(&["list", "gpu"], &SweepAxis::TasksPerSeat.names(), &sweep);
         let c = &be[0].crossings[0];
         assert_eq!((c.low, c.high), (Some(40.0), Some(50.0)));
         assert_eq!(

@@ -4,6 +4,7 @@
 pub mod along;
 pub mod compare;
 pub mod compare_break_even;
+pub mod compare_input;
 mod compare_pool;
 mod compare_stats;
 mod metrics;

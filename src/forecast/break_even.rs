@@ -17,7 +17,7 @@ use super::stress::StressError;
 use super::{Forecast, Override};
 use crate::engine::along::Along;
 use crate::stats::Z975;
-use crate::stats::crossing::{Crossing, CurvePoint, crossings};
+use crate::stats::crossing::{Crossing, CurvePoint, crossings, refinement_points};
 
 /// One bill's mean at one point.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -175,31 +175,16 @@ pub fn run(
         .iter()
         .map(|&x| point(x))
         .collect::<Result<Vec<_>, _>>()?;
-    // Refine: a crossing interpolated across a bracket wider than its interval is run again at
-    // the interpolated value and halfway to the bracket's far end (secant and bisection, as
-    // Dekker's method), so that the straight line between sweep points is not what places it.
-    // A step (`stats::crossing`) is bisected: its place is only known to its bracket.
+    // Refine the crossings over the horizon (see `stats::crossing::refinement_points`).
     for _ in 0..REFINE_ROUNDS {
-        let mut new: Vec<f64> = break_evens(&points, &[])
-            .iter()
-            .flat_map(|b| b.crossings.iter())
-            .filter(|c| match (c.low, c.high) {
-                // A step's interval is its bracket: narrowed only by running more points.
-                _ if c.step.is_some() => c.bracket[1] - c.bracket[0] > 1e-9 * c.x.abs(),
-                (Some(l), Some(h)) => c.bracket[1] - c.bracket[0] > (h - l).max(1e-9 * c.x.abs()),
-                _ => false,
-            })
-            .flat_map(|c| {
-                let [lo, hi] = c.bracket;
-                let far = if c.x - lo > hi - c.x { lo } else { hi };
-                [c.x, (c.x + far) / 2.0]
-            })
-            .map(|x| if integer { x.round() } else { x })
-            .filter(|x| points.iter().all(|p| p.x != *x))
-            .collect();
-        new.sort_by(f64::total_cmp);
-        new.dedup();
-        new.truncate(REFINE_POINTS);
+        let have: Vec<f64> = points.iter().map(|p| p.x).collect();
+        let new = refinement_points(
+            break_evens(&points, &[])
+                .iter()
+                .flat_map(|b| b.crossings.iter().copied()),
+            &have,
+            integer,
+        );
         if new.is_empty() {
             break;
         }
@@ -221,10 +206,7 @@ pub fn run(
     })
 }
 
-/// Rounds of refinement of the crossings over the horizon.
-pub const REFINE_ROUNDS: usize = 3;
-/// At most this many points added per round.
-pub const REFINE_POINTS: usize = 8;
+pub use crate::stats::crossing::{REFINE_POINTS, REFINE_ROUNDS};
 
 /// The forecast `f`'s run `run` as one point of the sweep.
 fn at_point(x: f64, f: &Forecast, run: &super::ForecastRun) -> AlongPoint {

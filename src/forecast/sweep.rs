@@ -106,18 +106,7 @@ pub fn replaced_distributions(text: &str, axes: &[SweepAxis]) -> Vec<ReplacedDis
         .collect()
 }
 
-/// The value at a dotted path with optional indices (`tasks[1].weight`).
-pub(crate) fn value_at<'a>(doc: &'a toml::Value, path: &str) -> Option<&'a toml::Value> {
-    let mut v = doc;
-    for part in path.split('.') {
-        let (key, rest) = part.split_at(part.find('[').unwrap_or(part.len()));
-        v = v.get(key)?;
-        for idx in rest.split(['[', ']']).filter(|s| !s.is_empty()) {
-            v = v.get(idx.parse::<usize>().ok()?)?;
-        }
-    }
-    Some(v)
-}
+pub(crate) use crate::scenario::numeric_input::value_at;
 
 /// A TOML value written inline: `{ lognormal = { median = 3, sigma = 0.3 } }`.
 fn inline(v: &toml::Value) -> String {

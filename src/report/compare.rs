@@ -8,8 +8,7 @@ use std::path::Path;
 use super::atomic::write_atomic;
 use super::charts::{self, CdfOverlay, CdfSeries, ChartError, CostLine, Scale, Unit};
 use super::page::words;
-use crate::engine::compare::{Comparison, MeanSe, SweepAxis};
-use crate::engine::compare_break_even::format_x;
+use crate::engine::compare::{Comparison, MeanSe};
 use crate::stats::Z975;
 
 /// `mean ± SE` with the SE to two significant digits and the mean to the same decimals.
@@ -123,12 +122,12 @@ pub fn render_table(name: &str, seats: u32, c: &Comparison) -> String {
         );
     }
     if !c.break_even.is_empty() {
-        let axis = along_axis(c);
+        let axis = &c.along_names;
         let _ = writeln!(
             out,
             "\n  break-even along {} (now {}; 95% CI by test inversion of the paired difference)",
-            axis.unit_words(),
-            format_x(axis, c.along_current)
+            axis.unit_words,
+            axis.format(c.along_current)
         );
         for b in &c.break_even {
             if b.crossings.is_empty() {
@@ -196,12 +195,21 @@ pub fn write_files(dir: &Path, c: &Comparison) -> io::Result<Vec<String>> {
         );
     }
     write_atomic(&dir.join("compare_pairs.csv"), pairs.as_bytes())?;
-    let mut sweep = String::from("tasks_per_seat,seats");
+    // Along any other number of the scenario, its value comes first, named by its path.
+    let input = crate::engine::compare::SweepAxis::from_path(&c.along).is_none();
+    let mut sweep = if input {
+        format!("{},tasks_per_seat,seats", c.along)
+    } else {
+        String::from("tasks_per_seat,seats")
+    };
     for s in &c.schemes {
         let _ = write!(sweep, ",{0}_mean_usd,{0}_se_usd", s.name);
     }
     sweep.push('\n');
     for p in &c.sweep {
+        if input {
+            let _ = write!(sweep, "{},", p.x);
+        }
         let _ = write!(sweep, "{},{}", p.tasks_per_seat, p.seats);
         for m in &p.cost_usd {
             let _ = write!(sweep, ",{},{}", m.mean, m.se);
@@ -255,10 +263,6 @@ pub fn break_even_csv(c: &Comparison) -> String {
     out
 }
 
-fn along_axis(c: &Comparison) -> SweepAxis {
-    SweepAxis::from_path(c.along).unwrap_or(SweepAxis::TasksPerSeat)
-}
-
 /// Writes the overlaid CDF of the period's bill and the break-even chart (PNG and SVG).
 pub fn write_charts(dir: &Path, c: &Comparison) -> Result<Vec<String>, ChartError> {
     let mut files = Vec::new();
@@ -309,7 +313,7 @@ pub fn break_even_chart(c: &Comparison) -> Option<charts::BreakEven> {
     if c.sweep.len() < 2 {
         return None;
     }
-    let axis = along_axis(c);
+    let axis = &c.along_names;
     let lines = c
         .schemes
         .iter()
@@ -331,21 +335,33 @@ pub fn break_even_chart(c: &Comparison) -> Option<charts::BreakEven> {
         stem: "compare_break_even".into(),
         title: format!(
             "Mean monthly bill against {} (95% bands of the mean)",
-            match axis {
-                SweepAxis::TasksPerSeat => "tasks per seat",
-                SweepAxis::Seats => "seats",
-            }
+            axis.short
         ),
-        x_description: match axis {
-            SweepAxis::TasksPerSeat => "Tasks per seat per month",
-            SweepAxis::Seats => "Seats",
-        }
-        .into(),
+        x_description: axis.title.clone(),
         x_unit: Unit::Count,
         y_description: "Bill per month".into(),
         y_unit: Unit::Usd,
         lines,
         limit: None,
         current: Some(c.along_current),
+        steps: c
+            .break_even
+            .iter()
+            .flat_map(|b| {
+                let index = |name: &str| c.schemes.iter().position(|s| s.name == name);
+                let pair = index(&b.a).zip(index(&b.b));
+                b.crossings
+                    .iter()
+                    .filter(|x| x.step.is_some())
+                    .filter_map(move |x| {
+                        let (a, b) = pair?;
+                        Some(charts::StepBracket {
+                            a: a.min(b),
+                            b: a.max(b),
+                            bracket: x.bracket,
+                        })
+                    })
+            })
+            .collect(),
     })
 }

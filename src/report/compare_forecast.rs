@@ -509,6 +509,26 @@ pub fn break_even_chart(run: &AlongRun) -> Option<charts::BreakEven> {
         lines,
         limit: None,
         current: run.current,
+        steps: run
+            .break_even
+            .iter()
+            .filter(|b| b.period == "total")
+            .flat_map(|b| {
+                let index = |name: &str| run.bills.iter().position(|x| x.name == name);
+                let pair = index(&b.a).zip(index(&b.b));
+                b.crossings
+                    .iter()
+                    .filter(|c| c.step.is_some())
+                    .filter_map(move |c| {
+                        let (a, b) = pair?;
+                        Some(charts::StepBracket {
+                            a: a.min(b),
+                            b: a.max(b),
+                            bracket: c.bracket,
+                        })
+                    })
+            })
+            .collect(),
     })
 }
 

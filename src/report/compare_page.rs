@@ -40,7 +40,7 @@ pub fn render(p: &ComparePage) -> Result<String, ChartError> {
     if let Some(chart) = break_even_chart(c) {
         figures.push(Figure::new(
             &chart,
-            format!("Each scheme's mean monthly bill against {} (95% bands of the mean, the widest stated in the legend): where two lines cross, the schemes break even, and the label names both; the dashed vertical line marks the current value.", along_axis(c).unit_words()),
+            format!("Each scheme's mean monthly bill against {} (95% bands of the mean, the widest stated in the legend): where two lines cross, the schemes break even, and the label names both; the dashed vertical line marks the current value.", c.along_names.unit_words),
         )?);
     }
     let mut html = page::head(
@@ -103,11 +103,8 @@ pub fn render(p: &ComparePage) -> Result<String, ChartError> {
     if !stated.is_empty() {
         html.push_str(&format!(
             "<p>Break-even (current value {} {}):</p><ul>{}</ul>",
-            escape(&crate::engine::compare_break_even::format_x(
-                along_axis(c),
-                c.along_current
-            )),
-            escape(along_axis(c).unit_words()),
+            escape(&c.along_names.format(c.along_current)),
+            escape(&c.along_names.unit_words),
             stated
                 .iter()
                 .map(|t| format!("<li>{}.</li>", escape(t)))
@@ -227,16 +224,17 @@ pub fn render(p: &ComparePage) -> Result<String, ChartError> {
                 String::new()
             } else {
                 format!(
-                    "The break-even sweep reruns the usage at {} levels of {} on the same pools; each crossing's 95% interval is where the band of the paired difference contains zero.",
+                    "The break-even sweep reruns the usage at {} levels of {} {}; each crossing's 95% interval is where the band of the paired difference contains zero.",
                     c.sweep.len(),
-                    along_axis(c).unit_words()
+                    c.along_names.unit_words,
+                    if SweepAxis::from_path(&c.along).is_some() {
+                        "on the same pools"
+                    } else {
+                        "with the scenario's seed at every level (its pools simulated anew from the same random streams, so the levels share their randomness)"
+                    }
                 )
             }
         ),
     ));
     Ok(html)
-}
-
-fn along_axis(c: &Comparison) -> SweepAxis {
-    SweepAxis::from_path(c.along).unwrap_or(SweepAxis::TasksPerSeat)
 }

@@ -435,5 +435,6 @@ pub fn sweep_chart(
                 value: b.budget,
             }),
         current: None,
+        steps: Vec::new(),
     })
 }

@@ -5,6 +5,7 @@ pub(crate) mod billing;
 mod compile;
 mod error;
 mod mechanics;
+pub mod numeric_input;
 pub(crate) mod parse;
 pub mod spec;
 mod subagents;

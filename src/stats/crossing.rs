@@ -66,6 +66,44 @@ pub struct Step {
 /// step.
 pub const STEP_RATIO: f64 = 4.0;
 
+/// Rounds of refinement a sweep runs ([`refinement_points`]).
+pub const REFINE_ROUNDS: usize = 3;
+/// At most this many points added per round.
+pub const REFINE_POINTS: usize = 8;
+
+/// Where a sweep should run next to place `found` better: a crossing interpolated across a
+/// bracket wider than its interval is run again at the interpolated value and halfway to the
+/// bracket's far end (secant and bisection, as Dekker's method), so that the straight line
+/// between sweep points is not what places it; a step is bisected (its place is only known to
+/// its bracket). Values are rounded when `integer`; values already in `have` are left out; at
+/// most [`REFINE_POINTS`], increasing.
+pub fn refinement_points(
+    found: impl IntoIterator<Item = Crossing>,
+    have: &[f64],
+    integer: bool,
+) -> Vec<f64> {
+    let mut new: Vec<f64> = found
+        .into_iter()
+        .filter(|c| match (c.low, c.high) {
+            // A step's interval is its bracket: narrowed only by running more points.
+            _ if c.step.is_some() => c.bracket[1] - c.bracket[0] > 1e-9 * c.x.abs(),
+            (Some(l), Some(h)) => c.bracket[1] - c.bracket[0] > (h - l).max(1e-9 * c.x.abs()),
+            _ => false,
+        })
+        .flat_map(|c| {
+            let [lo, hi] = c.bracket;
+            let far = if c.x - lo > hi - c.x { lo } else { hi };
+            [c.x, (c.x + far) / 2.0]
+        })
+        .map(|x| if integer { x.round() } else { x })
+        .filter(|x| have.iter().all(|h| h != x))
+        .collect();
+    new.sort_by(f64::total_cmp);
+    new.dedup();
+    new.truncate(REFINE_POINTS);
+    new
+}
+
 /// Whether the change between points `k` and `k + 1` of `points` is a step (see the module
 /// documentation).
 fn is_step(points: &[CurvePoint], k: usize, z: f64) -> bool {

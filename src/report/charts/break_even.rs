@@ -1,6 +1,7 @@
 //! The break-even chart: the cost of each option (e.g. billing scheme) against a driver (e.g.
 //! tasks per month), with optional confidence bands; where two lines cross, neither option is
-//! cheaper and the crossing is marked and labelled with its x value. An optional limit (a
+//! cheaper and the crossing is marked and labelled with its x value (a step, a jump between
+//! two sweep points, with those two points). An optional limit (a
 //! budget) is drawn as a dashed horizontal line, and where a line passes it the crossing is
 //! marked with its x value.
 
@@ -53,6 +54,21 @@ pub struct BreakEven {
     pub limit: Option<LimitLine>,
     /// The driver's current value, marked by a dashed vertical line (none: no mark).
     pub current: Option<f64>,
+    /// Crossings known to be steps (a bill's jump between two sweep points): the lines'
+    /// crossing inside such a bracket is labelled with the bracket, as the text states it,
+    /// not with the point where the straight segments happen to cross.
+    pub steps: Vec<StepBracket>,
+}
+
+/// A step of the difference of lines `a` and `b` between two sweep points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepBracket {
+    /// The first line (index into [`BreakEven::lines`]).
+    pub a: usize,
+    /// The second line.
+    pub b: usize,
+    /// The sweep points between which the bill jumps.
+    pub bracket: [f64; 2],
 }
 
 impl BreakEven {
@@ -288,14 +304,27 @@ impl PlotBody for BreakEven {
         // Marks first, then every label where it overlaps no other label and no mark.
         let mut marks: Vec<((f64, f64), String, RGBColor, RGBColor)> = Vec::new();
         for (x, y, a, b) in self.crossings() {
-            marks.push((
-                (x, y),
-                format!(
+            let step = self.steps.iter().find(|s| {
+                (s.a, s.b) == (a.min(b), a.max(b)) && s.bracket[0] <= x && x <= s.bracket[1]
+            });
+            let label = match step {
+                Some(s) => format!(
+                    "{} = {}: a step between {} and {}",
+                    self.lines[a].name,
+                    self.lines[b].name,
+                    self.x_unit.format(s.bracket[0]),
+                    self.x_unit.format(s.bracket[1])
+                ),
+                None => format!(
                     "{} = {} at {}",
                     self.lines[a].name,
                     self.lines[b].name,
                     self.x_unit.format(x)
                 ),
+            };
+            marks.push((
+                (x, y),
+                label,
                 style::series_colour(a),
                 style::series_colour(b),
             ));
@@ -480,6 +509,7 @@ mod tests {
             ],
             limit: None,
             current: None,
+            steps: Vec::new(),
         };
         assert!(chart.crossings().is_empty());
         let svg = crate::report::charts::render_svg(&chart).unwrap();
@@ -519,6 +549,7 @@ mod tests {
             ],
             limit: None,
             current: None,
+            steps: Vec::new(),
         };
         let c = chart.crossings();
         assert_eq!(c.len(), 1);
@@ -536,5 +567,21 @@ mod tests {
         let svg = crate::report::charts::render_svg(&chart).unwrap();
         assert!(svg.contains("budget $150"), "the legend names it");
         assert!(svg.contains("per task passes it at 75"), "{svg}");
+        // Known to be a step between 40 and 60: labelled with its bracket, not the point.
+        let chart = BreakEven {
+            limit: None,
+            steps: vec![StepBracket {
+                a: 0,
+                b: 1,
+                bracket: [40.0, 60.0],
+            }],
+            ..chart
+        };
+        let svg = crate::report::charts::render_svg(&chart).unwrap();
+        assert!(
+            svg.contains("flat = per task: a step between 40 and 60"),
+            "{svg}"
+        );
+        assert!(!svg.contains("flat = per task at 50"), "{svg}");
     }
 }

@@ -31,7 +31,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-pub use break_even::{BreakEven, CostLine, LimitLine};
+pub use break_even::{BreakEven, CostLine, LimitLine, StepBracket};
 pub use cdf_overlay::{CdfOverlay, CdfSeries};
 pub use convergence::{ConvergenceChart, ConvergencePoint};
 pub use exceedance::{Exceedance, ExceedanceMarker};
@@ -162,7 +162,7 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError>
     let mut encoder = png::Encoder::new(&mut out, w, h);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::High);
+    encoder.set_compression(png::Compression::Balanced);
     let mut writer = encoder.write_header()?;
     writer.write_image_data(rgb)?;
     writer.finish()?;
