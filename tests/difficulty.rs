@@ -225,3 +225,39 @@ steps = [{ call = { output = 400 } }]
     );
     assert_ne!(summary_json(&a), summary_json(&c));
 }
+
+#[test]
+fn four_correlations_that_cannot_hold_together_are_refused_at_the_last_pair() {
+    // Every three of them can hold together (−0.4 each), all four cannot (the matrix has the
+    // eigenvalue 1 + 3·(−0.4) < 0): the error points at the last pair written.
+    let names = [
+        "difficulty",
+        "agent.task_prompt",
+        "phases.a.repeat",
+        "phases.b.repeat",
+    ];
+    let mut text = String::from(
+        "[difficulty]\nspread = 0.5\n\n[[phases]]\nname = \"a\"\nrepeat = { poisson = { mean = 9 } }\nsteps = [{ call = { output = 10 } }]\n\n[[phases]]\nname = \"b\"\nrepeat = { poisson = { mean = 9 } }\nsteps = [{ call = { output = 10 } }]\n",
+    );
+    for i in 0..4 {
+        for j in i + 1..4 {
+            text.push_str(&format!(
+                "\n[[correlation]]\nbetween = [\"{}\", \"{}\"]\nspearman = -0.4\n",
+                names[i], names[j]
+            ));
+        }
+    }
+    let head = HEAD.replace(
+        "system_prompt = 100",
+        "system_prompt = 100\ntask_prompt = { lognormal = { median = 1200, sigma = 0.6 } }",
+    );
+    let err = Scenario::from_text("t.toml", "t", format!("{head}{text}"))
+        .expect_err("refused")
+        .to_string();
+    assert!(err.contains("correlation[5].spearman"), "{err}");
+    assert!(err.contains("positive semi-definite"), "{err}");
+    assert!(err.contains("`phases.a.repeat`–`phases.b.repeat`"), "{err}");
+    // Weakened to −0.3 they hold (1 + 3·(−0.3) > 0).
+    let ok = format!("{head}{}", text.replace("-0.4", "-0.3"));
+    assert!(Scenario::from_text("t.toml", "t", ok).is_ok());
+}
