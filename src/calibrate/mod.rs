@@ -10,6 +10,7 @@
 mod backtest;
 mod fit;
 pub mod import;
+pub mod org;
 mod prices;
 pub mod synth;
 mod tasks;

@@ -2,6 +2,7 @@
 //! 2 bad input (a scenario or an argument).
 
 mod calibrate;
+mod calibrate_org;
 mod check;
 mod compare;
 mod compare_forecast;
@@ -93,6 +94,13 @@ enum Command {
     /// Fit a scenario to usage logs and back-test it on held-out tasks.
     #[command(after_help = "User guide: docs/guide/calibrate.md.")]
     Calibrate(calibrate::CalibrateArgs),
+    /// Fit the organisation (seats curve, active share, tasks per user per day, their spread)
+    /// to per-user, per-day activity and write a forecast file.
+    #[command(
+        name = "calibrate-org",
+        after_help = "User guide: docs/guide/calibrate.md (fitting the organisation)."
+    )]
+    CalibrateOrg(calibrate_org::CalibrateOrgArgs),
     /// Price the same simulated periods under every billing scheme of a scenario.
     #[command(
         after_help = "User guide: docs/guide/compare.md ([workload], every [billing.NAME] kind, the files)."
@@ -257,6 +265,7 @@ pub fn main(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Calibrate(args) => calibrate::run(args),
+        Command::CalibrateOrg(args) => calibrate_org::run(args),
         Command::Validate { scenario, prices } => {
             expect_file(
                 &scenario,

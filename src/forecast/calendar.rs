@@ -66,6 +66,21 @@ impl fmt::Display for YearMonth {
     }
 }
 
+/// A civil date `YYYY-MM-DD` (or a date-time starting so): its month and whether it is a
+/// Monday-to-Friday day; `None` for anything else (an impossible day such as 2027-02-30 too).
+pub fn parse_date(text: &str) -> Option<(YearMonth, u32, bool)> {
+    let date = text.get(..10)?;
+    let (ym, day) = date.split_at_checked(7)?;
+    let month = YearMonth::parse(ym)?;
+    let day: u32 = day.strip_prefix('-')?.parse().ok()?;
+    if !(1..=month.days()).contains(&day) || text.get(10..11).is_some_and(|c| c != "T" && c != " ")
+    {
+        return None;
+    }
+    let wd = days_from_civil(month.year, month.month, day).rem_euclid(7);
+    Some((month, day, wd != 2 && wd != 3))
+}
+
 /// Days since 1970-01-01 of a civil date.
 fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
     let y = y as i64 - (m <= 2) as i64;
@@ -80,6 +95,18 @@ fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_parse_with_their_weekday() {
+        // 2027-02-01 is a Monday, 2027-02-06 a Saturday.
+        let feb = YearMonth::parse("2027-02").unwrap();
+        assert_eq!(parse_date("2027-02-01"), Some((feb, 1, true)));
+        assert_eq!(parse_date("2027-02-06T10:00:00Z"), Some((feb, 6, false)));
+        assert_eq!(parse_date("2027-02-07 09:00"), Some((feb, 7, false)));
+        assert_eq!(parse_date("2027-02-29"), None);
+        assert_eq!(parse_date("2027-02-1"), None);
+        assert_eq!(parse_date("2027-02-011"), None);
+    }
 
     #[test]
     fn known_dates() {

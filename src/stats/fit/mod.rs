@@ -12,6 +12,7 @@
 mod continuous;
 mod discrete;
 mod ks;
+pub mod optimize;
 
 use serde::Serialize;
 
