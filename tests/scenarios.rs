@@ -30,13 +30,29 @@ fn within_15_percent(what: &str, got: f64, target: f64) {
 
 #[test]
 fn swe_bench_sonnet_lands_on_the_published_figures() {
-    // Targets: mean $1.15, median $1.03, P90 $1.76, 74% resolved.
+    // Targets: mean $1.15, median $1.03, P90 $1.76, P99 $3.50, 74% resolved.
     let s = run("swe-bench-sonnet", 20_000);
     let cost = s.metric("cost_usd").unwrap();
     within_15_percent("mean cost", cost.mean, 1.15);
     within_15_percent("median cost", cost.p50, 1.03);
     within_15_percent("P90 cost", cost.p90, 1.76);
     within_15_percent("resolve rate", s.success_rate.mean, 0.74);
+    // The tail (issue 21): P99 within 10% of the published $3.50, which independent draws
+    // missed by 25% ($2.63); a shared task difficulty makes it.
+    let off = (cost.p99 - 3.50) / 3.50;
+    assert!(
+        off.abs() <= 0.10,
+        "P99 cost {:.3} is {:+.1}% from $3.50",
+        cost.p99,
+        100.0 * off
+    );
+    // Hard tasks are resolved less often: unresolved tasks cost more on average.
+    assert!(
+        s.success_rate.mean < 0.76 && cost.max < 8.0,
+        "{} {}",
+        s.success_rate.mean,
+        cost.max
+    );
 }
 
 #[test]

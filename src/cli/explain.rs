@@ -55,6 +55,8 @@ pub fn explain(s: &Scenario) -> String {
         }
     }
     mechanics(s, &mut out);
+    difficulty(s, &mut out);
+    let spread = spec.difficulty.as_ref().map_or(0.0, |d| d.spread);
     let _ = writeln!(out, "\nphases, in order");
     for (i, ph) in spec.phases.iter().enumerate() {
         let times = match (&ph.repeat, &ph.until_pass) {
@@ -75,23 +77,44 @@ pub fn explain(s: &Scenario) -> String {
             WhenSpec::OnSuccess => ", only if the task has not failed",
             WhenSpec::OnFailure => ", only if the task has failed",
         };
-        let _ = writeln!(out, "  {}. {}: {times}{when}", i + 1, ph.name);
+        let link = match (ph.difficulty, &ph.until_pass) {
+            (Some(k), Some(_)) => format!(
+                "; a task of difficulty D passes with p^{} (a twice-as-hard task: p^{})",
+                if k == 1.0 {
+                    "D".to_string()
+                } else {
+                    format!("(D^{})", num(k))
+                },
+                num(2f64.powf(k))
+            ),
+            (Some(k), None) => format!("; count scaled by {}", scale_words(k, spread)),
+            (None, _) => String::new(),
+        };
+        let _ = writeln!(out, "  {}. {}: {times}{link}{when}", i + 1, ph.name);
         for st in &ph.steps {
             let _ = match st {
                 StepSpec::Call(c) => writeln!(
                     out,
-                    "       call {}: prompt = the whole context; output {} tokens join the context",
+                    "       call {}: prompt = the whole context; output {} tokens join the context{}",
                     c.model
                         .as_deref()
                         .or(default_model.as_deref())
                         .unwrap_or("?"),
-                    c.output
+                    c.output,
+                    c.difficulty.map_or(String::new(), |k| format!(
+                        "; scaled by {}",
+                        scale_words(k, spread)
+                    ))
                 ),
                 StepSpec::Tool(t) => writeln!(
                     out,
-                    "       tool {}: {} tokens join the context",
+                    "       tool {}: {} tokens join the context{}",
                     t.name.as_deref().unwrap_or("(unnamed)"),
-                    t.tokens
+                    t.tokens,
+                    t.difficulty.map_or(String::new(), |k| format!(
+                        "; scaled by {}",
+                        scale_words(k, spread)
+                    ))
                 ),
                 StepSpec::Subagent(s) => writeln!(
                     out,
@@ -108,6 +131,71 @@ pub fn explain(s: &Scenario) -> String {
     out.push_str(&super::explain_billing::explain(s));
     let _ = writeln!(out, "\nok: the scenario is valid; nothing was run.");
     out
+}
+
+/// A number as people write it (no trailing zeros).
+fn num(x: f64) -> String {
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// `D`, `D^k`: the factor of exponent `k`.
+fn power(k: f64) -> String {
+    if k == 1.0 {
+        "D".to_string()
+    } else {
+        format!("D^{}", num(k))
+    }
+}
+
+/// `D^k (mean ×m)`: a draw's difficulty factor and what it does to the draw's mean,
+/// `E[D^k] = exp(k (k − 1) σ² / 2)`.
+fn scale_words(k: f64, spread: f64) -> String {
+    let factor = (0.5 * k * (k - 1.0) * spread * spread).exp();
+    if (factor - 1.0).abs() < 5e-4 {
+        format!("{} (mean unchanged before clamps)", power(k))
+    } else {
+        format!("{} (mean ×{:.3} before clamps)", power(k), factor)
+    }
+}
+
+/// `[difficulty]` and `[[correlation]]` in words (nothing when neither is written).
+fn difficulty(s: &Scenario, out: &mut String) {
+    let spec = &s.spec;
+    if let Some(d) = &spec.difficulty {
+        let sigma = d.spread;
+        let q = |z: f64| (sigma * z - 0.5 * sigma * sigma).exp();
+        let _ = writeln!(
+            out,
+            "\ntask difficulty: D = exp({} Z − {}) per task, log-normal with mean 1 (median {:.2}, P90 {:.2}, P99 {:.2}); every draw and loop of the task (sub-agents too) shares it",
+            num(sigma),
+            num(0.5 * sigma * sigma),
+            q(0.0),
+            q(1.281_551_565_5),
+            q(2.326_347_874),
+        );
+        let _ = writeln!(
+            out,
+            "  a draw with `difficulty = k` is multiplied by D^k (rounded, within its own bounds); a loop's pass probability p becomes p^(D^k)"
+        );
+    }
+    if let Some(f) = &s.workflow.factors
+        && !f.targets.is_empty()
+    {
+        let _ = writeln!(
+            out,
+            "\nrank correlations (Gaussian copula: each input keeps its distribution; `run` reports the Spearman correlations achieved)"
+        );
+        for t in &f.targets {
+            let _ = writeln!(
+                out,
+                "  {} ~ {}: Spearman {}",
+                f.names[t.pair.0],
+                f.names[t.pair.1],
+                num(t.spearman)
+            );
+        }
+    }
 }
 
 /// The agent mechanics that are on, one line each (nothing when none is).

@@ -56,6 +56,19 @@ impl GammaDraw {
         })
     }
 
+    /// The shape parameter.
+    pub fn shape(&self) -> f64 {
+        match self.inv_shape {
+            Some(inv) => 1.0 / inv,
+            None => self.d + 1.0 / 3.0,
+        }
+    }
+
+    /// The scale parameter.
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+
     /// [`GammaDraw::sample`] for a generator the caller keeps in registers (a local copy):
     /// the same draw from the same words of the stream, with the normal drawn by
     /// [`standard_normal_local`], so the generator's address does not escape.

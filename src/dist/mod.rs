@@ -11,6 +11,7 @@ mod inversion;
 mod ln;
 mod normal;
 mod poisson;
+mod quantile;
 mod sampler;
 mod spec;
 

@@ -88,6 +88,11 @@ pub struct Ptrs {
 }
 
 impl Ptrs {
+    /// The mean.
+    pub(super) fn mean(&self) -> f64 {
+        self.lambda
+    }
+
     /// The constants for mean `lambda` (at least 10).
     pub fn new(lambda: f64) -> Ptrs {
         debug_assert!(lambda >= PTRS_MIN_MEAN);

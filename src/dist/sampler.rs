@@ -72,15 +72,15 @@ pub struct CountMoments {
 /// A validated distribution ready to draw from.
 #[derive(Debug, Clone)]
 pub struct Sampler {
-    kind: Kind,
-    shift: f64,
+    pub(super) kind: Kind,
+    pub(super) shift: f64,
     floor: f64,
     ceil: f64,
     /// Integer clamps of `sample_count`: `max(0, ceil(floor))` and `floor(ceil)`.
     count_floor: i64,
     count_ceil: i64,
     /// How `sample_count` rounds and clamps (derived from the two above).
-    counting: Counting,
+    pub(super) counting: Counting,
     /// The count of a fixed value (derived from the kind and `counting`): `sample_count` returns
     /// it without a call. A field of its own, tested after the log-normal's tag, so the
     /// log-normal draw pays nothing for it.
@@ -92,7 +92,7 @@ pub struct Sampler {
 /// draw site, by decoding it (half a dozen instructions instead of one compare).
 #[derive(Debug, Clone)]
 #[repr(u8)]
-enum Kind {
+pub(super) enum Kind {
     Fixed(f64),
     Uniform {
         min: f64,

@@ -26,4 +26,6 @@ pub use run::{
     RunResult, Silent, TrialBlock, checkpoint_after, run, worker_threads,
 };
 pub use seed::{TrialRng, mix64, name_stream, trial_rng};
-pub use summary::{CostShares, NamedMap, QuantileMethod, Summary};
+pub use summary::{
+    AchievedRank, CostShares, MAX_RANKED_TRIALS, NamedMap, QuantileMethod, Summary, achieved_ranks,
+};

@@ -5,7 +5,8 @@
 //! `metrics {NAME: MetricSummary}`, `by_model {MODEL: {NAME: MetricSummary}}`,
 //! `by_phase {PHASE: {NAME: MetricSummary}}` and `cost_shares {by_phase, by_model, by_phase_se,
 //! by_model_se}` (each share a ratio of means with its delta-method SE, see
-//! [`crate::stats::Share`]). Nothing in it depends on threads or the clock.
+//! [`crate::stats::Share`]), and, for a scenario with `[[correlation]]` only,
+//! `rank_correlations [{between, target, achieved, se, trials}]`. Nothing in it depends on threads or the clock.
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -14,6 +15,7 @@ use super::metrics::{
     CAP_STOP_METRICS, MetricLayout, PHASE_METRICS, Scope, TRIAL_METRICS, USAGE_METRICS,
 };
 use super::run::RunResult;
+use crate::stats::rank;
 use crate::stats::{ChunkSums, Estimate, MetricSummary, QuantileSketch, RELATIVE_ERROR, Share};
 use crate::workflow::Workflow;
 
@@ -74,6 +76,68 @@ pub struct Summary {
     pub by_phase: NamedMap<NamedMap<MetricSummary>>,
     /// Each phase's and each model's share of the mean cost.
     pub cost_shares: CostShares,
+    /// The rank correlations a scenario's `[[correlation]]` asks for, and those its trials
+    /// achieved (absent without correlations, so other scenarios keep their summary).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rank_correlations: Vec<AchievedRank>,
+}
+
+/// Most trials the achieved rank correlations are measured over (the first ones of the run):
+/// ranking needs every value in memory.
+pub const MAX_RANKED_TRIALS: u64 = 1_000_000;
+
+/// A target rank correlation and the one the trials achieved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AchievedRank {
+    /// The two inputs, as the scenario names them.
+    pub between: [String; 2],
+    /// The Spearman correlation asked for.
+    pub target: f64,
+    /// Spearman's correlation of the values the trials used.
+    pub achieved: f64,
+    /// Its standard error (Fieller, Hartley & Pearson 1957).
+    pub se: f64,
+    /// The trials it is measured over (the first ones, at most 1,000,000).
+    pub trials: u64,
+}
+
+/// The achieved rank correlations of the first trials of a run of `workflow` with `seed`:
+/// each trial's factors are drawn again from its own stream (they depend on the seed and the
+/// trial index alone), so these are the values the trials used.
+pub fn achieved_ranks(workflow: &Workflow, seed: u64, trials: u64) -> Vec<AchievedRank> {
+    let Some(factors) = &workflow.factors else {
+        return Vec::new();
+    };
+    if factors.targets.is_empty() {
+        return Vec::new();
+    }
+    let n = trials.min(MAX_RANKED_TRIALS);
+    let k = factors.inputs.len();
+    let mut columns = vec![Vec::with_capacity(n as usize); k];
+    let mut values = Vec::with_capacity(k);
+    for i in 0..n {
+        let f = factors.draw(&super::seed::trial_rng(seed, i));
+        workflow.correlated_values(&f, &mut values);
+        for (c, v) in columns.iter_mut().zip(&values) {
+            c.push(*v);
+        }
+    }
+    let ranks: Vec<Vec<f64>> = columns.iter().map(|c| rank::average_ranks(c)).collect();
+    factors
+        .targets
+        .iter()
+        .map(|t| {
+            let (a, b) = t.pair;
+            let achieved = rank::pearson(&ranks[a], &ranks[b]);
+            AchievedRank {
+                between: [factors.names[a].clone(), factors.names[b].clone()],
+                target: t.spearman,
+                achieved,
+                se: rank::spearman_se(achieved, n),
+                trials: n,
+            }
+        })
+        .collect()
 }
 
 /// Where the money goes: each part's mean cost divided by the mean total cost, a ratio
@@ -241,6 +305,7 @@ impl Summary {
                     .collect(),
             ),
             cost_shares: CostShares::new(workflow, result),
+            rank_correlations: achieved_ranks(workflow, result.seed, result.trials),
         }
     }
 

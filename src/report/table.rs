@@ -143,6 +143,18 @@ pub fn render(summary: &Summary) -> String {
     if !stops.is_empty() {
         let _ = writeln!(out, "  stopped by a cap      {}", stops.join("    "));
     }
+    for r in &summary.rank_correlations {
+        let _ = writeln!(
+            out,
+            "  rank correlation {} ~ {}: target {:.3}, achieved {:.4} ± {:.4} (Spearman, first {} trials)",
+            r.between[0],
+            r.between[1],
+            r.target,
+            r.achieved,
+            r.se,
+            group_thousands(r.trials as i64)
+        );
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,

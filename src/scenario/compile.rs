@@ -9,7 +9,7 @@ use super::parse::Source;
 use super::spec::{
     CachingSpec, ModelSpec, OnExhaustedSpec, PhaseSpec, ScenarioFile, StepSpec, WhenSpec,
 };
-use super::{mechanics, subagents};
+use super::{factors, mechanics, subagents};
 use crate::dist::{DistSpec, Sampler};
 use crate::pricing::{ModelPrices, PriceCatalog, PromptTier, TokenKind};
 use crate::text;
@@ -174,6 +174,8 @@ pub fn compile(
             system_prompt,
             task_prompt,
             phases: first..phases.len(),
+            system_correlated: None,
+            task_correlated: None,
         });
     }
     if !phases
@@ -198,6 +200,7 @@ pub fn compile(
         phase_names.push(COMPACTION_PHASE.to_string());
     }
 
+    let factors = factors::compile(file, source, &mut agents, &mut phases)?;
     let workflow = Workflow {
         model_names,
         phase_names,
@@ -211,6 +214,7 @@ pub fn compile(
         limits: mechanics::limits(file.limits.as_ref(), &prices, source)?,
         agents,
         phases,
+        factors,
         mechanics: Mechanics::On,
     }
     .detect_mechanics();
@@ -345,7 +349,8 @@ fn compile_phase(
                     }
                     (None, None) => None,
                 };
-                Step::Call { model, output: count_sampler(&c.output, &cpath.key("output"), source, TOKENS)?, reasoning }
+                let difficulty = factors::exponent(c.difficulty, cpath.key("difficulty"), ctx.file, source)?;
+                Step::Call { model, output: count_sampler(&c.output, &cpath.key("output"), source, TOKENS)?, reasoning, difficulty }
             }
             StepSpec::Tool(t) => {
                 let tpath = spath.key("tool");
@@ -354,7 +359,8 @@ fn compile_phase(
                     Some(d) => Some(Box::new(mechanics::duration_sampler(d, &tpath.key("duration_s"), source)?)),
                     None => None,
                 };
-                Step::Tool { tokens, duration_s }
+                let difficulty = factors::exponent(t.difficulty, tpath.key("difficulty"), ctx.file, source)?;
+                Step::Tool { tokens, duration_s, difficulty }
             }
             StepSpec::Subagent(s) => {
                 let sub = spath.key("subagent");
@@ -372,10 +378,20 @@ fn compile_phase(
         WhenSpec::OnSuccess => When::OnSuccess,
         WhenSpec::OnFailure => When::OnFailure,
     };
+    let difficulty = factors::exponent(ph.difficulty, path.key("difficulty"), ctx.file, source)?;
+    if difficulty != 0.0 && ph.repeat.is_none() && ph.until_pass.is_none() {
+        return Err(source.error_at(
+            path.key("difficulty"),
+            "expected `repeat` or `until_pass` on a phase with a difficulty exponent (it scales the repeat count or the pass probability), found neither".into(),
+            Some("put the exponent on the phase's steps (`call`, `tool`) instead".into()),
+        ));
+    }
     Ok(Phase {
         when,
         repeat,
         steps,
+        difficulty,
+        correlated: None,
     })
 }
 

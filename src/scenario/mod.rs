@@ -4,6 +4,7 @@
 pub(crate) mod billing;
 mod compile;
 mod error;
+mod factors;
 mod mechanics;
 pub mod numeric_input;
 pub(crate) mod parse;
@@ -18,6 +19,7 @@ pub use compile::{
     MAX_SUBAGENTS_PER_STEP, MAX_TOKENS_PER_DRAW,
 };
 pub use error::{Diagnostic, FieldPath, Location, ScenarioError, Segment, did_you_mean, number};
+pub use factors::{MAX_DIFFICULTY_EXPONENT, MAX_DIFFICULTY_SPREAD};
 pub use mechanics::{MAX_CONTEXT_WINDOW, MAX_RETRIES, MAX_TTFT_S};
 pub use spec::ScenarioFile;
 

@@ -36,6 +36,32 @@ pub struct ScenarioFile {
     pub gates: GatesSpec,
     /// Per-task caps a harness stops the agent at (default: none).
     pub limits: Option<LimitsSpec>,
+    /// A latent per-task difficulty that draws with a `difficulty` exponent share (default:
+    /// none).
+    pub difficulty: Option<DifficultySpec>,
+    /// Rank correlations between uncertain inputs drawn once per task (default: none).
+    #[serde(default)]
+    pub correlation: Vec<CorrelationSpec>,
+}
+
+/// `[difficulty]`: the spread of the latent per-task difficulty `D = exp(σ Z − σ²/2)`
+/// (log-normal, mean 1).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DifficultySpec {
+    /// σ of `ln D`, from 0 to 3.
+    pub spread: f64,
+}
+
+/// `[[correlation]]`: a target Spearman rank correlation between two named inputs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelationSpec {
+    /// The two inputs: `difficulty`, `agent.system_prompt`, `agent.task_prompt` or
+    /// `phases.NAME.repeat`.
+    pub between: Vec<String>,
+    /// The target Spearman correlation, from −1 to 1.
+    pub spearman: f64,
 }
 
 /// `[limits]`: the per-task step and spend caps of a benchmark harness or a CI budget. The
@@ -334,6 +360,9 @@ pub struct PhaseSpec {
     pub until_pass: Option<UntilPassSpec>,
     /// The steps of one iteration.
     pub steps: Vec<StepSpec>,
+    /// Difficulty exponent `k` of the repeat count (`n · D^k`) or of the loop's pass
+    /// probability (`p_pass^(D^k)`).
+    pub difficulty: Option<f64>,
 }
 
 /// One step: `{ call = { ... } }` or `{ tool = { ... } }`.
@@ -370,6 +399,8 @@ pub struct CallSpec {
     pub reasoning: Option<DistSpec>,
     /// Most reasoning tokens per call (default: no cap).
     pub reasoning_budget: Option<i64>,
+    /// Difficulty exponent `k` of the output and reasoning draws (`draw · D^k`).
+    pub difficulty: Option<f64>,
 }
 
 /// `tool = { name, tokens }`.
@@ -382,6 +413,8 @@ pub struct ToolSpec {
     pub tokens: DistSpec,
     /// Seconds the tool takes (default 0).
     pub duration_s: Option<DistSpec>,
+    /// Difficulty exponent `k` of the token draw (`draw · D^k`).
+    pub difficulty: Option<f64>,
 }
 
 /// `[workload]`: the period of usage that billing schemes are compared on.

@@ -9,6 +9,7 @@ pub mod crossing;
 mod dist_accumulator;
 pub mod fit;
 mod moments;
+pub mod rank;
 mod sketch;
 pub mod special;
 mod summary;

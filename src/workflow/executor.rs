@@ -17,6 +17,7 @@
 
 use rand::{Rng, RngExt};
 
+use super::factors::TrialFactors;
 use super::model::{
     Caching, FailedPrompt, MAX_DURATION_S, Mechanics, OnLimit, Reasoning, Repeat, Step, When,
     Workflow,
@@ -61,15 +62,21 @@ impl Workflow {
             // copies of their own): the generator's state stays in registers across the trial
             // instead of a load and a store of each word per draw.
             let mut local = rng.clone();
-            let task = self.run_agent::<false, R>(0, 0.0, &mut local, usage);
+            let task = self.run_agent::<false, R>(0, 0.0, &TrialFactors::NONE, &mut local, usage);
             *rng = local;
             usage.success = !task.failed;
             return;
         }
         usage.ensure_tiers(self.extra_price_tiers());
+        // Drawn once per task: a re-run is the same task (same difficulty, same correlated
+        // inputs).
+        let factors = match &self.factors {
+            Some(f) => f.draw(rng),
+            None => TrialFactors::NONE,
+        };
         let mut reruns = 0;
         loop {
-            let task = self.run_agent::<true, R>(0, usage.duration_s, rng, usage);
+            let task = self.run_agent::<true, R>(0, usage.duration_s, &factors, rng, usage);
             usage.duration_s = task.now_s;
             usage.success = !task.failed;
             if usage.meter.stopped {
@@ -102,13 +109,21 @@ impl Workflow {
         &self,
         agent: usize,
         start_s: f64,
+        factors: &TrialFactors,
         rng: &mut R,
         usage: &mut TrialUsage,
     ) -> AgentState {
         let spec = &self.agents[agent];
-        let system = spec.system_prompt.sample_count(rng);
+        let system = match spec.system_correlated {
+            Some(j) if M => spec.system_prompt.count_at(factors.z[j]),
+            _ => spec.system_prompt.sample_count(rng),
+        };
+        let task = match spec.task_correlated {
+            Some(j) if M => spec.task_prompt.count_at(factors.z[j]),
+            _ => spec.task_prompt.sample_count(rng),
+        };
         let mut state = AgentState {
-            context: system.saturating_add(spec.task_prompt.sample_count(rng)),
+            context: system.saturating_add(task),
             system,
             cached: 0,
             cached_model: usize::MAX,
@@ -134,9 +149,26 @@ impl Workflow {
             }
             match phase.repeat {
                 Repeat::Times(ref count) => {
-                    for _ in 0..count.sample_count(rng) {
+                    let n = match phase.correlated {
+                        Some(j) if M => count.count_at(factors.z[j]),
+                        _ => count.sample_count(rng),
+                    };
+                    let n = if M {
+                        phase.scaled_count(count, n, factors)
+                    } else {
+                        n
+                    };
+                    for _ in 0..n {
                         usage.add_iteration(index);
-                        self.run_steps::<M, R>(index, &phase.steps, None, &mut state, rng, usage);
+                        self.run_steps::<M, R>(
+                            index,
+                            &phase.steps,
+                            None,
+                            factors,
+                            &mut state,
+                            rng,
+                            usage,
+                        );
                         if M && state.stopped {
                             break;
                         }
@@ -149,6 +181,11 @@ impl Workflow {
                     escalate,
                 } => {
                     let mut passed = false;
+                    let p_pass = if M {
+                        factors.pass_probability(p_pass, phase.difficulty)
+                    } else {
+                        p_pass
+                    };
                     for attempt in 0..max_attempts {
                         let model = match escalate {
                             Some(e) if M && attempt >= e.after => {
@@ -160,7 +197,15 @@ impl Workflow {
                             _ => None,
                         };
                         usage.add_iteration(index);
-                        self.run_steps::<M, R>(index, &phase.steps, model, &mut state, rng, usage);
+                        self.run_steps::<M, R>(
+                            index,
+                            &phase.steps,
+                            model,
+                            factors,
+                            &mut state,
+                            rng,
+                            usage,
+                        );
                         if M && state.stopped {
                             break;
                         }
@@ -182,11 +227,13 @@ impl Workflow {
     /// Inlined into its two call sites: an out-of-line call per iteration costs more than the
     /// steps of a short phase.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn run_steps<const M: bool, R: Rng + Clone>(
         &self,
         phase: usize,
         steps: &[Step],
         model: Option<usize>,
+        factors: &TrialFactors,
         state: &mut AgentState,
         rng: &mut R,
         usage: &mut TrialUsage,
@@ -197,6 +244,7 @@ impl Workflow {
                     model: own,
                     output,
                     reasoning,
+                    difficulty,
                 } => {
                     if !M {
                         self.call_plain(phase, *own, output, state, rng, usage);
@@ -208,6 +256,7 @@ impl Workflow {
                         model,
                         output,
                         reasoning.as_deref(),
+                        factors.scale(*difficulty),
                         state,
                         rng,
                         usage,
@@ -216,8 +265,16 @@ impl Workflow {
                         return;
                     }
                 }
-                Step::Tool { tokens, duration_s } => {
-                    state.context = state.context.saturating_add(tokens.sample_count(rng));
+                Step::Tool {
+                    tokens,
+                    duration_s,
+                    difficulty,
+                } => {
+                    let mut n = tokens.sample_count(rng);
+                    if M && *difficulty != 0.0 {
+                        n = tokens.clamp_count(n as f64 * factors.scale(*difficulty));
+                    }
+                    state.context = state.context.saturating_add(n);
                     if M && let Some(d) = duration_s {
                         state.now_s += d.sample(rng).clamp(0.0, MAX_DURATION_S);
                     }
@@ -225,7 +282,7 @@ impl Workflow {
                 Step::SubAgent { agent, count } => {
                     // Only a workflow with mechanics on has sub-agents.
                     if M {
-                        self.run_subagents(*agent, count, state, rng, usage);
+                        self.run_subagents(*agent, count, factors, state, rng, usage);
                         if state.stopped {
                             return;
                         }
@@ -246,6 +303,7 @@ impl Workflow {
         model: usize,
         output: &Sampler,
         reasoning: Option<&Reasoning>,
+        scale: f64,
         state: &mut AgentState,
         rng: &mut R,
         usage: &mut TrialUsage,
@@ -265,11 +323,20 @@ impl Workflow {
             return;
         }
         let prompt = state.context;
-        let out = output.sample_count(rng);
-        let thought = match reasoning {
-            Some(r) => r.tokens.sample_count(rng).min(r.budget),
+        let mut out = output.sample_count(rng);
+        let mut thought = match reasoning {
+            Some(r) => r.tokens.sample_count(rng),
             None => 0,
         };
+        if scale != 1.0 {
+            out = output.clamp_count(out as f64 * scale);
+            if let Some(r) = reasoning {
+                thought = r.tokens.clamp_count(thought as f64 * scale);
+            }
+        }
+        if let Some(r) = reasoning {
+            thought = thought.min(r.budget);
+        }
         let mut tokens = [0u64; TokenKind::COUNT];
         self.bill_prompt(model, prompt, state, &mut tokens);
         tokens[TokenKind::Output.index()] = out;
@@ -468,6 +535,7 @@ impl Workflow {
         &self,
         agent: usize,
         count: &Sampler,
+        factors: &TrialFactors,
         state: &mut AgentState,
         rng: &mut R,
         usage: &mut TrialUsage,
@@ -476,7 +544,7 @@ impl Workflow {
         let mut end = start;
         for _ in 0..count.sample_count(rng) {
             usage.add_event(TrialEvent::SubAgent);
-            let sub = self.run_agent::<true, R>(agent, start, rng, usage);
+            let sub = self.run_agent::<true, R>(agent, start, factors, rng, usage);
             end = end.max(sub.now_s);
             state.context = state.context.saturating_add(sub.last_output);
             if usage.meter.stopped {

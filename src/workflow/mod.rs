@@ -5,10 +5,14 @@
 //! its spend as a harness does, with list rates the scenario hands it as plain numbers.
 
 mod executor;
+mod factors;
 mod model;
 mod usage;
 mod work;
 
+pub use factors::{
+    CorrelatedInput, Factors, MAX_CORRELATED_INPUTS, RankTarget, TrialFactors, cholesky,
+};
 pub use model::{
     Agent, CacheTtl, Caching, CallFailures, Compaction, Escalation, FailedPrompt, MAX_DURATION_S,
     Mechanics, ModelMechanics, OnExhausted, OnLimit, Phase, Reasoning, Repeat, Step, TaskLimits,

@@ -244,6 +244,8 @@ pub enum Step {
         output: Sampler,
         /// Reasoning tokens per call, if the call reasons.
         reasoning: Option<Box<Reasoning>>,
+        /// Difficulty exponent `k` of its output and reasoning draws (`draw · D^k`; 0: none).
+        difficulty: f64,
     },
     /// A tool result appended to the context without a call.
     Tool {
@@ -251,6 +253,8 @@ pub enum Step {
         tokens: Sampler,
         /// Seconds the tool takes (none: instantaneous).
         duration_s: Option<Box<Sampler>>,
+        /// Difficulty exponent `k` of its token draw (`draw · D^k`; 0: none).
+        difficulty: f64,
     },
     /// Sub-agents: `count` instances of another agent, run in parallel in fresh contexts;
     /// each returns its last call's output (its summary) to this context.
@@ -271,6 +275,11 @@ pub struct Phase {
     pub repeat: Repeat,
     /// The steps of one iteration.
     pub steps: Vec<Step>,
+    /// Difficulty exponent `k`: a repeat count is scaled to `n · D^k`, an `until_pass` loop
+    /// passes with `p_pass^(D^k)` (0: none).
+    pub difficulty: f64,
+    /// Its repeat count's position among the correlated inputs, if it is one.
+    pub correlated: Option<usize>,
 }
 
 /// One agent: the main task (index 0) or a named sub-agent workflow.
@@ -284,6 +293,10 @@ pub struct Agent {
     pub task_prompt: Sampler,
     /// Its phases, as positions in [`Workflow::phases`].
     pub phases: Range<usize>,
+    /// The system prompt's position among the correlated inputs, if it is one.
+    pub system_correlated: Option<usize>,
+    /// The task prompt's position among the correlated inputs, if it is one.
+    pub task_correlated: Option<usize>,
 }
 
 /// Whether any agent mechanism (or a price tier) is on: the executor runs a plain path when
@@ -291,7 +304,8 @@ pub struct Agent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mechanics {
     /// No time, window, minimum cacheable prompt, 1-hour TTL, compaction, failures, re-runs,
-    /// reasoning, escalation, sub-agent, prompt-length price tier or per-task cap.
+    /// reasoning, escalation, sub-agent, prompt-length price tier, per-task cap, difficulty
+    /// or correlation.
     Off,
     /// At least one of them.
     On,
@@ -327,6 +341,8 @@ pub struct Workflow {
     pub agents: Vec<Agent>,
     /// Every agent's phases, in order.
     pub phases: Vec<Phase>,
+    /// Task difficulty and rank-correlated inputs, if any.
+    pub factors: Option<super::Factors>,
     /// Whether any mechanism is on (set by [`Workflow::detect_mechanics`]).
     pub mechanics: Mechanics,
 }
@@ -344,7 +360,8 @@ impl Workflow {
 
     /// Sets [`Workflow::mechanics`] from what the workflow uses.
     pub fn detect_mechanics(mut self) -> Workflow {
-        let plain = !self.timed()
+        let plain = self.factors.is_none()
+            && !self.timed()
             && self.extra_price_tiers() == 0
             && self.events_used().iter().all(|used| !used)
             && self.cache_ttl == CacheTtl::FiveMinutes

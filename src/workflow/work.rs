@@ -148,6 +148,7 @@ impl Workflow {
                 && !window
                 && self.call_failures.is_none()
                 && self.compaction.is_none()
+                && self.factors.is_none()
                 && (self.task_retry.is_none() || !exits),
         }
     }
@@ -161,7 +162,7 @@ impl Workflow {
             .iter()
             .map(|phase| {
                 let it = self.iteration(&phase.steps, &mut done, &mut last, &mut last_max);
-                repeat_moments(&phase.repeat).0 * it.steps
+                self.repeat_moments(phase).0 * it.steps
             })
             .collect()
     }
@@ -199,7 +200,7 @@ impl Workflow {
         let mut last_output_max = 0.0;
         for phase in &self.phases[agent.phases.clone()] {
             let it = self.iteration(&phase.steps, done, &mut last_output, &mut last_output_max);
-            let (n, pairs, n_max) = repeat_moments(&phase.repeat);
+            let (n, pairs, n_max) = self.repeat_moments(phase);
             let uncapped =
                 n * (context * it.prompts + it.inner) + pairs / 2.0 * it.appended * it.prompts;
             prompt_tokens += uncapped.min(n * (cap * it.prompts + it.inner));
@@ -306,6 +307,52 @@ impl Workflow {
             }
         }
         p
+    }
+}
+
+impl Workflow {
+    /// A phase's iterations with its difficulty link, if any: a count `N · D^k` has
+    /// `E = E[N] E[D^k]` and `E[(N D^k)²] = E[N²] E[D^(2k)]` (`E[D^k] = exp(k(k−1)σ²/2)`;
+    /// clamping only lowers them); a loop passing with `p^(D^k)` has its attempts' moments
+    /// averaged over `D` (a 161-point rule on the normal `Z`).
+    fn repeat_moments(&self, phase: &super::Phase) -> (f64, f64, f64) {
+        let sigma = match &self.factors {
+            Some(f) if phase.difficulty != 0.0 => f.spread.unwrap_or(0.0),
+            _ => 0.0,
+        };
+        if sigma == 0.0 {
+            return repeat_moments(&phase.repeat);
+        }
+        let k = phase.difficulty;
+        match &phase.repeat {
+            Repeat::Times(_) => {
+                let (mean, pairs, max) = repeat_moments(&phase.repeat);
+                let power = |j: f64| crate::dist::exp(0.5 * j * (j - 1.0) * sigma * sigma);
+                let second = (pairs + mean) * power(2.0 * k);
+                let mean = (mean * power(k)).min(max);
+                (mean, (second - mean).max(0.0), max)
+            }
+            Repeat::UntilPass {
+                p_pass,
+                max_attempts,
+                ..
+            } => {
+                let (mut n, mut pairs, mut weight) = (0.0, 0.0, 0.0);
+                for i in 0..=160 {
+                    let z = -8.0 + 0.1 * i as f64;
+                    let w = crate::dist::exp(-0.5 * z * z);
+                    let f = super::TrialFactors {
+                        ln_difficulty: sigma * z - 0.5 * sigma * sigma,
+                        ..super::TrialFactors::NONE
+                    };
+                    let (a, b) = attempts_moments(f.pass_probability(*p_pass, k), *max_attempts);
+                    n += w * a;
+                    pairs += w * b;
+                    weight += w;
+                }
+                (n / weight, pairs / weight, *max_attempts as f64)
+            }
+        }
     }
 }
 
