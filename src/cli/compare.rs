@@ -8,6 +8,7 @@ use anyhow::{Context, anyhow};
 
 use tokencast::engine::along::Along;
 use tokencast::engine::compare::{self, CompareSetup, Method, SweepAxis};
+use tokencast::report::shard_file::ShardFile;
 use tokencast::report::{self, Manifest};
 use tokencast::scenario::Scenario;
 
@@ -62,6 +63,8 @@ pub struct CompareArgs {
     /// Price file whose models scenarios may name with `catalog = "..."` (see `prices`).
     #[arg(long)]
     pub prices: Option<PathBuf>,
+    #[arg(long, value_name = "K/N", help = super::compare_shard::SHARD_HELP)]
+    pub shard: Option<String>,
 }
 
 /// Where `compare` gets each month's tasks.
@@ -140,6 +143,16 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
     }
     let catalog = prices::load_catalog(args.prices.as_deref())?;
     let scenario = Scenario::load_with_catalog(&args.scenario, &catalog).map_err(bad_input)?;
+    run_scenario(&args, &scenario, None)
+}
+
+/// Compares the schemes of `scenario` and writes the outputs; with `merged`, the shards of a
+/// sharded comparison (`--shard`) give the periods' bills instead of simulating them.
+pub(super) fn run_scenario(
+    args: &CompareArgs,
+    scenario: &Scenario,
+    merged: Option<&[ShardFile]>,
+) -> Result<String, Failure> {
     let billing = scenario.billing.as_ref().ok_or_else(|| {
         bad_input(anyhow!(
             "{}: expected a [workload] section and [billing.NAME] schemes to compare, found none",
@@ -150,8 +163,6 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.scenario));
-    let clock = std::time::Instant::now();
-    let run_dir = open_run_dir(&out_dir)?;
     let (along, sweep) = sweep_of(args.along.as_deref(), billing)?;
     let method = match args.tasks {
         TaskSource::Pooled => Method::DEFAULT,
@@ -191,7 +202,18 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
         .map_err(|m| bad_input(anyhow::anyhow!("{}: {m}", args.scenario.display())))?;
     let seed = args.seed.unwrap_or_else(|| scenario.default_seed());
     let threads = args.threads.map(|t| t as usize);
-    let result = {
+    if merged.is_none()
+        && let Some(text) = &args.shard
+    {
+        let shard = super::shard::from_arg(text)?;
+        super::compare_shard::run_shard(args, scenario, &setup, periods, seed, shard, &out_dir)?;
+        return Ok(String::new());
+    }
+    let clock = std::time::Instant::now();
+    let run_dir = open_run_dir(&out_dir)?;
+    let result = if let Some(shards) = merged {
+        super::compare_shard::merge_states(shards, &setup, periods, seed)?
+    } else {
         let bar = super::compare_progress::DelayedBar::new(
             std::io::stderr().is_terminal(),
             compare::work_steps(&setup, periods),
@@ -199,9 +221,8 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
         let result =
             compare::compare_with_progress(&setup, periods, seed, threads, &|done| bar.set(done));
         bar.finish();
-        result
-    }
-    .context("the comparison failed")?;
+        result.context("the comparison failed")?
+    };
     let mut files = report::compare::write_files(run_dir.staging(), &result)
         .with_context(|| format!("cannot write into {}", out_dir.display()))?;
     files.extend(

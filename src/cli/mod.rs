@@ -6,6 +6,7 @@ mod check;
 mod compare;
 mod compare_forecast;
 mod compare_progress;
+mod compare_shard;
 mod diff;
 mod explain;
 mod explain_billing;

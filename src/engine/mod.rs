@@ -5,6 +5,7 @@ pub mod along;
 pub mod compare;
 pub mod compare_break_even;
 mod compare_pool;
+pub mod compare_shard;
 mod compare_stats;
 mod metrics;
 mod period;
