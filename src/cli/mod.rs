@@ -96,7 +96,7 @@ enum Command {
     Calibrate(calibrate::CalibrateArgs),
     /// Price the same simulated periods under every billing scheme of a scenario.
     #[command(
-        after_help = "User guide: docs/guide/compare.md ([workload], every [billing.NAME] kind, the files)."
+        after_help = "User guide: docs/guide/compare.md ([workload], every [billing.NAME] kind, the files); --shard and merge: docs/guide/distributed.md."
     )]
     Compare(compare::CompareArgs),
     /// Check spend gates (e.g. 'p95(cost_usd) <= 2.00') with their Monte Carlo uncertainty:
