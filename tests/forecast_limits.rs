@@ -297,7 +297,7 @@ fn the_forecast_reports_the_work_not_done() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("all 3 months: 486 ± 0 tasks not done, worth $5.10 ± 0.00 at list prices (40.5% of the work asked for)"),
+        stdout.contains("all 3 months: 486 ± 0.0 tasks not done, worth $5.10 ± 0.00 at list prices (40.5% of the work asked for)"),
         "{stdout}"
     );
     let csv = std::fs::read_to_string(out.join("limits.csv")).unwrap();

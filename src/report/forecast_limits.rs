@@ -2,12 +2,11 @@
 //! per year and over the horizon, tasks not done and their value at list prices with their
 //! standard errors and their share of the work; per month, the users at the per-user limit.
 
-use super::forecast::money;
 use super::html::escape;
 use super::page::{month_short, pct, table, usd, usd_se};
 use crate::forecast::ForecastSummary;
 use crate::forecast::outcome::{LimitsSummary, NotDone};
-use crate::text::thousands;
+use crate::text::about;
 
 /// The limits in words (see [`crate::forecast::describe::limits_words`]).
 pub fn limits_words(l: &LimitsSummary) -> String {
@@ -29,8 +28,8 @@ fn share(not_done: &NotDone, list_done: f64) -> f64 {
 fn not_done_words(n: &NotDone, list_done: f64) -> String {
     format!(
         "{} ± {} tasks not done, worth {} at list prices ({} of the work asked for)",
-        thousands(n.tasks.mean),
-        thousands(n.tasks.se),
+        about(n.tasks.mean),
+        about(n.tasks.se),
         usd_se(n.list_usd.mean, n.list_usd.se),
         pct(share(n, list_done))
     )
@@ -115,7 +114,7 @@ pub fn limits_section(s: &ForecastSummary) -> String {
             let n = y.not_done.as_ref()?;
             Some(vec![
                 escape(&y.label),
-                format!("{} ± {}", thousands(n.tasks.mean), money(n.tasks.se)),
+                format!("{} ± {}", about(n.tasks.mean), about(n.tasks.se)),
                 usd_se(n.list_usd.mean, n.list_usd.se),
                 usd(n.list_usd.p90),
                 pct(share(n, list_done(s, y.months[0], y.months[1]))),
@@ -141,8 +140,8 @@ pub fn limits_section(s: &ForecastSummary) -> String {
                 let users = n.users_at_limit.as_ref()?;
                 Some(vec![
                     escape(&month_short(&m.period)),
-                    format!("{} ± {}", thousands(users.mean), money(users.se)),
-                    format!("{} ± {}", thousands(n.tasks.mean), money(n.tasks.se)),
+                    format!("{} ± {}", about(users.mean), about(users.se)),
+                    format!("{} ± {}", about(n.tasks.mean), about(n.tasks.se)),
                     usd_se(n.list_usd.mean, n.list_usd.se),
                 ])
             })
