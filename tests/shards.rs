@@ -509,3 +509,162 @@ fn forecast_with_spend_limits_merged_from_3_shards_is_the_single_run() {
     case.args.extend(["--no-stress".to_string()]);
     check_sharded(&case, &[3]);
 }
+
+/// The bundled pricing comparison made small: 20 seats, 22 months (6 chunks of 4: at N = 8,
+/// shards of one chunk and of none), a break-even sweep of 4 points of 10 months. Its five
+/// schemes include compute hours sized to the P90 of the months' peak demand, which only the
+/// merge can size (it needs every month's peak).
+fn compare_fixture(dir: &Path) -> PathBuf {
+    let text = fs::read_to_string(repo("scenarios/pricing-comparison.toml")).unwrap();
+    let mut small = text.clone();
+    for (from, to) in [
+        ("seats = 200", "seats = 20"),
+        ("periods = 400", "periods = 22"),
+        (
+            "sweep = { min = 25, max = 400, points = 16, periods = 100 }",
+            "sweep = { min = 25, max = 400, points = 4, periods = 10 }",
+        ),
+    ] {
+        assert!(small.contains(from), "the bundled comparison lost {from:?}");
+        small = small.replacen(from, to, 1);
+    }
+    assert!(small.contains("size_to_peak_percentile"));
+    let file = dir.join("pricing-small.toml");
+    fs::write(&file, small).unwrap();
+    file
+}
+
+fn compare_case(file: &Path, extra: &[&str]) -> Case {
+    let mut args: Vec<String> = ["compare", file.to_str().unwrap(), "--seed", "7"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    Case { args }
+}
+
+#[test]
+fn compare_of_a_scenario_merged_from_1_3_8_shards_is_the_single_run() {
+    let tmp = TempDir::new().unwrap();
+    let file = compare_fixture(tmp.path());
+    check_sharded(&compare_case(&file, &["--format", "json"]), &[1, 3, 8]);
+    // Every task simulated, the sweep along seats.
+    check_sharded(
+        &compare_case(
+            &file,
+            &["--tasks", "simulate", "--along", "workload.seats=5,20,40"],
+        ),
+        &[3],
+    );
+}
+
+/// The bundled forecast compared over 130 futures (3 chunks of 64 trials) and a break-even
+/// sweep of 3 points of 70 futures whose crossings the merge refines itself.
+fn compare_forecast_case(extra: &[&str]) -> Case {
+    let file = repo("scenarios/org-forecast.toml");
+    let mut args: Vec<String> = [
+        "compare",
+        file.to_str().unwrap(),
+        "--periods",
+        "130",
+        "--seed",
+        "5",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    Case { args }
+}
+
+#[test]
+fn compare_of_a_forecast_merged_from_1_3_8_shards_is_the_single_run() {
+    let along = compare_forecast_case(&[
+        "--no-stress",
+        "--along",
+        "usage.tasks_per_day=1..7:3",
+        "--along-trials",
+        "70",
+        "--format",
+        "json",
+    ]);
+    check_sharded(&along, &[1, 8]);
+    // With its stress cases, sharded alike.
+    check_sharded(&compare_forecast_case(&["--no-sweep"]), &[3]);
+}
+
+#[test]
+fn compare_merge_refuses_mismatched_or_missing_shards() {
+    let tmp = TempDir::new().unwrap();
+    let file = compare_fixture(tmp.path());
+    let case = compare_case(&file, &["--no-sweep"]);
+    let dir = tmp.path().join("s");
+    for k in ["1/3", "3/3"] {
+        run_ok(&strs(&case.with(&["--shard", k], &dir)));
+    }
+    refused(
+        &["merge", dir.to_str().unwrap()],
+        &["missing 1 of 3", "shard-2-of-3.tcshard"],
+    );
+    // Shard 2 of another seed.
+    let other = tmp.path().join("other");
+    let mut seeded = compare_case(&file, &["--no-sweep"]);
+    seeded.args[3] = "8".into();
+    run_ok(&strs(&seeded.with(&["--shard", "2/3"], &other)));
+    refused(
+        &["merge", dir.to_str().unwrap(), other.to_str().unwrap()],
+        &["seed", "other/shard-2-of-3.tcshard"],
+    );
+    // Shard 2 with the sweep: different options.
+    let swept = tmp.path().join("swept");
+    run_ok(&strs(
+        &compare_case(&file, &[]).with(&["--shard", "2/3"], &swept),
+    ));
+    refused(
+        &["merge", dir.to_str().unwrap(), swept.to_str().unwrap()],
+        &["different inputs", "swept/shard-2-of-3.tcshard"],
+    );
+    // A `run` shard among them.
+    let ran = tmp.path().join("ran");
+    shards(&ran, 3, &[2], &[]);
+    refused(
+        &["merge", dir.to_str().unwrap(), ran.to_str().unwrap()],
+        &["command", "ran/shard-2-of-3.tcshard"],
+    );
+    // The missing shard run: the merge goes through.
+    run_ok(&strs(&case.with(&["--shard", "2/3"], &dir)));
+    run_ok(&["merge", dir.to_str().unwrap()]);
+    assert!(dir.join("report.html").is_file());
+}
+
+#[test]
+fn compare_of_a_forecast_refuses_a_changed_file_and_reads_the_scheduler_index() {
+    let tmp = TempDir::new().unwrap();
+    let file = forecast_copy(tmp.path(), "");
+    let dir = tmp.path().join("s");
+    let args = |k: &str| {
+        vec![
+            "compare".to_string(),
+            file.display().to_string(),
+            "--periods".into(),
+            "70".into(),
+            "--no-stress".into(),
+            "--no-sweep".into(),
+            "--shard".into(),
+            k.into(),
+            "--out".into(),
+            dir.display().to_string(),
+        ]
+    };
+    let mut c = command(&strs(&args("auto/2")));
+    c.env("JOB_COMPLETION_INDEX", "1");
+    assert!(c.output().unwrap().status.success());
+    assert!(dir.join("shard-2-of-2.tcshard").is_file());
+    run_ok(&strs(&args("1/2")));
+    let text = fs::read_to_string(&file).unwrap();
+    fs::write(&file, format!("{text}\n# changed\n")).unwrap();
+    refused(
+        &["merge", dir.to_str().unwrap()],
+        &["changed since the shards ran"],
+    );
+}

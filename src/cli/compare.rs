@@ -8,6 +8,7 @@ use anyhow::{Context, anyhow};
 
 use tokencast::engine::along::Along;
 use tokencast::engine::compare::{self, CompareSetup, Method, SweepAxis};
+use tokencast::report::shard_file::ShardFile;
 use tokencast::report::{self, Manifest};
 use tokencast::scenario::Scenario;
 
@@ -63,6 +64,8 @@ pub struct CompareArgs {
     /// Price file whose models scenarios may name with `catalog = "..."` (see `prices`).
     #[arg(long)]
     pub prices: Option<PathBuf>,
+    #[arg(long, value_name = "K/N", help = super::compare_shard::SHARD_HELP)]
+    pub shard: Option<String>,
 }
 
 /// Where `compare` gets each month's tasks.
@@ -142,6 +145,16 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
     }
     let catalog = prices::load_catalog(args.prices.as_deref())?;
     let scenario = Scenario::load_with_catalog(&args.scenario, &catalog).map_err(bad_input)?;
+    run_scenario(&args, &scenario, None)
+}
+
+/// Compares the schemes of `scenario` and writes the outputs; with `merged`, the shards of a
+/// sharded comparison (`--shard`) give the periods' bills instead of simulating them.
+pub(super) fn run_scenario(
+    args: &CompareArgs,
+    scenario: &Scenario,
+    merged: Option<&[ShardFile]>,
+) -> Result<String, Failure> {
     let billing = scenario.billing.as_ref().ok_or_else(|| {
         bad_input(anyhow!(
             "{}: expected a [workload] section and [billing.NAME] schemes to compare, found none",
@@ -152,13 +165,19 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.scenario));
-    let clock = std::time::Instant::now();
-    let run_dir = open_run_dir(&out_dir)?;
-    let plan = sweep_of(args.along.as_deref(), &scenario)?;
+    let plan = sweep_of(args.along.as_deref(), scenario)?;
     let (along, sweep) = match &plan {
         Sweep::Workload(axis, values) => (*axis, values.clone()),
         Sweep::Input(_) => (SweepAxis::TasksPerSeat, Vec::new()),
     };
+    if matches!(plan, Sweep::Input(_)) && (args.shard.is_some() || merged.is_some()) {
+        return Err(bad_input(anyhow!(
+            "--shard with --along {}: a break-even along a number of the scenario (not \
+             workload.seats or workload.tasks_per_seat) compares the whole scenario again at \
+             each value and is not sharded; run it without --shard",
+            args.along.as_deref().unwrap_or("")
+        )));
+    }
     let method = match args.tasks {
         TaskSource::Pooled => Method::DEFAULT,
         TaskSource::Simulate => Method::Simulate,
@@ -197,32 +216,48 @@ pub fn run(args: CompareArgs) -> Result<String, Failure> {
         .map_err(|m| bad_input(anyhow::anyhow!("{}: {m}", args.scenario.display())))?;
     let seed = args.seed.unwrap_or_else(|| scenario.default_seed());
     let threads = args.threads.map(|t| t as usize);
-    let input_steps = match &plan {
-        Sweep::Input(input) if !args.no_sweep => {
-            input.values.len() as u64 * compare::work_steps(&setup, billing.sweep_periods.max(1))
-        }
-        _ => 0,
-    };
-    let bar = super::compare_progress::DelayedBar::new(
-        std::io::stderr().is_terminal(),
-        compare::work_steps(&setup, periods) + input_steps,
-    );
-    let mut result =
-        compare::compare_with_progress(&setup, periods, seed, threads, &|done| bar.set(done))
-            .context("the comparison failed")?;
-    if let Sweep::Input(input) = &plan {
-        let before = compare::work_steps(&setup, periods);
-        let settings = super::compare_input::PointSettings {
-            catalog: &catalog,
-            method,
-            seed,
-            threads,
-        };
-        let swept =
-            super::compare_input::sweep(&scenario, input, &settings, &|d| bar.set(before + d))?;
-        result = result.with_input_sweep(input.names.clone(), input.input.current, swept);
+    if merged.is_none()
+        && let Some(text) = &args.shard
+    {
+        let shard = super::shard::from_arg(text)?;
+        super::compare_shard::run_shard(args, scenario, &setup, periods, seed, shard, &out_dir)?;
+        return Ok(String::new());
     }
-    bar.finish();
+    let clock = std::time::Instant::now();
+    let run_dir = open_run_dir(&out_dir)?;
+    let result = if let Some(shards) = merged {
+        super::compare_shard::merge_states(shards, &setup, periods, seed)?
+    } else {
+        let input_steps = match &plan {
+            Sweep::Input(input) if !args.no_sweep => {
+                input.values.len() as u64
+                    * compare::work_steps(&setup, billing.sweep_periods.max(1))
+            }
+            _ => 0,
+        };
+        let bar = super::compare_progress::DelayedBar::new(
+            std::io::stderr().is_terminal(),
+            compare::work_steps(&setup, periods) + input_steps,
+        );
+        let mut result =
+            compare::compare_with_progress(&setup, periods, seed, threads, &|done| bar.set(done))
+                .context("the comparison failed")?;
+        if let Sweep::Input(input) = &plan {
+            let catalog = prices::load_catalog(args.prices.as_deref())?;
+            let before = compare::work_steps(&setup, periods);
+            let settings = super::compare_input::PointSettings {
+                catalog: &catalog,
+                method,
+                seed,
+                threads,
+            };
+            let swept =
+                super::compare_input::sweep(scenario, input, &settings, &|d| bar.set(before + d))?;
+            result = result.with_input_sweep(input.names.clone(), input.input.current, swept);
+        }
+        bar.finish();
+        result
+    };
     let mut files = report::compare::write_files(run_dir.staging(), &result)
         .with_context(|| format!("cannot write into {}", out_dir.display()))?;
     files.extend(

@@ -11,6 +11,7 @@ use tokencast::engine::along::Along;
 use tokencast::forecast::{
     self, Forecast, ForecastConfig, ForecastSummary, Override, break_even, scheme_pairs,
 };
+use tokencast::report::shard_file::ShardFile;
 use tokencast::report::{self, Manifest};
 
 use super::compare::CompareArgs;
@@ -26,7 +27,7 @@ fn along_trials(args: &CompareArgs, trials: u64) -> u64 {
         .unwrap_or_else(|| (trials / 10).max(1000).min(trials))
 }
 
-fn load_error(e: forecast::stress::StressError) -> Failure {
+pub(super) fn load_error(e: forecast::stress::StressError) -> Failure {
     match e {
         forecast::stress::StressError::Load(e) => bad_input(anyhow::Error::new(e)),
         other => Failure::from(anyhow::Error::new(other).context("the break-even sweep failed")),
@@ -47,6 +48,59 @@ fn along_error(path: &str, x: f64, e: forecast::ForecastError) -> Failure {
 
 /// Runs `compare` on a forecast file.
 pub fn run(args: &CompareArgs) -> Result<String, Failure> {
+    run_with(args, None)
+}
+
+/// Merges the shards of `compare --shard` on a forecast file (`args` replayed from them).
+pub(super) fn run_merged(args: &CompareArgs, shards: &[ShardFile]) -> Result<String, Failure> {
+    run_with(args, Some(shards))
+}
+
+/// The runs a comparison of a forecast is made of.
+pub(super) struct Runs {
+    /// The forecast's.
+    pub main: forecast::ForecastRun,
+    /// The break-even sweep's.
+    pub along: Option<break_even::AlongRun>,
+    /// Each stress case's forecast and run (empty when they are skipped).
+    pub stress: Vec<(Forecast, forecast::ForecastRun)>,
+}
+
+/// The break-even sweep of a comparison: the input's path, its values and whether they are
+/// whole numbers.
+pub(super) type AlongSweep = (String, Vec<f64>, bool);
+
+/// Whether the stress cases run.
+pub(super) fn stress_cases(args: &CompareArgs, f: &Forecast) -> usize {
+    if args.no_stress {
+        0
+    } else {
+        f.spec.stress.len()
+    }
+}
+
+/// The forecast at `x` of the input `path` (the file with `--set` and `PATH = x`).
+pub(super) fn load_at(
+    args: &CompareArgs,
+    sets: &[Override],
+    path: &str,
+    x: f64,
+    integer: bool,
+) -> Result<Forecast, forecast::ForecastError> {
+    let mut sets = sets.to_vec();
+    sets.push(Override {
+        path: path.to_string(),
+        value: break_even::toml_number(x, integer),
+    });
+    Forecast::load(
+        &args.scenario,
+        &sets,
+        args.seed,
+        args.threads.map(|t| t as usize),
+    )
+}
+
+fn run_with(args: &CompareArgs, merged: Option<&[ShardFile]>) -> Result<String, Failure> {
     if args.tasks != super::compare::TaskSource::Pooled {
         return Err(bad_input(anyhow!(
             "--tasks applies to task scenarios; a forecast draws its tasks from its pools"
@@ -97,14 +151,7 @@ pub fn run(args: &CompareArgs) -> Result<String, Failure> {
         let base_text = forecast::sweep::base_text(&args.scenario, &sets)
             .map_err(|e| bad_input(anyhow::Error::new(e)))?;
         let current = break_even::current_value(&base_text, &along.path);
-        let load_at = |x: f64, integer: bool| {
-            let mut sets = sets.clone();
-            sets.push(Override {
-                path: along.path.clone(),
-                value: break_even::toml_number(x, integer),
-            });
-            Forecast::load(&args.scenario, &sets, args.seed, threads)
-        };
+        let load_at = |x: f64, integer: bool| load_at(args, &sets, &along.path, x, integer);
         // Written as an integer: whole values only if the file refuses a fraction there.
         let integer =
             current.is_some_and(|(x, written)| written && load_at(x + 0.5, false).is_err());
@@ -128,43 +175,88 @@ pub fn run(args: &CompareArgs) -> Result<String, Failure> {
         );
         dir.with_file_name(name)
     });
+    let along_config = ForecastConfig {
+        trials: along_trials(args, config.trials),
+        ..config
+    };
+    if merged.is_none()
+        && let Some(text) = &args.shard
+    {
+        let shard = super::shard::from_arg(text)?;
+        let job = super::compare_shard::ForecastJob {
+            args,
+            f: &f,
+            sets: &sets,
+            config: &config,
+            along: along.as_ref(),
+            along_config: &along_config,
+        };
+        super::compare_shard::run_forecast_shard(&job, shard, &out_dir, clock)?;
+        return Ok(String::new());
+    }
     let run_dir = open_run_dir(&out_dir)?;
-    let run = forecast::simulate::run(&f.model, &config).context("the forecast failed")?;
-    let summary = ForecastSummary::new(&f, &run);
-    let along_run = match along {
-        None => None,
-        Some((path, values, integer)) => {
-            let sweep_config = ForecastConfig {
-                trials: along_trials(args, config.trials),
-                ..config
+    let runs = match merged {
+        Some(shards) => {
+            let job = super::compare_shard::ForecastJob {
+                args,
+                f: &f,
+                sets: &sets,
+                config: &config,
+                along: along.as_ref(),
+                along_config: &along_config,
             };
-            Some(
-                break_even::run(
-                    &args.scenario,
-                    &sets,
-                    &path,
-                    &values,
-                    integer,
-                    &sweep_config,
-                    args.seed,
-                )
-                .map_err(load_error)?,
-            )
+            super::compare_shard::merge_forecast(&job, shards)?
+        }
+        None => {
+            let main = forecast::simulate::run(&f.model, &config).context("the forecast failed")?;
+            let along = match &along {
+                None => None,
+                Some((path, values, integer)) => Some(
+                    break_even::run(
+                        &args.scenario,
+                        &sets,
+                        path,
+                        values,
+                        *integer,
+                        &along_config,
+                        args.seed,
+                    )
+                    .map_err(load_error)?,
+                ),
+            };
+            let mut stress = Vec::new();
+            for (i, case) in f
+                .spec
+                .stress
+                .iter()
+                .enumerate()
+                .take(stress_cases(args, &f))
+            {
+                let cf = forecast::stress::case_forecast(&f, i, config.seed, threads)
+                    .map_err(|e| bad_input(anyhow::Error::new(e)))?;
+                let case_run = forecast::simulate::run(&cf.model, &config)
+                    .with_context(|| format!("the stress case `{}` failed", case.name))?;
+                stress.push((cf, case_run));
+            }
+            Runs {
+                main,
+                along,
+                stress,
+            }
         }
     };
-    let mut comparison = scheme_pairs::ForecastComparison::new(&f.model, &run, &summary, along_run);
-    if !args.no_stress && !f.spec.stress.is_empty() {
+    let run = runs.main;
+    let summary = ForecastSummary::new(&f, &run);
+    let mut comparison =
+        scheme_pairs::ForecastComparison::new(&f.model, &run, &summary, runs.along);
+    if !runs.stress.is_empty() {
         comparison
             .levers
             .push(scheme_pairs::LeverRow::new("base", &f.model, &run));
-        for (i, case) in f.spec.stress.iter().enumerate() {
-            let cf = forecast::stress::case_forecast(&f, i, config.seed, threads)
-                .map_err(|e| bad_input(anyhow::Error::new(e)))?;
-            let case_run = forecast::simulate::run(&cf.model, &config)
-                .with_context(|| format!("the stress case `{}` failed", case.name))?;
-            comparison.levers.push(scheme_pairs::LeverRow::new(
-                &case.name, &cf.model, &case_run,
-            ));
+        for (case, (cf, case_run)) in f.spec.stress.iter().zip(&runs.stress) {
+            comparison
+                .levers
+                .push(scheme_pairs::LeverRow::new(&case.name, &cf.model, case_run));
         }
     }
     let staging = run_dir.staging();

@@ -27,7 +27,7 @@ pub(crate) struct MergeArgs {
     /// Output directory (default: the first DIR).
     #[arg(long, short = 'o')]
     out: Option<PathBuf>,
-    /// What to print on stdout (`run` and `forecast` shards).
+    /// What to print on stdout (`run`, `forecast` and `compare` shards).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
@@ -89,6 +89,7 @@ pub(crate) fn run(args: MergeArgs) -> Result<(), Failure> {
         "run" => merge_run(&shards, &out, args.format),
         "forecast" => super::forecast_shard::merge(&shards, &out, args.format),
         "sweep" => super::forecast_shard::merge_sweep(&shards, &out),
+        "compare" => super::compare_shard::merge(&shards, &out, args.format),
         other => Err(refuse(format!(
             "{}: shards of `{other}`, which this tokencast cannot merge",
             shards[0].path.display()
@@ -251,7 +252,7 @@ pub(crate) fn run_shard(
 }
 
 /// Rebuilds a `run` shard's scenario from its inputs.
-fn run_scenario(first: &ShardFile) -> Result<Scenario, Failure> {
+pub(super) fn run_scenario(first: &ShardFile) -> Result<Scenario, Failure> {
     let h = &first.header;
     let field = |name: &str| {
         h.inputs.get(name).ok_or_else(|| {

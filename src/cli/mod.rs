@@ -8,6 +8,7 @@ mod compare;
 mod compare_forecast;
 mod compare_input;
 mod compare_progress;
+mod compare_shard;
 mod diff;
 mod explain;
 mod explain_billing;
@@ -104,7 +105,7 @@ enum Command {
     CalibrateOrg(calibrate_org::CalibrateOrgArgs),
     /// Price the same simulated periods under every billing scheme of a scenario.
     #[command(
-        after_help = "User guide: docs/guide/compare.md ([workload], every [billing.NAME] kind, the files)."
+        after_help = "User guide: docs/guide/compare.md ([workload], every [billing.NAME] kind, the files); --shard and merge: docs/guide/distributed.md."
     )]
     Compare(compare::CompareArgs),
     /// Check spend gates (e.g. 'p95(cost_usd) <= 2.00') with their Monte Carlo uncertainty:

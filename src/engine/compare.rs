@@ -330,10 +330,23 @@ pub struct Comparison {
 }
 
 /// Bills of every period under every scheme.
-struct Billed {
+pub(crate) struct Billed {
     /// `[scheme][period]`.
     bills: Vec<Vec<Bill>>,
     tasks: Vec<f64>,
+}
+
+/// One period's bills before compute-hours schemes sized to a percentile are sized (they need
+/// every period's peak): per scheme, the bill, or the period's demand profile for those
+/// schemes; and the period's task count. What a shard keeps of each of its periods.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PeriodBills {
+    /// Per scheme, the bill (`None` for a scheme sized to a percentile).
+    pub bills: Vec<Option<Bill>>,
+    /// Per scheme, the demand profile (`Some` only for a scheme sized to a percentile).
+    pub profiles: Vec<Option<DemandProfile>>,
+    /// Tasks in the period.
+    pub tasks: f64,
 }
 
 /// Counts finished work steps for a progress display.
@@ -362,10 +375,10 @@ pub const VALIDATION: &str = "tests/compare.rs: on a small workload with random 
 
 /// Tasks simulated per pool part (the unit of parallel work while filling pools).
 const POOL_PART: usize = 512;
-/// Periods per parallel chunk.
-const PERIOD_CHUNK: u64 = 4;
+/// Periods per parallel chunk (the unit of a shard of a comparison).
+pub(crate) const PERIOD_CHUNK: u64 = 4;
 
-fn pool_count(method: Method, periods: u64) -> usize {
+pub(crate) fn pool_count(method: Method, periods: u64) -> usize {
     match method {
         Method::Pooled { pools, .. } => pools.clamp(1, usize::try_from(periods).unwrap_or(1)),
         Method::Simulate => 0,
@@ -383,7 +396,7 @@ pub fn work_steps(setup: &CompareSetup, periods: u64) -> u64 {
     parts + periods + setup.sweep.len() as u64 * setup.sweep_periods.max(1)
 }
 
-fn build_pools(
+pub(crate) fn build_pools(
     setup: &CompareSetup,
     periods: u64,
     seed: u64,
@@ -432,15 +445,33 @@ fn bill_periods(
     pools: &[Arc<PricedTasks>],
     progress: &Progress,
 ) -> Billed {
-    let rates = RateCard::new(setup.prices, 1 + setup.workflow.extra_price_tiers());
-    let percentile: Vec<bool> = setup
+    let flat = bill_range(setup, workload, 0..periods, seed, pools, progress);
+    size_and_bill(setup, flat)
+}
+
+/// Whether each scheme is a compute-hours scheme sized to a percentile of peak demand.
+pub(crate) fn percentile_sized(setup: &CompareSetup) -> Vec<bool> {
+    setup
         .schemes
         .iter()
         .map(|s| matches!(&s.scheme, BillingScheme::ComputeHours(c) if matches!(c.sizing, Sizing::PeakPercentile(_))))
-        .collect();
-    let chunks = periods.div_ceil(PERIOD_CHUNK);
-    type Out = (Vec<Option<Bill>>, Vec<Option<DemandProfile>>, f64);
-    let outs: Vec<Vec<Out>> = (0..chunks)
+        .collect()
+}
+
+/// Bills periods `range` of a workload (each period on its own, so any split of the periods
+/// gives the same bills).
+pub(crate) fn bill_range(
+    setup: &CompareSetup,
+    workload: &Workload,
+    range: std::ops::Range<u64>,
+    seed: u64,
+    pools: &[Arc<PricedTasks>],
+    progress: &Progress,
+) -> Vec<PeriodBills> {
+    let rates = RateCard::new(setup.prices, 1 + setup.workflow.extra_price_tiers());
+    let percentile = percentile_sized(setup);
+    let chunks = (range.end - range.start).div_ceil(PERIOD_CHUNK);
+    let outs: Vec<Vec<PeriodBills>> = (0..chunks)
         .into_par_iter()
         .map_init(
             // Buffers reused across a worker's chunks (cleared for every month).
@@ -451,7 +482,8 @@ fn bill_periods(
             },
             |(sim, drawer, period), c| {
                 let mut out = Vec::new();
-                for p in c * PERIOD_CHUNK..((c + 1) * PERIOD_CHUNK).min(periods) {
+                let first = range.start + c * PERIOD_CHUNK;
+                for p in first..(first + PERIOD_CHUNK).min(range.end) {
                     if pools.is_empty() {
                         sim.simulate(seed, p, period);
                     } else {
@@ -476,14 +508,24 @@ fn bill_periods(
                             }
                         }
                     }
-                    out.push((bills, profiles, period.task_count() as f64));
+                    out.push(PeriodBills {
+                        bills,
+                        profiles,
+                        tasks: period.task_count() as f64,
+                    });
                 }
                 progress.step(out.len() as u64);
                 out
             },
         )
         .collect();
-    let flat: Vec<Out> = outs.into_iter().flatten().collect();
+    outs.into_iter().flatten().collect()
+}
+
+/// Every period's bills (`flat`, in period order): schemes sized to a percentile sized from
+/// all the periods' peaks, then billed on each period's profile.
+pub(crate) fn size_and_bill(setup: &CompareSetup, flat: Vec<PeriodBills>) -> Billed {
+    let percentile = percentile_sized(setup);
     let mut bills = vec![Vec::with_capacity(flat.len()); setup.schemes.len()];
     for (i, s) in setup.schemes.iter().enumerate() {
         if let BillingScheme::ComputeHours(c) = &s.scheme
@@ -492,7 +534,7 @@ fn bill_periods(
             let peaks: Vec<f64> = flat
                 .iter()
                 .map(|o| {
-                    o.1[i]
+                    o.profiles[i]
                         .as_ref()
                         .map_or(0.0, DemandProfile::peak_tokens_per_minute)
                 })
@@ -501,25 +543,28 @@ fn bill_periods(
                 unreachable!("sized_to fixes the units")
             };
             for o in &flat {
-                let profile = o.1[i].as_ref().expect("a profile for percentile schemes");
+                let profile = o.profiles[i]
+                    .as_ref()
+                    .expect("a profile for percentile schemes");
                 bills[i].push(c.bill_profile(units, profile));
             }
         } else {
-            bills[i].extend(flat.iter().map(|o| o.0[i].expect("billed")));
+            bills[i].extend(flat.iter().map(|o| o.bills[i].expect("billed")));
         }
     }
     Billed {
         bills,
-        tasks: flat.iter().map(|o| o.2).collect(),
+        tasks: flat.iter().map(|o| o.tasks).collect(),
     }
 }
 
-/// The groups of `periods` periods: by pool, or each period alone when simulated.
-fn groups_of(pools: &[Arc<PricedTasks>], periods: u64) -> Groups {
-    if pools.is_empty() {
+/// The groups of `periods` periods: by pool (of `pools`), or each period alone when simulated
+/// (`pools` 0).
+fn groups_of(pools: usize, periods: u64) -> Groups {
+    if pools == 0 {
         Groups::modulo(periods, usize::try_from(periods).unwrap_or(usize::MAX))
     } else {
-        Groups::modulo(periods, pools.len())
+        Groups::modulo(periods, pools)
     }
 }
 
@@ -552,16 +597,24 @@ pub fn compare_with_progress(
     if periods == 0 {
         return Err(EngineError::NoTrials);
     }
+    let pool = thread_pool(threads, periods)?;
+    let progress = Progress::new(progress);
+    pool.install(|| compare_on(setup, periods, seed, &progress))
+}
+
+/// The worker threads of a comparison of `periods` periods.
+pub(crate) fn thread_pool(
+    threads: Option<usize>,
+    periods: u64,
+) -> Result<rayon::ThreadPool, EngineError> {
     let threads = worker_threads(threads, periods.div_ceil(PERIOD_CHUNK).max(64));
-    let pool = rayon::ThreadPoolBuilder::new()
+    rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| EngineError::ThreadPool {
             threads,
             message: e.to_string(),
-        })?;
-    let progress = Progress::new(progress);
-    pool.install(|| compare_on(setup, periods, seed, &progress))
+        })
 }
 
 fn compare_on(
@@ -572,7 +625,61 @@ fn compare_on(
 ) -> Result<Comparison, EngineError> {
     let pools = build_pools(setup, periods, seed, progress);
     let billed = bill_periods(setup, &setup.workload, periods, seed, &pools, progress);
-    let groups = groups_of(&pools, periods);
+    let sweep_periods = setup.sweep_periods.max(1);
+    let sweep = setup
+        .sweep
+        .iter()
+        .map(|&x| {
+            let w = setup.along.apply(&setup.workload, x);
+            let b = bill_periods(setup, &w, sweep_periods, seed, &pools, progress);
+            sweep_point(setup, x, &w, &b, pools.len())
+        })
+        .collect();
+    Ok(finish(setup, periods, seed, pools.len(), &billed, sweep))
+}
+
+/// One point of the break-even sweep from its periods' bills.
+pub(crate) fn sweep_point(
+    setup: &CompareSetup,
+    x: f64,
+    w: &Workload,
+    b: &Billed,
+    pools: usize,
+) -> SweepPoint {
+    let sweep_groups = groups_of(pools, setup.sweep_periods.max(1));
+    let totals: Vec<Vec<f64>> = b
+        .bills
+        .iter()
+        .map(|bills| bills.iter().map(|b| b.total_usd).collect())
+        .collect();
+    SweepPoint {
+        x,
+        tasks_per_seat: w.tasks_per_seat,
+        seats: w.seats,
+        cost_usd: totals
+            .iter()
+            .map(|t| sweep_groups.mean_se(t.iter().copied()))
+            .collect(),
+        difference_usd: pair_indices(totals.len())
+            .into_iter()
+            .map(|(a, b)| {
+                sweep_groups.mean_se(totals[a].iter().zip(&totals[b]).map(|(x, y)| x - y))
+            })
+            .collect(),
+    }
+}
+
+/// The comparison from its periods' bills (`billed`, of `pools` pools, 0 when simulated) and
+/// its sweep's points.
+pub(crate) fn finish(
+    setup: &CompareSetup,
+    periods: u64,
+    seed: u64,
+    pools: usize,
+    billed: &Billed,
+    sweep: Vec<SweepPoint>,
+) -> Comparison {
+    let groups = groups_of(pools, periods);
     let costs: Vec<Vec<f64>> = billed
         .bills
         .iter()
@@ -615,37 +722,10 @@ fn compare_on(
             ),
         })
         .collect();
-    let mut sweep = Vec::new();
-    let sweep_periods = setup.sweep_periods.max(1);
-    let sweep_groups = groups_of(&pools, sweep_periods);
-    for &x in &setup.sweep {
-        let w = setup.along.apply(&setup.workload, x);
-        let b = bill_periods(setup, &w, sweep_periods, seed, &pools, progress);
-        let totals: Vec<Vec<f64>> = b
-            .bills
-            .iter()
-            .map(|bills| bills.iter().map(|b| b.total_usd).collect())
-            .collect();
-        sweep.push(SweepPoint {
-            x,
-            tasks_per_seat: w.tasks_per_seat,
-            seats: w.seats,
-            cost_usd: totals
-                .iter()
-                .map(|t| sweep_groups.mean_se(t.iter().copied()))
-                .collect(),
-            difference_usd: pair_indices(totals.len())
-                .into_iter()
-                .map(|(a, b)| {
-                    sweep_groups.mean_se(totals[a].iter().zip(&totals[b]).map(|(x, y)| x - y))
-                })
-                .collect(),
-        });
-    }
     let names: Vec<&str> = setup.schemes.iter().map(|s| s.name.as_str()).collect();
     let break_even = break_even(&names, &setup.along.names(), &sweep);
     let (tasks_from, pool_count, pool_size) = match setup.method {
-        Method::Pooled { pool_size, .. } => ("pooled", pools.len(), pool_size),
+        Method::Pooled { pool_size, .. } => ("pooled", pools, pool_size),
         Method::Simulate => ("simulated", 0, 0),
     };
     let method = match setup.method {
@@ -654,7 +734,7 @@ fn compare_on(
         ),
         Method::Simulate => "every task of every month simulated and billed task by task in start order; standard errors of independent months; percentiles are exact order statistics of the months' bills".to_string(),
     };
-    Ok(Comparison {
+    Comparison {
         periods,
         seed,
         tasks_from,
@@ -675,5 +755,5 @@ fn compare_on(
         sweep,
         break_even,
         period_costs: costs,
-    })
+    }
 }

@@ -6,6 +6,7 @@ pub mod compare;
 pub mod compare_break_even;
 pub mod compare_input;
 mod compare_pool;
+pub mod compare_shard;
 mod compare_stats;
 mod metrics;
 mod period;

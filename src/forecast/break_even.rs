@@ -153,6 +153,33 @@ pub fn run(
     config: &ForecastConfig,
     seed_override: Option<u64>,
 ) -> Result<AlongRun, StressError> {
+    run_from(
+        file,
+        base,
+        path,
+        values,
+        integer,
+        config,
+        seed_override,
+        Vec::new(),
+    )
+}
+
+/// [`run`], with the runs at the first of `values` already made (`given`, in `values` order:
+/// merged from the shards of a sharded comparison); the other values and the refinement's
+/// points are simulated.
+#[allow(clippy::too_many_arguments)]
+pub fn run_from(
+    file: &Path,
+    base: &[Override],
+    path: &str,
+    values: &[f64],
+    integer: bool,
+    config: &ForecastConfig,
+    seed_override: Option<u64>,
+    given: Vec<super::ForecastRun>,
+) -> Result<AlongRun, StressError> {
+    let mut given = given.into_iter();
     let base_text = super::sweep::base_text(file, base)?;
     let current = current_value(&base_text, path).map(|(x, _)| x);
     let mut bills = Vec::new();
@@ -164,7 +191,10 @@ pub fn run(
             value: toml_number(x, integer),
         });
         let f = Forecast::load(file, &sets, seed_override, config.threads)?;
-        let run = simulate::run(&f.model, config)?;
+        let run = match given.next() {
+            Some(run) => run,
+            None => simulate::run(&f.model, config)?,
+        };
         bills = scheme_pairs::compared_bills(&f.model);
         year_labels = (0..run.streams.years.len())
             .map(|y| f.model.year_label(y))
