@@ -976,7 +976,8 @@ fn backtest_chart(bt: &Backtest, stem: &str) -> report::charts::FanChart {
                 name: "bootstrap of past months (median)".into(),
                 values: bt.months.iter().map(|m| m.bootstrap.p50).collect(),
                 dashed: true,
-                colour: 3,
+                // Reddish purple: the palette's sky blue is too close to the fan's median.
+                colour: 4,
             },
         ],
     }
