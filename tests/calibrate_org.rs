@@ -408,3 +408,62 @@ fn the_backtest_covers_at_nominal_rates_and_beats_the_baselines() {
     assert!(crps["forecast"] < crps["run_rate"], "{crps:?}");
     assert!(crps["forecast"] < crps["bootstrap"], "{crps:?}");
 }
+
+#[test]
+fn backtest_bills_are_refused_at_their_line_before_any_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    write_history(dir.path());
+    let scenario =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference-coding-task.toml");
+    for (bad, says) in [
+        ("NaN", "bills.csv:2: cost: expected an amount from 0 to"),
+        ("inf", "bills.csv:2: cost: expected an amount from 0 to"),
+        ("-5", "bills.csv:2: cost: expected an amount from 0 to"),
+        ("1e300", "bills.csv:2: cost: expected an amount from 0 to"),
+    ] {
+        std::fs::write(
+            dir.path().join("bills.csv"),
+            format!("month,cost\n2026-01,{bad}\n"),
+        )
+        .unwrap();
+        let assert = tokencast()
+            .current_dir(dir.path())
+            .args([
+                "calibrate-org",
+                "activity.csv",
+                "--seats",
+                "seats.csv",
+                "--backtest",
+                "bills.csv",
+                "-o",
+                "org.toml",
+                "--task",
+            ])
+            .arg(format!("c={}", scenario.display()))
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains(says), "{bad}: {stderr}");
+        assert!(!dir.path().join("org.toml").exists());
+    }
+    // A month missing from the bills is named.
+    std::fs::write(dir.path().join("bills.csv"), "month,cost\n2026-01,5\n").unwrap();
+    let assert = tokencast()
+        .current_dir(dir.path())
+        .args([
+            "calibrate-org",
+            "activity.csv",
+            "--seats",
+            "seats.csv",
+            "--backtest",
+            "bills.csv",
+            "-o",
+            "org.toml",
+            "--task",
+        ])
+        .arg(format!("c={}", scenario.display()))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("found none for 2026-02"), "{stderr}");
+}

@@ -165,6 +165,11 @@ pub fn run(args: CalibrateOrgArgs) -> Result<(), Failure> {
         }
     };
     let weights = mix_weights(&mix, &activity)?;
+    // The back-test's bills are input too: refused before any fit or trial.
+    let bills = match &args.backtest {
+        Some(path) => Some((path.clone(), read_bills(path, &activity)?)),
+        None => None,
+    };
     let usage = org::fit_usage(&activity, &seats).map_err(|m| bad_input(anyhow!(m)))?;
     let seats_fit = org::fit_seats(&seats);
     let n = activity.months.len();
@@ -212,7 +217,7 @@ pub fn run(args: CalibrateOrgArgs) -> Result<(), Failure> {
             })
             .collect(),
     };
-    let fit = FitReport {
+    let mut fit = FitReport {
         activity: names,
         seats_source,
         history,
@@ -230,10 +235,9 @@ pub fn run(args: CalibrateOrgArgs) -> Result<(), Failure> {
     // The file must load: a fit this command writes and cannot run is its own failure.
     load_fitted(&args.out.display().to_string(), &stem, out_dir, &text)?;
 
-    let mut fit = fit;
-    if let Some(path) = &args.backtest {
+    if let Some((path, bills)) = &bills {
         fit.backtest = Some(backtest(
-            &args, path, &activity, &seats, &fit.mix, out_dir, &stem,
+            &args, path, bills, &activity, &seats, &fit.mix, out_dir, &stem,
         )?);
     }
 
@@ -803,13 +807,13 @@ fn read_bills(path: &Path, activity: &Activity) -> Result<Vec<f64>, Failure> {
 fn backtest(
     args: &CalibrateOrgArgs,
     path: &Path,
+    bills: &[f64],
     activity: &Activity,
     seats: &[u64],
     mix: &[MixEntry],
     out_dir: &Path,
     stem: &str,
 ) -> Result<Backtest, Failure> {
-    let bills = read_bills(path, activity)?;
     let n = activity.months.len();
     let h = args.holdout_months as usize;
     if n < h + 3 {
@@ -821,6 +825,8 @@ fn backtest(
     let k = n - h;
     let mut head = activity.clone();
     head.months.truncate(k);
+    let head_tasks = head.tasks();
+    let head_active = head.active_users();
     let usage = org::fit_usage(&head, &seats[..k]).map_err(|m| bad_input(anyhow!(m)))?;
     let fit = FitReport {
         activity: vec![format!("the first {k} months of the activity")],
@@ -834,8 +840,8 @@ fn backtest(
                     month: activity.month(i).to_string(),
                     working_days: activity.month(i).weekdays(),
                     seats: seats[i],
-                    active_users: 0,
-                    tasks: head.tasks()[i],
+                    active_users: head_active[i],
+                    tasks: head_tasks[i],
                 })
                 .collect(),
         },
