@@ -237,7 +237,13 @@ pub fn run(args: CalibrateOrgArgs) -> Result<(), Failure> {
 
     if let Some((path, bills)) = &bills {
         fit.backtest = Some(backtest(
-            &args, path, bills, &activity, &seats, &fit.mix, out_dir, &stem,
+            &args,
+            (path, bills),
+            &activity,
+            &seats,
+            &fit.mix,
+            out_dir,
+            &stem,
         )?);
     }
 
@@ -806,8 +812,7 @@ fn read_bills(path: &Path, activity: &Activity) -> Result<Vec<f64>, Failure> {
 /// Fits on all but the last `--holdout-months`, forecasts them, and scores it and the baselines.
 fn backtest(
     args: &CalibrateOrgArgs,
-    path: &Path,
-    bills: &[f64],
+    (path, bills): (&Path, &[f64]),
     activity: &Activity,
     seats: &[u64],
     mix: &[MixEntry],
