@@ -113,6 +113,11 @@ pub fn thousands(v: f64) -> String {
     out
 }
 
+/// A name as people read it: `seat_plan` → `seat plan`, `list_price` → `list price`.
+pub fn words(name: &str) -> String {
+    name.replace('_', " ")
+}
+
 /// Names in backticks, separated by commas: `` `a`, `b` ``.
 pub fn backticked<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     names

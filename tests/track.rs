@@ -229,3 +229,113 @@ fn bad_actuals_are_refused_at_their_line() {
         .assert()
         .code(2);
 }
+
+/// `forecast --actuals`: the forecast's own outputs are unchanged, its report gains the track's
+/// section (the months against their band, the rest forecast again), and track.json is the
+/// one `tokencast track` writes on the same file, seed and trials.
+#[test]
+fn the_forecast_report_shows_the_actuals_and_the_rest_forecast_again() {
+    let dir = tempfile::tempdir().unwrap();
+    // The third month at $9.00 is above the band's P95 (at most 10 × 60 × 0.0105 = $6.30).
+    let (file, csv) = setup(
+        dir.path(),
+        ORG,
+        "month,cost\n2027-01,5.25\n2027-02,5.25\n2027-03,9.00\n",
+    );
+    let (with, without, tracked) = (
+        dir.path().join("with"),
+        dir.path().join("without"),
+        dir.path().join("tracked"),
+    );
+    let run = |out: &Path, actuals: bool| {
+        let mut cmd = tokencast();
+        cmd.arg("forecast")
+            .arg(&file)
+            .args(["-n", "4000", "-o"])
+            .arg(out);
+        if actuals {
+            cmd.arg("--actuals").arg(&csv);
+        }
+        let a = cmd.assert().success();
+        String::from_utf8_lossy(&a.get_output().stdout).to_string()
+    };
+    let stdout = run(&with, true);
+    run(&without, false);
+    for f in ["summary.json", "monthly.csv"] {
+        assert_eq!(
+            std::fs::read(with.join(f)).unwrap(),
+            std::fs::read(without.join(f)).unwrap(),
+            "{f} changed with --actuals"
+        );
+    }
+    assert!(
+        stdout.contains("1 of 3 months outside the forecast's P5–P95"),
+        "{stdout}"
+    );
+    let page = std::fs::read_to_string(with.join("report.html")).unwrap();
+    for needle in [
+        "<h2>Against the actual spend so far</h2>",
+        "<h3>The months seen</h3>",
+        "<h3>The rest, forecast again</h3>",
+        "above P95",
+        "Mar 2027",
+    ] {
+        assert!(page.contains(needle), "the report lacks {needle}");
+    }
+    for f in ["track.csv", "track_fan.png", "track_fan.svg"] {
+        assert!(with.join(f).is_file(), "{f} not written");
+    }
+    tokencast()
+        .arg("track")
+        .arg(&file)
+        .arg("--actuals")
+        .arg(&csv)
+        .args(["-n", "4000", "-o"])
+        .arg(&tracked)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(with.join("track.json")).unwrap(),
+        std::fs::read(tracked.join("track.json")).unwrap()
+    );
+}
+
+#[test]
+fn the_forecast_refuses_bad_actuals_before_any_trial() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, csv) = setup(dir.path(), ORG, "month,cost\n2027-01,5.25\n2027-02,-1\n");
+    let out = dir.path().join("out");
+    let a = tokencast()
+        .arg("forecast")
+        .arg(&file)
+        .arg("--actuals")
+        .arg(&csv)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(stderr.contains("actuals.csv:3"), "{stderr}");
+    assert!(!out.join("summary.json").exists());
+    for (args, says) in [
+        (vec!["--shard", "1/2"], "--actuals with --shard"),
+        (
+            vec!["-n", "300000"],
+            "expected at most 200,000 trials with --actuals",
+        ),
+    ] {
+        let (_, good) = setup(dir.path(), ORG, "month,cost\n2027-01,5.25\n");
+        let a = tokencast()
+            .arg("forecast")
+            .arg(&file)
+            .arg("--actuals")
+            .arg(&good)
+            .args(&args)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(stderr.contains(says), "{stderr}");
+    }
+}

@@ -69,6 +69,12 @@ pub struct ForecastArgs {
     /// Skip the stress cases of the file.
     #[arg(long)]
     pub no_stress: bool,
+    /// The actual monthly spend so far: a CSV with `month` (YYYY-MM) and `cost` columns, or a
+    /// FOCUS export (ChargePeriodStart, BilledCost). The report then shows each month against
+    /// its band and the rest of the horizon forecast again from them (as `tokencast track`),
+    /// and track.json, track.csv and the track chart are written beside the forecast.
+    #[arg(long, value_name = "FILE")]
+    pub actuals: Option<PathBuf>,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -225,12 +231,52 @@ pub(super) fn run(args: ForecastArgs) -> Result<(), Failure> {
     )?;
     let clock = Instant::now();
     let f = args.common.load(&[])?;
-    let config = args.common.config(&f);
+    let mut config = args.common.config(&f);
     if let Some(text) = &args.common.shard {
+        if args.actuals.is_some() {
+            return Err(bad_input(anyhow::anyhow!(
+                "--actuals with --shard: the actuals weigh every trial of the forecast in one \
+                 process; run the shards without --actuals, or the forecast whole with it"
+            )));
+        }
         let shard = super::shard::from_arg(text)?;
         return super::forecast_shard::run_shard(&args, &f, &config, shard, clock);
     }
-    run_with(&args, &f, &config, Runs::Simulate, clock)
+    let actuals = match &args.actuals {
+        None => None,
+        Some(path) => Some(read_actuals(path, &f, &mut config, args.common.trials)?),
+    };
+    run_with(&args, &f, &config, Runs::Simulate, actuals, clock)
+}
+
+/// The actual months of `--actuals`, read and checked before any trial runs; the run then keeps
+/// every trial (at most [`super::track::MAX_TRACK_TRIALS`]) to weigh them against the actuals.
+fn read_actuals(
+    path: &std::path::Path,
+    f: &Forecast,
+    config: &mut ForecastConfig,
+    trials_asked: Option<u64>,
+) -> Result<Vec<forecast::track::Actual>, Failure> {
+    // A FOCUS export is a log-sized file: read with the logs' bound.
+    let text =
+        tokencast::input::read_text(path, tokencast::input::MAX_LOG_BYTES).map_err(bad_input)?;
+    let actuals = forecast::track::read_actuals(&path.display().to_string(), &text, &f.model)
+        .map_err(|m| bad_input(anyhow::anyhow!(m)))?;
+    let most = super::track::MAX_TRACK_TRIALS;
+    if config.trials > most {
+        let (what, fix) = match trials_asked {
+            Some(_) => ("-n", "ask for fewer"),
+            None => ("the file's trials", "pass -n 20000"),
+        };
+        return Err(bad_input(anyhow::anyhow!(
+            "{what} {}: expected at most {} trials with --actuals (every trial's months are kept \
+             to weigh them against the actuals); {fix} (20,000 give percentiles to about 0.3%)",
+            tokencast::text::thousands(config.trials as f64),
+            tokencast::text::thousands(most as f64),
+        )));
+    }
+    config.record = forecast::Record::EveryTrial;
+    Ok(actuals)
 }
 
 /// Where a forecast's runs come from.
@@ -252,6 +298,7 @@ pub(super) fn run_with(
     f: &Forecast,
     config: &ForecastConfig,
     runs: Runs,
+    actuals: Option<Vec<forecast::track::Actual>>,
     clock: Instant,
 ) -> Result<(), Failure> {
     let (f, config) = (f, *config);
@@ -342,6 +389,22 @@ pub(super) fn run_with(
         files.extend(["stress.json".to_string(), "stress.csv".to_string()]);
         stress_rows = rows;
     }
+    let track = actuals.map(|a| forecast::track::track(&f.name, &f.model, &run, &a));
+    if let Some(t) = &track {
+        extra_text.push('\n');
+        extra_text.push_str(&report::track::render_table(t));
+        for (name, text) in [
+            ("track.json", report::track::to_json(t)),
+            ("track.csv", report::track::to_csv(t)),
+        ] {
+            run_dir.stage_file(name, text.as_bytes())?;
+            files.push(name.to_string());
+        }
+        files.extend(
+            report::charts::write_chart(staging, &report::track::chart(t))
+                .context("cannot draw the track chart")?,
+        );
+    }
     let mut sensitivity = None;
     if args.sensitivity {
         let s = forecast::sensitivity::analyse(f, &run, &config)
@@ -377,6 +440,7 @@ pub(super) fn run_with(
         stress: &stress_rows,
         sensitivity: sensitivity.as_ref(),
         manifest: &manifest,
+        track: track.as_ref(),
     };
     let figures =
         report::forecast_page::figures(&page).context("cannot draw the report's charts")?;

@@ -201,6 +201,7 @@ pub(super) fn merge(shards: &[ShardFile], out: &Path, format: Format) -> Result<
             main: Box::new(main),
             stress,
         },
+        None,
         clock,
     )
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::compare::{AlongNames, SweepPoint};
 use crate::stats::Z975;
 use crate::stats::crossing::{Crossing, CurvePoint, Step, crossings};
+use crate::text::words;
 
 /// One crossing of a pair's difference curve.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -88,8 +89,8 @@ pub fn break_even(names: &[&str], axis: &AlongNames, sweep: &[SweepPoint]) -> Ve
                 .collect();
             let note = if crossings.is_empty() {
                 let first = curve[0].difference;
-                let cheaper = if first <= 0.0 { names[a] } else { names[b] };
-                let other = if first <= 0.0 { names[b] } else { names[a] };
+                let cheaper = words(if first <= 0.0 { names[a] } else { names[b] });
+                let other = words(if first <= 0.0 { names[b] } else { names[a] });
                 format!(
                     "no break-even between {} and {} {}: {cheaper} is cheaper than {other} at every point",
                     format_x(axis, sweep[0].x),
@@ -114,6 +115,7 @@ pub fn break_even(names: &[&str], axis: &AlongNames, sweep: &[SweepPoint]) -> Ve
 /// `above is cheaper than below above X unit (95% CI lo to hi)`; a step is said to be one,
 /// placed between its two points.
 fn sentence(axis: &AlongNames, above: &str, below: &str, c: &Crossing) -> String {
+    let (above, below) = (words(above), words(below));
     if let Some(step) = c.step {
         let usd = |v: f64| format!("${}", crate::text::thousands(v.abs().round()));
         return format!(
@@ -169,6 +171,34 @@ mod tests {
             "seat is cheaper than list above 50.0 tasks per seat per month (95% CI 50.0 to 50.0)"
         );
         assert!(be[0].note.is_empty());
+    }
+
+    #[test]
+    fn sentences_name_schemes_as_people_read_them_and_records_keep_the_keys() {
+        // d = a − b = x − 50, as above, with keys of two words.
+        let sweep: Vec<SweepPoint> = (0..=10)
+            .map(|i| point(10.0 * f64::from(i), 10.0 * f64::from(i) - 50.0, 0.0))
+            .collect();
+        let names = ["list_price", "seat_plan"];
+        let be = break_even(&names, &SweepAxis::TasksPerSeat.names(), &sweep);
+        let c = &be[0].crossings[0];
+        assert_eq!(c.cheaper_below, "list_price");
+        assert_eq!(
+            (be[0].a.as_str(), be[0].b.as_str()),
+            ("list_price", "seat_plan")
+        );
+        assert!(
+            c.words
+                .starts_with("seat plan is cheaper than list price above 50.0"),
+            "{}",
+            c.words
+        );
+        let flat = vec![point(1.0, 2.0, 0.1), point(3.0, 1.0, 0.1)];
+        let be = break_even(&names, &SweepAxis::Seats.names(), &flat);
+        assert_eq!(
+            be[0].note,
+            "no break-even between 1 and 3 seats: seat plan is cheaper than list price at every point"
+        );
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct ForecastPage<'a> {
     pub sensitivity: Option<&'a Sensitivity>,
     /// The run's manifest (tool, file, hash, seed, trials, date).
     pub manifest: &'a Manifest,
+    /// The forecast against the actual months so far (`forecast --actuals`).
+    pub track: Option<&'a crate::forecast::track::Track>,
 }
 
 /// The page's charts, drawn as SVG, in page order.
@@ -46,6 +48,7 @@ pub struct ForecastFigures {
     schemes: Option<Figure>,
     stress: Option<Figure>,
     tornado: Option<Figure>,
+    track: Option<Figure>,
 }
 
 /// Draws every chart of the page.
@@ -268,6 +271,7 @@ pub fn figures(p: &ForecastPage) -> Result<ForecastFigures, ChartError> {
         schemes,
         stress,
         tornado,
+        track: p.track.map(super::track::figure).transpose()?,
     })
 }
 
@@ -831,6 +835,10 @@ pub fn render(p: &ForecastPage, figs: &ForecastFigures) -> String {
         html.push_str(&f.html());
     }
     html.push_str(&months_table(s));
+    if let (Some(t), Some(f)) = (p.track, &figs.track) {
+        html.push_str("<h2>Against the actual spend so far</h2>\n");
+        html.push_str(&super::track::sections(t, f, 3));
+    }
     if figs.year_to_date.is_some() || figs.runs_out.is_some() {
         html.push_str("<h2>The annual budget</h2>\n");
         for f in [&figs.year_to_date, &figs.runs_out].into_iter().flatten() {

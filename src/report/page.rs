@@ -67,7 +67,7 @@ pub fn month_short(period: &str) -> String {
 
 /// A name as people read it: `seat_plan` → `seat plan`.
 pub fn words(name: &str) -> String {
-    name.replace('_', " ")
+    crate::text::words(name)
 }
 
 /// A table: headers, then rows of cells that are already HTML (escape text first). The first

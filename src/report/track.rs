@@ -220,37 +220,30 @@ pub fn chart(t: &Track) -> FanChart {
     }
 }
 
-/// The page.
-pub fn render_page(t: &Track, manifest: &Manifest) -> Result<String, ChartError> {
-    let figure = Figure::new(
+/// The track's figure: the band, the actual months over it, the conditioned median.
+pub fn figure(t: &Track) -> Result<Figure, ChartError> {
+    Figure::new(
         &chart(t),
         "The forecast's band month by month, the actual spend over it, and from the last \
          month seen the median of the futures that match the actuals.",
-    )?;
-    let first = t
-        .monthly
-        .first()
-        .map_or(String::new(), |m| month_words(&m.period));
-    let mut html = page::head(
-        &format!("{}: forecast against actuals", t.scenario),
-        "",
-        &format!(
-            "{} months of actual spend from {first} against the forecast, and the rest of the horizon forecast again from them.",
-            t.months_seen
-        ),
-    );
-    html.push_str("<h2>The answer</h2>\n");
-    html.push_str(&format!(
+    )
+}
+
+/// The track as HTML sections whose headings are at level `h` (`<h2>` on its own page, `<h3>`
+/// inside the forecast's report): the months outside the band, each year's total, the figure,
+/// the months seen against the band and the rest forecast again.
+pub fn sections(t: &Track, figure: &Figure, h: u8) -> String {
+    let mut html = format!(
         "<p>{} of the {} months seen fall outside the forecast's P5–P95 band (about 1 in 10 would by chance).</p>\n",
         t.months_outside, t.months_seen
-    ));
+    );
     html.push_str("<ul>\n");
     for y in &t.years {
         html.push_str(&format!("<li>{}</li>\n", escape(&year_sentence(y))));
     }
     html.push_str("</ul>\n");
     html.push_str(&figure.html());
-    html.push_str("<h2>The months seen</h2>\n");
+    html.push_str(&format!("<h{h}>The months seen</h{h}>\n"));
     let rows: Vec<Vec<String>> = t
         .monthly
         .iter()
@@ -295,7 +288,7 @@ pub fn render_page(t: &Track, manifest: &Manifest) -> Result<String, ChartError>
         })
         .collect();
     if !rest.is_empty() {
-        html.push_str("<h2>The rest, forecast again</h2>\n");
+        html.push_str(&format!("<h{h}>The rest, forecast again</h{h}>\n"));
         html.push_str(&format!(
             "<p>The rest is {}.</p>\n",
             escape(&conditioning_words(t))
@@ -312,6 +305,26 @@ pub fn render_page(t: &Track, manifest: &Manifest) -> Result<String, ChartError>
             &rest,
         ));
     }
+    html
+}
+
+/// The track's own page (`tokencast track`).
+pub fn render_page(t: &Track, manifest: &Manifest) -> Result<String, ChartError> {
+    let figure = figure(t)?;
+    let first = t
+        .monthly
+        .first()
+        .map_or(String::new(), |m| month_words(&m.period));
+    let mut html = page::head(
+        &format!("{}: forecast against actuals", t.scenario),
+        "",
+        &format!(
+            "{} months of actual spend from {first} against the forecast, and the rest of the horizon forecast again from them.",
+            t.months_seen
+        ),
+    );
+    html.push_str("<h2>The answer</h2>\n");
+    html.push_str(&sections(t, &figure, 2));
     html.push_str(&page::footer(
         manifest,
         &format!(
