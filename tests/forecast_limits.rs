@@ -389,3 +389,77 @@ fn bad_limits_and_elasticities_are_refused_where_they_are_written() {
         );
     }
 }
+
+/// The stress table shows the work the limits leave undone in each case: exact on the
+/// deterministic organisation. Base: 161.9 tasks a month not done (486 over 3 months, $5.10).
+/// Tasks per day ×1.5: 60 tasks ($0.63) a user, $0.30 allowed, the month's $3.00 capped at
+/// $2.50: $3.80 of $6.30 not done, 600 × 3.8 / 6.3 = 361.9 tasks a month (1,085.7, $11.40).
+/// Prices ×0.7: $0.294 a user (under its limit), the month's $2.94 capped at $2.50: 400 ×
+/// 0.44 / 2.94 = 59.9 tasks a month (179.6, $1.32).
+#[test]
+fn the_stress_table_shows_the_work_each_case_leaves_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_org(
+        dir.path(),
+        &format!(
+            "{ORG}[limits]\nper_user_monthly_usd = 0.30\nmonthly_usd = 2.5\n\
+             [[stress]]\nname = \"busier\"\ntasks_per_day = 1.5\n\
+             [[stress]]\nname = \"cheaper\"\nprices = 0.7\n"
+        ),
+    );
+    let out = dir.path().join("out");
+    let assert = tokencast()
+        .arg("forecast")
+        .arg(&file)
+        .args(["-n", "20", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(stdout.contains("tasks not done"), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("stress.json")).unwrap()).unwrap();
+    let expected = [
+        ("base", 400.0 * 1.7 / 4.2 * 3.0, 5.10),
+        ("busier", 600.0 * 3.8 / 6.3 * 3.0, 11.40),
+        ("cheaper", 400.0 * 0.44 / 2.94 * 3.0, 1.32),
+    ];
+    for (case, (name, tasks, usd)) in json.as_array().unwrap().iter().zip(expected) {
+        assert_eq!(case["name"], name);
+        let n = &case["not_done"];
+        let got = n["tasks"]["mean"].as_f64().unwrap();
+        assert!(
+            (got - tasks).abs() < 1e-6 * tasks,
+            "{name}: {got} vs {tasks}"
+        );
+        let got = n["list_usd"]["mean"].as_f64().unwrap();
+        assert!(
+            (got - usd).abs() < 1e-9 * usd.max(1.0) + 1e-9,
+            "{name}: {got} vs {usd}"
+        );
+        assert_eq!(n["tasks"]["se"].as_f64().unwrap(), 0.0);
+        // The year (the whole horizon here) says the same.
+        let y = case["years"][0]["not_done"]["tasks"]["mean"]
+            .as_f64()
+            .unwrap();
+        assert!((y - tasks).abs() < 1e-6 * tasks);
+    }
+    let csv = std::fs::read_to_string(out.join("stress.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",tasks_not_done_mean,not_done_list_usd_mean")
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("busier,year,") && l.ends_with(",1085.71,11.40")),
+        "{csv}"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("tasks the limits leave undone ± SE"));
+    assert!(
+        html.contains("1,086 ± 0"),
+        "the busier case's tasks not done"
+    );
+}

@@ -233,7 +233,8 @@ pub struct NotDone {
 }
 
 impl NotDone {
-    fn of(accs: &[DistAccumulator]) -> NotDone {
+    /// The work not done from its accumulators (tasks, list value, users at the limit).
+    pub(crate) fn of(accs: &[DistAccumulator]) -> NotDone {
         NotDone {
             tasks: Dist::streamed(&accs[0], false),
             list_usd: Dist::streamed(&accs[1], false),

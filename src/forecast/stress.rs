@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::budget_outcome::Probability;
-use super::outcome::{BudgetCheck, Dist};
+use super::outcome::{BudgetCheck, Dist, NotDone};
 use super::simulate::{self, ForecastConfig, ForecastRun};
 use super::streams::Series;
 use super::{Forecast, ForecastError, model::Factors, stress_overrides};
@@ -35,6 +35,9 @@ pub struct StressYear {
     /// Probability that at least one month of the year passes its monthly budget (none
     /// without a monthly budget).
     pub p_any_month_over_budget: Option<Probability>,
+    /// The work the spend limits leave undone in the year (none without `[limits]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_done: Option<NotDone>,
 }
 
 /// How a headcount capped a case's seats.
@@ -74,6 +77,9 @@ pub struct StressResult {
     pub total: Dist,
     /// Probability that at least one month of the horizon passes its monthly budget.
     pub p_any_month_over_budget: Option<Probability>,
+    /// The work the spend limits leave undone over the horizon (none without `[limits]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_done: Option<NotDone>,
 }
 
 impl StressResult {
@@ -187,11 +193,13 @@ pub fn result(name: &str, f: &Forecast, run: &ForecastRun, set: Vec<String>) -> 
                     .any_month_over_by_year
                     .get(y)
                     .map(|&c| any_over(c)),
+                not_done: streams.limits_yearly.get(y).map(|a| NotDone::of(a)),
             })
             .collect(),
         total: Dist::streamed(&streams.total, false),
         p_any_month_over_budget: (!streams.monthly_budget.is_empty())
             .then(|| any_over(streams.any_month_over)),
+        not_done: streams.limits_yearly.last().map(|a| NotDone::of(a)),
     }
 }
 

@@ -74,6 +74,10 @@ pub fn stress_table(rows: &[StressResult]) -> String {
     out.push_str(&format!(" {:>14}", "total P90"));
     let annual = first.years.iter().any(|y| y.annual_budget.is_some());
     let monthly = first.p_any_month_over_budget.is_some();
+    let limited = first.not_done.is_some();
+    if limited {
+        out.push_str(&format!(" {:>16} {:>14}", "tasks not done", "their value"));
+    }
     if annual {
         out.push_str(&format!(" {:>14}", "P(over annual)"));
     }
@@ -94,6 +98,12 @@ pub fn stress_table(rows: &[StressResult]) -> String {
             ));
         }
         out.push_str(&format!(" {:>14}", money(r.total.p90)));
+        if limited {
+            let (tasks, value) = r.not_done.as_ref().map_or(("—".into(), "—".into()), |n| {
+                (crate::text::about(n.tasks.mean), money(n.list_usd.mean))
+            });
+            out.push_str(&format!(" {tasks:>16} {value:>14}"));
+        }
         if annual {
             out.push_str(&format!(" {:>14}", percent(r.worst_annual())));
         }
@@ -171,7 +181,7 @@ fn percent(p: Option<f64>) -> String {
 /// the bill's mean ± SE and percentiles, the budget and the probability of passing it.
 pub fn stress_csv(rows: &[StressResult]) -> String {
     let mut out = String::from(
-        "case,span,period,first_month,last_month,bill_mean,bill_se,bill_p50,bill_p90,bill_p99,budget,p_over_budget,p_over_budget_se\n",
+        "case,span,period,first_month,last_month,bill_mean,bill_se,bill_p50,bill_p90,bill_p99,budget,p_over_budget,p_over_budget_se,tasks_not_done_mean,not_done_list_usd_mean\n",
     );
     let budget = |b: Option<crate::forecast::outcome::BudgetCheck>| {
         b.map_or(",,".to_string(), |b| {
@@ -183,7 +193,7 @@ pub fn stress_csv(rows: &[StressResult]) -> String {
         for m in &r.months {
             let d = &m.bill;
             out.push_str(&format!(
-                "{name},month,{},{},{},{:.2},{:.2},{:.2},{:.2},{:.2},{}\n",
+                "{name},month,{},{},{},{:.2},{:.2},{:.2},{:.2},{:.2},{},,\n",
                 m.period,
                 m.period,
                 m.period,
@@ -198,7 +208,7 @@ pub fn stress_csv(rows: &[StressResult]) -> String {
         for y in &r.years {
             let d = &y.bill;
             out.push_str(&format!(
-                "{name},year,{},{},{},{:.2},{:.2},{:.2},{:.2},{:.2},{}\n",
+                "{name},year,{},{},{},{:.2},{:.2},{:.2},{:.2},{:.2},{},{}\n",
                 csv_field(&y.label),
                 y.periods[0],
                 y.periods[1],
@@ -207,7 +217,11 @@ pub fn stress_csv(rows: &[StressResult]) -> String {
                 d.p50,
                 d.p90,
                 d.p99,
-                budget(y.annual_budget)
+                budget(y.annual_budget),
+                y.not_done.as_ref().map_or(",".to_string(), |n| format!(
+                    "{:.2},{:.2}",
+                    n.tasks.mean, n.list_usd.mean
+                ))
             ));
         }
     }

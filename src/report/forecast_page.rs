@@ -694,6 +694,11 @@ fn stress_section(rows: &[StressResult]) -> String {
     }
     let annual = first.years.iter().any(|y| y.annual_budget.is_some());
     let monthly = first.p_any_month_over_budget.is_some();
+    let limited = first.not_done.is_some();
+    if limited {
+        headers.push("tasks the limits leave undone ± SE".into());
+        headers.push("their value at list prices".into());
+    }
     if annual {
         headers.push("P(over an annual budget), worst year".into());
     }
@@ -708,6 +713,19 @@ fn stress_section(rows: &[StressResult]) -> String {
             for y in &r.years {
                 row.push(usd_se(y.bill.mean, y.bill.se));
                 row.push(usd(y.bill.p90));
+            }
+            if limited {
+                match &r.not_done {
+                    Some(n) => {
+                        row.push(format!(
+                            "{} ± {}",
+                            crate::text::about(n.tasks.mean),
+                            crate::text::about(n.tasks.se)
+                        ));
+                        row.push(usd_se(n.list_usd.mean, n.list_usd.se));
+                    }
+                    None => row.extend(["—".to_string(), "—".to_string()]),
+                }
             }
             if annual {
                 row.push(r.worst_annual().map_or("—".into(), pct));
