@@ -9,16 +9,38 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
+/// A small organisation's year: 2026, 4 to 15 users over the months, each active on the
+/// first 15 days of a month with 1 to 3 tasks a day.
+fn write_activity(dir: &Path) {
+    let (mut activity, mut seats) = (
+        String::from("date,user,tasks\n"),
+        String::from("month,seats\n"),
+    );
+    for m in 1..=12u32 {
+        let users = 3 + m;
+        writeln!(seats, "2026-{m:02},{}", users + 1).unwrap();
+        for u in 0..users {
+            for d in 1..=15u32 {
+                writeln!(
+                    activity,
+                    "2026-{m:02}-{d:02},dev-{u},{}",
+                    1 + (u + d + m) % 3
+                )
+                .unwrap();
+            }
+        }
+    }
+    std::fs::write(dir.join("activity.csv"), activity).unwrap();
+    std::fs::write(dir.join("seats.csv"), seats).unwrap();
+}
+
 fn backtest(dir: &Path, bills: &str) -> std::process::Output {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::write(dir.join("bills.csv"), bills).unwrap();
     Command::cargo_bin("tokencast")
         .unwrap()
         .current_dir(dir)
-        .arg("calibrate-org")
-        .arg(repo.join("examples/calibrate/org/activity.csv"))
-        .arg("--seats")
-        .arg(repo.join("examples/calibrate/org/seats.csv"))
+        .args(["calibrate-org", "activity.csv", "--seats", "seats.csv"])
         .args(["--backtest", "bills.csv", "--backtest-trials", "200"])
         .args(["--report", "rep", "-o", "org.toml", "--task"])
         .arg(format!(
@@ -32,6 +54,7 @@ fn backtest(dir: &Path, bills: &str) -> std::process::Output {
 #[test]
 fn a_focus_export_back_tests_as_its_monthly_sums() {
     let dir = tempfile::tempdir().unwrap();
+    write_activity(dir.path());
     let bill = |m: u32| 400.0 + 35.0 * m as f64;
     let mut plain = String::from("month,cost\n");
     let mut focus = String::from(

@@ -4,8 +4,6 @@
 //! `count × mean` and variance `count × variance` on both aggregation paths (one by one and
 //! moment-matched), the run is identical at any thread count, and bad input is refused.
 
-use std::path::Path;
-
 use assert_cmd::Command;
 use tokencast::forecast::{Forecast, ForecastConfig, ForecastRun, Record, simulate};
 use tokencast::pricing::PriceCatalog;
@@ -297,8 +295,7 @@ fn bad_input_is_refused_where_it_is() {
     assert!(e.contains("unknown model \"claude-haiku-4-6\""), "{e}");
     assert!(e.contains("the nearest known is `claude-haiku-4-5`"), "{e}");
 
-    let no_tokens = format!("{TASKS_CSV}");
-    let no_tokens = no_tokens
+    let no_tokens = TASKS_CSV
         .replace(",calls\n", ",calls,cost_usd\n")
         .replace(",1\n", ",1,0.5\n")
         .replace(",2\n", ",2,\n")
@@ -353,5 +350,4 @@ fn a_directory_and_a_pattern_read_every_log_in_it() {
         .unwrap_or_else(|e| panic!("{history}: {e}"));
         assert_eq!(f.model.tasks[0].pool.len(), tasks, "{history}");
     }
-    let _ = Path::new(".");
 }
