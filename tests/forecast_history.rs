@@ -4,6 +4,8 @@
 //! `count × mean` and variance `count × variance` on both aggregation paths (one by one and
 //! moment-matched), the run is identical at any thread count, and bad input is refused.
 
+use std::path::Path;
+
 use assert_cmd::Command;
 use tokencast::forecast::{Forecast, ForecastConfig, ForecastRun, Record, simulate};
 use tokencast::pricing::PriceCatalog;
@@ -317,6 +319,33 @@ fn bad_input_is_refused_where_it_is() {
     );
     assert!(e.contains("unknown log format `task-csv`"), "{e}");
     assert!(e.contains("did you mean `tasks-csv`?"), "{e}");
+}
+
+#[test]
+fn unreadable_lines_are_refused_unless_skipped() {
+    // The bundled Claude Code sample has a broken line: refused, or left out and said.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/calibrate");
+    let text = org("claude-code", "");
+    let e = Forecast::from_text("f.toml", "f", &dir, &text, &[], None, Some(1)).unwrap_err();
+    assert!(
+        e.to_string().contains("cannot read this line of the logs"),
+        "{e}"
+    );
+    let text = text.replace("history = ", "malformed = \"skip\"\nhistory = ");
+    let f = Forecast::from_text("f.toml", "f", &dir, &text, &[], None, Some(1))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let h = f.model.tasks[0].history.as_ref().unwrap();
+    // 14 sessions, their sub-agents' calls attributed to them.
+    assert_eq!(h.tasks, 14, "{}", h.words());
+    assert_eq!(h.skipped_lines, 1);
+    assert!(
+        h.words()
+            .contains("(claude-code logs in claude-code; 1 unreadable line left out)"),
+        "{}",
+        h.words()
+    );
+    assert_eq!(h.models[0].0, "claude-sonnet-4-5");
+    assert_eq!(h.models[0].1, ["claude-sonnet-4-5-20250929"]);
 }
 
 #[test]

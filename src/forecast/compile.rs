@@ -364,15 +364,17 @@ pub fn compile(
                 ));
             }
         };
-        if t.format.is_some() || !t.models.is_empty() {
+        if t.format.is_some() || !t.models.is_empty() || t.malformed.is_some() {
+            let key = if t.format.is_some() {
+                "format"
+            } else if t.models.is_empty() {
+                "malformed"
+            } else {
+                "models"
+            };
             return Err(source.error_at(
-                path.key(if t.format.is_some() {
-                    "format"
-                } else {
-                    "models"
-                }),
-                "expected `format` and `models` only beside `history`, found one beside `scenario`"
-                    .into(),
+                path.key(key),
+                format!("expected `{key}` only beside `history`, found it beside `scenario`"),
                 Some("a task scenario names its models in its own file".into()),
             ));
         }

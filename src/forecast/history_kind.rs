@@ -70,14 +70,24 @@ pub struct HistorySource {
     pub logged_mean_cost: Option<f64>,
     /// Each model: the catalog name and the logged names mapped to it.
     pub models: Vec<(String, Vec<String>)>,
+    /// Log lines left out because they could not be read (`malformed = "skip"`).
+    pub skipped_lines: usize,
 }
 
 impl HistorySource {
     /// In words: `resampled from 1,234 logged tasks (claude-code logs in logs/), mean $0.42
     /// per task, P90 $1.10`.
     pub fn words(&self) -> String {
+        let skipped = match self.skipped_lines {
+            0 => String::new(),
+            1 => "; 1 unreadable line left out".to_string(),
+            n => format!(
+                "; {} unreadable lines left out",
+                crate::text::thousands(n as f64)
+            ),
+        };
         format!(
-            "resampled from {} logged task{} ({} logs in {}), mean ${} per task, P90 ${}",
+            "resampled from {} logged task{} ({} logs in {}{skipped}), mean ${} per task, P90 ${}",
             crate::text::thousands(self.tasks as f64),
             if self.tasks == 1 { "" } else { "s" },
             self.formats.join(" and "),
@@ -163,7 +173,12 @@ pub fn load(
             Some("give a log file, a directory of logs, or a pattern such as \"logs/*.jsonl\", relative to the forecast file".into()),
         )
     })?;
-    let key = memo_key(&files, format, &spec.models, history);
+    let key = memo_key(
+        &files,
+        format,
+        &spec.models,
+        &format!("{history}|{:?}", spec.malformed),
+    );
     if let Some(k) = memo_get(&key) {
         return Ok(k);
     }
@@ -186,7 +201,8 @@ pub fn load(
         }
         other => at("history", other.to_string(), None),
     })?;
-    if let Some(first) = report.malformed.first() {
+    let skip = spec.malformed == Some(super::spec::MalformedLines::Skip);
+    if let Some(first) = report.malformed.first().filter(|_| !skip) {
         let more = report.malformed.len() - 1;
         return Err(in_log(
             &first.file,
@@ -194,7 +210,7 @@ pub fn load(
             path,
             format!("cannot read this line of the logs: {}", first.reason),
             Some(format!(
-                "fix or remove the line{}: a history task kind resamples every logged task, so it reads no log with lines it cannot read",
+                "fix or remove the line{}, or set `malformed = \"skip\"` to leave such lines out: a history task kind resamples every logged task, so by default it reads no log with lines it cannot read",
                 if more > 0 {
                     format!(
                         " ({more} more such line{} follow)",
@@ -378,6 +394,7 @@ pub fn load(
             p90_cost: p90,
             logged_mean_cost: logged_total.map(|c| c / n),
             models: models.into_iter().map(|(n, _, l)| (n, l)).collect(),
+            skipped_lines: report.malformed.len(),
         },
         pool,
         rates,

@@ -231,8 +231,21 @@ pub struct TaskMixSpec {
     /// Logged model names mapped to price catalog names (`{ sonnet = "claude-sonnet-4-5" }`).
     #[serde(default)]
     pub models: BTreeMap<String, String>,
+    /// What to do with log lines the importer cannot read (default: refuse the kind).
+    pub malformed: Option<MalformedLines>,
     /// Relative weight of this task in the mix (> 0).
     pub weight: f64,
+}
+
+/// What a history kind does with log lines the importer cannot read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MalformedLines {
+    /// Refuse the kind at the first such line's `file:line` (default).
+    #[default]
+    Refuse,
+    /// Leave such lines out, counted and said (an interrupted session's last line).
+    Skip,
 }
 
 impl TaskMixSpec {
