@@ -27,7 +27,7 @@ pub use fit::{
     CallLevelFit, ModelUse, Quantity, Rate, SubAgentFit, TaskLevelFit, fit_calls, fit_tasks,
 };
 pub use import::{CallRecord, ColumnMap, ImportError, ImportReport, SkippedLine, TaskRecord};
-pub use prices::{PriceOrigin, Prices, prices_from_catalog, prices_from_costs};
+pub use prices::{PriceOrigin, Prices, catalog_names, prices_from_catalog, prices_from_costs};
 pub use tasks::{Side, Task, group_calls, side};
 pub use writer::{PricedModel, Provenance, call_level_scenario, dist, number, task_level_scenario};
 

@@ -14,7 +14,6 @@ use super::{Failure, bad_input, note_removed, open_run_dir, print_stdout, warn};
 use tokencast::calibrate::org::{self, Activity, DatedTask, Estimate, SeatsFit, UsageFit};
 use tokencast::calibrate::org_backtest::{MonthScore, Scores, quantile_sorted, run_rate};
 use tokencast::calibrate::{self, ColumnMap, Logs};
-use tokencast::forecast::calendar::YearMonth;
 use tokencast::report::forecast::money;
 use tokencast::report::{self, Manifest};
 use tokencast::text::thousands;
@@ -43,8 +42,8 @@ pub struct CalibrateOrgArgs {
     /// Directory of the fit's report (default: output/calibrate-org-<forecast file stem>).
     #[arg(long)]
     report: Option<PathBuf>,
-    /// Back-test against these actual monthly bills (a CSV `month,cost` covering every month
-    /// of the activity): fit on all but the last `--holdout-months`, forecast those, and score
+    /// Back-test against these actual monthly bills (a CSV `month,cost`, or a FOCUS export
+    /// whose `BilledCost` is summed per month, covering every month of the activity): fit on all but the last `--holdout-months`, forecast those, and score
     /// the forecast and two baselines (run rate, bootstrap of past months) against the actuals.
     #[arg(long, value_name = "ACTUALS")]
     backtest: Option<PathBuf>,
@@ -748,63 +747,32 @@ fn render(fit: &FitReport, report_dir: &Path) -> String {
     s
 }
 
-/// Reads `month,cost` rows into one bill per month of `activity`.
+/// Reads one bill per month of `activity`: `month,cost` rows, or a FOCUS export's
+/// `BilledCost` summed per `ChargePeriodStart` month (the reader `track --actuals` uses; months
+/// outside the activity are left out).
 fn read_bills(path: &Path, activity: &Activity) -> Result<Vec<f64>, Failure> {
+    use tokencast::forecast::monthly_costs::{Outside, read_monthly_costs};
     let name = path.display().to_string();
     let text =
         tokencast::input::read_text(path, tokencast::input::MAX_LOG_BYTES).map_err(bad_input)?;
-    let mut csv =
-        tokencast::input::NamedColumns::read(&name, &text).map_err(|m| bad_input(anyhow!(m)))?;
-    let (Some(mc), Some(cc)) = (csv.find("month"), csv.find("cost")) else {
-        return Err(bad_input(anyhow!(
-            "{name}:1: expected the columns `month` (YYYY-MM) and `cost`, found {}",
-            csv.header_list()
-        )));
-    };
     let n = activity.months.len();
-    let mut bills: Vec<Option<f64>> = vec![None; n];
-    for row in csv.rows(&name) {
-        let (line, record) = row.map_err(|m| bad_input(anyhow!(m)))?;
-        let m = record.get(mc).unwrap_or("").trim();
-        let month = YearMonth::parse(m).ok_or_else(|| {
-            bad_input(anyhow!(
-                "{name}:{line}: month: expected YYYY-MM, found \"{m}\""
-            ))
-        })?;
-        let c = record.get(cc).unwrap_or("").trim();
-        let cost: f64 = c
-            .parse()
-            .ok()
-            .filter(|v: &f64| (0.0..=tokencast::forecast::MAX_BUDGET).contains(v))
-            .ok_or_else(|| {
-                bad_input(anyhow!(
-                    "{name}:{line}: cost: expected an amount from 0 to {}, found \"{c}\"",
-                    thousands(tokencast::forecast::MAX_BUDGET)
-                ))
-            })?;
-        let i = month.months_since(activity.start);
-        if (0..n as i64).contains(&i) {
-            let slot = &mut bills[i as usize];
-            if slot.is_some() {
-                return Err(bad_input(anyhow!(
-                    "{name}:{line}: month: {month} is given twice"
-                )));
-            }
-            *slot = Some(cost);
-        }
-    }
-    bills
+    let read = read_monthly_costs(&name, &text, activity.start, n, Outside::Skip)
+        .map_err(|m| bad_input(anyhow!(m)))?;
+    read.sums
         .into_iter()
         .enumerate()
-        .map(|(i, b)| {
-            b.ok_or_else(|| {
-                bad_input(anyhow!(
-                    "{name}: month: expected the bill of every month of the activity ({} to {}), found none for {}",
-                    activity.start,
-                    activity.month(n - 1),
-                    activity.month(i)
-                ))
-            })
+        .map(|(i, b)| match b {
+            Some(b) if b >= 0.0 => Ok(b),
+            Some(b) => Err(bad_input(anyhow!(
+                "{name}: BilledCost: expected the bill of {} to be at least 0, found its rows summing to {b}",
+                activity.month(i)
+            ))),
+            None => Err(bad_input(anyhow!(
+                "{name}: month: expected the bill of every month of the activity ({} to {}), found none for {}",
+                activity.start,
+                activity.month(n - 1),
+                activity.month(i)
+            ))),
         })
         .collect()
 }

@@ -257,7 +257,11 @@ fn diff_forecasts(args: &DiffArgs, threads: Option<usize>) -> Result<DiffReport,
     // The task scenarios each [[tasks]] names: compared file by file, by position.
     let mut task_changes = Vec::new();
     for (i, (tb, th)) in base.spec.tasks.iter().zip(&head.spec.tasks).enumerate() {
-        let (pb, ph) = (base.dir.join(&tb.scenario), head.dir.join(&th.scenario));
+        // Task scenarios only (a kind resampled from logs has no scenario file to compare).
+        let (Some(sb), Some(sh)) = (&tb.scenario, &th.scenario) else {
+            continue;
+        };
+        let (pb, ph) = (base.dir.join(sb), head.dir.join(sh));
         let read = |p: &Path| tokencast::input::read_text(p, tokencast::input::MAX_SCENARIO_BYTES);
         if let (Ok(b), Ok(h)) = (read(&pb), read(&ph)) {
             let changes = file_changes(&b, &h).map_err(|e| bad_input(anyhow!(e)))?;

@@ -48,18 +48,63 @@ pub fn explain(f: &Forecast) -> String {
         days.join(" "),
         model.hours_per_day
     );
+    let resampled = model.tasks.iter().any(|t| t.history.is_some());
     let _ = writeln!(
         out,
-        "\ntask mix (pools simulated by the task engine; list prices)"
+        "\ntask mix (pools simulated by the task engine{}; list prices)",
+        if resampled {
+            " or resampled from logged tasks"
+        } else {
+            ""
+        }
     );
     let total: f64 = model.tasks.iter().map(|t| t.weight).sum();
     for (t, s) in model.tasks.iter().zip(&spec.tasks) {
+        if let Some(h) = &t.history {
+            let _ = writeln!(
+                out,
+                "  {:<20} {:>5.1}%  {}; mean ${:.4} ± {:.4} (the logged sample's SE) and {} tokens per task",
+                t.name,
+                100.0 * t.weight / total,
+                h.words(),
+                t.pool.stats.mean_cost,
+                t.pool.mean_cost_se(),
+                tokencast::text::thousands(t.pool.stats.mean_tokens)
+            );
+            let models: Vec<String> = h
+                .models
+                .iter()
+                .map(|(m, logged)| {
+                    if logged.len() == 1 && logged[0] == *m {
+                        format!("`{m}`")
+                    } else {
+                        format!(
+                            "`{m}` (logged as {})",
+                            tokencast::text::backticked(logged.iter().map(String::as_str))
+                        )
+                    }
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {:<20}         {} file{}, {} calls; priced by the price catalog: {}{}",
+                "",
+                h.files,
+                if h.files == 1 { "" } else { "s" },
+                tokencast::text::thousands(h.calls as f64),
+                models.join(", "),
+                h.logged_mean_cost.map_or(String::new(), |c| format!(
+                    "; the logs' own costs average ${c:.4} per task"
+                ))
+            );
+            continue;
+        }
         let _ = writeln!(
             out,
             "  {:<20} {:>5.1}%  {}: {} tasks, mean ${:.4} ± {:.4} and {} tokens per task",
             t.name,
             100.0 * t.weight / total,
-            s.scenario,
+            s.source(),
             tokencast::text::thousands(t.pool.len() as f64),
             t.pool.stats.mean_cost,
             t.pool.mean_cost_se(),

@@ -330,12 +330,60 @@ pub fn compile(
                 format!("expected a weight above 0, found {}", t.weight),
             ));
         }
-        let scenario = Scenario::load(&dir.join(&t.scenario)).map_err(|e| match e {
+        let scenario_file = match (&t.scenario, &t.history) {
+            (Some(s), None) => s,
+            (None, Some(h)) => {
+                let kind = super::history_kind::load(t, h, &path, source, dir, &catalog)?;
+                let name = t.name.clone().unwrap_or_else(|| history_name(h));
+                if tasks.iter().any(|x| x.name == name) {
+                    return Err(err(
+                        path.key("name"),
+                        format!("duplicate task name `{name}`"),
+                    ));
+                }
+                prices.extend(kind.rates.iter().map(|r| r.prices.clone()));
+                model_names.extend(kind.rates.iter().map(|r| format!("{}` of `{h}", r.name)));
+                tasks.push(TaskMix {
+                    name,
+                    weight: t.weight,
+                    pool: kind.pool,
+                    steps_per_task: 0.0,
+                    rates: kind.rates,
+                    history: Some(kind.source),
+                });
+                continue;
+            }
+            (s, _) => {
+                return Err(source.error_at(
+                    path.clone(),
+                    format!(
+                        "expected either `scenario` (a task scenario) or `history` (logs to resample), found {}",
+                        if s.is_some() { "both" } else { "neither" }
+                    ),
+                    Some("a task kind is simulated from a scenario or resampled from logged tasks, not both".into()),
+                ));
+            }
+        };
+        if t.format.is_some() || !t.models.is_empty() || t.malformed.is_some() {
+            let key = if t.format.is_some() {
+                "format"
+            } else if t.models.is_empty() {
+                "malformed"
+            } else {
+                "models"
+            };
+            return Err(source.error_at(
+                path.key(key),
+                format!("expected `{key}` only beside `history`, found it beside `scenario`"),
+                Some("a task scenario names its models in its own file".into()),
+            ));
+        }
+        let scenario = Scenario::load(&dir.join(scenario_file)).map_err(|e| match e {
             ScenarioError::Io { message, .. } => err(
                 path.key("scenario"),
                 format!(
                     "cannot read the task scenario {}: {message}",
-                    dir.join(&t.scenario).display()
+                    dir.join(scenario_file).display()
                 ),
             ),
             other => other,
@@ -346,7 +394,7 @@ pub fn compile(
                 .workflow
                 .model_names
                 .iter()
-                .map(|m| format!("{m}` of `{}", t.scenario)),
+                .map(|m| format!("{m}` of `{scenario_file}")),
         );
         let name = t.name.clone().unwrap_or_else(|| scenario.name.clone());
         if tasks.iter().any(|x| x.name == name) {
@@ -385,6 +433,7 @@ pub fn compile(
             pool,
             steps_per_task: steps,
             rates: ModelRates::of(&scenario, &catalog),
+            history: None,
         });
     }
     let names: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
@@ -577,6 +626,22 @@ pub fn compile(
         .check(model.tasks.len(), model.months())
         .map_err(|m| source.error_at(root.key("tasks"), m, Some(FOOTPRINT_HELP.into())))?;
     Ok(model)
+}
+
+/// A history kind's default name: the last component of its path, without an extension
+/// (`logs/*.jsonl` → `logs`).
+fn history_name(history: &str) -> String {
+    let p = Path::new(history);
+    let last = p.file_name().map(|n| n.to_string_lossy().into_owned());
+    match last {
+        Some(n) if !n.contains(['*', '?']) => Path::new(&n)
+            .file_stem()
+            .map_or(n.clone(), |s| s.to_string_lossy().into_owned()),
+        _ => p
+            .parent()
+            .and_then(Path::file_name)
+            .map_or("history".to_string(), |n| n.to_string_lossy().into_owned()),
+    }
 }
 
 fn working_days(

@@ -98,6 +98,9 @@ pub struct TaskMix {
     /// The models of its task scenario with their list rates and where the rates come from,
     /// as the pool was simulated with them.
     pub rates: Vec<ModelRates>,
+    /// For a kind resampled from logs (`history`), what it was made from; `None` for a task
+    /// scenario.
+    pub history: Option<super::history_kind::HistorySource>,
 }
 
 /// A model of a task scenario: its list rates and their origin (the report's rate card).

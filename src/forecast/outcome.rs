@@ -310,6 +310,9 @@ pub struct TaskSummary {
     pub mean_cost_se: f64,
     /// Mean tokens per task in the pool.
     pub mean_tokens: f64,
+    /// For a kind resampled from logs, what it was made from, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<String>,
 }
 
 /// How sums of many tasks were made, stated in every summary.
@@ -509,6 +512,7 @@ impl ForecastSummary {
                     mean_cost: t.pool.stats.mean_cost,
                     mean_cost_se: t.pool.mean_cost_se(),
                     mean_tokens: t.pool.stats.mean_tokens,
+                    history: t.history.as_ref().map(|h| h.words()),
                 })
                 .collect(),
             monthly,

@@ -214,16 +214,48 @@ pub enum WorkingDaysSpec {
     Rule(String),
 }
 
-/// `[[tasks]]`: one task scenario of the mix.
+/// `[[tasks]]`: one task kind of the mix: a task scenario, or logged tasks resampled
+/// (`history`, see [`super::history_kind`]).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaskMixSpec {
-    /// Name (default: the task scenario's name).
+    /// Name (default: the task scenario's name, or the logs' file or directory name).
     pub name: Option<String>,
     /// Task scenario file, relative to the forecast file.
-    pub scenario: String,
+    pub scenario: Option<String>,
+    /// Instead of `scenario`: agent logs (a file, a directory or a `*` pattern, relative to
+    /// the forecast file) whose tasks are resampled.
+    pub history: Option<String>,
+    /// The logs' format, as `tokencast calibrate --format` names it (default: told per file).
+    pub format: Option<String>,
+    /// Logged model names mapped to price catalog names (`{ sonnet = "claude-sonnet-4-5" }`).
+    #[serde(default)]
+    pub models: BTreeMap<String, String>,
+    /// What to do with log lines the importer cannot read (default: refuse the kind).
+    pub malformed: Option<MalformedLines>,
     /// Relative weight of this task in the mix (> 0).
     pub weight: f64,
+}
+
+/// What a history kind does with log lines the importer cannot read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MalformedLines {
+    /// Refuse the kind at the first such line's `file:line` (default).
+    #[default]
+    Refuse,
+    /// Leave such lines out, counted and said (an interrupted session's last line).
+    Skip,
+}
+
+impl TaskMixSpec {
+    /// The file the kind comes from, as written: the task scenario or the logs.
+    pub fn source(&self) -> &str {
+        self.scenario
+            .as_deref()
+            .or(self.history.as_deref())
+            .unwrap_or("")
+    }
 }
 
 /// `[drift]`: changes per month, compounding from the first month.

@@ -16,8 +16,6 @@
 use serde::Serialize;
 
 use super::ForecastRun;
-use super::MAX_BUDGET;
-use super::calendar::YearMonth;
 use super::model::ForecastModel;
 
 /// Effective trials the bandwidth must leave, or a tenth of the trials if fewer.
@@ -39,79 +37,15 @@ pub struct Actual {
 /// `ChargePeriodStart` and `BilledCost`, summed per month). Months must run on from the
 /// forecast's first month without a gap, within its horizon.
 pub fn read_actuals(name: &str, text: &str, model: &ForecastModel) -> Result<Vec<Actual>, String> {
-    let mut csv = crate::input::NamedColumns::read(name, text)?;
-    let find = |col: &str| csv.find(col);
-    let (month_col, cost_col, focus) = match (
-        find("month"),
-        find("cost"),
-        find("ChargePeriodStart"),
-        find("BilledCost"),
-    ) {
-        (Some(m), Some(c), _, _) => (m, c, false),
-        (_, _, Some(m), Some(c)) => (m, c, true),
-        _ => {
-            return Err(format!(
-                "{name}:1: expected the columns `month` and `cost` (a plain monthly CSV: \
-                 month,cost with months as YYYY-MM), or a FOCUS export with `ChargePeriodStart` \
-                 and `BilledCost`; found {}",
-                csv.header_list()
-            ));
-        }
-    };
     let months = model.months();
-    let mut sums: Vec<Option<f64>> = vec![None; months];
-    let mut last_line = vec![0u64; months];
-    for row in csv.rows(name) {
-        let (line, record) = row?;
-        let month_text = record.get(month_col).unwrap_or("").trim();
-        let period = month_text
-            .get(..7)
-            .and_then(YearMonth::parse)
-            .ok_or_else(|| {
-                format!(
-                    "{name}:{line}: month: expected a month as YYYY-MM{}, found \"{month_text}\"",
-                    if focus {
-                        " (or a date-time starting so)"
-                    } else {
-                        ""
-                    }
-                )
-            })?;
-        let index = month_index(model.start, period).filter(|&i| i < months);
-        let Some(index) = index else {
-            return Err(format!(
-                "{name}:{line}: month: expected a month of the forecast, {} to {}, found {period}",
-                model.start,
-                model.start.plus(months as u32 - 1)
-            ));
-        };
-        let cost_text = record.get(cost_col).unwrap_or("").trim();
-        let cost: f64 = cost_text
-            .parse()
-            .ok()
-            .filter(|c: &f64| c.abs() <= MAX_BUDGET && (focus || *c >= 0.0))
-            .ok_or_else(|| {
-                let max = crate::text::thousands(MAX_BUDGET);
-                let (field, range) = if focus {
-                    ("BilledCost", format!("from -{max} to {max}"))
-                } else {
-                    ("cost", format!("from 0 to {max}"))
-                };
-                format!("{name}:{line}: {field}: expected an amount {range}, found \"{cost_text}\"")
-            })?;
-        match &mut sums[index] {
-            Some(s) if focus => *s += cost,
-            Some(_) => {
-                return Err(format!(
-                    "{name}:{line}: month: {period} is given twice (first at line {}); give \
-                     each month once",
-                    last_line[index]
-                ));
-            }
-            slot => *slot = Some(cost),
-        }
-        last_line[index] = line;
-    }
+    let sums = super::monthly_costs::read_monthly_costs(
+        name,
+        text,
+        model.start,
+        months,
+        super::monthly_costs::Outside::Refuse("the forecast"),
+    )?
+    .sums;
     let seen = sums.iter().take_while(|s| s.is_some()).count();
     if seen == 0 {
         return Err(format!(
@@ -142,13 +76,6 @@ pub fn read_actuals(name: &str, text: &str, model: &ForecastModel) -> Result<Vec
             cost: s.unwrap_or(0.0),
         })
         .collect())
-}
-
-/// Months from `start` to `period` (None before `start`).
-fn month_index(start: YearMonth, period: YearMonth) -> Option<usize> {
-    let a = start.year as i64 * 12 + start.month as i64;
-    let b = period.year as i64 * 12 + period.month as i64;
-    usize::try_from(b - a).ok()
 }
 
 /// A distribution over the simulated futures, each weighted.

@@ -85,7 +85,14 @@ pub fn assumptions(f: &Forecast, s: &ForecastSummary) -> String {
                 }),
                 crate::text::thousands(t.pool.stats.mean_tokens),
                 crate::text::thousands(t.pool.len() as f64),
-                format!("<code>{}</code>", escape(&ts.scenario)),
+                match &t.history {
+                    Some(h) => format!(
+                        "logs <code>{}</code>: {}",
+                        escape(&h.path),
+                        escape(&h.words())
+                    ),
+                    None => format!("<code>{}</code>", escape(ts.source())),
+                },
             ]
         })
         .collect();
@@ -100,7 +107,11 @@ pub fn assumptions(f: &Forecast, s: &ForecastSummary) -> String {
         ],
         &rows,
     ));
-    out.push_str("<p class=\"note\">Each task kind is a workflow the task engine simulates call by call (context growth, caching, retries); a month's tasks draw from these simulated tasks. Costs at list prices, before drifts and discounts.</p>\n");
+    if model.tasks.iter().any(|t| t.history.is_some()) {
+        out.push_str("<p class=\"note\">A task kind read from logs is resampled: a month's tasks of that kind are logged tasks drawn at random (with replacement), each priced from its logged tokens per model at the catalog's list prices. The other kinds are workflows the task engine simulates call by call (context growth, caching, retries); a month's tasks draw from these simulated tasks. Costs at list prices, before drifts and discounts.</p>\n");
+    } else {
+        out.push_str("<p class=\"note\">Each task kind is a workflow the task engine simulates call by call (context growth, caching, retries); a month's tasks draw from these simulated tasks. Costs at list prices, before drifts and discounts.</p>\n");
+    }
 
     let d = &spec.drift;
     let show = |x: &Option<crate::dist::DistSpec>| {
@@ -254,7 +265,7 @@ fn rate_card(f: &Forecast) -> String {
                 ),
                 None => format!(
                     "written in <code>{}</code> (no source or date given there)",
-                    escape(&ts.scenario)
+                    escape(ts.source())
                 ),
             };
             let rate = |k: TokenKind| {
