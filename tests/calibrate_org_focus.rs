@@ -103,3 +103,33 @@ fn a_focus_export_back_tests_as_its_monthly_sums() {
         "{stderr}"
     );
 }
+
+/// The bundled bills of the synthetic organisation (`examples/calibrate/org/`), as a plain
+/// `month,cost` file and as a FOCUS export (each month in four rows, one per token kind), read
+/// the same month by month, to the cent, and each month is the month's tasks in
+/// `activity.csv` at the reference task's mean cost ($0.2231).
+#[test]
+fn the_bundled_bills_read_the_same_as_a_plain_file_and_as_a_focus_export() {
+    use tokencast::forecast::calendar::YearMonth;
+    use tokencast::forecast::monthly_costs::{Outside, read_monthly_costs};
+    let dir = Path::new("examples/calibrate/org");
+    let read = |name: &str| {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let start = YearMonth::parse("2026-01").unwrap();
+        read_monthly_costs(name, &text, start, 12, Outside::Refuse("the activity")).unwrap()
+    };
+    let (plain, focus) = (read("bills.csv"), read("bills-focus.csv"));
+    assert!(!plain.focus && focus.focus);
+    let mut tasks = [0u64; 12];
+    let activity = std::fs::read_to_string(dir.join("activity.csv")).unwrap();
+    for line in activity.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let m: usize = f[0][5..7].parse().unwrap();
+        tasks[m - 1] += f[2].parse::<u64>().unwrap();
+    }
+    for m in 0..12 {
+        let (p, q) = (plain.sums[m].unwrap(), focus.sums[m].unwrap());
+        assert!((p - q).abs() < 0.005, "month {}: {p} vs {q}", m + 1);
+        assert!((p - tasks[m] as f64 * 0.2231).abs() < 0.005, "month {}", m + 1);
+    }
+}
