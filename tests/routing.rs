@@ -270,3 +270,96 @@ steps = [{ call = { output = { lognormal = { median = 600, sigma = 0.7 } } } }]
     let cheap = &routing(&routed).policies[1];
     assert!(cheap.resolved_share.mean < always.resolved_share.mean - 0.05);
 }
+
+#[test]
+fn switching_inside_the_loop_matches_its_closed_form() {
+    // Two attempts at most, written with p = 0.64; skills 0.5 and 2 (p_c = 0.4096, p_s = 0.8).
+    // "cheap, strong after 1 failed attempt": attempt 1 on cheap (prompt 1,000, output 1,000:
+    // $0.006); if it fails, attempt 2 on strong with the context grown to 2,000 tokens
+    // (2000·10 + 1000·50 = $0.07). Mean cost C1 + q · 0.07 with q = 1 − p_c; resolved
+    // p_c + q p_s; escalated share q.
+    let s = load(
+        r#"
+[[phases]]
+name = "work"
+until_pass = { p_pass = 0.64, max_attempts = 2, on_exhausted = "fail" }
+steps = [{ call = { output = 1000 } }]
+
+[routing]
+skill = { cheap = 0.5, strong = 2.0 }
+
+[[routing.policy]]
+name = "cheap, strong after 1 failed attempt"
+models = ["cheap", "strong"]
+escalate = { failed_attempts = 1 }
+"#,
+    );
+    let n = 100_000;
+    let r = run(&s, n, 2);
+    let p = &routing(&r).policies[0];
+    let (pc, ps) = (0.4096, 0.8);
+    let q = 1.0 - pc;
+    let nf = n as f64;
+    let cost_se = 0.07 * (q * (1.0 - q) / nf).sqrt();
+    assert!((p.cost_usd.mean - (CHEAP + q * 0.07)).abs() < 4.0 * cost_se);
+    let resolved = pc + q * ps;
+    assert!(
+        (p.resolved_share.mean - resolved).abs() < 4.0 * (resolved * (1.0 - resolved) / nf).sqrt()
+    );
+    assert!((p.escalated_share.mean - q).abs() < 4.0 * (q * (1.0 - q) / nf).sqrt());
+}
+
+#[test]
+fn run_writes_the_routing_files_and_refuses_a_shard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let assert = assert_cmd::Command::cargo_bin("tokencast")
+        .unwrap()
+        .current_dir(root)
+        .args([
+            "run",
+            "scenarios/mechanisms/routing.toml",
+            "--trials",
+            "3000",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(stdout.contains("Routing: 5 policies on the same 3,000 tasks"));
+    assert!(stdout.contains("Cheapest per resolved task:"));
+    let csv = std::fs::read_to_string(out.join("routing.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 6);
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("always sonnet,sonnet,")
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<h2>Routing</h2>"));
+    assert!(html.contains("<figure id=\"routing_cost_per_resolved\">"));
+    assert!(out.join("routing_cost_per_resolved.png").is_file());
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"routing.csv\""));
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(summary.contains("\"cost_per_resolved_usd\""));
+
+    assert_cmd::Command::cargo_bin("tokencast")
+        .unwrap()
+        .current_dir(root)
+        .args([
+            "run",
+            "scenarios/mechanisms/routing.toml",
+            "--trials",
+            "3000",
+            "--shard",
+            "1/2",
+        ])
+        .arg("--out")
+        .arg(tmp.path().join("shard"))
+        .assert()
+        .code(2);
+}
