@@ -128,7 +128,14 @@ pub(crate) fn compile(
     }
     let base = match &file.agent.model {
         Some(name) => names.iter().position(|m| m == name).unwrap_or(0),
-        None => 0,
+        None if names.len() == 1 => 0,
+        None => {
+            return Err(source.error_at(
+                root.clone(),
+                "expected an [agent] model for routing to replace, found none (there are several models and [agent] names no default)".into(),
+                Some("set `model = \"...\"` in [agent]: a policy routes the calls made on it".into()),
+            ));
+        }
     };
     let main = workflow.agents[0].phases.clone();
     let main_loops: Vec<(usize, u32, bool)> = main
