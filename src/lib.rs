@@ -63,8 +63,34 @@ pub fn simulate_run(
         config,
         observer,
     )?;
-    Ok(Simulation {
-        summary: Summary::new(&scenario.name, &scenario.workflow, &result),
-        result,
-    })
+    let mut summary = Summary::new(&scenario.name, &scenario.workflow, &result);
+    summary.routing = compare_routing(scenario, config, summary.trials)?;
+    Ok(Simulation { summary, result })
+}
+
+/// The routing comparison of a scenario's `[routing]` over `trials` tasks (those the run
+/// made), or `None` without `[routing]`.
+pub fn compare_routing(
+    scenario: &Scenario,
+    config: &RunConfig,
+    trials: u64,
+) -> Result<Option<engine::routing_summary::RoutingSummary>, EngineError> {
+    let Some(routing) = &scenario.routing else {
+        return Ok(None);
+    };
+    let config = RunConfig {
+        trials,
+        ..config.clone()
+    };
+    let result = engine::routing::run_routing(
+        &scenario.workflow,
+        routing,
+        &scenario.price_table(),
+        &config,
+    )?;
+    Ok(Some(engine::routing_summary::summarise(
+        routing,
+        &scenario.workflow.model_names,
+        &result,
+    )))
 }

@@ -74,6 +74,7 @@ fn every_variant_loads_and_the_table_has_one_per_row() {
         "escalate-opus",
         "min-cacheable-prompt",
         "reasoning",
+        "routing",
         "slow-tests-1h",
         "slow-tests-5m",
         "subagent-explore",

@@ -129,6 +129,7 @@ pub fn explain(s: &Scenario) -> String {
     }
     super::explain_work::work(&s.work, &mut out);
     out.push_str(&super::explain_billing::explain(s));
+    out.push_str(&super::explain_routing::explain(s));
     let _ = writeln!(out, "\nok: the scenario is valid; nothing was run.");
     out
 }

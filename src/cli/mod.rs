@@ -13,6 +13,7 @@ mod diff;
 mod explain;
 mod explain_billing;
 mod explain_forecast;
+mod explain_routing;
 mod explain_work;
 mod forecast;
 mod forecast_shard;
@@ -339,6 +340,11 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| default_out_dir(&args.scenario));
     if let Some(text) = &args.shard {
         let shard = shard::from_arg(text)?;
+        if scenario.routing.is_some() {
+            return Err(bad_input(anyhow::anyhow!(
+                "--shard: a scenario with [routing] cannot be sharded yet (the routing comparison is not part of the shard file); run it without --shard"
+            )));
+        }
         if args.per_trial {
             return Err(bad_input(anyhow::anyhow!(
                 "--per-trial cannot be sharded (trials.csv is one file written in trial order); drop --per-trial, or run without --shard"
@@ -594,7 +600,9 @@ fn print_stdout(text: &str) -> Result<(), Failure> {
 /// Refuses a run whose trials × average steps per trial pass
 /// [`tokencast::workflow::MAX_RUN_STEPS`], before any work.
 fn check_run_work(trials: u64, scenario: &Scenario) -> Result<(), Failure> {
-    let steps = scenario.work.steps;
+    // A routing comparison runs each task once more on each routed workflow.
+    let runs = 1 + scenario.routing.as_ref().map_or(0, |r| r.variants.len());
+    let steps = scenario.work.steps * runs as f64;
     let work = trials as f64 * steps;
     if work <= tokencast::workflow::MAX_RUN_STEPS {
         return Ok(());

@@ -11,6 +11,8 @@ mod compare_stats;
 mod metrics;
 mod period;
 mod precision;
+pub mod routing;
+pub mod routing_summary;
 mod run;
 mod seed;
 pub mod shard;

@@ -80,6 +80,10 @@ pub struct Summary {
     /// achieved (absent without correlations, so other scenarios keep their summary).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rank_correlations: Vec<AchievedRank>,
+    /// The routing policies of a scenario's `[routing]`, compared on the same tasks (absent
+    /// without `[routing]`, so other scenarios keep their summary).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing: Option<super::routing_summary::RoutingSummary>,
 }
 
 /// Most trials the achieved rank correlations are measured over (the first ones of the run):
@@ -306,6 +310,7 @@ impl Summary {
             ),
             cost_shares: CostShares::new(workflow, result),
             rank_correlations: achieved_ranks(workflow, result.seed, result.trials),
+            routing: None,
         }
     }
 

@@ -174,6 +174,7 @@ fn caption(stem: &str) -> &'static str {
         "cost_convergence" => {
             "Running mean and P95 against the number of trials, with 95% confidence bands: narrow bands around a flat line mean more trials would not change the answer."
         }
+        super::routing::CHART_STEM => super::routing::CHART_CAPTION,
         _ => "",
     }
 }
@@ -246,6 +247,7 @@ pub fn render(page: &ReportPage) -> String {
         100.0 * s.quantile_method.relative_error
     ));
     html.push_str(&stops_in_words(s));
+    html.push_str(&super::routing::html_section(s));
     html.push_str("<h2>Charts</h2>\n");
     for chart in page.charts {
         html.push_str(&format!(

@@ -26,6 +26,7 @@ pub mod input_label;
 pub mod interrupt;
 mod manifest;
 pub mod page;
+pub mod routing;
 mod run_charts;
 pub mod run_dir;
 pub mod run_files;

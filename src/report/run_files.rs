@@ -60,7 +60,7 @@ pub enum PublishError {
 /// Draws the charts, stages `summary.json`, the charts and `report.html` beside anything
 /// already staged (`trials.csv`), and publishes the directory with its manifest last.
 pub fn publish_run(dir: RunDir, run: &RunFiles) -> Result<Published, PublishError> {
-    let rendered = match run.charts {
+    let mut rendered = match run.charts {
         Charts::Draw => render_run_charts(&RunChartData {
             summary: run.summary,
             result: run.result,
@@ -68,9 +68,17 @@ pub fn publish_run(dir: RunDir, run: &RunFiles) -> Result<Published, PublishErro
         })?,
         Charts::Skip => Vec::new(),
     };
+    if run.charts == Charts::Draw
+        && let Some(chart) = super::routing::RoutingChart::of(run.summary)
+    {
+        rendered.push(RenderedChart::new(&chart)?);
+    }
     let mut files = vec!["summary.json".to_string(), "manifest.json".to_string()];
     if dir.staging().join("trials.csv").is_file() {
         files.push("trials.csv".into());
+    }
+    if run.summary.routing.is_some() {
+        files.push("routing.csv".into());
     }
     for chart in &rendered {
         files.push(format!("{}.png", chart.stem));
@@ -92,6 +100,9 @@ pub fn publish_run(dir: RunDir, run: &RunFiles) -> Result<Published, PublishErro
         files,
     };
     dir.stage_file("summary.json", summary_json(run.summary).as_bytes())?;
+    if let Some(routing) = &run.summary.routing {
+        dir.stage_file("routing.csv", super::routing::csv(routing).as_bytes())?;
+    }
     stage_charts(&dir, &rendered)?;
     let page = render_html(&ReportPage {
         description: run.description,

@@ -261,6 +261,7 @@ pub fn render(summary: &Summary) -> String {
          (log-linear histogram); min/max are exact; 95% intervals are in summary.json.",
         100.0 * summary.quantile_method.relative_error
     );
+    out.push_str(&super::routing::table(summary));
     out
 }
 

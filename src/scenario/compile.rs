@@ -299,6 +299,7 @@ fn compile_phase(
                     Some(Escalation {
                         after: after as u32,
                         model: resolve_model(&e.model, epath.key("model"))?,
+                        p_pass: u.p_pass,
                     })
                 }
             };

@@ -8,6 +8,7 @@ mod factors;
 mod mechanics;
 pub mod numeric_input;
 pub(crate) mod parse;
+pub mod routing;
 pub mod spec;
 mod subagents;
 
@@ -53,6 +54,8 @@ pub struct Scenario {
     pub prices: Vec<ModelPrices>,
     /// The workload and billing schemes to compare, if the file has them.
     pub billing: Option<Billing>,
+    /// The routing policies to compare, if the file has them.
+    pub routing: Option<crate::workflow::Routing>,
 }
 
 impl Scenario {
@@ -115,6 +118,7 @@ impl Scenario {
         let (workflow, prices) = compile::compile(&spec, &source, catalog)?;
         let work = compile::check_work(&workflow, &spec, &source)?;
         let billing = billing::compile(&spec, &source, &prices, &workflow.model_names, work.steps)?;
+        let routing = routing::compile(&spec, &source, &workflow)?;
         let name = spec
             .scenario
             .name
@@ -129,6 +133,7 @@ impl Scenario {
             work,
             prices,
             billing,
+            routing,
         })
     }
 

@@ -42,6 +42,8 @@ pub struct ScenarioFile {
     /// Rank correlations between uncertain inputs drawn once per task (default: none).
     #[serde(default)]
     pub correlation: Vec<CorrelationSpec>,
+    /// Routing policies compared on the same tasks (default: none).
+    pub routing: Option<super::routing::RoutingSpec>,
 }
 
 /// `[difficulty]`: the spread of the latent per-task difficulty `D = exp(σ Z − σ²/2)`

@@ -67,16 +67,41 @@ impl Workflow {
             usage.success = !task.failed;
             return;
         }
-        usage.ensure_tiers(self.extra_price_tiers());
         // Drawn once per task: a re-run is the same task (same difficulty, same correlated
         // inputs).
         let factors = match &self.factors {
             Some(f) => f.draw(rng),
             None => TrialFactors::NONE,
         };
+        self.run_task_drawn(rng, &factors, usage);
+    }
+
+    /// Runs one task with factors the caller drew (a routing comparison runs the same task,
+    /// with the same difficulty, on several models), writing what it consumed into `usage`
+    /// (which is reset first). With the factors `run_trial` would draw from `rng`, it gives
+    /// exactly what [`Workflow::run_trial`] gives.
+    pub fn run_task<R: Rng + Clone>(
+        &self,
+        rng: &mut R,
+        factors: &TrialFactors,
+        usage: &mut TrialUsage,
+    ) {
+        usage.reset();
+        self.run_task_drawn(rng, factors, usage);
+    }
+
+    /// The task and its re-runs, the mechanics on, `usage` reset.
+    #[inline]
+    fn run_task_drawn<R: Rng + Clone>(
+        &self,
+        rng: &mut R,
+        factors: &TrialFactors,
+        usage: &mut TrialUsage,
+    ) {
+        usage.ensure_tiers(self.extra_price_tiers());
         let mut reruns = 0;
         loop {
-            let task = self.run_agent::<true, R>(0, usage.duration_s, &factors, rng, usage);
+            let task = self.run_agent::<true, R>(0, usage.duration_s, factors, rng, usage);
             usage.duration_s = task.now_s;
             usage.success = !task.failed;
             if usage.meter.stopped {
@@ -186,6 +211,14 @@ impl Workflow {
                     } else {
                         p_pass
                     };
+                    // After an escalation the loop passes at the escalation's probability
+                    // (the loop's own unless a routing comparison gives models skills).
+                    let p_escalated = match escalate {
+                        Some(e) if M && e.p_pass != phase_p_pass(phase) => {
+                            factors.pass_probability(e.p_pass, phase.difficulty)
+                        }
+                        _ => p_pass,
+                    };
                     for attempt in 0..max_attempts {
                         let model = match escalate {
                             Some(e) if M && attempt >= e.after => {
@@ -209,7 +242,8 @@ impl Workflow {
                         if M && state.stopped {
                             break;
                         }
-                        if rng.random::<f64>() < p_pass {
+                        let p = if model.is_some() { p_escalated } else { p_pass };
+                        if rng.random::<f64>() < p {
                             passed = true;
                             break;
                         }
@@ -554,6 +588,15 @@ impl Workflow {
             }
         }
         state.now_s = end;
+    }
+}
+
+/// The pass probability a loop phase was written with (1 for a counted phase).
+#[inline]
+fn phase_p_pass(phase: &super::model::Phase) -> f64 {
+    match phase.repeat {
+        Repeat::UntilPass { p_pass, .. } => p_pass,
+        Repeat::Times(_) => 1.0,
     }
 }
 

@@ -7,6 +7,7 @@
 mod executor;
 mod factors;
 mod model;
+mod routing;
 mod usage;
 mod work;
 
@@ -17,6 +18,10 @@ pub use model::{
     Agent, CacheTtl, Caching, CallFailures, Compaction, Escalation, FailedPrompt, MAX_DURATION_S,
     Mechanics, ModelMechanics, OnExhausted, OnLimit, Phase, Reasoning, Repeat, Step, TaskLimits,
     TaskRetry, When, Workflow,
+};
+pub use routing::{
+    MAX_LADDER_MODELS, MAX_POLICIES, MAX_SKILL, MIN_SKILL, RouteEscalation, Routing, RoutingPolicy,
+    skilled_pass,
 };
 pub use usage::{TrialEvent, TrialUsage, count_as_f64};
 pub use work::{MAX_RUN_STEPS, MAX_STEPS_PER_TRIAL, WorkBound};

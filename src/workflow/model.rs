@@ -195,12 +195,15 @@ pub enum OnExhausted {
 }
 
 /// Switching a fix loop to another model after failed attempts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Escalation {
     /// Failed attempts on the original models before the switch.
     pub after: u32,
     /// Model every call of the loop uses from attempt `after + 1` on.
     pub model: usize,
+    /// Pass probability of an attempt after the switch (before difficulty): the loop's own
+    /// `p_pass` unless a routing comparison gives the models different skills.
+    pub p_pass: f64,
 }
 
 /// How many times a phase's steps run. (`repr(u8)`: a tag of its own, one compare to
