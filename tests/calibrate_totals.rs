@@ -176,7 +176,7 @@ fn a_known_agent_loop_is_recovered_from_task_totals() {
 #[test]
 fn the_twin_simulates_what_the_engine_runs() {
     let caps = Caps {
-        max_calls: Some(60),
+        max_calls: Some(30),
         max_cost_usd: Some(1.5),
     };
     let n = 20_000;
@@ -205,8 +205,8 @@ fn the_twin_simulates_what_the_engine_runs() {
         ),
         (
             "at the call cap",
-            stats(engine.iter().map(|r| (r.1 >= 60) as u8 as f64).collect()),
-            stats(twin.iter().map(|r| (r.calls >= 60) as u8 as f64).collect()),
+            stats(engine.iter().map(|r| (r.1 >= 30) as u8 as f64).collect()),
+            stats(twin.iter().map(|r| (r.calls >= 30) as u8 as f64).collect()),
         ),
     ];
     for (what, (me, ve), (mt, vt)) in pairs {
@@ -215,7 +215,7 @@ fn the_twin_simulates_what_the_engine_runs() {
         assert!(z.abs() < 4.0, "{what}: engine {me}, twin {mt}, z {z}");
     }
     // The caps bind in a few percent of the tasks, so the comparison tests them.
-    let capped = engine.iter().filter(|r| r.1 >= 60).count() as f64 / n as f64;
+    let capped = engine.iter().filter(|r| r.1 >= 30).count() as f64 / n as f64;
     assert!(capped > 0.01, "{capped}");
 }
 
@@ -337,4 +337,67 @@ fn zero_token_columns_with_a_cost_are_refused() {
     assert!(err.contains("zero.csv:2: the token columns"), "{err}");
     assert!(err.contains("leave the token columns out"), "{err}");
     assert!(!out.exists());
+}
+
+struct Blocks(Vec<TrialBlock>);
+impl Observer for Blocks {
+    fn wants_trials(&self) -> bool {
+        true
+    }
+    fn trials(&mut self, block: &TrialBlock) -> Result<(), String> {
+        self.0.push(block.clone());
+        Ok(())
+    }
+}
+
+/// The synthetic call log of a scenario with `[difficulty]` sums, task by task, to exactly the
+/// engine's trial usage (calls, input and output tokens, outcome): the walk draws D as the
+/// engine does and scales counts, draws and pass probabilities by it.
+#[test]
+fn the_call_trace_with_difficulty_is_the_engines_trials() {
+    use tokencast::calibrate::synth;
+    use tokencast::pricing::TokenKind;
+    let scenario = truth_scenario(Caps {
+        max_calls: None,
+        max_cost_usd: None,
+    });
+    let trials = 2_000;
+    let mut blocks = Blocks(Vec::new());
+    let config = RunConfig {
+        trials,
+        seed: 5,
+        threads: Some(2),
+    };
+    tokencast::simulate(&scenario, &config, &mut blocks).unwrap();
+    let calls = synth::synthetic_calls(&scenario, trials, 5);
+    let tasks = calibrate::group_calls(calls);
+    let by_id: BTreeMap<&str, &calibrate::Task> =
+        tasks.iter().map(|t| (t.id.as_str(), t)).collect();
+    let mut seen = 0;
+    let mut failed = 0;
+    for block in &blocks.0 {
+        for row in 0..block.len() {
+            let i = block.first + row as u64;
+            let id = format!("task-{i:06}");
+            let task = by_id[id.as_str()];
+            let sum = |f: fn(&calibrate::CallRecord) -> u64| task.calls.iter().map(f).sum::<u64>();
+            assert_eq!(task.calls.len() as u64, block.calls[row], "{id}: calls");
+            assert_eq!(
+                sum(|c| c.input),
+                block.tokens(row, 0, TokenKind::Input),
+                "{id}: input"
+            );
+            assert_eq!(
+                sum(|c| c.output),
+                block.tokens(row, 0, TokenKind::Output),
+                "{id}: output"
+            );
+            assert_eq!(task.success(), Some(block.success[row]), "{id}: outcome");
+            failed += !block.success[row] as usize;
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, trials as usize);
+    // Difficulty is on and the outcomes vary, so the comparison tests the scaling.
+    assert!(failed > 100, "{failed}");
 }
