@@ -204,9 +204,18 @@ fn the_twin_simulates_what_the_engine_runs() {
             stats(twin.iter().map(|r| r.success as u8 as f64).collect()),
         ),
         (
-            "at the call cap",
-            stats(engine.iter().map(|r| (r.1 >= 30) as u8 as f64).collect()),
-            stats(twin.iter().map(|r| (r.calls >= 30) as u8 as f64).collect()),
+            "stopped at a cap",
+            stats(
+                engine
+                    .iter()
+                    .map(|r| (r.1 >= 30 || r.0 >= 1.5) as u8 as f64)
+                    .collect(),
+            ),
+            stats(
+                twin.iter()
+                    .map(|r| (r.calls >= 30 || r.cost >= 1.5) as u8 as f64)
+                    .collect(),
+            ),
         ),
     ];
     for (what, (me, ve), (mt, vt)) in pairs {
@@ -215,7 +224,7 @@ fn the_twin_simulates_what_the_engine_runs() {
         assert!(z.abs() < 4.0, "{what}: engine {me}, twin {mt}, z {z}");
     }
     // The caps bind in a few percent of the tasks, so the comparison tests them.
-    let capped = engine.iter().filter(|r| r.1 >= 30).count() as f64 / n as f64;
+    let capped = engine.iter().filter(|r| r.1 >= 30 || r.0 >= 1.5).count() as f64 / n as f64;
     assert!(capped > 0.01, "{capped}");
 }
 
