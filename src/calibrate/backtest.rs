@@ -106,12 +106,18 @@ pub fn backtest(
     held_out: &[f64],
     config: &RunConfig,
 ) -> Result<Option<Backtest>, EngineError> {
-    let Some(observed) = CostFigures::of(held_out) else {
+    if held_out.is_empty() {
         return Ok(None);
-    };
+    }
     let mut collector = CostCollector(Vec::with_capacity(config.trials as usize));
     crate::simulate(scenario, config, &mut collector)?;
-    let mut sim = collector.0;
+    Ok(compare(held_out, collector.0, config))
+}
+
+/// Compares held-out values with simulated ones (any per-task figure: cost, calls); `None`
+/// when nothing was held out.
+pub fn compare(held_out: &[f64], mut sim: Vec<f64>, config: &RunConfig) -> Option<Backtest> {
+    let observed = CostFigures::of(held_out)?;
     sim.sort_by(f64::total_cmp);
     let simulated = CostFigures::of(&sim).expect("at least one trial ran");
     let (ks_distance, ks_p_value) = ks_two_sample(held_out, &sim);
@@ -134,7 +140,7 @@ pub fn backtest(
             (order_statistic(&sim, q), q)
         })
         .collect();
-    Ok(Some(Backtest {
+    Some(Backtest {
         trials: config.trials,
         seed: config.seed,
         held_out: observed,
@@ -144,7 +150,7 @@ pub fn backtest(
         qq,
         held_out_cdf,
         simulated_cdf,
-    }))
+    })
 }
 
 #[cfg(test)]

@@ -7,13 +7,16 @@
 //! (`writer`) that is loaded back and simulated; the held-out tasks' costs are compared with
 //! the simulated ones (`backtest`).
 
+pub mod agent_loop;
 mod backtest;
 mod fit;
 pub mod import;
 pub mod org;
 pub mod org_backtest;
 mod prices;
+pub mod simulated_moments;
 pub mod synth;
+pub mod task_totals;
 mod tasks;
 mod writer;
 
@@ -26,8 +29,11 @@ pub use backtest::{Backtest, CostFigures, order_statistic};
 pub use fit::{
     CallLevelFit, ModelUse, Quantity, Rate, SubAgentFit, TaskLevelFit, fit_calls, fit_tasks,
 };
-pub use import::{CallRecord, ColumnMap, ImportError, ImportReport, SkippedLine, TaskRecord};
+pub use import::{
+    CallRecord, ColumnMap, ImportError, ImportReport, SkippedLine, TaskRecord, TaskTotal,
+};
 pub use prices::{PriceOrigin, Prices, catalog_names, prices_from_catalog, prices_from_costs};
+pub use task_totals::{MomentRow, TaskTotalsFit};
 pub use tasks::{Side, Task, group_calls, side};
 pub use writer::{PricedModel, Provenance, call_level_scenario, dist, number, task_level_scenario};
 
@@ -153,11 +159,13 @@ impl LogFormat {
             }));
         }
         let text = import::read_header_line(path)?;
-        Ok(if columns.has_calls_header(&text) {
-            LogFormat::TasksCsv
-        } else {
-            LogFormat::CallsCsv
-        })
+        Ok(
+            if columns.has_calls_header(&text) || import::is_totals_header(columns, &text) {
+                LogFormat::TasksCsv
+            } else {
+                LogFormat::CallsCsv
+            },
+        )
     }
 }
 
@@ -168,6 +176,8 @@ pub enum Logs {
     Calls(Vec<CallRecord>),
     /// Per-task records.
     Tasks(Vec<TaskRecord>),
+    /// Per-task totals without token counts.
+    Totals(Vec<TaskTotal>),
 }
 
 /// Why calibration stopped.
@@ -223,6 +233,9 @@ pub enum CalibrateError {
     /// The scenario written does not load (a bug: it is checked before writing).
     #[error("the fitted scenario would not load, so nothing was written: {0}")]
     Scenario(String),
+    /// Per-task totals that cannot be fitted.
+    #[error("{0}")]
+    Totals(String),
     /// The back-test simulation failed.
     #[error("the back-test simulation failed: {0}")]
     Engine(#[from] EngineError),
@@ -239,6 +252,7 @@ pub fn import_logs(
 ) -> Result<(Logs, ImportReport), CalibrateError> {
     let mut calls = Vec::new();
     let mut tasks = Vec::new();
+    let mut totals = Vec::new();
     let mut report = ImportReport::default();
     let mut level: Option<bool> = None;
     for path in paths {
@@ -303,6 +317,13 @@ pub fn import_logs(
                 calls.extend(c);
                 r
             }
+            LogFormat::TasksCsv
+                if import::is_totals_header(columns, &import::read_header_line(path)?) =>
+            {
+                let (t, r) = import::import_task_totals(path, columns)?;
+                totals.extend(t);
+                r
+            }
             LogFormat::TasksCsv => {
                 let (t, r) = import::import_task_csv(path, columns)?;
                 tasks.extend(t);
@@ -311,7 +332,15 @@ pub fn import_logs(
         };
         report.merge(r);
     }
-    Ok(if level == Some(true) {
+    if !totals.is_empty() && !tasks.is_empty() {
+        return Err(CalibrateError::Totals(
+            "per-task files with token counts and without them cannot be mixed: fit them apart"
+                .into(),
+        ));
+    }
+    Ok(if !totals.is_empty() {
+        (Logs::Totals(totals), report)
+    } else if level == Some(true) {
         (Logs::Tasks(tasks), report)
     } else {
         (Logs::Calls(calls), report)
@@ -343,6 +372,8 @@ pub enum FittedModel {
     Calls(CallLevelFit),
     /// From per-task totals.
     Tasks(TaskLevelFit),
+    /// From per-task totals without token counts: an agent loop by simulated moments.
+    Totals(TaskTotalsFit),
 }
 
 /// Everything calibration found: what `calibration.json` holds.
@@ -360,6 +391,9 @@ pub struct Calibration {
     pub model: FittedModel,
     /// The back-test (absent when no task was held out).
     pub backtest: Option<Backtest>,
+    /// The back-test of the calls per task (per-task totals with calls only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calls_backtest: Option<Backtest>,
     /// The scenario text.
     #[serde(skip)]
     pub scenario_text: String,
@@ -383,6 +417,7 @@ pub fn calibrate(
         holdout_share: options.holdout,
     };
     let (model, prices, text, held_costs, fitted_tasks) = match logs {
+        Logs::Totals(totals) => return task_totals::calibrate_totals(totals, import, options),
         Logs::Calls(calls) => {
             let prices = resolve_prices(
                 calls
@@ -442,6 +477,7 @@ pub fn calibrate(
         prices,
         model,
         backtest,
+        calls_backtest: None,
         scenario_text: text,
     })
 }

@@ -6,8 +6,10 @@
 //! the same per-trial stream), so a task's calls sum to exactly the usage the engine records
 //! for that trial; a test checks this. It covers the step kinds the calibrated scenarios use
 //! (calls and tool results, repeat counts and until-pass loops) on the main agent, without
-//! the agent mechanics (time, windows, failures, reasoning, escalation, sub-agents: scenarios
-//! with `Mechanics::Off`).
+//! the agent mechanics (time, windows, failures, reasoning, escalation, sub-agents, caps,
+//! correlated inputs: scenarios with `Mechanics::Off`), save task difficulty (`[difficulty]`):
+//! the trial's `D` is drawn as the engine draws it, and scales counts, token draws and pass
+//! probabilities by their exponents.
 
 use std::fmt::Write;
 
@@ -17,7 +19,7 @@ use super::import::CallRecord;
 use crate::engine::trial_rng;
 use crate::pricing::TokenKind;
 use crate::scenario::Scenario;
-use crate::workflow::{Caching, OnExhausted, Repeat, Step, When, Workflow};
+use crate::workflow::{Caching, OnExhausted, Repeat, Step, TrialFactors, When, Workflow};
 
 /// Runs one trial of `workflow`, appending its calls (task id `task`) to `calls`; returns
 /// whether the task succeeded.
@@ -28,6 +30,11 @@ pub fn trace_trial<R: Rng + Clone>(
     calls: &mut Vec<CallRecord>,
 ) -> bool {
     let first = calls.len();
+    // Drawn as the engine draws it, from a copy of the trial's stream (which it leaves as it was).
+    let factors = match &workflow.factors {
+        Some(f) => f.draw(rng),
+        None => TrialFactors::NONE,
+    };
     let main = &workflow.agents[0];
     let mut context = main
         .system_prompt
@@ -46,9 +53,18 @@ pub fn trace_trial<R: Rng + Clone>(
         let mut run_steps = |rng: &mut R, calls: &mut Vec<CallRecord>| {
             for step in &phase.steps {
                 match step {
-                    Step::Call { model, output, .. } => {
+                    Step::Call {
+                        model,
+                        output,
+                        difficulty,
+                        ..
+                    } => {
                         let prompt = context;
-                        let out = output.sample_count(rng);
+                        let mut out = output.sample_count(rng);
+                        let scale = factors.scale(*difficulty);
+                        if scale != 1.0 {
+                            out = output.clamp_count(out as f64 * scale);
+                        }
                         let (input, read) = match workflow.caching {
                             Caching::Off => (prompt, 0),
                             Caching::Prefix => {
@@ -82,8 +98,14 @@ pub fn trace_trial<R: Rng + Clone>(
                         });
                         context = context.saturating_add(out);
                     }
-                    Step::Tool { tokens, .. } => {
-                        context = context.saturating_add(tokens.sample_count(rng));
+                    Step::Tool {
+                        tokens, difficulty, ..
+                    } => {
+                        let mut n = tokens.sample_count(rng);
+                        if *difficulty != 0.0 {
+                            n = tokens.clamp_count(n as f64 * factors.scale(*difficulty));
+                        }
+                        context = context.saturating_add(n);
                     }
                     Step::SubAgent { .. } => {}
                 }
@@ -91,7 +113,8 @@ pub fn trace_trial<R: Rng + Clone>(
         };
         match phase.repeat {
             Repeat::Times(ref count) => {
-                for _ in 0..count.sample_count(rng) {
+                let n = phase.scaled_count(count, count.sample_count(rng), &factors);
+                for _ in 0..n {
                     run_steps(rng, calls);
                 }
             }
@@ -102,6 +125,7 @@ pub fn trace_trial<R: Rng + Clone>(
                 ..
             } => {
                 let mut passed = false;
+                let p_pass = factors.pass_probability(p_pass, phase.difficulty);
                 for _ in 0..max_attempts {
                     run_steps(rng, calls);
                     if rng.random::<f64>() < p_pass {

@@ -310,12 +310,17 @@ fn render(c: &Calibration, out: &Path, report_dir: &Path) -> String {
         "{} tasks fitted, {} held out for the back-test\n",
         c.fitted_tasks, c.held_out_tasks
     );
-    let _ = writeln!(
-        s,
-        "  {:<52} {:>7}  {:<17} estimates ± SE",
-        "fitted (maximum likelihood, family by AIC)", "n", "family"
-    );
+    if let FittedModel::Totals(f) = &c.model {
+        super::calibrate_totals::render_fit(&mut s, f);
+    } else {
+        let _ = writeln!(
+            s,
+            "  {:<52} {:>7}  {:<17} estimates ± SE",
+            "fitted (maximum likelihood, family by AIC)", "n", "family"
+        );
+    }
     let success = match &c.model {
+        FittedModel::Totals(_) => None,
         FittedModel::Calls(f) => {
             quantity_row(&mut s, &f.first_prompt);
             for m in &f.models {
@@ -410,6 +415,9 @@ fn render(c: &Calibration, out: &Path, report_dir: &Path) -> String {
                 "\nback-test: no task was held out (--holdout 0 or too few tasks)"
             );
         }
+    }
+    if let Some(bt) = &c.calls_backtest {
+        super::calibrate_totals::render_calls_backtest(&mut s, bt);
     }
     let _ = writeln!(
         s,

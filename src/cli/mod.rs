@@ -3,6 +3,7 @@
 
 mod calibrate;
 mod calibrate_org;
+mod calibrate_totals;
 mod check;
 mod compare;
 mod compare_forecast;

@@ -100,6 +100,22 @@ impl ColumnMap {
             .any(|h| h.trim().trim_matches('"') == name)
     }
 
+    /// The header `field` is read from: the one the mapping names, else `default_header`.
+    pub(crate) fn header_of<'a>(&'a self, field: &str, default_header: &'a str) -> &'a str {
+        self.headers
+            .get(field)
+            .map_or(default_header, String::as_str)
+    }
+
+    /// This mapping with `field` read from `header`, unless the mapping names one already.
+    pub(crate) fn or_header(&self, field: &str, header: &str) -> ColumnMap {
+        let mut m = self.clone();
+        m.headers
+            .entry(field.to_string())
+            .or_insert_with(|| header.to_string());
+        m
+    }
+
     /// For each column, the index of its header in `header` (`None` for an absent optional
     /// column).
     pub(crate) fn resolve(

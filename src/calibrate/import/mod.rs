@@ -14,6 +14,7 @@ mod json_doc;
 mod openhands;
 mod otlp;
 mod task_csv;
+mod task_totals;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -28,6 +29,7 @@ pub use gemini::import_gemini;
 pub use openhands::import_openhands;
 pub use otlp::import_otlp;
 pub use task_csv::import_task_csv;
+pub use task_totals::{TaskTotal, import_task_totals, is_totals_header};
 
 /// One LLM request as a log records it. Token counts are by tokencast's token kinds: every
 /// prompt token is exactly one of `input` (uncached), `cache_read`, `cache_write` (5-minute
@@ -209,10 +211,21 @@ pub enum ImportError {
         /// What went wrong.
         message: String,
     },
+    /// A row of a per-task totals file that cannot be read: the file is refused (a task left
+    /// out would bias the fitted distribution without a word).
+    #[error("{file}:{line}: {message}")]
+    Row {
+        /// The file.
+        file: String,
+        /// The 1-based line.
+        line: u64,
+        /// What is wrong, with the field, expected and found.
+        message: String,
+    },
     /// CSV rows whose token columns are all 0 carry a cost: the fits draw tokens and price
     /// them, so they cannot reproduce that cost (they would fit a $0 task).
     #[error(
-        "{file}:{line}: the token columns (input, output, cache read, cache write) are all 0 but the cost is {cost} USD, in {rows} of {total} rows: a fit draws tokens and prices them, so it cannot use a cost without tokens (it would fit a $0 scenario); give the token counts (`--columns input=HEADER,output=HEADER` if they are under other names). Fitting from cost and calls alone is not supported yet"
+        "{file}:{line}: the token columns (input, output, cache read, cache write) are all 0 but the cost is {cost} USD, in {rows} of {total} rows: a fit draws tokens and prices them, so it cannot use a cost without tokens (it would fit a $0 scenario); give the token counts (`--columns input=HEADER,output=HEADER` if they are under other names). To fit from cost (and calls) alone, leave the token columns out of the file: it is then read as per-task totals"
     )]
     CostWithoutTokens {
         /// The file.
