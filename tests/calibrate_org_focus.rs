@@ -127,9 +127,9 @@ fn the_bundled_bills_read_the_same_as_a_plain_file_and_as_a_focus_export() {
         let m: usize = f[0][5..7].parse().unwrap();
         tasks[m - 1] += f[2].parse::<u64>().unwrap();
     }
-    for m in 0..12 {
+    for (m, n) in tasks.iter().enumerate() {
         let (p, q) = (plain.sums[m].unwrap(), focus.sums[m].unwrap());
         assert!((p - q).abs() < 0.005, "month {}: {p} vs {q}", m + 1);
-        assert!((p - tasks[m] as f64 * 0.2231).abs() < 0.005, "month {}", m + 1);
+        assert!((p - *n as f64 * 0.2231).abs() < 0.005, "month {}", m + 1);
     }
 }

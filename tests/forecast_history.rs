@@ -312,6 +312,19 @@ fn bad_input_is_refused_where_it_is() {
         "{e}"
     );
 
+    // Per-task costs without token columns are read by calibrate as task totals (fitted to an
+    // agent loop); a history kind cannot price them: refused with where to go instead.
+    let e = refused(
+        "totals.csv",
+        "",
+        &[("totals.csv", "task_id,cost,calls\na,0.5,10\nb,1.5,30\n")],
+    );
+    assert!(
+        e.contains("is a per-task file of costs without token counts (2 tasks)"),
+        "{e}"
+    );
+    assert!(e.contains("tokencast calibrate FILE -o task.toml"), "{e}");
+
     let e = refused(
         "tasks.csv",
         "format = \"task-csv\"\n",

@@ -376,31 +376,7 @@ fn render(c: &Calibration, out: &Path, report_dir: &Path) -> String {
     }
     match &c.backtest {
         Some(bt) => {
-            let _ = writeln!(
-                s,
-                "\nback-test: per-task cost (USD), held-out logs vs the fitted scenario ({} trials, seed {})",
-                bt.trials, bt.seed
-            );
-            let _ = writeln!(
-                s,
-                "  {:<22} {:>8} {:>24} {:>11} {:>11} {:>11}",
-                "", "tasks", "mean ± SE", "P50", "P90", "P99"
-            );
-            for (name, f) in [
-                ("held-out logs", &bt.held_out),
-                ("fitted scenario", &bt.simulated),
-            ] {
-                let _ = writeln!(
-                    s,
-                    "  {:<22} {:>8} {:>24} {:>11.5} {:>11.5} {:>11.5}",
-                    name,
-                    f.n,
-                    format!("{:.5} ± {:.5}", f.mean, f.se),
-                    f.p50,
-                    f.p90,
-                    f.p99
-                );
-            }
+            super::calibrate_totals::backtest_table(&mut s, bt, "per-task cost (USD)", 5);
             let _ = writeln!(
                 s,
                 "  KS distance {:.4} (asymptotic p-value {:.3}); charts: {} and backtest_cdf.png",

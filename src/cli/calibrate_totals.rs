@@ -66,9 +66,20 @@ pub fn render_fit(s: &mut String, f: &TaskTotalsFit) {
 
 /// The calls' back-test.
 pub fn render_calls_backtest(s: &mut String, bt: &Backtest) {
+    backtest_table(s, bt, "calls per task", 1);
     let _ = writeln!(
         s,
-        "\nback-test: calls per task, held-out logs vs the fitted scenario ({} trials, seed {})",
+        "  KS distance {:.4} (asymptotic p-value {:.3})",
+        bt.ks_distance, bt.ks_p_value
+    );
+}
+
+/// A back-test's heading and its two rows (held-out logs, fitted scenario): tasks, mean ± SE,
+/// P50, P90, P99 with `decimals` decimals.
+pub fn backtest_table(s: &mut String, bt: &Backtest, what: &str, decimals: usize) {
+    let _ = writeln!(
+        s,
+        "\nback-test: {what}, held-out logs vs the fitted scenario ({} trials, seed {})",
         bt.trials, bt.seed
     );
     let _ = writeln!(
@@ -82,18 +93,14 @@ pub fn render_calls_backtest(s: &mut String, bt: &Backtest) {
     ] {
         let _ = writeln!(
             s,
-            "  {:<22} {:>8} {:>24} {:>11} {:>11} {:>11}",
+            "  {:<22} {:>8} {:>24} {:>11.d$} {:>11.d$} {:>11.d$}",
             name,
             f.n,
-            format!("{:.2} ± {:.2}", f.mean, f.se),
+            format!("{:.d$} ± {:.d$}", f.mean, f.se, d = decimals),
             f.p50,
             f.p90,
-            f.p99
+            f.p99,
+            d = decimals
         );
     }
-    let _ = writeln!(
-        s,
-        "  KS distance {:.4} (asymptotic p-value {:.3})",
-        bt.ks_distance, bt.ks_p_value
-    );
 }

@@ -234,6 +234,24 @@ pub fn load(
             formats.push(fmt.flag().to_string());
         }
     }
+    if let Logs::Totals(totals) = &logs {
+        return Err(at(
+            "history",
+            format!(
+                "{} is a per-task file of costs without token counts ({} tasks): a history task \
+                 kind prices each task's tokens by the catalog (so that drifts and every billing \
+                 scheme apply), and a cost without tokens cannot be priced",
+                history,
+                crate::text::thousands(totals.len() as f64)
+            ),
+            Some(
+                "fit a scenario from it with `tokencast calibrate FILE -o task.toml` (it fits \
+                 an agent loop to the costs and calls) and give that as the kind's `scenario`, \
+                 or give the logs with their token counts"
+                    .into(),
+            ),
+        ));
+    }
     // Each task as (id, calls as (model, tokens by kind, prompt), calls, logged cost).
     let tasks = logged_tasks(logs);
     if tasks.is_empty() {
@@ -423,6 +441,8 @@ struct LoggedTask {
 fn logged_tasks(logs: Logs) -> Vec<LoggedTask> {
     let mut out = Vec::new();
     match logs {
+        // Refused by the caller: a cost without tokens cannot be priced.
+        Logs::Totals(_) => {}
         Logs::Calls(calls) => {
             for t in crate::calibrate::group_calls(calls) {
                 let logged_cost = t.calls.iter().map(|c| c.cost).sum::<Option<f64>>();
