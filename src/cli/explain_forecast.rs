@@ -258,12 +258,27 @@ fn footprint(f: &Forecast, out: &mut String) {
         .map(|t| t.pool.len() as f64 * t.steps_per_task)
         .sum();
     let fp = Footprint::of(model);
+    let logged: usize = model
+        .tasks
+        .iter()
+        .filter(|t| t.history.is_some())
+        .map(|t| t.pool.len())
+        .sum();
+    let simulated = fp.pool_tasks - logged as f64;
     let _ = writeln!(
         out,
-        "  work: pre-simulating the pools ({} tasks) takes about {} steps (limit {})",
-        tokencast::text::thousands(fp.pool_tasks),
+        "  work: pre-simulating the pools ({} tasks) takes about {} steps (limit {}){}",
+        tokencast::text::thousands(simulated),
         about(steps),
-        about(MAX_POOL_STEPS)
+        about(MAX_POOL_STEPS),
+        if logged > 0 {
+            format!(
+                "; {} logged tasks are read, not simulated",
+                tokencast::text::thousands(logged as f64)
+            )
+        } else {
+            String::new()
+        }
     );
     let _ = writeln!(
         out,

@@ -102,7 +102,7 @@ pub fn assumptions(f: &Forecast, s: &ForecastSummary) -> String {
             "share of tasks (month 1)",
             "list cost per task",
             "tokens per task",
-            "simulated tasks",
+            "tasks drawn from (simulated or logged)",
             "task file",
         ],
         &rows,
