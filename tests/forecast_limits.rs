@@ -457,7 +457,8 @@ fn the_stress_table_shows_the_work_each_case_leaves_undone() {
         "{csv}"
     );
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(html.contains("tasks the limits leave undone ± SE"));
+    assert!(html.contains("<h3>Work the spend limits leave undone, case by case</h3>"));
+    assert!(html.contains("tasks not done over the horizon ± SE"));
     assert!(
         html.contains("1,086 ± 0"),
         "the busier case's tasks not done"

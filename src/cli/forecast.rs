@@ -257,11 +257,7 @@ fn read_actuals(
     config: &mut ForecastConfig,
     trials_asked: Option<u64>,
 ) -> Result<Vec<forecast::track::Actual>, Failure> {
-    // A FOCUS export is a log-sized file: read with the logs' bound.
-    let text =
-        tokencast::input::read_text(path, tokencast::input::MAX_LOG_BYTES).map_err(bad_input)?;
-    let actuals = forecast::track::read_actuals(&path.display().to_string(), &text, &f.model)
-        .map_err(|m| bad_input(anyhow::anyhow!(m)))?;
+    let actuals = super::track::read_actuals(path, f)?;
     let most = super::track::MAX_TRACK_TRIALS;
     if config.trials > most {
         let (what, fix) = match trials_asked {

@@ -32,6 +32,19 @@ pub struct TrackArgs {
     pub format: Format,
 }
 
+/// The actual months of `path` (a `month,cost` CSV or a FOCUS export) over the forecast's
+/// months, refused at their line (exit 2); what `track` and `forecast --actuals` read.
+pub(super) fn read_actuals(
+    path: &std::path::Path,
+    f: &forecast::Forecast,
+) -> Result<Vec<forecast::track::Actual>, Failure> {
+    // A FOCUS export is a log-sized file: read with the logs' bound.
+    let text =
+        tokencast::input::read_text(path, tokencast::input::MAX_LOG_BYTES).map_err(bad_input)?;
+    forecast::track::read_actuals(&path.display().to_string(), &text, &f.model)
+        .map_err(|m| bad_input(anyhow!(m)))
+}
+
 pub(super) fn run(args: TrackArgs) -> Result<(), Failure> {
     super::expect_file(
         &args.common.scenario,
@@ -47,12 +60,7 @@ pub(super) fn run(args: TrackArgs) -> Result<(), Failure> {
     }
     let clock = Instant::now();
     let f = args.common.load(&[])?;
-    // A FOCUS export is a log-sized file: read with the logs' bound.
-    let text = tokencast::input::read_text(&args.actuals, tokencast::input::MAX_LOG_BYTES)
-        .map_err(bad_input)?;
-    let actuals =
-        forecast::track::read_actuals(&args.actuals.display().to_string(), &text, &f.model)
-            .map_err(|m| bad_input(anyhow!(m)))?;
+    let actuals = read_actuals(&args.actuals, &f)?;
     let mut config = args.common.config(&f);
     if args.common.trials.is_none() {
         config.trials = config.trials.min(DEFAULT_TRACK_TRIALS);

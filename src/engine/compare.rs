@@ -607,14 +607,10 @@ pub(crate) fn thread_pool(
     threads: Option<usize>,
     periods: u64,
 ) -> Result<rayon::ThreadPool, EngineError> {
-    let threads = worker_threads(threads, periods.div_ceil(PERIOD_CHUNK).max(64));
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| EngineError::ThreadPool {
-            threads,
-            message: e.to_string(),
-        })
+    super::run::thread_pool(worker_threads(
+        threads,
+        periods.div_ceil(PERIOD_CHUNK).max(64),
+    ))
 }
 
 fn compare_on(

@@ -26,7 +26,7 @@ pub use period::{PeriodSimulator, Workload};
 pub use precision::{MIN_PRECISION_TRIALS, PrecisionTarget, StopAtPrecision};
 pub use run::{
     CHUNK_TRIALS, ChunkMoments, EngineError, Flow, MAX_THREADS_PER_CORE, Observer, RunConfig,
-    RunResult, Silent, TrialBlock, checkpoint_after, run, worker_threads,
+    RunResult, Silent, TrialBlock, checkpoint_after, run, thread_pool, worker_threads,
 };
 pub use seed::{TrialRng, mix64, name_stream, trial_rng};
 pub use summary::{

@@ -99,13 +99,7 @@ pub fn run_routing(
     }
     let chunks = config.trials.div_ceil(CHUNK_TRIALS);
     let threads = worker_threads(config.threads, chunks);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| EngineError::ThreadPool {
-            threads,
-            message: e.to_string(),
-        })?;
+    let pool = super::run::thread_pool(threads)?;
     let ctx = Context {
         workflow,
         routing,

@@ -191,6 +191,18 @@ pub fn worker_threads(asked: Option<usize>, chunks: u64) -> usize {
         .max(1)
 }
 
+/// A worker pool of `threads` threads (from [`worker_threads`]) that every run, comparison and
+/// forecast pass installs its chunks on.
+pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, EngineError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| EngineError::ThreadPool {
+            threads,
+            message: e.to_string(),
+        })
+}
+
 /// The chunk count of the checkpoint after `chunks` chunks: every chunk up to 8, then about
 /// four per doubling (×2^¼, rounded up). Integer-exact and independent of threads.
 pub fn checkpoint_after(chunks: u64) -> u64 {
@@ -317,13 +329,7 @@ impl<'a> Driver<'a> {
         }
         let total = config.trials.div_ceil(CHUNK_TRIALS);
         let threads = worker_threads(config.threads, total);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| EngineError::ThreadPool {
-                threads,
-                message: e.to_string(),
-            })?;
+        let pool = thread_pool(threads)?;
         let metrics = layout.len();
         debug_assert_eq!(layout.defs[COST_INDEX].name, "cost_usd");
         let ctx = ChunkContext {

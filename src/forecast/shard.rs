@@ -351,7 +351,7 @@ pub fn run_shard(
     let total = trials.div_ceil(CHUNK);
     let chunks = shard.range(total);
     let threads = worker_threads(config.threads, total);
-    let pool = super::simulate::thread_pool(threads)?;
+    let pool = crate::engine::thread_pool(threads)?;
     let kept = kept_trials(config, trials);
     let template = template(model, config, trials);
     let mut counts_run = template.clone();

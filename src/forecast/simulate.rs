@@ -323,17 +323,6 @@ pub(super) fn empty_run(
     }
 }
 
-/// The worker pool of `threads` threads a forecast pass (or a shard of one) runs on.
-pub(super) fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, EngineError> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| EngineError::ThreadPool {
-            threads,
-            message: e.to_string(),
-        })
-}
-
 fn run_pass(
     model: &ForecastModel,
     config: &ForecastConfig,
@@ -343,7 +332,7 @@ fn run_pass(
 ) -> Result<ForecastRun, EngineError> {
     let chunks = trials.div_ceil(CHUNK);
     let threads = worker_threads(config.threads, chunks);
-    let pool = thread_pool(threads)?;
+    let pool = crate::engine::thread_pool(threads)?;
     let kept = kept_trials(config, trials);
     let mut out = empty_run(model, config, trials);
     let window = threads as u64 * WINDOW_PER_THREAD;

@@ -694,11 +694,6 @@ fn stress_section(rows: &[StressResult]) -> String {
     }
     let annual = first.years.iter().any(|y| y.annual_budget.is_some());
     let monthly = first.p_any_month_over_budget.is_some();
-    let limited = first.not_done.is_some();
-    if limited {
-        headers.push("tasks the limits leave undone ± SE".into());
-        headers.push("their value at list prices".into());
-    }
     if annual {
         headers.push("P(over an annual budget), worst year".into());
     }
@@ -713,19 +708,6 @@ fn stress_section(rows: &[StressResult]) -> String {
             for y in &r.years {
                 row.push(usd_se(y.bill.mean, y.bill.se));
                 row.push(usd(y.bill.p90));
-            }
-            if limited {
-                match &r.not_done {
-                    Some(n) => {
-                        row.push(format!(
-                            "{} ± {}",
-                            crate::text::about(n.tasks.mean),
-                            crate::text::about(n.tasks.se)
-                        ));
-                        row.push(usd_se(n.list_usd.mean, n.list_usd.se));
-                    }
-                    None => row.extend(["—".to_string(), "—".to_string()]),
-                }
             }
             if annual {
                 row.push(r.worst_annual().map_or("—".into(), pct));
@@ -744,6 +726,34 @@ fn stress_section(rows: &[StressResult]) -> String {
         .collect();
     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
     let mut out = table(&headers, &table_rows);
+    if first.not_done.is_some() {
+        // The work the spend limits leave undone, case by case (a table of its own: the
+        // budget table is already as wide as the page).
+        let rows: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| match &r.not_done {
+                Some(n) => vec![
+                    escape(&r.name),
+                    format!(
+                        "{} ± {}",
+                        crate::text::about(n.tasks.mean),
+                        crate::text::about(n.tasks.se)
+                    ),
+                    usd_se(n.list_usd.mean, n.list_usd.se),
+                ],
+                None => vec![escape(&r.name), "—".into(), "—".into()],
+            })
+            .collect();
+        out.push_str("<h3>Work the spend limits leave undone, case by case</h3>\n");
+        out.push_str(&table(
+            &[
+                "case",
+                "tasks not done over the horizon ± SE",
+                "their value at list prices ± SE",
+            ],
+            &rows,
+        ));
+    }
     for r in rows.iter().filter(|r| r.capped()) {
         if let Some(h) = &r.headcount {
             out.push_str(&format!(
