@@ -310,7 +310,63 @@ escalate = { failed_attempts = 1 }
 }
 
 #[test]
-fn run_writes_the_routing_files_and_refuses_a_shard() {
+fn a_ladder_of_three_switching_inside_the_loop_matches_its_closed_form() {
+    // Three attempts at most, written with p = 0.64; skills cheap 0.5, mid 1, strong 2
+    // (p_c = 0.4096, p_m = 0.64, p_s = 0.8). One failed attempt per rung: attempt 1 on cheap
+    // (prompt 1,000: $0.006), attempt 2 on mid with 2,000 tokens of context (2000·4 +
+    // 1000·20 = $0.028), attempt 3 on strong with 3,000 (3000·10 + 1000·50 = $0.08). With
+    // A = 1{attempt 1 fails} and B = 1{attempts 1 and 2 fail}: cost 0.006 + 0.028 A + 0.08 B,
+    // resolved 1 − q_c q_m (1 − p_s), escalated share q_c.
+    let s = load(
+        r#"
+[models.mid]
+input = 4.0
+output = 20.0
+
+[[phases]]
+name = "work"
+until_pass = { p_pass = 0.64, max_attempts = 3, on_exhausted = "fail" }
+steps = [{ call = { output = 1000 } }]
+
+[routing]
+skill = { cheap = 0.5, mid = 1.0, strong = 2.0 }
+
+[[routing.policy]]
+name = "cheap, mid, strong, one failed attempt each"
+models = ["cheap", "mid", "strong"]
+escalate = { failed_attempts = 1 }
+"#,
+    );
+    let n = 100_000;
+    let r = run(&s, n, 2);
+    let p = &routing(&r).policies[0];
+    assert_eq!(
+        p.rule,
+        "every task starts on cheap; each loop of the agent that runs until a pass switches to mid after 1 failed attempt, then to strong after 1 more"
+    );
+    let (pc, pm, ps) = (0.4096, 0.64, 0.8);
+    let (a, b) = (1.0 - pc, (1.0 - pc) * (1.0 - pm));
+    let nf = n as f64;
+    let mean = CHEAP + 0.028 * a + 0.08 * b;
+    let var = 0.028f64.powi(2) * a * (1.0 - a)
+        + 0.08f64.powi(2) * b * (1.0 - b)
+        + 2.0 * 0.028 * 0.08 * b * (1.0 - a);
+    let se = (var / nf).sqrt();
+    assert!(
+        (p.cost_usd.mean - mean).abs() < 4.0 * se,
+        "{} vs {mean} ± {se}",
+        p.cost_usd.mean
+    );
+    assert!((p.cost_usd.se / se - 1.0).abs() < 0.05);
+    let resolved = 1.0 - b * (1.0 - ps);
+    assert!(
+        (p.resolved_share.mean - resolved).abs() < 4.0 * (resolved * (1.0 - resolved) / nf).sqrt()
+    );
+    assert!((p.escalated_share.mean - a).abs() < 4.0 * (a * (1.0 - a) / nf).sqrt());
+}
+
+#[test]
+fn run_writes_the_routing_files() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let root = env!("CARGO_MANIFEST_DIR");
@@ -346,20 +402,5 @@ fn run_writes_the_routing_files_and_refuses_a_shard() {
     assert!(manifest.contains("\"routing.csv\""));
     let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
     assert!(summary.contains("\"cost_per_resolved_usd\""));
-
-    assert_cmd::Command::cargo_bin("tokencast")
-        .unwrap()
-        .current_dir(root)
-        .args([
-            "run",
-            "scenarios/mechanisms/routing.toml",
-            "--trials",
-            "3000",
-            "--shard",
-            "1/2",
-        ])
-        .arg("--out")
-        .arg(tmp.path().join("shard"))
-        .assert()
-        .code(2);
+    // Sharded, the same comparison: tests/shards.rs.
 }

@@ -175,6 +175,30 @@ fn run_merged_from_1_3_8_shards_is_the_single_run() {
     check_sharded(&run_case(true), &[3]);
 }
 
+/// A scenario with `[routing]`: five policies compared on the same tasks, the comparison
+/// sharded with the run (routing.csv, summary.json's `routing`, the report's section).
+fn routing_case(charts: bool) -> Case {
+    let mut case = run_case(charts);
+    case.args[1] = repo("scenarios/mechanisms/routing.toml")
+        .to_str()
+        .unwrap()
+        .to_string();
+    case
+}
+
+#[test]
+fn a_routing_comparison_merged_from_1_3_8_shards_is_the_single_run() {
+    let tmp = TempDir::new().unwrap();
+    let single = tmp.path().join("single");
+    run_ok(&strs(&routing_case(false).with(&[], &single)));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(single.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["routing"]["trials"], 5220);
+    assert!(single.join("routing.csv").is_file());
+    check_sharded(&routing_case(false), &[1, 8]);
+    check_sharded(&routing_case(true), &[3]);
+}
+
 #[test]
 fn shard_processes_run_at_once_and_merge_to_the_single_run() {
     let tmp = TempDir::new().unwrap();

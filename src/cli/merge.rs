@@ -2,7 +2,8 @@
 //! they are the N shards of one run, and writes the outputs the single run writes, byte for
 //! byte (see docs/guide/distributed.md for what "byte for byte" covers in manifest.json).
 //!
-//! Also here: what `run --shard` writes (the task-scenario run's shard state).
+//! Also here: what `run --shard` writes (the task-scenario run's shard state, then, for a
+//! scenario with `[routing]`, the routing comparison's: `engine::routing_shard`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use std::time::Instant;
 
 use anyhow::anyhow;
 use serde_json::json;
+use tokencast::engine::routing_shard::{self, RoutingShardState};
 use tokencast::engine::shard::{self, RunShardState, Shard};
 use tokencast::engine::{RunConfig, Silent, Summary};
 use tokencast::report::shard_file::{self, EXTENSION, ShardFile, ShardHeader};
@@ -236,6 +238,17 @@ pub(crate) fn run_shard(
     .map_err(|e| Failure::from(anyhow!(e).context("the shard failed")))?;
     let mut e = Encoder::new();
     e.put(&state);
+    if let Some(routing) = &scenario.routing {
+        let compared = routing_shard::run_routing_shard(
+            &scenario.workflow,
+            routing,
+            &scenario.price_table(),
+            config,
+            shard,
+        )
+        .map_err(|e| Failure::from(anyhow!(e).context("the shard's routing comparison failed")))?;
+        e.put(&compared);
+    }
     let header = ShardHeader::new(
         "run",
         &args.scenario,
@@ -300,13 +313,19 @@ fn merge_run(shards: &[ShardFile], out: &Path, format: Format) -> Result<(), Fai
         tokencast::report::run_files::Charts::Draw
     };
     let mut states: Vec<RunShardState> = Vec::new();
+    let mut compared: Vec<RoutingShardState> = Vec::new();
     for s in shards {
         let mut d = Decoder::new(&s.state);
-        let state = d
-            .get::<RunShardState>()
-            .and_then(|st| d.finish().map(|()| st))
-            .map_err(|e| refuse(format!("{}: {e}", s.path.display())))?;
+        let decoded = d.get::<RunShardState>().and_then(|st| {
+            let routing = match &scenario.routing {
+                Some(_) => Some(d.get::<RoutingShardState>()?),
+                None => None,
+            };
+            d.finish().map(|()| (st, routing))
+        });
+        let (state, routing) = decoded.map_err(|e| refuse(format!("{}: {e}", s.path.display())))?;
         states.push(state);
+        compared.extend(routing);
     }
     let config = RunConfig {
         trials: h.trials,
@@ -315,10 +334,18 @@ fn merge_run(shards: &[ShardFile], out: &Path, format: Format) -> Result<(), Fai
     };
     let result = shard::merge_run_shards(&scenario.workflow, &config, h.threads, &states)
         .map_err(|e| refuse(format!("{}: {}", shards[e.shard].path.display(), e.what)))?;
-    let simulation = tokencast::Simulation {
-        summary: Summary::new(&scenario.name, &scenario.workflow, &result),
-        result,
-    };
+    let mut summary = Summary::new(&scenario.name, &scenario.workflow, &result);
+    if let Some(routing) = &scenario.routing {
+        let merged =
+            routing_shard::merge_routing_shards(routing.policies.len(), h.trials, &compared)
+                .map_err(|e| refuse(format!("{}: {}", shards[e.shard].path.display(), e.what)))?;
+        summary.routing = Some(tokencast::engine::routing_summary::summarise(
+            routing,
+            &scenario.workflow.model_names,
+            &merged,
+        ));
+    }
+    let simulation = tokencast::Simulation { summary, result };
     let run_dir = super::open_run_dir(out)?;
     let wall = shards.iter().map(|s| s.header.wall_time_seconds).sum();
     super::publish_run_outputs(

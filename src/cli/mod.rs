@@ -341,11 +341,6 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| default_out_dir(&args.scenario));
     if let Some(text) = &args.shard {
         let shard = shard::from_arg(text)?;
-        if scenario.routing.is_some() {
-            return Err(bad_input(anyhow::anyhow!(
-                "--shard: a scenario with [routing] cannot be sharded yet (the routing comparison is not part of the shard file); run it without --shard"
-            )));
-        }
         if args.per_trial {
             return Err(bad_input(anyhow::anyhow!(
                 "--per-trial cannot be sharded (trials.csv is one file written in trial order); drop --per-trial, or run without --shard"

@@ -12,6 +12,7 @@ mod metrics;
 mod period;
 mod precision;
 pub mod routing;
+pub mod routing_shard;
 pub mod routing_summary;
 mod run;
 mod seed;

@@ -67,7 +67,7 @@ impl RoutingResult {
         }
     }
 
-    fn merge(&mut self, other: &RoutingResult) {
+    pub(super) fn merge(&mut self, other: &RoutingResult) {
         self.trials += other.trials;
         for (a, b) in self.comoments.iter_mut().zip(&other.comoments) {
             a.merge(b);
@@ -97,8 +97,29 @@ pub fn run_routing(
     if config.trials == 0 {
         return Err(EngineError::NoTrials);
     }
-    let chunks = config.trials.div_ceil(CHUNK_TRIALS);
-    let threads = worker_threads(config.threads, chunks);
+    let mut total = empty(routing.policies.len());
+    run_chunks(
+        workflow,
+        routing,
+        prices,
+        config,
+        0..config.trials.div_ceil(CHUNK_TRIALS),
+        |out| total.merge(&out),
+    )?;
+    Ok(total)
+}
+
+/// Runs the chunks `chunks` of `config`'s routing comparison on both threads and hands each
+/// chunk's aggregates to `each` in chunk order, whatever thread ran it.
+pub(super) fn run_chunks(
+    workflow: &Workflow,
+    routing: &Routing,
+    prices: &PriceTable,
+    config: &RunConfig,
+    chunks: std::ops::Range<u64>,
+    mut each: impl FnMut(RoutingResult),
+) -> Result<(), EngineError> {
+    let threads = worker_threads(config.threads, chunks.end - chunks.start);
     let pool = super::run::thread_pool(threads)?;
     let ctx = Context {
         workflow,
@@ -118,12 +139,10 @@ pub fn run_routing(
             })
             .collect(),
     };
-    let width = routing.policies.len() * COLUMNS_PER_POLICY;
-    let mut total = empty(width, routing.policies.len());
     let batch = (threads as u64 * 16).max(1);
-    let mut start = 0;
-    while start < chunks {
-        let end = (start + batch).min(chunks);
+    let mut start = chunks.start;
+    while start < chunks.end {
+        let end = (start + batch).min(chunks.end);
         // `collect` keeps chunk order, whatever thread ran each chunk.
         let outs: Vec<RoutingResult> = pool.install(|| {
             (start..end)
@@ -131,15 +150,15 @@ pub fn run_routing(
                 .map(|chunk| ctx.run_chunk(chunk))
                 .collect()
         });
-        for out in &outs {
-            total.merge(out);
-        }
+        outs.into_iter().for_each(&mut each);
         start = end;
     }
-    Ok(total)
+    Ok(())
 }
 
-fn empty(width: usize, policies: usize) -> RoutingResult {
+/// An empty comparison of `policies` policies.
+pub(super) fn empty(policies: usize) -> RoutingResult {
+    let width = policies * COLUMNS_PER_POLICY;
     RoutingResult {
         trials: 0,
         width,
@@ -221,7 +240,7 @@ impl Context<'_> {
                 cells[2] = escalated as u8 as f64;
             }
         }
-        let mut out = empty(width, policies.len());
+        let mut out = empty(policies.len());
         out.trials = last - first;
         for a in 0..width {
             for b in a..width {

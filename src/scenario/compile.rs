@@ -300,6 +300,7 @@ fn compile_phase(
                         after: after as u32,
                         model: resolve_model(&e.model, epath.key("model"))?,
                         p_pass: u.p_pass,
+                        then: Vec::new(),
                     })
                 }
             };

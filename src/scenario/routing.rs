@@ -58,9 +58,13 @@ pub enum PolicyEscalateSpec {
     Never,
     /// Re-run a failed task whole on the next model.
     FailedTask,
-    /// `{ failed_attempts = N }`: switch loops to the second model after N failed attempts.
+    /// `{ failed_attempts = N }`: switch loops to the next model after every N failed attempts.
     FailedAttempts(i64),
 }
+
+/// What makes a routed workflow: its model, and the in-loop switch (failures per rung and the
+/// models after the first), if any.
+type VariantKey = (usize, Option<(u32, Vec<usize>)>);
 
 /// Compiles `[routing]` (`None` when the file has none) against the compiled `workflow`.
 pub(crate) fn compile(
@@ -151,7 +155,7 @@ pub(crate) fn compile(
         .collect();
 
     let mut policies = Vec::with_capacity(spec.policy.len());
-    let mut keys: Vec<(usize, Option<(u32, usize)>)> = Vec::new();
+    let mut keys: Vec<VariantKey> = Vec::new();
     let mut variants = Vec::new();
     let mut variant_models = Vec::new();
     for (i, p) in spec.policy.iter().enumerate() {
@@ -227,15 +231,6 @@ pub(crate) fn compile(
             (Some(PolicyEscalateSpec::Never), _) => RouteEscalation::Never,
             (Some(PolicyEscalateSpec::FailedAttempts(n)), len) => {
                 let epath = path.key("escalate").key("failed_attempts");
-                if len != 2 {
-                    return Err(source.error_at(
-                        epath,
-                        format!(
-                            "expected exactly two models to switch between inside a loop, found {len}"
-                        ),
-                        Some("use `escalate = \"failed_task\"` for a longer ladder".into()),
-                    ));
-                }
                 let Some(longest) = main_loops.iter().map(|l| l.1).max() else {
                     return Err(source.error_at(
                         epath,
@@ -253,15 +248,29 @@ pub(crate) fn compile(
                         Some("remove the phase's `escalate` (the policy sets it), or use `escalate = \"failed_task\"`".into()),
                     ));
                 }
-                let top = i64::from(longest) - 1;
+                // Every switch comes after `n` failures and leaves the last model an attempt.
+                let switches = len as i64 - 1;
+                let top = (i64::from(longest) - 1) / switches;
                 if !(1..=top.max(1)).contains(&n) || top < 1 || n > MAX_LOOP_ATTEMPTS {
+                    let why = if switches == 1 {
+                        String::new()
+                    } else {
+                        format!(
+                            "; {switches} switches after N failed attempts each must leave the last model an attempt"
+                        )
+                    };
                     return Err(source.error_at(
                         epath,
                         format!(
-                            "expected failed attempts from 1 to {} (the longest loop makes {longest} attempts), found {n}",
+                            "expected failed attempts from 1 to {} (the longest loop makes {longest} attempts{why}), found {n}",
                             top.max(0)
                         ),
-                        None,
+                        (switches > 1).then(|| {
+                            format!(
+                                "raise the loop's max_attempts above {}, or list fewer models",
+                                switches.saturating_mul(n)
+                            )
+                        }),
                     ));
                 }
                 RouteEscalation::FailedAttempts(n as u32)
@@ -331,10 +340,10 @@ pub(crate) fn compile(
         let mut rungs = Vec::with_capacity(ladder.len());
         for (j, &m) in ladder.iter().enumerate() {
             let switch = match escalate {
-                RouteEscalation::FailedAttempts(n) if j == 0 => Some((n, ladder[1])),
+                RouteEscalation::FailedAttempts(n) if j == 0 => Some((n, &ladder[1..])),
                 _ => None,
             };
-            let key = (m, switch);
+            let key = (m, switch.map(|(n, rest)| (n, rest.to_vec())));
             let v = match keys.iter().position(|k| *k == key) {
                 Some(v) => v,
                 None => {

@@ -203,7 +203,7 @@ impl Workflow {
                     p_pass,
                     max_attempts,
                     on_exhausted,
-                    escalate,
+                    ref escalate,
                 } => {
                     let mut passed = false;
                     let p_pass = if M {
@@ -213,7 +213,7 @@ impl Workflow {
                     };
                     // After an escalation the loop passes at the escalation's probability
                     // (the loop's own unless a routing comparison gives models skills).
-                    let p_escalated = match escalate {
+                    let mut p_escalated = match escalate {
                         Some(e) if M && e.p_pass != phase_p_pass(phase) => {
                             factors.pass_probability(e.p_pass, phase.difficulty)
                         }
@@ -222,10 +222,22 @@ impl Workflow {
                     for attempt in 0..max_attempts {
                         let model = match escalate {
                             Some(e) if M && attempt >= e.after => {
+                                // Rung 0 is `e.model`; a routing ladder's further rungs
+                                // (`e.then`) each come after another `e.after` failures.
+                                let rung = (attempt / e.after - 1) as usize;
+                                let rung = rung.min(e.then.len());
                                 if attempt == e.after {
                                     usage.add_event(TrialEvent::Escalation);
+                                } else if rung > 0 && attempt == e.after * (rung as u32 + 1) {
+                                    usage.add_event(TrialEvent::Escalation);
+                                    p_escalated = factors
+                                        .pass_probability(e.then[rung - 1].1, phase.difficulty);
                                 }
-                                Some(e.model)
+                                Some(if rung == 0 {
+                                    e.model
+                                } else {
+                                    e.then[rung - 1].0
+                                })
                             }
                             _ => None,
                         };

@@ -195,7 +195,7 @@ pub enum OnExhausted {
 }
 
 /// Switching a fix loop to another model after failed attempts.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Escalation {
     /// Failed attempts on the original models before the switch.
     pub after: u32,
@@ -204,6 +204,10 @@ pub struct Escalation {
     /// Pass probability of an attempt after the switch (before difficulty): the loop's own
     /// `p_pass` unless a routing comparison gives the models different skills.
     pub p_pass: f64,
+    /// Further rungs of a routing ladder (empty for a loop's own `escalate`): after each
+    /// further `after` failed attempts the loop switches to the next model, with its pass
+    /// probability (before difficulty).
+    pub then: Vec<(usize, f64)>,
 }
 
 /// How many times a phase's steps run. (`repr(u8)`: a tag of its own, one compare to

@@ -5,7 +5,8 @@
 //! (or, with a difficulty threshold, on the last rung when its estimated difficulty passes
 //! the threshold) and escalates in one of two ways: a failed task is run again whole on the
 //! next rung ([`RouteEscalation::FailedTask`]), or every `until_pass` loop of the main agent
-//! switches to the second rung after `N` failed attempts ([`RouteEscalation::FailedAttempts`]).
+//! switches to the second rung after `N` failed attempts, to the third after `N` more, and so
+//! on up the ladder ([`RouteEscalation::FailedAttempts`]).
 //!
 //! **Skill.** Models differ in capability, not only in price: model `m` has a skill `s_m > 0`
 //! (1 when unstated), and an attempt of an `until_pass` loop written with pass probability
@@ -41,7 +42,7 @@ pub enum RouteEscalation {
     /// A failed task is run again whole, from a fresh context, on the next model.
     FailedTask,
     /// Every `until_pass` loop of the main agent switches to the second model after this many
-    /// failed attempts.
+    /// failed attempts, and up the ladder after as many more at each rung.
     FailedAttempts(u32),
 }
 
@@ -104,11 +105,16 @@ impl RoutingPolicy {
                     rest.join(", then on ")
                 ));
             }
-            RouteEscalation::FailedAttempts(n) => text.push_str(&format!(
-                "; each loop of the agent that runs until a pass switches to {} after {n} failed attempt{}",
-                name(1),
-                if n == 1 { "" } else { "s" }
-            )),
+            RouteEscalation::FailedAttempts(n) => {
+                text.push_str(&format!(
+                    "; each loop of the agent that runs until a pass switches to {} after {n} failed attempt{}",
+                    name(1),
+                    if n == 1 { "" } else { "s" }
+                ));
+                for rung in 2..=last {
+                    text.push_str(&format!(", then to {} after {n} more", name(rung)));
+                }
+            }
         }
         text
     }
@@ -149,14 +155,15 @@ pub fn skilled_pass(p: f64, skill: f64) -> f64 {
 
 impl Workflow {
     /// This workflow routed from the agent's model `base` to `to` with the models' `skill`
-    /// (see the module's documentation); with `switch = Some((after, model))`, every
-    /// `until_pass` loop of the main agent escalates to `model` after `after` failed attempts.
+    /// (see the module's documentation); with `switch = Some((after, models))`, every
+    /// `until_pass` loop of the main agent escalates to `models[0]` after `after` failed
+    /// attempts, then to each next model after `after` more.
     pub fn routed(
         &self,
         base: usize,
         to: usize,
         skill: &[f64],
-        switch: Option<(u32, usize)>,
+        switch: Option<(u32, &[usize])>,
     ) -> Workflow {
         let mut w = self.clone();
         let remap = |m: usize| if m == base { to } else { m };
@@ -183,13 +190,17 @@ impl Workflow {
                 if let Some(e) = escalate.as_mut() {
                     e.p_pass = skilled_pass(written, skill[e.model]);
                 }
-                if let Some((after, model)) = switch
+                if let Some((after, &[model, ref rest @ ..])) = switch
                     && main.contains(&index)
                 {
                     *escalate = Some(Escalation {
                         after,
                         model,
                         p_pass: skilled_pass(written, skill[model]),
+                        then: rest
+                            .iter()
+                            .map(|&m| (m, skilled_pass(written, skill[m])))
+                            .collect(),
                     });
                 }
             }
