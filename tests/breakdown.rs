@@ -95,7 +95,7 @@ fn check_trials_add_up(scenario: &Scenario, trials: u64) -> Vec<bool> {
 #[test]
 fn phase_tokens_add_up_to_the_model_and_total_tokens_in_every_trial() {
     // The reference (one model), sub-agents (two models, `implementer/...` phases) and a long
-    // run that compacts (the `compaction` phase, reasoning, 1-hour writes, escalation to Opus).
+    // run that compacts (the `compaction` phase, reasoning, 1-hour writes, a spend cap).
     for (stem, trials, must_see) in [
         (
             "reference-coding-task",
@@ -169,10 +169,8 @@ fn breakdowns_are_identical_on_one_and_two_threads() {
         let s = bundled(stem);
         let one = summary_json(&simulate(&s, trials, 11, 1));
         let two = summary_json(&simulate(&s, trials, 11, 2));
-        assert!(
-            one.contains("\"by_phase_se\"")
-                && one.contains("\"compaction\"") == (stem != "subagent-feature")
-        );
+        // Both compact (the sub-agents of `subagent-feature` near their window on hard tasks).
+        assert!(one.contains("\"by_phase_se\"") && one.contains("\"compaction\""));
         assert_eq!(one, two, "{stem}: 1 vs 2 threads");
     }
 }
