@@ -17,7 +17,7 @@
 //!
 //! **Memory.** Held until the units are sized: the pilot chunks' per-trial series (as a window
 //! of chunks holds them), and per trial, month and sized scheme one [`Deferred`] (its size is
-//! [`deferred_bytes`]: 72 bytes for a month without tasks placed one by one, plus 16 bytes per
+//! [`deferred_bytes`]: 104 bytes for a month without tasks placed one by one, plus 16 bytes per
 //! working hour for a month with some) and one peak (8 bytes). It is bounded by
 //! `SIZING_TRIALS` rounded up to a chunk, whatever the trial count.
 
@@ -370,6 +370,10 @@ pool_size = 512
         // month.
         let law = ["aggregation.exact_tasks_max=0"];
         let per_law = std::mem::size_of::<Deferred>();
+        assert_eq!(
+            per_law, 104,
+            "the figure in the module's docs and performance.md"
+        );
         assert_eq!(
             bytes(&law, 100),
             100 * months * (per_law + 8),
