@@ -226,7 +226,7 @@ fn bill(
                 let BillingScheme::ComputeHours(c) = &s.scheme else {
                     unreachable!("only compute schemes are sized to a peak");
                 };
-                let units = provisioned[i][m];
+                let units = *provisioned[i].get(m).expect("sized units every month");
                 let billed = match deferred.next().expect("one deferred bill per sized month") {
                     Deferred::Law(month) => {
                         month.bill_undrawn(&mut scheme_rng(seed, s.stream, m, index), c, units)
