@@ -5,7 +5,10 @@
 //!
 //! - `org_forecast/*`: 1,000 forecast trials on one thread (task pools simulated once, outside
 //!   the timing), with the named schemes and without them (the headline bill alone): the
-//!   difference is what the schemes cost.
+//!   difference is what the schemes cost. `1000_trials_with_schemes` bills the compute
+//!   scheme's sizing pilot's trials once sized (`forecast::pilot`, December 2026);
+//!   `1000_trials_pilot_simulated_twice` is the path before it, which simulated those trials a
+//!   second time for their peaks (`simulate::run_simulating_pilot_twice`; the same outputs).
 //! - `compute_month/*`: one month of the compute-hours scheme's hourly demand. `every_hour`
 //!   is the old path's arithmetic (before December 2026's issue 14 work): 4 task kinds × 168
 //!   working hours of translated-gamma draws, each kind rescaled to its month. `excess` is the
@@ -56,6 +59,9 @@ fn whole_forecast(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("1000_trials_with_schemes", |b| {
         b.iter(|| black_box(simulate::run(&f.model, &config).unwrap()))
+    });
+    group.bench_function("1000_trials_pilot_simulated_twice", |b| {
+        b.iter(|| black_box(simulate::run_simulating_pilot_twice(&f.model, &config).unwrap()))
     });
     let headline = f.model.headline_only();
     group.bench_function("1000_trials_headline_only", |b| {

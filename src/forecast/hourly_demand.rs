@@ -334,6 +334,30 @@ impl MonthDemand {
             self.profile(rng, c, work, profile);
             return c.bill_profile(units, profile);
         }
+        self.bill_undrawn(rng, c, units)
+    }
+
+    /// Whether some tasks are placed one by one (then the bill and the peak read every hour).
+    pub fn any_drawn(&self) -> bool {
+        self.any_drawn
+    }
+
+    /// Every hour's demand and list cost into `out`, as [`MonthDemand::bill`] and
+    /// [`MonthDemand::peak`] draw them from the same stream when some tasks are placed one by
+    /// one.
+    pub fn hours(
+        &self,
+        rng: &mut TrialRng,
+        c: &ComputeHoursScheme,
+        work: &MonthWork,
+        out: &mut DemandProfile,
+    ) {
+        self.profile(rng, c, work, out);
+    }
+
+    /// [`MonthDemand::bill`] of a month with no task placed one by one.
+    pub fn bill_undrawn(&self, rng: &mut TrialRng, c: &ComputeHoursScheme, units: u64) -> Bill {
+        debug_assert!(!self.any_drawn);
         let capacity = c.capacity_per_slot(units);
         let excess = if self.undrawn_tokens > 0.0 {
             self.excess(rng, capacity)

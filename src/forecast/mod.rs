@@ -24,6 +24,7 @@ pub mod model;
 pub mod monthly_costs;
 pub mod outcome;
 pub mod overrides;
+mod pilot;
 pub mod pool;
 pub mod scheme_outcome;
 pub mod scheme_pairs;

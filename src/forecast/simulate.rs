@@ -175,6 +175,18 @@ pub struct BillDetails {
 }
 
 impl BillDetails {
+    /// One month's details of `bill`, whose fixed charge is `fixed`.
+    pub(super) fn of(bill: &crate::pricing::scheme::Bill, fixed: f64) -> BillDetails {
+        BillDetails {
+            fixed,
+            overage: bill.overage_usd,
+            unused_commitment: bill.unused_commitment_usd,
+            throttled_list: bill.throttled_list_usd,
+            units: bill.units,
+            utilisation: bill.utilisation,
+        }
+    }
+
     pub(super) fn add(&mut self, o: &BillDetails) {
         self.fixed += o.fixed;
         self.overage += o.overage;
@@ -243,6 +255,27 @@ pub fn run(model: &ForecastModel, config: &ForecastConfig) -> Result<ForecastRun
     if config.trials == 0 {
         return Err(EngineError::NoTrials);
     }
+    if model.schemes.iter().any(|s| s.sized_to_peak()) {
+        // The sizing pilot's trials are simulated once and billed once sized.
+        return super::pilot::run(model, config);
+    }
+    let provisioned = vec![Vec::new(); model.schemes.len()];
+    let mut out = run_pass(model, config, config.trials, Pass::Bill, &provisioned)?;
+    out.provisioned = provisioned;
+    Ok(out)
+}
+
+/// [`run`] as it was before the sizing pilot's trials were billed rather than rerun
+/// ([`super::pilot`]): the pilot's trials are simulated for their peaks, then every trial is
+/// simulated and billed. The same outputs bit for bit, at more cost; for the tests and the
+/// bench (`benches/forecast_schemes.rs`) that compare the two.
+pub fn run_simulating_pilot_twice(
+    model: &ForecastModel,
+    config: &ForecastConfig,
+) -> Result<ForecastRun, EngineError> {
+    if config.trials == 0 {
+        return Err(EngineError::NoTrials);
+    }
     let provisioned = sizing(model, config)?;
     let mut out = run_pass(model, config, config.trials, Pass::Bill, &provisioned)?;
     out.provisioned = provisioned;
@@ -250,7 +283,9 @@ pub fn run(model: &ForecastModel, config: &ForecastConfig) -> Result<ForecastRun
 }
 
 /// The units each compute-hours scheme sized to a peak percentile provisions per month, from a
-/// pilot over the first [`SIZING_TRIALS`] trials (empty for other schemes).
+/// pilot over the first [`SIZING_TRIALS`] trials (empty for other schemes), by simulating them
+/// (what a shard that does not run those trials needs; [`run`] bills the pilot's trials
+/// instead, [`super::pilot`]).
 pub(super) fn sizing(
     model: &ForecastModel,
     config: &ForecastConfig,
@@ -330,15 +365,35 @@ fn run_pass(
     pass: Pass,
     provisioned: &[Vec<u64>],
 ) -> Result<ForecastRun, EngineError> {
-    let chunks = trials.div_ceil(CHUNK);
-    let threads = worker_threads(config.threads, chunks);
+    let mut out = empty_run(model, config, trials);
+    run_chunks(
+        model,
+        config,
+        pass,
+        provisioned,
+        &mut out,
+        0..trials.div_ceil(CHUNK),
+    )?;
+    Ok(out)
+}
+
+/// Runs chunks `chunks` of `out`'s trials and absorbs them into `out` in order.
+pub(super) fn run_chunks(
+    model: &ForecastModel,
+    config: &ForecastConfig,
+    pass: Pass,
+    provisioned: &[Vec<u64>],
+    out: &mut ForecastRun,
+    chunks: std::ops::Range<u64>,
+) -> Result<(), EngineError> {
+    let trials = out.trials;
+    let threads = worker_threads(config.threads, chunks.end - chunks.start);
     let pool = crate::engine::thread_pool(threads)?;
     let kept = kept_trials(config, trials);
-    let mut out = empty_run(model, config, trials);
     let window = threads as u64 * WINDOW_PER_THREAD;
-    let mut next = 0;
-    while next < chunks {
-        let end = (next + window).min(chunks);
+    let mut next = chunks.start;
+    while next < chunks.end {
+        let end = (next + window).min(chunks.end);
         let parts: Vec<ForecastRun> = pool.install(|| {
             (next..end)
                 .into_par_iter()
@@ -354,7 +409,7 @@ fn run_pass(
         }
         next = end;
     }
-    Ok(out)
+    Ok(())
 }
 
 impl ForecastRun {

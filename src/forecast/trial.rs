@@ -12,6 +12,7 @@
 use super::aggregate::{MonthUsage, TaskSums, month_tasks, split, sum_tasks, user_tasks};
 use super::billing::{KindMonth, MonthWork, bill_month, peak_month};
 use super::model::{ForecastModel, Headline, SmallMonths, share_by_list};
+use super::pilot::DeferredChunk;
 use super::pool::Extra;
 use super::simulate::{BillDetails, ForecastRun, Pass};
 use crate::dist::{exp, ln};
@@ -27,7 +28,7 @@ const SCHEME_SALT: u64 = 0x7363_6865_6d65_0000;
 
 /// The stream of scheme `stream` ([`super::billing::ForecastScheme::stream`]) in month `m`
 /// of trial `index`.
-fn scheme_rng(seed: u64, stream: u64, m: usize, index: u64) -> crate::engine::TrialRng {
+pub(super) fn scheme_rng(seed: u64, stream: u64, m: usize, index: u64) -> crate::engine::TrialRng {
     trial_rng(
         mix64(mix64(seed ^ SCHEME_SALT ^ stream).wrapping_add(m as u64)),
         index,
@@ -43,7 +44,7 @@ pub(super) fn empty_moments<const N: usize>() -> [Moments; N] {
 }
 
 /// Adds one value to an accumulator.
-fn push(m: &mut Moments, x: f64) {
+pub(super) fn push(m: &mut Moments, x: f64) {
     m.merge(&Moments::of(&[x]));
 }
 
@@ -68,6 +69,31 @@ pub(super) fn run_trials(
     range: std::ops::Range<u64>,
     pass: Pass,
     provisioned: &[Vec<u64>],
+) -> ForecastRun {
+    trials(model, seed, range, pass, provisioned, None)
+}
+
+/// [`run_trials`] billing every scheme but those sized to a peak percentile, whose months go
+/// to `defer` (with their peaks) to be billed once sized ([`super::pilot`]); what depends on
+/// their bills is left for then: their bills (0 until billed), details, a sized headline's
+/// bill, fixed charges and split, and the per-kind bill moments (not pushed).
+pub(super) fn run_trials_deferring(
+    model: &ForecastModel,
+    seed: u64,
+    range: std::ops::Range<u64>,
+    provisioned: &[Vec<u64>],
+    defer: &mut DeferredChunk,
+) -> ForecastRun {
+    trials(model, seed, range, Pass::Bill, provisioned, Some(defer))
+}
+
+fn trials(
+    model: &ForecastModel,
+    seed: u64,
+    range: std::ops::Range<u64>,
+    pass: Pass,
+    provisioned: &[Vec<u64>],
+    mut defer: Option<&mut DeferredChunk>,
 ) -> ForecastRun {
     let months = model.months();
     let kinds = model.tasks.len();
@@ -252,6 +278,13 @@ pub(super) fn run_trials(
                     continue;
                 }
                 let mut rng = scheme_rng(seed, s.stream, m, index);
+                if let Some(d) = defer.as_deref_mut()
+                    && s.sized_to_peak()
+                {
+                    out.scheme_bill.push(0.0);
+                    d.record(rng, s, index, &work, &mut b.profile);
+                    continue;
+                }
                 if pass == Pass::Peaks {
                     out.scheme_bill
                         .push(peak_month(&mut rng, s, &work, &mut b.profile));
@@ -261,14 +294,7 @@ pub(super) fn run_trials(
                 let billed = bill_month(&mut rng, s, units, &work, &mut b.profile);
                 let scheme_fixed = s.fixed_charge(&billed);
                 out.scheme_bill.push(billed.total_usd);
-                out.scheme_details[m * schemes + i].add(&BillDetails {
-                    fixed: scheme_fixed,
-                    overage: billed.overage_usd,
-                    unused_commitment: billed.unused_commitment_usd,
-                    throttled_list: billed.throttled_list_usd,
-                    units: billed.units,
-                    utilisation: billed.utilisation,
-                });
+                out.scheme_details[m * schemes + i].add(&BillDetails::of(&billed, scheme_fixed));
                 if model.headline == Headline::Scheme(i) {
                     bill = billed.total_usd;
                     fixed = scheme_fixed;
@@ -278,7 +304,10 @@ pub(super) fn run_trials(
             out.bill.push(bill);
             for k in 0..kinds {
                 let acc = &mut out.kind_moments[m * kinds + k];
-                push(&mut acc[0], b.bills[k]);
+                if defer.is_none() {
+                    // Deferred: pushed once the sized schemes are billed.
+                    push(&mut acc[0], b.bills[k]);
+                }
                 push(&mut acc[1], b.tokens_kind[k]);
                 push(&mut acc[2], b.list_kind[k]);
             }
