@@ -37,6 +37,7 @@ const TRUTH: LoopParams = LoopParams {
     observation: 600.0,
     resolve: 0.8,
     resolve_link: 1.5,
+    observation_link: -0.5,
 };
 
 fn truth_scenario(caps: Caps) -> Scenario {
@@ -107,6 +108,7 @@ fn options(holdout: f64) -> CalibrateOptions {
         },
         prices,
         catalog: None,
+        task_limits: Default::default(),
     }
 }
 
