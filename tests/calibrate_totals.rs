@@ -251,6 +251,13 @@ fn a_published_run_is_reproduced_on_held_out_tasks() {
         f.objective
     );
     assert_eq!(c.fitted_tasks + c.held_out_tasks, 500);
+    // Prices given (the override of the catalog's entry) are the ones written.
+    assert!(
+        c.scenario_text
+            .contains("# USD per million tokens, given with --price."),
+        "{}",
+        c.scenario_text
+    );
     assert!(bt.ks_distance <= 0.10, "cost KS {}", bt.ks_distance);
     assert!(calls.ks_distance <= 0.10, "calls KS {}", calls.ks_distance);
     // The tail is bounded by the caps stated from the data.

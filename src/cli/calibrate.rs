@@ -179,6 +179,13 @@ pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
         classify(e)
     })?;
 
+    if (args.task_step_limit.is_some() || args.task_cost_limit.is_some())
+        && !matches!(result.model, FittedModel::Totals(_))
+    {
+        warn(
+            "--task-step-limit and --task-cost-limit set the caps of an agent loop fitted to per-task data (20 tasks or more); this calibration fits no such loop and does not use them",
+        );
+    }
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the directory {}", dir.display()))?;
