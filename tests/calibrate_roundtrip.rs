@@ -376,7 +376,17 @@ fn a_fitted_gamma_past_the_token_limit_is_written_with_a_stated_cap() {
             "-o",
             out.to_str().unwrap(),
         ])
-        .args(["--price", "m=3,15,3.75,0.3", "--trials", "2000", "--report"])
+        // 18 fitted tasks: below the agent loop's 20, so the one-call task-level model (the
+        // one that drew this gamma) is fitted.
+        .args([
+            "--price",
+            "m=3,15,3.75,0.3",
+            "--trials",
+            "2000",
+            "--holdout",
+            "0.96",
+        ])
+        .arg("--report")
         .arg(dir.path().join("report"))
         .output()
         .unwrap();
