@@ -37,6 +37,7 @@ const TRUTH: LoopParams = LoopParams {
     observation: 600.0,
     resolve: 0.8,
     resolve_link: 1.5,
+    observation_link: -0.5,
 };
 
 fn truth_scenario(caps: Caps) -> Scenario {
@@ -107,6 +108,7 @@ fn options(holdout: f64) -> CalibrateOptions {
         },
         prices,
         catalog: None,
+        task_limits: Default::default(),
     }
 }
 
@@ -249,6 +251,13 @@ fn a_published_run_is_reproduced_on_held_out_tasks() {
         f.objective
     );
     assert_eq!(c.fitted_tasks + c.held_out_tasks, 500);
+    // Prices given (the override of the catalog's entry) are the ones written.
+    assert!(
+        c.scenario_text
+            .contains("# USD per million tokens, given with --price."),
+        "{}",
+        c.scenario_text
+    );
     assert!(bt.ks_distance <= 0.10, "cost KS {}", bt.ks_distance);
     assert!(calls.ks_distance <= 0.10, "calls KS {}", calls.ks_distance);
     // The tail is bounded by the caps stated from the data.

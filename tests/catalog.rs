@@ -18,6 +18,7 @@ fn every_bundled_entry_is_dated_and_sourced() {
         "gpt-4-1",
         "gemini-2-5-pro",
         "gemini-2-5-flash",
+        "gemini-3-pro-preview",
         "nova-micro",
         "nova-lite",
         "nova-pro",
@@ -296,6 +297,7 @@ fn a_batch_share_bills_catalog_batch_rates_and_names_a_model_without_them() {
         "gpt-5-nano",
         "gemini-2-5-pro",
         "gemini-2-5-flash",
+        "gemini-3-pro-preview",
     ] {
         let c = PriceCatalog::bundled();
         let e = c.get(model).expect("in the catalog");

@@ -425,6 +425,7 @@ fn mutants_of_the_price_catalog_and_the_usage_logs_never_panic() {
                     },
                     prices: Default::default(),
                     catalog: None,
+                    task_limits: Default::default(),
                 };
                 match tokencast::calibrate::calibrate(logs, report, &options) {
                     Err(_) => None,

@@ -45,6 +45,10 @@ pub const FIX_MAX_ATTEMPTS: u64 = 50;
 /// `(0, MAX_LINK)`).
 pub const MAX_LINK: f64 = 4.0;
 
+/// The observations' difficulty exponent is fitted within `(-OBSERVATION_LINK_MAX,
+/// OBSERVATION_LINK_MAX)`.
+pub const OBSERVATION_LINK_MAX: f64 = 2.0;
+
 /// The template's parameters.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct LoopParams {
@@ -62,10 +66,13 @@ pub struct LoopParams {
     pub resolve: f64,
     /// Difficulty exponent of the hidden tests.
     pub resolve_link: f64,
+    /// Difficulty exponent of the observations: an observation is `× D^k`, so with `k < 0`
+    /// the long (hard) tasks read less per turn and cost grows more slowly with calls.
+    pub observation_link: f64,
 }
 
 /// Names of the parameters for people, in [`LoopParams::to_vec`] order.
-pub const PARAM_NAMES: [&str; 7] = [
+pub const PARAM_NAMES: [&str; 8] = [
     "median exploration turns",
     "difficulty spread",
     "fix attempt pass probability",
@@ -73,11 +80,12 @@ pub const PARAM_NAMES: [&str; 7] = [
     "median observation tokens",
     "hidden-test pass probability",
     "hidden-test difficulty exponent",
+    "observation difficulty exponent",
 ];
 
 impl LoopParams {
     /// The parameters in order.
-    pub fn to_vec(self) -> [f64; 7] {
+    pub fn to_vec(self) -> [f64; 8] {
         [
             self.explore_turns,
             self.spread,
@@ -86,6 +94,7 @@ impl LoopParams {
             self.observation,
             self.resolve,
             self.resolve_link,
+            self.observation_link,
         ]
     }
 
@@ -99,12 +108,13 @@ impl LoopParams {
             observation: v[4],
             resolve: v[5],
             resolve_link: v[6],
+            observation_link: v[7],
         }
     }
 
     /// The fit's coordinates: logs of the positive parameters, logits of the probabilities
     /// and of the hidden tests' exponent over [`MAX_LINK`].
-    pub fn to_fit(self) -> [f64; 7] {
+    pub fn to_fit(self) -> [f64; 8] {
         let logit = |p: f64| (p / (1.0 - p)).ln();
         let v = self.to_vec();
         [
@@ -115,6 +125,7 @@ impl LoopParams {
             v[4].ln(),
             logit(v[5]),
             logit(v[6] / MAX_LINK),
+            logit((v[7] / OBSERVATION_LINK_MAX + 1.0) / 2.0),
         ]
     }
 
@@ -129,11 +140,12 @@ impl LoopParams {
             observation: t[4].exp(),
             resolve: inv(t[5]),
             resolve_link: MAX_LINK * inv(t[6]),
+            observation_link: OBSERVATION_LINK_MAX * (2.0 * inv(t[7]) - 1.0),
         }
     }
 
     /// d(parameter)/d(fit coordinate) at `self`, for the delta method.
-    pub fn jacobian(self) -> [f64; 7] {
+    pub fn jacobian(self) -> [f64; 8] {
         let v = self.to_vec();
         [
             v[0],
@@ -143,12 +155,14 @@ impl LoopParams {
             v[4],
             v[5] * (1.0 - v[5]),
             v[6] * (1.0 - v[6] / MAX_LINK),
+            (OBSERVATION_LINK_MAX + v[7]) * (OBSERVATION_LINK_MAX - v[7])
+                / (2.0 * OBSERVATION_LINK_MAX),
         ]
     }
 }
 
 /// Per-task caps (`[limits]`).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 pub struct Caps {
     /// Most calls per task.
     pub max_calls: Option<u64>,
@@ -165,6 +179,10 @@ pub struct TwinTask {
     pub calls: u64,
     /// Whether the hidden tests passed (a task a cap stopped fails).
     pub success: bool,
+    /// Prompt tokens summed over the calls.
+    pub prompt: f64,
+    /// Output tokens summed over the calls.
+    pub output: f64,
 }
 
 /// Rounds half up and clamps to `[0, hi]`, as the engine's counts and token draws are.
@@ -262,6 +280,7 @@ pub fn simulate_with(d: &Draws, p: &LoopParams, caps: &Caps, prices: (f64, f64))
 fn simulate_task(d: &Draws, i: usize, p: &LoopParams, caps: &Caps, prices: (f64, f64)) -> TwinTask {
     let ln_d = p.spread * d.z_difficulty[i] - p.spread * p.spread / 2.0;
     let diff = ln_d.exp();
+    let obs_scale = (p.observation_link * ln_d).exp();
     let max_calls = caps.max_calls.unwrap_or(u64::MAX);
     let max_cost = caps.max_cost_usd.unwrap_or(f64::INFINITY);
     let outputs = &d.output[i * d.per_call..(i + 1) * d.per_call];
@@ -270,6 +289,7 @@ fn simulate_task(d: &Draws, i: usize, p: &LoopParams, caps: &Caps, prices: (f64,
     let (in_rate, out_rate) = (prices.0 / 1e6, prices.1 / 1e6);
     let mut context = SYSTEM_PROMPT + round(d.prompt[i], TOKENS);
     let (mut cost, mut calls, mut turn, mut stopped) = (0.0, 0u64, 0usize, false);
+    let (mut prompt, mut output) = (0.0, 0.0);
     // One turn (a call, then an observation unless `last`); false when a cap stops the task
     // before the call.
     let mut step = |context: &mut f64, cost: &mut f64, calls: &mut u64, last: bool| -> bool {
@@ -279,13 +299,20 @@ fn simulate_task(d: &Draws, i: usize, p: &LoopParams, caps: &Caps, prices: (f64,
         let k = *calls as usize % d.per_call;
         let out = round(p.output * outputs[k] as f64, TOKENS);
         *cost += *context * in_rate + out * out_rate;
+        prompt += *context;
+        output += out;
         *calls += 1;
         *context += out;
         if !last {
-            *context += round(
+            let drawn = round(
                 p.observation * observations[turn % d.per_call] as f64,
                 TOKENS,
             );
+            *context += if p.observation_link == 0.0 {
+                drawn
+            } else {
+                round(drawn * obs_scale, TOKENS)
+            };
             turn += 1;
         }
         true
@@ -321,6 +348,8 @@ fn simulate_task(d: &Draws, i: usize, p: &LoopParams, caps: &Caps, prices: (f64,
         cost,
         calls,
         success: !stopped && d.u_resolve[i] < resolve,
+        prompt,
+        output,
     }
 }
 
@@ -452,8 +481,13 @@ pub fn scenario_text(p: &LoopParams, t: &LoopText) -> String {
         "{{ call = {{ output = {{ lognormal = {{ median = {}, sigma = {OUTPUT_SIGMA} }} }} }} }}",
         n(p.output)
     );
+    let link = if p.observation_link == 0.0 {
+        String::new()
+    } else {
+        format!(", difficulty = {}", n(p.observation_link))
+    };
     let observe = format!(
-        "{{ tool = {{ name = \"observation\", tokens = {{ lognormal = {{ median = {}, sigma = {OBSERVATION_SIGMA} }} }} }} }}",
+        "{{ tool = {{ name = \"observation\", tokens = {{ lognormal = {{ median = {}, sigma = {OBSERVATION_SIGMA} }} }}{link} }} }}",
         n(p.observation)
     );
     let _ = writeln!(

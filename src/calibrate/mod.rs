@@ -16,6 +16,7 @@ pub mod org_backtest;
 mod prices;
 pub mod simulated_moments;
 pub mod synth;
+pub mod task_tokens;
 pub mod task_totals;
 mod tasks;
 mod writer;
@@ -362,6 +363,9 @@ pub struct CalibrateOptions {
     pub prices: BTreeMap<String, Prices>,
     /// The price catalog consulted for models with neither given prices nor logged costs.
     pub catalog: Option<crate::pricing::PriceCatalog>,
+    /// The harness's per-task caps (`--task-step-limit`, `--task-cost-limit`), written into
+    /// an agent loop fitted to per-task data; without them the highest observed are written.
+    pub task_limits: agent_loop::Caps,
 }
 
 /// The fitted model, at the level the data allows.
@@ -444,6 +448,9 @@ pub fn calibrate(
             (FittedModel::Calls(fit), prices, text, costs, fitted.len())
         }
         Logs::Tasks(tasks) => {
+            if let Some(c) = task_tokens::calibrate_tasks(&tasks, &import, options)? {
+                return Ok(c);
+            }
             let prices = resolve_prices(
                 tasks
                     .iter()

@@ -36,6 +36,10 @@ pub struct Totals {
     pub calls: Vec<f64>,
     /// Success of each task (empty when unknown).
     pub success: Vec<bool>,
+    /// Prompt tokens of each task (empty when the data have no token counts).
+    pub prompt: Vec<f64>,
+    /// Output tokens of each task (empty when the data have no token counts).
+    pub output: Vec<f64>,
 }
 
 /// Which moments are used.
@@ -45,7 +49,13 @@ pub struct MomentSet {
     pub calls: bool,
     /// The success share and the failed/successful cost ratio.
     pub outcomes: bool,
+    /// Quantiles of the prompt and output tokens per task, the output share and (with calls)
+    /// the slope of log output on log calls.
+    pub tokens: bool,
 }
+
+/// Quantile levels of the token moments.
+pub const TOKEN_LEVELS: [f64; 5] = [0.1, 0.25, 0.5, 0.75, 0.9];
 
 impl MomentSet {
     /// The moments' names, for people.
@@ -62,6 +72,22 @@ impl MomentSet {
         if self.outcomes {
             v.push("success share".into());
             v.push("failed/successful mean cost (log)".into());
+        }
+        if self.tokens {
+            v.extend(
+                TOKEN_LEVELS
+                    .iter()
+                    .map(|&q| format!("prompt tokens {} (log)", pct(q))),
+            );
+            v.extend(
+                TOKEN_LEVELS
+                    .iter()
+                    .map(|&q| format!("output tokens {} (log)", pct(q))),
+            );
+            v.push("output/prompt tokens (log)".into());
+            if self.calls {
+                v.push("slope of log output on log calls".into());
+            }
         }
         v
     }
@@ -100,19 +126,7 @@ pub fn moments(set: MomentSet, t: &Totals, pick: Option<&[usize]>) -> Vec<f64> {
         let mut calls: Vec<f64> = idx.iter().map(|&i| t.calls[i]).collect();
         calls.sort_by(f64::total_cmp);
         out.extend(LEVELS.iter().map(|&q| quantile(&calls, q).max(0.5).ln()));
-        // Least squares of ln cost on ln calls.
-        let n = idx.len() as f64;
-        let xy: Vec<(f64, f64)> = idx
-            .iter()
-            .map(|&i| (t.calls[i].max(0.5).ln(), t.cost[i].max(1e-12).ln()))
-            .collect();
-        let (mx, my) = (
-            xy.iter().map(|p| p.0).sum::<f64>() / n,
-            xy.iter().map(|p| p.1).sum::<f64>() / n,
-        );
-        let sxx: f64 = xy.iter().map(|p| (p.0 - mx).powi(2)).sum();
-        let sxy: f64 = xy.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-        out.push(if sxx > 0.0 { sxy / sxx } else { 0.0 });
+        out.push(slope(idx, &t.calls, &t.cost));
     }
     if set.outcomes {
         let (mut ok, mut ok_cost, mut bad, mut bad_cost) = (0.0, 0.0, 0.0, 0.0);
@@ -133,7 +147,37 @@ pub fn moments(set: MomentSet, t: &Totals, pick: Option<&[usize]>) -> Vec<f64> {
         };
         out.push(ratio);
     }
+    if set.tokens {
+        for v in [&t.prompt, &t.output] {
+            let mut x: Vec<f64> = idx.iter().map(|&i| v[i]).collect();
+            x.sort_by(f64::total_cmp);
+            out.extend(TOKEN_LEVELS.iter().map(|&q| quantile(&x, q).max(1.0).ln()));
+        }
+        let (p, o): (f64, f64) = idx
+            .iter()
+            .fold((0.0, 0.0), |(p, o), &i| (p + t.prompt[i], o + t.output[i]));
+        out.push((o.max(1.0) / p.max(1.0)).ln());
+        if set.calls {
+            out.push(slope(idx, &t.calls, &t.output));
+        }
+    }
     out
+}
+
+/// The least-squares slope of ln `y` on ln `x` over the tasks `idx`.
+fn slope(idx: &[usize], x: &[f64], y: &[f64]) -> f64 {
+    let n = idx.len() as f64;
+    let xy: Vec<(f64, f64)> = idx
+        .iter()
+        .map(|&i| (x[i].max(0.5).ln(), y[i].max(1e-12).ln()))
+        .collect();
+    let (mx, my) = (
+        xy.iter().map(|p| p.0).sum::<f64>() / n,
+        xy.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let sxx: f64 = xy.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = xy.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    if sxx > 0.0 { sxy / sxx } else { 0.0 }
 }
 
 /// The bootstrap covariance of the data moments ([`BOOTSTRAP`] resamples, seeded).

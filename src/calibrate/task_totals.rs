@@ -92,14 +92,35 @@ pub fn calibrate_totals(
             .map(|(prices, origin)| PricedModel { prices, origin })
             .ok_or_else(|| CalibrateError::MissingPrices(vec![model.clone()]))?,
     };
+    let origin = price_origin(&priced.origin);
+    calibrate_loop(totals, None, &model, priced, origin, import, options)
+}
+
+/// Fits the agent loop to `totals` (with each task's prompt and output tokens when `tokens`
+/// holds them, in the same order), writes the scenario and back-tests it.
+pub(super) fn calibrate_loop(
+    totals: Vec<TaskTotal>,
+    tokens: Option<Vec<(f64, f64)>>,
+    model: &str,
+    priced: PricedModel,
+    origin: String,
+    import: ImportReport,
+    options: &CalibrateOptions,
+) -> Result<Calibration, CalibrateError> {
+    let model = model.to_string();
     if !(priced.prices.input > 0.0 || priced.prices.output > 0.0) {
         return Err(CalibrateError::Totals(format!(
             "{model}: its input and output prices are 0, so no token count can make its logged costs"
         )));
     }
-    let (held, fitted): (Vec<TaskTotal>, Vec<TaskTotal>) = totals
+    let has_tokens = tokens.is_some();
+    let tokens = tokens.unwrap_or_else(|| vec![(0.0, 0.0); totals.len()]);
+    let (held, fitted): (Vec<_>, Vec<_>) = totals
         .into_iter()
-        .partition(|t| side(&t.task, options.split_seed, options.holdout) == Side::HeldOut);
+        .zip(tokens)
+        .partition(|(t, _)| side(&t.task, options.split_seed, options.holdout) == Side::HeldOut);
+    let (fitted, fitted_tokens): (Vec<TaskTotal>, Vec<(f64, f64)>) = fitted.into_iter().unzip();
+    let held: Vec<TaskTotal> = held.into_iter().map(|(t, _)| t).collect();
     if fitted.len() < 20 {
         return Err(CalibrateError::Totals(format!(
             "{} tasks to fit: simulated moments need at least 20 (quantiles of fewer say little)",
@@ -111,10 +132,18 @@ pub fn calibrate_totals(
             "every fitted task costs 0: there is nothing to fit".into(),
         ));
     }
-    let fit = fit_totals(&fitted, &model, &priced, options.run.seed)?;
+    let fit = fit_totals(
+        &fitted,
+        has_tokens.then_some(fitted_tokens.as_slice()),
+        &options.task_limits,
+        &model,
+        &priced,
+        options.run.seed,
+    )?;
     let prices = (priced.prices.input, priced.prices.output);
     let mut header = vec![format!(
-        "Calibrated by `tokencast calibrate` (agent loop from per-task totals) from {} tasks in:",
+        "Calibrated by `tokencast calibrate` (agent loop from per-task totals{}) from {} tasks in:",
+        if has_tokens { " with token counts" } else { "" },
         fit.tasks
     )];
     header.extend(import.files.iter().map(|f| format!("  {f}")));
@@ -128,10 +157,7 @@ pub fn calibrate_totals(
         .iter()
         .map(|m| (m.name.clone(), m.data, m.se, m.fitted))
         .collect();
-    let caps_origin = match (fit.caps.max_calls, fit.caps.max_cost_usd) {
-        (Some(_), _) => "the most calls and the highest cost of a fitted task",
-        _ => "the highest cost of a fitted task",
-    };
+    let caps_origin = caps_origin(&options.task_limits, &fit.caps);
     let text = agent_loop::scenario_text(
         &fit.params,
         &LoopText {
@@ -139,11 +165,11 @@ pub fn calibrate_totals(
             header: &header,
             model: &model,
             prices,
-            price_origin: &price_origin(&priced.origin),
+            price_origin: &origin,
             estimates: &fit.estimates,
             moments: &moments,
             caps: fit.caps,
-            caps_origin,
+            caps_origin: &caps_origin,
             tasks: fit.tasks,
         },
     );
@@ -208,7 +234,7 @@ fn the_model(totals: &[TaskTotal], options: &CalibrateOptions) -> Result<String,
     }
 }
 
-fn price_origin(o: &PriceOrigin) -> String {
+pub(super) fn price_origin(o: &PriceOrigin) -> String {
     match o {
         PriceOrigin::CommandLine => "given with --price".into(),
         PriceOrigin::Catalog {
@@ -222,6 +248,26 @@ fn price_origin(o: &PriceOrigin) -> String {
     }
 }
 
+/// Where the written caps come from: the harness's, as stated (`--task-step-limit`,
+/// `--task-cost-limit`), else inferred from the highest observed.
+fn caps_origin(stated: &Caps, caps: &Caps) -> String {
+    let part = |given: bool, what: &str| {
+        if given {
+            format!("{what} as stated (the harness's limit)")
+        } else {
+            format!("{what} inferred from the highest observed in a fitted task")
+        }
+    };
+    let mut parts = Vec::new();
+    if caps.max_calls.is_some() {
+        parts.push(part(stated.max_calls.is_some(), "calls"));
+    }
+    if caps.max_cost_usd.is_some() {
+        parts.push(part(stated.max_cost_usd.is_some(), "cost"));
+    }
+    parts.join("; ")
+}
+
 /// Template values used when the data cannot identify them.
 const DEFAULTS: LoopParams = LoopParams {
     explore_turns: 25.0,
@@ -231,11 +277,14 @@ const DEFAULTS: LoopParams = LoopParams {
     observation: 800.0,
     resolve: 0.75,
     resolve_link: 1.0,
+    observation_link: 0.0,
 };
 
 /// Fits the template to `tasks` (all on the fit side).
 pub fn fit_totals(
     tasks: &[TaskTotal],
+    tokens: Option<&[(f64, f64)]>,
+    stated: &Caps,
     model: &str,
     priced: &PricedModel,
     seed: u64,
@@ -263,6 +312,7 @@ pub fn fit_totals(
     let set = MomentSet {
         calls: has_calls,
         outcomes: has_outcomes,
+        tokens: tokens.is_some(),
     };
     let data = Totals {
         cost: tasks.iter().map(|t| t.cost).collect(),
@@ -280,6 +330,8 @@ pub fn fit_totals(
         } else {
             Vec::new()
         },
+        prompt: tokens.map_or_else(Vec::new, |v| v.iter().map(|x| x.0).collect()),
+        output: tokens.map_or_else(Vec::new, |v| v.iter().map(|x| x.1).collect()),
     };
     let failed_cost_ratio = if success.is_some() && successes < n {
         let mean = |ok: bool| {
@@ -295,8 +347,12 @@ pub fn fit_totals(
         None
     };
     let caps = Caps {
-        max_calls: has_calls.then(|| tasks.iter().filter_map(|t| t.calls).max().unwrap_or(1)),
-        max_cost_usd: Some(tasks.iter().map(|t| t.cost).fold(0.0, f64::max)),
+        max_calls: stated
+            .max_calls
+            .or_else(|| has_calls.then(|| tasks.iter().filter_map(|t| t.calls).max().unwrap_or(1))),
+        max_cost_usd: stated
+            .max_cost_usd
+            .or_else(|| Some(tasks.iter().map(|t| t.cost).fold(0.0, f64::max))),
     };
     let prices = (priced.prices.input, priced.prices.output);
     let s = (5 * n).clamp(MIN_SIMULATED, MAX_SIMULATED);
@@ -305,10 +361,14 @@ pub fn fit_totals(
     // Which parameters the moments identify.
     let mut active = vec![1usize, 4];
     if has_calls {
-        active.extend([0, 2, 3]);
+        active.extend([0, 2, 3, 7]);
     }
     if has_outcomes {
         active.extend([5, 6]);
+    }
+    if tokens.is_some() && !has_calls {
+        // The output share splits the volume between outputs and observations.
+        active.push(3);
     }
     active.sort_unstable();
     let mut start = DEFAULTS;
@@ -320,7 +380,9 @@ pub fn fit_totals(
         };
         start.resolve_link = 0.0;
     }
-    let bound = caps.max_calls.map_or(400, |c| c.min(100_000) as usize);
+    // Draws per task for at most 1,000 calls (a task that makes more reuses them cyclically),
+    // so a stated step limit does not size memory.
+    let bound = caps.max_calls.map_or(400, |c| c.min(1000) as usize);
     let draws = agent_loop::Draws::new(sim_seed, s, bound);
     let twin = |p: &LoopParams| agent_loop::simulate_with(&draws, p, &caps, prices);
     let sim_moments = |p: &LoopParams| -> Vec<f64> {
@@ -337,6 +399,16 @@ pub fn fit_totals(
             },
             success: if has_outcomes {
                 tw.iter().map(|x| x.success).collect()
+            } else {
+                Vec::new()
+            },
+            prompt: if set.tokens {
+                tw.iter().map(|x| x.prompt).collect()
+            } else {
+                Vec::new()
+            },
+            output: if set.tokens {
+                tw.iter().map(|x| x.output).collect()
             } else {
                 Vec::new()
             },
@@ -370,7 +442,7 @@ pub fn fit_totals(
         // Fixed values keep their exact start (the transforms may round them).
         let s = start.to_vec();
         let mut q = p.to_vec();
-        for i in 0..7 {
+        for i in 0..8 {
             if !active.contains(&i) {
                 q[i] = s[i];
             }
@@ -395,25 +467,44 @@ pub fn fit_totals(
     let params = full(&result.theta);
     let jac = params.to_vec();
     let jac_d = params.jacobian();
-    let from = [
-        "the call quantiles",
-        "the spread of calls and costs, and the failed/successful cost ratio",
-        "the upper call quantiles",
-        "how cost grows with calls (the slope of log cost on log calls)",
-        "the cost quantiles given the calls",
-        "the success share",
-        "the failed/successful cost ratio",
-    ];
+    let from = if tokens.is_some() {
+        [
+            "the call quantiles",
+            "the spread of calls, tokens and costs, and the failed/successful cost ratio",
+            "the upper call quantiles",
+            "the output tokens per task (given the calls)",
+            "the prompt tokens per task given the calls",
+            "the success share",
+            "the failed/successful cost ratio",
+            "the prompt tokens per task given the calls",
+        ]
+    } else {
+        [
+            "the call quantiles",
+            "the spread of calls and costs, and the failed/successful cost ratio",
+            "the upper call quantiles",
+            "how cost grows with calls (the slope of log cost on log calls)",
+            "the cost quantiles given the calls",
+            "the success share",
+            "the failed/successful cost ratio",
+            "how cost grows with calls (the slope of log cost on log calls)",
+        ]
+    };
     let fixed_why = [
         "no calls in the data: the loop's length is not identified",
         "",
         "no calls in the data",
-        "no calls in the data: output and context growth are not told apart",
+        if tokens.is_some() {
+            ""
+        } else {
+            "no calls in the data: output and context growth are not told apart"
+        },
         "",
         "no outcomes in the data",
         "no outcomes in the data",
+        "no calls in the data: observations are not scaled by difficulty",
     ];
-    let estimates = (0..7)
+    let estimates = (0..8)
         .map(|i| {
             let k = active.iter().position(|&a| a == i);
             let se = k.map(|k| match &result.covariance {

@@ -87,6 +87,14 @@ pub struct CalibrateArgs {
     /// Directory of the calibration report (default: output/calibrate-<scenario file stem>).
     #[arg(long)]
     report: Option<PathBuf>,
+    /// The harness's step limit per task (per-task totals: written as `[limits] max_calls`;
+    /// default: the most calls of a fitted task).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    task_step_limit: Option<u64>,
+    /// The harness's spend limit per task in USD (per-task totals: written as `[limits]
+    /// max_cost_usd`; default: the highest cost of a fitted task).
+    #[arg(long, value_name = "USD")]
+    task_cost_limit: Option<f64>,
 }
 
 pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
@@ -94,6 +102,13 @@ pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
         return Err(bad_input(anyhow::anyhow!(
             "--holdout: expected a share from 0 to below 1, found {}",
             args.holdout
+        )));
+    }
+    if let Some(c) = args.task_cost_limit
+        && !(c.is_finite() && c > 0.0)
+    {
+        return Err(bad_input(anyhow::anyhow!(
+            "--task-cost-limit: expected a spend limit per task in USD above 0, found {c}; e.g. --task-cost-limit 3"
         )));
     }
     for log in &args.logs {
@@ -152,6 +167,10 @@ pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
         },
         prices,
         catalog: Some(super::prices::load_catalog(args.catalog.as_deref())?),
+        task_limits: calibrate::agent_loop::Caps {
+            max_calls: args.task_step_limit,
+            max_cost_usd: args.task_cost_limit,
+        },
     };
     let result = calibrate::calibrate(logs, import, &options).map_err(|e| {
         if more_malformed > 0 {
@@ -160,6 +179,13 @@ pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
         classify(e)
     })?;
 
+    if (args.task_step_limit.is_some() || args.task_cost_limit.is_some())
+        && !matches!(result.model, FittedModel::Totals(_))
+    {
+        warn(
+            "--task-step-limit and --task-cost-limit set the caps of an agent loop fitted to per-task data (20 tasks or more); this calibration fits no such loop and does not use them",
+        );
+    }
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the directory {}", dir.display()))?;
