@@ -25,6 +25,7 @@ pub mod monthly_costs;
 pub mod outcome;
 pub mod overrides;
 pub mod pool;
+pub mod pool_cache;
 pub mod scheme_outcome;
 pub mod scheme_pairs;
 pub mod seat_usage;
