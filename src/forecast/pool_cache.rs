@@ -5,13 +5,17 @@
 //! **Key.** A pool is a pure function of the task scenario's text (the file's bytes; a task
 //! scenario reads no other file), the catalog prices its models resolve to, the pool size, the
 //! pool's seed, and the code that simulates it. The key is the SHA-256 of all of these, the code
-//! being the crate version and the SHA-256 of the running executable's bytes (computed once per
-//! process): any rebuild misses. The thread count is not in the key: the task engine's results are
+//! being the crate version and the SHA-256 of the running executable's bytes: any rebuild misses.
+//! Hashing an 11 MB executable is 5–10 ms with the CPU's SHA instructions and several times that
+//! without, so the executable's hash is itself remembered in the cache (`exe-<stamp>.id`), under
+//! the SHA-256 of its path, length, inode, device, and modification and change times to the
+//! nanosecond (the change time is set by the kernel on any write or replacement of the file). The thread count is not in the key: the task engine's results are
 //! bit-identical at any thread count (`tests/pool_cache.rs` checks a pool written at 2 threads
 //! and read at 1). The path is not in the key either (a copied scenario hits).
 //!
 //! **File.** `pool-<key>.bin` in the cache directory: a header (magic, format version, the key,
-//! the payload's length and its SHA-256) and the payload (every task's cost, tokens and extras
+//! the payload's length and its CRC-32, which catches a torn or damaged file at memory speed)
+//! and the payload (every task's cost, tokens and extras
 //! as little-endian `f64` bits, then the per-model means). A file whose header, length or checksum
 //! does not match is ignored and replaced, never trusted. Writes go to a temporary file in the
 //! same directory, renamed into place (atomic), so a reader never sees half a file.
@@ -44,7 +48,7 @@ const MAGIC: &[u8; 8] = b"TCPOOL\0\0";
 /// The payload's layout version; bump it when [`encode`] changes.
 const FORMAT: u32 = 1;
 /// Magic, format, key, payload length, payload checksum.
-const HEADER_BYTES: usize = 8 + 4 + 32 + 8 + 32;
+const HEADER_BYTES: usize = 8 + 4 + 32 + 8 + 4;
 /// Pool files are named `pool-<key in hex>.bin`.
 const PREFIX: &str = "pool-";
 const SUFFIX: &str = ".bin";
@@ -98,7 +102,10 @@ pub fn load_or_simulate(
     let Some(settings) = SETTINGS.get() else {
         return TaskPool::simulate(scenario, size, seed, threads);
     };
-    let (Some(dir), Some(binary)) = (settings.dir.as_deref(), binary_id()) else {
+    let Some(dir) = settings.dir.as_deref() else {
+        return TaskPool::simulate(scenario, size, seed, threads);
+    };
+    let Some(binary) = binary_id(dir) else {
         return TaskPool::simulate(scenario, size, seed, threads);
     };
     let key = pool_key(scenario, size, seed, binary);
@@ -119,15 +126,55 @@ pub fn load_or_simulate(
     Ok(pool)
 }
 
-/// The SHA-256 of the running executable's bytes, read once (`None` when it cannot be read).
-fn binary_id() -> Option<&'static [u8; 32]> {
+/// The SHA-256 of the running executable's bytes, once per process (`None` when it cannot be
+/// read): from its memo in `dir` when the file is unchanged, else hashed and remembered.
+fn binary_id(dir: &Path) -> Option<&'static [u8; 32]> {
     static ID: OnceLock<Option<[u8; 32]>> = OnceLock::new();
     ID.get_or_init(|| {
         let exe = std::env::current_exe().ok()?;
-        let bytes = fs::read(exe).ok()?;
-        Some(Sha256::digest(&bytes).into())
+        let memo = file_stamp(&exe).map(|stamp| dir.join(format!("exe-{}.id", hex(&stamp))));
+        if let Some(id) = memo
+            .as_ref()
+            .and_then(|m| fs::read(m).ok())
+            .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+        {
+            return Some(id);
+        }
+        let id: [u8; 32] = Sha256::digest(fs::read(&exe).ok()?).into();
+        if let Some(memo) = memo {
+            let _ = write_atomic(dir, &memo, &id);
+        }
+        Some(id)
     })
     .as_ref()
+}
+
+/// The SHA-256 of what identifies a file's current contents without reading them: its path,
+/// length, inode, device, and modification and change times (`None` off Unix).
+fn file_stamp(path: &Path) -> Option<[u8; 32]> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::metadata(path).ok()?;
+        let mut h = Sha256::new();
+        h.update(path.as_os_str().as_encoded_bytes());
+        for x in [m.size(), m.ino(), m.dev()] {
+            h.update(x.to_le_bytes());
+        }
+        for x in [m.mtime(), m.mtime_nsec(), m.ctime(), m.ctime_nsec()] {
+            h.update(x.to_le_bytes());
+        }
+        Some(h.finalize().into())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The cache key of a pool: everything its bits depend on (see the module's docs).
@@ -149,8 +196,7 @@ pub fn pool_key(scenario: &Scenario, size: u64, seed: u64, binary: &[u8; 32]) ->
 }
 
 fn file_name(key: &[u8; 32]) -> String {
-    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{PREFIX}{hex}{SUFFIX}")
+    format!("{PREFIX}{}{SUFFIX}", hex(key))
 }
 
 /// The pool stored under `key` in `dir`, if its file is whole and is that key's.
@@ -167,18 +213,23 @@ pub fn read(dir: &Path, key: &[u8; 32]) -> Option<TaskPool> {
 
 /// Stores `pool` under `key` in `dir` (created if missing): a temporary file renamed into place.
 pub fn write(dir: &Path, key: &[u8; 32], pool: &TaskPool) -> std::io::Result<()> {
+    write_atomic(dir, &dir.join(file_name(key)), &encode(key, pool))
+}
+
+/// Writes `bytes` to `path` in `dir` (created if missing) through a temporary file renamed
+/// into place.
+fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     fs::create_dir_all(dir)?;
-    let bytes = encode(key, pool);
     let mut tmp = tempfile::Builder::new()
         .prefix(".pool-tmp-")
         .tempfile_in(dir)?;
-    tmp.write_all(&bytes)?;
+    tmp.write_all(bytes)?;
     tmp.as_file().sync_data()?;
-    tmp.persist(dir.join(file_name(key))).map_err(|e| e.error)?;
+    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 
-/// Removes pool files of `dir`, least recently modified first, until they hold at most
+/// Removes pool files (and executable-hash memos) of `dir`, least recently modified first, until they hold at most
 /// `max_bytes` (leftover temporary files older than an hour are removed too). Returns the
 /// number of files removed.
 pub fn evict(dir: &Path, max_bytes: u64) -> std::io::Result<usize> {
@@ -197,7 +248,10 @@ pub fn evict(dir: &Path, max_bytes: u64) -> std::io::Result<usize> {
             if stale && fs::remove_file(entry.path()).is_ok() {
                 removed += 1;
             }
-        } else if name.starts_with(PREFIX) && name.ends_with(SUFFIX) && meta.is_file() {
+        } else if meta.is_file()
+            && ((name.starts_with(PREFIX) && name.ends_with(SUFFIX))
+                || (name.starts_with("exe-") && name.ends_with(".id")))
+        {
             files.push((modified, meta.len(), entry.path()));
         }
     }
@@ -245,7 +299,7 @@ pub fn encode(key: &[u8; 32], pool: &TaskPool) -> Vec<u8> {
     out.extend(FORMAT.to_le_bytes());
     out.extend(key);
     out.extend((p.len() as u64).to_le_bytes());
-    out.extend(Sha256::digest(&p));
+    out.extend(crc32fast::hash(&p).to_le_bytes());
     out.extend(p);
     out
 }
@@ -258,8 +312,8 @@ pub fn decode(bytes: &[u8], key: &[u8; 32]) -> Option<TaskPool> {
         return None;
     }
     let len = usize::try_from(r.u64()?).ok()?;
-    let sum = r.take(32)?;
-    if r.0.len() != len || Sha256::digest(r.0).as_slice() != sum {
+    let sum = r.u32()?;
+    if r.0.len() != len || crc32fast::hash(r.0) != sum {
         return None;
     }
     let n = usize::try_from(r.u64()?).ok()?;
