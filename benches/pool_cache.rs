@@ -9,7 +9,7 @@
 //! - `task_pool/key`: the pool's cache key (the scenario's text and prices hashed; the
 //!   executable's hash, computed once per process, is outside the timing).
 //!
-//! `cargo bench --bench pool_cache`. docs/guide/performance.md records the figures.
+//! `cargo bench --bench pool_cache -- --noplot`. docs/guide/performance.md records the figures.
 
 use std::hint::black_box;
 use std::path::Path;
