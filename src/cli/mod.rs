@@ -66,6 +66,10 @@ methods and how exact they are (methods.md), errors and exit codes (reliability.
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Neither read nor write the task-pool cache: simulate every task pool (also
+    /// TOKENCAST_NO_CACHE=1; the cache is $TOKENCAST_CACHE_DIR, else ~/.cache/tokencast).
+    #[arg(long, global = true)]
+    no_cache: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,6 +270,10 @@ fn bad_input(e: impl Into<anyhow::Error>) -> Failure {
 
 /// Runs the parsed command line.
 pub fn main(cli: Cli) -> Result<(), Failure> {
+    tokencast::forecast::pool_cache::configure(tokencast::forecast::pool_cache::CacheSettings {
+        dir: tokencast::forecast::pool_cache::dir_from_env(cli.no_cache),
+        note: warn,
+    });
     match cli.command {
         Command::Run(args) => run(args),
         Command::Calibrate(args) => calibrate::run(args),

@@ -26,6 +26,7 @@ pub mod outcome;
 pub mod overrides;
 mod pilot;
 pub mod pool;
+pub mod pool_cache;
 pub mod scheme_outcome;
 pub mod scheme_pairs;
 pub mod seat_usage;

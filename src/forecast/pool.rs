@@ -236,7 +236,8 @@ impl TaskPool {
     /// [`TaskPool::simulate`], remembered for the rest of the process: a pool is a pure
     /// function of the scenario (its file and text), the size and the seed, so reloading the
     /// same forecast with other overrides (stress cases, sensitivity, sweeps, break-even
-    /// points) reuses its pools instead of simulating them again. At most [`POOL_MEMO`] pools
+    /// points) reuses its pools instead of simulating them again; across processes the on-disk
+    /// cache ([`super::pool_cache`], when the binary turns it on) does the same. At most [`POOL_MEMO`] pools
     /// are kept, the oldest dropped first.
     pub fn simulate_remembered(
         scenario: &Scenario,
@@ -253,7 +254,7 @@ impl TaskPool {
         {
             return Ok(TaskPool::clone(pool));
         }
-        let pool = TaskPool::simulate(scenario, size, seed, threads)?;
+        let pool = super::pool_cache::load_or_simulate(scenario, size, seed, threads)?;
         if let Ok(mut memo) = MEMO.lock() {
             if memo.len() >= POOL_MEMO {
                 memo.remove(0);
