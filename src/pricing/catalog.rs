@@ -295,10 +295,6 @@ impl PriceCatalog {
     /// Parses a catalog in the bundled TOML format, checking that rates are finite and
     /// non-negative and tiers ascend.
     pub fn from_toml(origin: &str, text: &str) -> Result<PriceCatalog, CatalogError> {
-        let err = |message: String| CatalogError {
-            origin: origin.to_string(),
-            message,
-        };
         let file = parse_catalog_file(origin, text)?;
         let doc = crate::scenario::parse::span_document(text);
         // `origin:line:column` of a key path, when the document has it.
@@ -365,8 +361,19 @@ impl PriceCatalog {
                     }
                 }
             }
-            if entry.tiers.windows(2).any(|w| w[0].above >= w[1].above) {
-                return Err(err(format!("models.{name}.tiers: thresholds must ascend")));
+            if let Some(i) = entry
+                .tiers
+                .windows(2)
+                .position(|w| w[0].above >= w[1].above)
+            {
+                let (before, after) = (entry.tiers[i].above, entry.tiers[i + 1].above);
+                return Err(CatalogError {
+                    origin: at(&["models", name.as_str(), "tiers", "above"], Some(i + 1)),
+                    message: format!(
+                        "models.{name}.tiers[{}].above: expected a threshold above the previous tier's {before} prompt tokens (thresholds must ascend), found {after}; list each tier once, in ascending order",
+                        i + 1
+                    ),
+                });
             }
         }
         Ok(PriceCatalog {
@@ -419,6 +426,28 @@ impl PriceCatalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tiers_out_of_order_are_refused_at_the_tier() {
+        // A regression found by tests/fuzz_mutants.rs: a duplicated tier line was refused
+        // without its line and column.
+        let text = r#"
+[models.m]
+input = 2.0
+output = 12.0
+tiers = [
+  { above = 200000, input = 4.0, output = 18.0 },
+  { above = 200000, input = 4.0, output = 18.0 },
+]
+"#;
+        let e = PriceCatalog::from_toml("c.toml", text).unwrap_err();
+        assert_eq!(e.origin, "c.toml:7:13");
+        assert!(
+            e.message.starts_with("models.m.tiers[1].above: expected a threshold above the previous tier's 200000 prompt tokens"),
+            "{}",
+            e.message
+        );
+    }
 
     #[test]
     fn partial_names_match_by_words_whatever_the_separators() {
