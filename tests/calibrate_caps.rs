@@ -80,7 +80,19 @@ fn stated_caps_are_written_and_the_catalog_prices_gemini_3_pro() {
             "NaN",
             "--task-cost-limit: expected a spend limit",
         ),
+        (
+            "--task-cost-limit",
+            "inf",
+            "--task-cost-limit: expected a spend limit",
+        ),
+        // An absurd cap was written as a 301-digit integer the scenario could not read.
+        (
+            "--task-cost-limit",
+            "1e300",
+            "--task-cost-limit: expected a spend limit",
+        ),
         ("--task-step-limit", "0", "--task-step-limit"),
+        ("--task-step-limit", "100001", "--task-step-limit"),
     ] {
         let out = dir.path().join("bad.toml");
         let (code, err) = run_cli(&[

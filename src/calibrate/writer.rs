@@ -36,6 +36,10 @@ pub fn number(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {
         return "0".into();
     }
+    if x.abs() >= 1e15 {
+        // Beyond TOML's integers (and exact doubles): 6 significant digits in exponent form.
+        return format!("{x:.5e}");
+    }
     let digits = (5 - x.abs().log10().floor() as i32).max(0) as usize;
     let s = format!("{x:.digits$}");
     if s.contains('.') {
@@ -505,5 +509,9 @@ mod tests {
         assert_eq!(number(3.0), "3");
         assert_eq!(number(1.5e7), "15000000");
         assert_eq!(number(0.0), "0");
+        // A huge value stays a float TOML reads, not a 301-digit integer.
+        assert_eq!(number(1e300), "1.00000e300");
+        let v: toml::Value = toml::from_str(&format!("x = {}", number(1e300))).unwrap();
+        assert_eq!(v["x"].as_float(), Some(1e300));
     }
 }

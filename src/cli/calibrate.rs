@@ -97,6 +97,9 @@ pub struct CalibrateArgs {
     task_cost_limit: Option<f64>,
 }
 
+/// Largest `--task-cost-limit`: $1,000,000 per task (an agent's task cap is dollars).
+const MAX_TASK_COST_LIMIT: f64 = 1e6;
+
 pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
     if !(0.0..1.0).contains(&args.holdout) {
         return Err(bad_input(anyhow::anyhow!(
@@ -105,10 +108,10 @@ pub fn run(args: CalibrateArgs) -> Result<(), Failure> {
         )));
     }
     if let Some(c) = args.task_cost_limit
-        && !(c.is_finite() && c > 0.0)
+        && !(c.is_finite() && c > 0.0 && c <= MAX_TASK_COST_LIMIT)
     {
         return Err(bad_input(anyhow::anyhow!(
-            "--task-cost-limit: expected a spend limit per task in USD above 0, found {c}; e.g. --task-cost-limit 3"
+            "--task-cost-limit: expected a spend limit per task in USD above 0 and at most {MAX_TASK_COST_LIMIT:.0}, found {c}; e.g. --task-cost-limit 3"
         )));
     }
     for log in &args.logs {
